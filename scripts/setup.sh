@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for this repo: system packages (PostgreSQL 15), a Python virtualenv
+# at .venv with requirements-dev.txt, and a link of this checkout into .collections so that
+# playbooks and tests resolve complianceflow.infra.* from the working tree.
+# Idempotent: a second run only checks.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+need_apt=()
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need_apt+=(postgresql-15 postgresql-client-15)
+command -v git >/dev/null || need_apt+=(git)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing system packages: ${need_apt[*]}; install them (sudo apt-get install ${need_apt[*]})" >&2
+    exit 1
+  fi
+  echo "setup: installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+stamp=.venv/.requirements.sha256
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: creating .venv with requirements-dev.txt"
+  "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r requirements-dev.txt
+  echo "$want" > "$stamp"
+fi
+
+# Playbooks run from this checkout find the collection here (see ansible.cfg).
+mkdir -p .collections/ansible_collections/complianceflow
+ln -sfn "$repo" .collections/ansible_collections/complianceflow/infra
+echo "setup: ready (.venv, PostgreSQL 15 at /usr/lib/postgresql/15/bin)"
