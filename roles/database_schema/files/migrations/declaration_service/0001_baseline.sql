@@ -1,0 +1,55 @@
+-- declaration_service baseline: holding/transaction declarations (regional).
+--
+-- `declarations` is hash-partitioned by tenant_id: a tenant's rows live in one partition, the
+-- key (tenant_id, id) is unique across partitions because it contains the partition key, and a
+-- query that fixes tenant_id (explicitly or through the RLS policy) touches one partition.
+-- Partitions are tables of their own: postgresql_rls enables RLS on each of them too, so
+-- querying a partition directly is isolated exactly like querying the parent.
+-- A security is referenced by ISIN; securities live in master_data (global tier), so there
+-- is no foreign key, only the same format check.
+
+CREATE TABLE declarations (
+    tenant_id    uuid          NOT NULL,
+    id           uuid          NOT NULL DEFAULT gen_random_uuid(),
+    reference    text          NOT NULL,
+    form_key     text          NOT NULL,
+    form_version integer       NOT NULL,
+    declarant_id uuid          NOT NULL,
+    isin         text          NOT NULL,
+    declared_on  date          NOT NULL,
+    quantity     numeric(20,4) NOT NULL,
+    amount       numeric(20,2) NOT NULL,
+    currency     text          NOT NULL,
+    status       text          NOT NULL DEFAULT 'submitted',
+    payload      jsonb         NOT NULL DEFAULT '{}',
+    created_at   timestamptz   NOT NULL DEFAULT now(),
+    CONSTRAINT declarations_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT declarations_reference_key UNIQUE (tenant_id, reference),
+    CONSTRAINT declarations_isin_check CHECK (isin ~ '^[A-Z]{2}[A-Z0-9]{9}[0-9]$'),
+    CONSTRAINT declarations_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
+    CONSTRAINT declarations_status_check CHECK (status IN ('draft', 'submitted', 'in_review', 'accepted', 'rejected'))
+) PARTITION BY HASH (tenant_id);
+
+CREATE TABLE declarations_p0 PARTITION OF declarations FOR VALUES WITH (MODULUS 4, REMAINDER 0);
+CREATE TABLE declarations_p1 PARTITION OF declarations FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+CREATE TABLE declarations_p2 PARTITION OF declarations FOR VALUES WITH (MODULUS 4, REMAINDER 2);
+CREATE TABLE declarations_p3 PARTITION OF declarations FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+
+-- The listing a tenant's UI runs: newest first within a tenant.
+CREATE INDEX declarations_declared_on_idx ON declarations (tenant_id, declared_on DESC);
+CREATE INDEX declarations_isin_idx ON declarations (tenant_id, isin);
+CREATE INDEX declarations_status_idx ON declarations (tenant_id, status);
+
+CREATE TABLE declaration_events (
+    tenant_id      uuid        NOT NULL,
+    id             uuid        NOT NULL DEFAULT gen_random_uuid(),
+    declaration_id uuid        NOT NULL,
+    event_type     text        NOT NULL,
+    detail         jsonb       NOT NULL DEFAULT '{}',
+    occurred_at    timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT declaration_events_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT declaration_events_declaration_fkey FOREIGN KEY (tenant_id, declaration_id)
+        REFERENCES declarations (tenant_id, id) ON DELETE CASCADE,
+    CONSTRAINT declaration_events_type_check CHECK (event_type IN ('created', 'submitted', 'amended', 'status_changed'))
+);
+CREATE INDEX declaration_events_declaration_idx ON declaration_events (tenant_id, declaration_id, occurred_at);

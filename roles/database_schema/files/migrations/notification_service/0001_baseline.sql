@@ -1,0 +1,33 @@
+-- notification_service baseline: per-tenant message templates and the delivery log (regional).
+
+CREATE TABLE notification_templates (
+    tenant_id  uuid        NOT NULL,
+    id         uuid        NOT NULL DEFAULT gen_random_uuid(),
+    key        text        NOT NULL,
+    channel    text        NOT NULL,
+    locale     text        NOT NULL DEFAULT 'en',
+    subject    text        NOT NULL DEFAULT '',
+    body       text        NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT notification_templates_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT notification_templates_key_key UNIQUE (tenant_id, key, channel, locale),
+    CONSTRAINT notification_templates_channel_check CHECK (channel IN ('email', 'sms', 'webhook', 'in_app')),
+    CONSTRAINT notification_templates_locale_check CHECK (locale ~ '^[a-z]{2}(-[A-Z]{2})?$')
+);
+
+CREATE TABLE notification_log (
+    tenant_id   uuid        NOT NULL,
+    id          uuid        NOT NULL DEFAULT gen_random_uuid(),
+    template_id uuid        NOT NULL,
+    recipient   text        NOT NULL,
+    status      text        NOT NULL DEFAULT 'queued',
+    error       text,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    sent_at     timestamptz,
+    CONSTRAINT notification_log_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT notification_log_template_fkey FOREIGN KEY (tenant_id, template_id)
+        REFERENCES notification_templates (tenant_id, id) ON DELETE RESTRICT,
+    CONSTRAINT notification_log_status_check CHECK (status IN ('queued', 'sent', 'failed'))
+);
+CREATE INDEX notification_log_template_idx ON notification_log (tenant_id, template_id);
+CREATE INDEX notification_log_created_idx ON notification_log (tenant_id, created_at DESC);
