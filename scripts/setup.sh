@@ -33,6 +33,14 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" > "$stamp"
 fi
 
+# ansible-test --venv fetches a pip bootstrap script from a host outside the package registries;
+# give it the cached copy it looks for (see scripts/get_pip_offline.py).
+pip_versions=$(grep -ho "pip='[0-9.]*'" .venv/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | tr -dc '0-9.\n' | sort -u)
+for version in $pip_versions; do
+  cache=~/.ansible/test/cache/get_pip_${version//./_}.py
+  mkdir -p "$(dirname "$cache")"; cmp -s scripts/get_pip_offline.py "$cache" || cp scripts/get_pip_offline.py "$cache"
+done
+
 # Playbooks run from this checkout find the collection here (see ansible.cfg).
 mkdir -p .collections/ansible_collections/complianceflow
 ln -sfn "$repo" .collections/ansible_collections/complianceflow/infra

@@ -30,11 +30,17 @@ stage_pytest() {
 stage_sanity() {
   # ansible-test wants the collection at ansible_collections/<ns>/<name>; copy what git
   # would commit (tracked + untracked-but-not-ignored) into a throwaway tree.
-  local tree="$repo/.tmp/sanity/ansible_collections/complianceflow/infra"
-  rm -rf "$repo/.tmp/sanity"; mkdir -p "$tree"
+  # The tree lives outside this checkout: inside it, ansible-test would ask this repo's git
+  # which files exist and find the copy ignored.
+  local top; top=$(mktemp -d /tmp/cf-sanity.XXXXXX)
+  local tree="$top/ansible_collections/complianceflow/infra"
+  mkdir -p "$tree"
   git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
     [ -e "$f" ] && printf '%s\0' "$f"; done | xargs -0 cp --parents -t "$tree"
-  (cd "$tree" && ansible-test sanity --venv --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --color no)
+  local rc=0
+  (cd "$tree" && ansible-test sanity --venv --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --color no) || rc=$?
+  rm -rf "$top"
+  return "$rc"
 }
 
 stage_lint() { ansible-lint --profile production --strict; }

@@ -79,7 +79,7 @@ def run_playbook(playbook: str | Path, *, inventory: str | Path | list | None = 
         run_env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.json"
     run_env.update(env or {})
     try:
-        proc = subprocess.run(cmd, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
     finally:
         if cleanup:
             cleanup.unlink()
