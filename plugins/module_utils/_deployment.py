@@ -1,0 +1,278 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The plan of a deployment: one dict with every name, CIDR, subnet, tag, budget and size.
+
+PRIVATE to the collection: the API may change without notice. The filter
+complianceflow.infra.deployment and the deployment_info action both call build_plan().
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._cidr import (
+    Registry,
+    load_registry,
+    parse_cidr,
+    subnet_plan,
+)
+from ansible_collections.complianceflow.infra.plugins.module_utils._naming import (
+    DEFAULT_NAMING_SEED,
+    PRIVATE_LINK_DESCRIPTORS,
+    REGIONS,
+    DeploymentError,
+    parse_deployment_name,
+    resource_names,
+)
+
+THRESHOLDS = [50, 80, 100]
+CURRENCY = "USD"
+# The seed's "Per-Deployment Budgets" table (monthly USD).
+SEED_BUDGETS = {
+    "global-dev": 150, "westeu-dev-1": 200, "global-stg": 300, "westeu-stg-1": 500,
+    "global-prod": 1000, "westeu-prod-1": 5000, "westeu-prod-2": 5000, "eastus-prod-1": 5000,
+}
+# Deployments the table omits: the table's regional value for the same environment.
+DEFAULT_BUDGETS = {"dev": 200, "stg": 500, "prod": 5000}
+
+# prod = the seed's westeu-prod-1 tfvars; dev and stg are smaller, without HA or geo backup.
+SIZING = {
+    "dev": {
+        "postgresql": {"version": "15", "sku_name": "B_Standard_B1ms", "tier": "Burstable", "storage_mb": 32768,
+                       "backup_retention_days": 7, "geo_redundant_backup": False, "high_availability": "Disabled"},
+        "redis": {"sku_name": "Basic", "family": "C", "capacity": 0},
+    },
+    "stg": {
+        "postgresql": {"version": "15", "sku_name": "GP_Standard_D2s_v3", "tier": "GeneralPurpose", "storage_mb": 65536,
+                       "backup_retention_days": 14, "geo_redundant_backup": False, "high_availability": "Disabled"},
+        "redis": {"sku_name": "Standard", "family": "C", "capacity": 1},
+    },
+    "prod": {
+        "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072,
+                       "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
+        "redis": {"sku_name": "Premium", "family": "P", "capacity": 1},
+    },
+}
+SIZING_RULES = {
+    "postgresql": {
+        "version": ("choice", ("13", "14", "15", "16", "17")),
+        "sku_name": ("pattern", r"(B|GP|MO)_Standard_[A-Za-z0-9_]+"),
+        "tier": ("choice", ("Burstable", "GeneralPurpose", "MemoryOptimized")),
+        "storage_mb": ("choice", (32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304,
+                                  8388608, 16777216, 33553408)),
+        "backup_retention_days": ("range", (7, 35)),
+        "geo_redundant_backup": ("bool", None),
+        "high_availability": ("choice", ("Disabled", "SameZone", "ZoneRedundant")),
+    },
+    "redis": {
+        "sku_name": ("choice", ("Basic", "Standard", "Premium")),
+        "family": ("choice", ("C", "P")),
+        "capacity": ("range", (0, 6)),
+    },
+}
+SKU_TIER_PREFIX = {"Burstable": "B_", "GeneralPurpose": "GP_", "MemoryOptimized": "MO_"}
+
+DATABASES = {
+    "global": ["tenant_registry", "master_data", "global_config"],
+    "regional": ["user_service", "form_service", "rule_service", "declaration_service", "review_service",
+                 "case_service", "notification_service", "analytics_service"],
+}
+PRIVATE_DNS_ZONES = {
+    "postgresql": "privatelink.postgres.database.azure.com",
+    "redis": "privatelink.redis.cache.windows.net",
+    "storage_blob": "privatelink.blob.core.windows.net",
+    "key_vault": "privatelink.vaultcore.azure.net",
+}
+COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
+OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
+                 "features", "sizing")
+FEATURES = ("api_management", "ddos_protection", "backup")
+
+
+def _err(name: str, key: str, value, expected: str):
+    raise DeploymentError(f"invalid override {key}={value!r} for {name}: expected {expected}")
+
+
+def _string(name, key, value, pattern=r".{1,256}", expected="a non-empty string of at most 256 characters"):
+    if not isinstance(value, str) or not re.fullmatch(pattern, value, flags=re.DOTALL):
+        _err(name, key, value, expected)
+    return value
+
+
+def _check_sizing(name: str, env: str, override) -> dict:
+    sizing = copy.deepcopy(SIZING[env])
+    if not isinstance(override, dict):
+        _err(name, "sizing", override, "a dict with postgresql and/or redis")
+    for group, values in override.items():
+        if group not in SIZING_RULES:
+            _err(name, "sizing", group, "keys postgresql, redis")
+        if not isinstance(values, dict):
+            _err(name, f"sizing.{group}", values, "a dict")
+        for key, value in values.items():
+            rule = SIZING_RULES[group].get(key)
+            where = f"sizing.{group}.{key}"
+            if rule is None:
+                _err(name, f"sizing.{group}", key, "one of the keys " + ", ".join(SIZING_RULES[group]))
+            kind, arg = rule
+            if kind == "bool":
+                if not isinstance(value, bool):
+                    _err(name, where, value, "true or false")
+            elif kind == "range":
+                if isinstance(value, bool) or not isinstance(value, int) or not arg[0] <= value <= arg[1]:
+                    _err(name, where, value, f"an integer {arg[0]}..{arg[1]}")
+            elif kind == "choice":
+                if isinstance(value, bool) or value not in arg:
+                    _err(name, where, value, "one of " + ", ".join(str(a) for a in arg))
+            elif not isinstance(value, str) or not re.fullmatch(arg, value):
+                _err(name, where, value, f"a string matching {arg} (e.g. GP_Standard_D4s_v3)")
+            sizing[group][key] = value
+    pg = sizing["postgresql"]
+    if not pg["sku_name"].startswith(SKU_TIER_PREFIX[pg["tier"]]):
+        _err(name, "sizing.postgresql.sku_name", pg["sku_name"], f"a {pg['tier']} SKU ({SKU_TIER_PREFIX[pg['tier']]}...)")
+    if pg["tier"] == "Burstable" and pg["high_availability"] != "Disabled":
+        _err(name, "sizing.postgresql.high_availability", pg["high_availability"], "Disabled for the Burstable tier")
+    redis = sizing["redis"]
+    if (redis["sku_name"] == "Premium") != (redis["family"] == "P"):
+        _err(name, "sizing.redis.family", redis["family"], "P for Premium, C for Basic and Standard")
+    return sizing
+
+
+def _check_budget(name: str, default_amount, override) -> dict:
+    budget = {"amount": default_amount, "currency": CURRENCY, "thresholds": list(THRESHOLDS)}
+    if not isinstance(override, dict):
+        _err(name, "budget", override, "a dict with amount, currency and/or thresholds")
+    for key, value in override.items():
+        if key == "amount":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                _err(name, "budget.amount", value, "a positive number (monthly, in the budget currency)")
+        elif key == "currency":
+            _string(name, "budget.currency", value, r"[A-Z]{3}", "a 3-letter ISO currency code such as USD")
+        elif key == "thresholds":
+            ok = (isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 1000 for v in value)
+                  and value == sorted(set(value)))
+            if not ok:
+                _err(name, "budget.thresholds", value, "a non-empty ascending list of percentages 1..1000, e.g. [50, 80, 100]")
+        else:
+            _err(name, "budget", key, "keys amount, currency, thresholds")
+        budget[key] = value
+    return budget
+
+
+def _check_vnet_cidr(name: str, value, registry: Registry, registered: str) -> str:
+    net = parse_cidr(value, f"vnet_cidr override for {name}")
+    others = registry.overlapping(str(net), exclude=name)
+    if others:
+        clash = ", ".join(f"{n} ({c})" for n, c in others)
+        raise DeploymentError(f"invalid override vnet_cidr={value!r} for {name}: it overlaps {clash}; "
+                              f"the registry gives {name} {registered}")
+    if value != registered:
+        raise DeploymentError(f"invalid override vnet_cidr={value!r} for {name}: the registry gives {registered}; "
+                              "change the registry only with tools/cidr_allocate.py, or drop the override")
+    return value
+
+
+def build_plan(name, overrides: dict | None = None, registry: Registry | None = None, registry_path: str | None = None) -> dict:
+    """The plan dict of the contract (docs/deployment-model.md), overrides validated and merged."""
+    dep = parse_deployment_name(name)
+    overrides = {} if overrides is None else overrides
+    if not isinstance(overrides, dict):
+        raise DeploymentError(f"invalid overrides for {dep.name}: expected a dict with keys {', '.join(OVERRIDE_KEYS)}, "
+                              f"got {type(overrides).__name__}")
+    unknown = sorted(set(overrides) - set(OVERRIDE_KEYS))
+    if unknown:
+        raise DeploymentError(f"unknown override key(s) {', '.join(map(repr, unknown))} for {dep.name}: "
+                              f"valid keys are {', '.join(OVERRIDE_KEYS)}")
+    registry = registry or load_registry(registry_path)
+    registered = registry.lookup(dep.name)
+    vnet_cidr = registered
+    if "vnet_cidr" in overrides:
+        vnet_cidr = _check_vnet_cidr(dep.name, overrides["vnet_cidr"], registry, registered)
+    seed = _string(dep.name, "naming_seed", overrides.get("naming_seed", DEFAULT_NAMING_SEED))
+    names = resource_names(dep.name, naming_seed=seed, suffix=overrides.get("key_vault_suffix"))
+
+    prod = dep.environment == "prod"
+    features = {key: prod for key in FEATURES}
+    if "features" in overrides:
+        value = overrides["features"]
+        if not isinstance(value, dict) or not all(k in FEATURES and isinstance(v, bool) for k, v in value.items()):
+            _err(dep.name, "features", value, "a dict of " + ", ".join(FEATURES) + " to true/false")
+        if value.get("api_management") and not prod:
+            _err(dep.name, "features.api_management", True, "false: API Management has a subnet only in prod")
+        features.update(value)
+
+    tags = {
+        "Deployment": dep.name,
+        "Environment": dep.environment,
+        "Region": dep.region_code,
+        "Instance": str(dep.instance) if dep.instance is not None else "none",
+        "Application": "ComplianceFlow",
+        "ManagedBy": "Ansible",
+        "CostCenter": _string(dep.name, "cost_center", overrides.get("cost_center", "Platform")),
+        "Owner": _string(dep.name, "owner", overrides.get("owner", "DevOps")),
+        "Ephemeral": "false" if prod else "true",
+    }
+    extra = overrides.get("tags", {})
+    if not isinstance(extra, dict):
+        _err(dep.name, "tags", extra, "a dict of extra tag names to string values")
+    for key, value in extra.items():
+        if key in tags:
+            _err(dep.name, "tags", key, "extra tags only; set CostCenter/Owner with cost_center/owner, the others are computed")
+        _string(dep.name, "tags", key, r"[^<>%&\\?/]{1,512}", "tag names of 1-512 characters without < > % & \\ ? /")
+        _string(dep.name, f"tags.{key}", value)
+        tags[key] = value
+
+    default_amount = SEED_BUDGETS.get(dep.name, DEFAULT_BUDGETS[dep.environment])
+    region = REGIONS[dep.region_code]
+    plan = {
+        "name": dep.name,
+        "scope": dep.scope,
+        "region_code": dep.region_code,
+        "location": region["location"],
+        "location_display": region["display"],
+        "environment": dep.environment,
+        "instance": dep.instance,
+        "vnet_cidr": vnet_cidr,
+        "subnets": subnet_plan(vnet_cidr, dep.environment),
+        "names": names,
+        "private_dns_zones": dict(PRIVATE_DNS_ZONES),
+        "tags": tags,
+        "budget": _check_budget(dep.name, default_amount, overrides.get("budget", {})),
+        "features": features,
+        "sizing": _check_sizing(dep.name, dep.environment, overrides.get("sizing", {})),
+        "databases": list(DATABASES[dep.scope]),
+        "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
+    }
+    return plan
+
+
+def plan_summary(plan: dict) -> list:
+    """Readable lines of a plan, for playbooks/plan.yml."""
+    if not isinstance(plan, dict) or "names" not in plan:
+        raise DeploymentError(f"plan_summary expects the dict of complianceflow.infra.deployment, got {type(plan).__name__}")
+    n = plan["names"]
+    inst = f", instance {plan['instance']}" if plan["instance"] is not None else ""
+    lines = [
+        f"{plan['name']}: {plan['scope']} {plan['environment']}{inst} in {plan['location_display']} ({plan['location']}), "
+        f"registry status {plan.get('registry_status', '?')}",
+        f"resource group  {n['resource_group']}",
+        f"vnet            {n['virtual_network']}  {plan['vnet_cidr']}",
+    ]
+    for key, cidr in plan["subnets"].items():
+        lines.append(f"  subnet {key:<15} {cidr:<15} {n['subnets'][key]}  (nsg {n['network_security_groups'][key]})")
+    for key in ("postgresql_server", "redis_cache", "key_vault", "storage_account", "container_registry",
+                "log_analytics_workspace", "application_insights", "event_hubs_namespace",
+                "container_apps_environment", "api_management", "budget"):
+        lines.append(f"{key:<27} {n[key]}")
+    for key, zone in plan["private_dns_zones"].items():
+        lines.append(f"private endpoint {n['private_endpoints'][key]} -> {zone} (link {n['private_dns_zone_links'][key]})")
+    lines.append("tags            " + ", ".join(f"{k}={v}" for k, v in plan["tags"].items()))
+    b = plan["budget"]
+    lines.append(f"budget          {b['amount']} {b['currency']}/month, alerts at " + "/".join(f"{t}%" for t in b["thresholds"]))
+    pg, redis = plan["sizing"]["postgresql"], plan["sizing"]["redis"]
+    lines.append(f"postgresql      {pg['version']} {pg['sku_name']} ({pg['tier']}), {pg['storage_mb'] // 1024} GiB, "
+                 f"backup {pg['backup_retention_days']} d, geo backup {pg['geo_redundant_backup']}, HA {pg['high_availability']}")
+    lines.append(f"redis           {redis['sku_name']} {redis['family']}{redis['capacity']}")
+    lines.append("features        " + ", ".join(f"{k}={v}" for k, v in plan["features"].items()))
+    lines.append("databases       " + ", ".join(plan["databases"]))
+    return lines

@@ -1,0 +1,255 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Deployment names and the Azure resource names derived from them.
+
+PRIVATE to the collection: the API may change without notice. Pure Python, no Ansible import,
+so the filters, the deployment_info action and the unit tests share one implementation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+APP = "cf"
+ENVIRONMENTS = ("dev", "stg", "prod")
+INSTANCE_MAX = 99
+DEFAULT_NAMING_SEED = "complianceflow"
+KEY_VAULT_SUFFIX_LENGTH = 4
+
+# The seed's region table. short: the 3-letter code used only by the Key Vault compaction.
+REGIONS = {
+    "westeu": {"location": "westeurope", "display": "West Europe", "short": "weu"},
+    "northeu": {"location": "northeurope", "display": "North Europe", "short": "neu"},
+    "eastus": {"location": "eastus", "display": "East US", "short": "eus"},
+    "westus": {"location": "westus", "display": "West US", "short": "wus"},
+    "uksouth": {"location": "uksouth", "display": "UK South", "short": "uks"},
+    "australiaeast": {"location": "australiaeast", "display": "Australia East", "short": "aue"},
+}
+GLOBAL_REGION = "westeu"  # global-* deployments live in West Europe (GDPR)
+
+# Environment words people type that are not ours, and the environment they most likely meant.
+ENVIRONMENT_ALIASES = {
+    "test": "dev", "tst": "dev", "development": "dev", "develop": "dev",
+    "staging": "stg", "stage": "stg", "uat": "stg", "preprod": "stg",
+    "production": "prod", "prd": "prod", "live": "prod",
+}
+
+VALID_FORMS = ("global-{env} or {region}-{env}-{instance}, where env is one of dev, stg, prod, region is one of "
+               + ", ".join(REGIONS) + " and instance is 1..99 without leading zeros (e.g. westeu-dev-1, global-prod)")
+
+# Subnet keys of the plan -> descriptor used in subnet and NSG names.
+SUBNET_DESCRIPTORS = {
+    "container_apps": "apps",
+    "database": "db",
+    "redis": "redis",
+    "storage": "st",
+    "api_management": "apim",
+    "management": "mgmt",
+}
+# Private endpoint / private DNS zone keys -> descriptor.
+PRIVATE_LINK_DESCRIPTORS = {
+    "postgresql": "psql",
+    "redis": "redis",
+    "storage_blob": "blob",
+    "key_vault": "kv",
+}
+
+
+class DeploymentError(ValueError):
+    """Any invalid input of the deployment model. The message is meant for the user as is."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    name: str
+    scope: str           # "global" | "regional"
+    region_code: str
+    environment: str
+    instance: int | None
+
+    @property
+    def is_global(self) -> bool:
+        return self.scope == "global"
+
+
+def _fail(value, problem: str):
+    raise DeploymentError(f"invalid deployment name {value!r}: {problem}; valid form: {VALID_FORMS}")
+
+
+def _check_environment(value, env: str, rebuild) -> None:
+    if env in ENVIRONMENTS:
+        return
+    if env.lower() in ENVIRONMENT_ALIASES:
+        meant = ENVIRONMENT_ALIASES[env.lower()]
+        _fail(value, f"environment {env!r} is not one of dev, stg, prod (did you mean {rebuild(meant)!r}?)")
+    _fail(value, f"environment {env!r} is not one of dev, stg, prod")
+
+
+def parse_deployment_name(value) -> Deployment:
+    """Parse and validate a deployment name; raise DeploymentError naming the problem."""
+    if not isinstance(value, str):
+        _fail(value, f"expected a string, got {type(value).__name__}")
+    if value == "":
+        _fail(value, "the name is empty")
+    if value != value.strip():
+        _fail(value, "it has leading or trailing whitespace")
+    if value != value.lower():
+        hint = value.lower()
+        _fail(value, f"it must be lowercase (did you mean {hint!r}?)")
+    if not re.fullmatch(r"[a-z0-9-]+", value):
+        _fail(value, "only lowercase letters, digits and single hyphens are allowed")
+    parts = value.split("-")
+    if "" in parts:
+        _fail(value, "it has an empty part (leading, trailing or doubled hyphen)")
+    if parts[0] == "global":
+        if len(parts) == 3 and parts[2].isdigit():
+            _fail(value, f"global deployments have no instance number (did you mean 'global-{parts[1]}'?)")
+        if len(parts) != 2:
+            _fail(value, "a global deployment is global-{env}")
+        _check_environment(value, parts[1], lambda env: f"global-{env}")
+        return Deployment(value, "global", GLOBAL_REGION, parts[1], None)
+    if len(parts) == 2:
+        _fail(value, "a regional deployment needs an instance number (e.g. '" + value + "-1')")
+    if len(parts) != 3:
+        _fail(value, f"expected 3 parts separated by hyphens, got {len(parts)}")
+    region, env, instance = parts
+    if region not in REGIONS:
+        _fail(value, f"region {region!r} is not one of " + ", ".join(REGIONS))
+    _check_environment(value, env, lambda e: f"{region}-{e}-{instance}")
+    if not instance.isdigit():
+        _fail(value, f"instance {instance!r} is not a number")
+    if not 1 <= int(instance) <= INSTANCE_MAX:
+        _fail(value, f"instance {instance!r} is out of range 1..{INSTANCE_MAX}")
+    if instance != str(int(instance)):
+        _fail(value, f"instance {instance!r} must be 1..{INSTANCE_MAX} without leading zeros (did you mean "
+                     f"'{region}-{env}-{int(instance)}'?)")
+    return Deployment(value, "regional", region, env, int(instance))
+
+
+def key_vault_suffix(deployment: str, naming_seed: str = DEFAULT_NAMING_SEED) -> str:
+    """4 lowercase base-36 characters from sha256('<naming_seed>:<deployment>')."""
+    if not isinstance(naming_seed, str) or not naming_seed:
+        raise DeploymentError(f"invalid naming_seed {naming_seed!r}: expected a non-empty string")
+    number = int.from_bytes(hashlib.sha256(f"{naming_seed}:{deployment}".encode("utf-8")).digest(), "big")
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    for _ in range(KEY_VAULT_SUFFIX_LENGTH):
+        number, rest = divmod(number, 36)
+        out += digits[rest]
+    return out
+
+
+def _check_suffix(suffix) -> str:
+    if not isinstance(suffix, str) or not re.fullmatch(r"[a-z0-9]{%d}" % KEY_VAULT_SUFFIX_LENGTH, suffix):
+        raise DeploymentError(f"invalid key_vault_suffix {suffix!r}: expected exactly {KEY_VAULT_SUFFIX_LENGTH} "
+                              "lowercase letters or digits (e.g. 'ab12')")
+    return suffix
+
+
+def key_vault_name(dep: Deployment, suffix: str) -> str:
+    """kv-cf-<deployment>-<suffix>; when that exceeds 24 characters, kv-cf-<short region>-<env>-<instance>-<suffix>.
+
+    The compact form still carries region, environment and instance, and the short region codes
+    differ from every full code, so no two deployments share a Key Vault name.
+    """
+    full = f"kv-{APP}-{dep.name}-{suffix}"
+    if len(full) <= 24:
+        return full
+    return f"kv-{APP}-{REGIONS[dep.region_code]['short']}-{dep.environment}-{dep.instance}-{suffix}"
+
+
+def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | None = None) -> dict:
+    """All resource names of a deployment; needs no CIDR registry."""
+    dep = parse_deployment_name(name)
+    suffix = _check_suffix(suffix) if suffix is not None else key_vault_suffix(dep.name, naming_seed)
+    d = dep.name
+    compact = d.replace("-", "")
+    names = {
+        "resource_group": f"rg-{APP}-{d}",
+        "virtual_network": f"vnet-{APP}-{d}",
+        "subnets": {k: f"snet-{APP}-{d}-{v}" for k, v in SUBNET_DESCRIPTORS.items()},
+        "network_security_groups": {k: f"nsg-{APP}-{d}-{v}" for k, v in SUBNET_DESCRIPTORS.items()},
+        "postgresql_server": f"psql-{APP}-{d}",
+        "redis_cache": f"redis-{APP}-{d}",
+        "key_vault": key_vault_name(dep, suffix),
+        "storage_account": f"st{APP}{compact}",
+        "container_registry": f"acr{APP}{compact}",
+        "log_analytics_workspace": f"log-{APP}-{d}",
+        "application_insights": f"appi-{APP}-{d}",
+        "event_hubs_namespace": f"evhns-{APP}-{d}",
+        "container_apps_environment": f"cae-{APP}-{d}",
+        "api_management": f"apim-{APP}-{d}",
+        "private_endpoints": {k: f"pe-{APP}-{d}-{v}" for k, v in PRIVATE_LINK_DESCRIPTORS.items()},
+        "private_dns_zone_links": {k: f"pdnslink-{APP}-{d}-{v}" for k, v in PRIVATE_LINK_DESCRIPTORS.items()},
+        "budget": f"budget-{APP}-{d}",
+    }
+    if dep.environment != "prod":
+        # api_management is a prod-only subnet: keep subnet and NSG keys equal to the plan's subnets.
+        del names["subnets"]["api_management"]
+        del names["network_security_groups"]["api_management"]
+    problems = check_names(names)
+    if problems:  # only reachable through a future pattern change: fail rather than emit a bad name
+        raise DeploymentError(f"generated names for {d!r} break Azure's rules: " + "; ".join(problems))
+    return names
+
+
+# Azure naming rules per name key (learn.microsoft.com, "Naming rules and restrictions for Azure resources").
+# (min length, max length, regex over the whole name, description)
+_ALNUM_HYPHEN_START_LETTER = r"[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?"
+AZURE_RULES = {
+    "resource_group": (1, 90, r"[\w.()-]*[\w()-]", "letters, digits, _ . ( ) -, not ending with a period"),
+    "virtual_network": (2, 64, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
+    "subnets": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
+    "network_security_groups": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
+    "postgresql_server": (3, 63, r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", "lowercase letters, digits, hyphens; no hyphen at either end"),
+    "redis_cache": (1, 63, r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", "alphanumerics and hyphens; start and end alphanumeric; no '--'"),
+    "key_vault": (3, 24, _ALNUM_HYPHEN_START_LETTER, "alphanumerics and hyphens; start with a letter, end alphanumeric; no '--'"),
+    "storage_account": (3, 24, r"[a-z0-9]+", "lowercase letters and digits"),
+    "container_registry": (5, 50, r"[A-Za-z0-9]+", "alphanumerics"),
+    "log_analytics_workspace": (4, 63, r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", "alphanumerics and hyphens; start and end alphanumeric"),
+    "application_insights": (1, 260, r"[^%&\\?/]*[^%&\\?/. ]", "no % & \\ ? /; not ending with a space or period"),
+    "event_hubs_namespace": (6, 50, _ALNUM_HYPHEN_START_LETTER, "alphanumerics and hyphens; start with a letter, end alphanumeric"),
+    "container_apps_environment": (2, 60, r"[a-z]([a-z0-9-]*[a-z0-9])?", "lowercase letters, digits, hyphens; start letter, end alphanumeric; no '--'"),
+    "api_management": (1, 50, _ALNUM_HYPHEN_START_LETTER, "alphanumerics and hyphens; start with a letter, end alphanumeric"),
+    "private_endpoints": (2, 64, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
+    "private_dns_zone_links": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
+    "budget": (1, 63, r"[A-Za-z0-9][\w-]*", "alphanumerics, _ and -; start alphanumeric"),
+}
+NO_DOUBLE_HYPHEN = {"key_vault", "redis_cache", "container_apps_environment"}
+# Types whose name is global in Azure (a DNS name): they must differ between deployments.
+GLOBALLY_UNIQUE = ("postgresql_server", "redis_cache", "key_vault", "storage_account", "container_registry",
+                   "event_hubs_namespace", "api_management")
+
+
+def check_name(key: str, value: str) -> str | None:
+    """None when value satisfies Azure's rule for the name key, else a description of the problem."""
+    low, high, pattern, text = AZURE_RULES[key]
+    if not low <= len(value) <= high:
+        return f"{key} {value!r} is {len(value)} characters, allowed {low}-{high}"
+    if not re.fullmatch(pattern, value, flags=re.ASCII):
+        return f"{key} {value!r} breaks the rule: {text}"
+    if key in NO_DOUBLE_HYPHEN and "--" in value:
+        return f"{key} {value!r} has consecutive hyphens"
+    return None
+
+
+def check_names(names: dict) -> list:
+    problems = []
+    for key, value in names.items():
+        for item in (value.values() if isinstance(value, dict) else [value]):
+            problem = check_name(key, item)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def all_deployment_names():
+    """Every valid deployment name: global-* and every region x env x instance 1..99."""
+    for env in ENVIRONMENTS:
+        yield f"global-{env}"
+    for region in REGIONS:
+        for env in ENVIRONMENTS:
+            for instance in range(1, INSTANCE_MAX + 1):
+                yield f"{region}-{env}-{instance}"

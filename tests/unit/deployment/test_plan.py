@@ -1,0 +1,100 @@
+"""The plan dict: contract keys, tags, budgets, sizing, databases, and validated overrides."""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._cidr import load_registry
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment import build_plan, plan_summary
+from ansible_collections.complianceflow.infra.plugins.module_utils._naming import DeploymentError
+
+REGISTRY = load_registry()
+SEED_BUDGETS = {"global-dev": 150, "westeu-dev-1": 200, "global-stg": 300, "westeu-stg-1": 500, "global-prod": 1000,
+                "westeu-prod-1": 5000, "westeu-prod-2": 5000, "eastus-prod-1": 5000}
+CONTRACT_KEYS = {"name", "scope", "region_code", "location", "location_display", "environment", "instance", "vnet_cidr",
+                 "subnets", "names", "private_dns_zones", "tags", "budget", "features", "sizing", "databases"}
+
+
+@pytest.mark.parametrize("name", REGISTRY.names())
+def test_every_registered_deployment_has_a_complete_plan(name):
+    plan = build_plan(name, registry=REGISTRY)
+    assert CONTRACT_KEYS <= set(plan)
+    assert plan["vnet_cidr"] == REGISTRY.lookup(name)
+    assert set(plan["subnets"]) == set(plan["names"]["subnets"]) == set(plan["names"]["network_security_groups"])
+    assert set(plan["names"]["private_endpoints"]) == set(plan["private_dns_zones"]) == set(plan["names"]["private_dns_zone_links"])
+    assert all(isinstance(v, str) for v in plan["tags"].values())
+    assert plan["budget"]["thresholds"] == [50, 80, 100]
+
+
+def test_westeu_prod_1_plan_matches_the_seed():
+    plan = build_plan("westeu-prod-1", registry=REGISTRY)
+    assert (plan["scope"], plan["region_code"], plan["location"], plan["environment"], plan["instance"]) == \
+        ("regional", "westeu", "westeurope", "prod", 1)
+    assert plan["subnets"]["database"] == "10.30.2.0/24" and plan["subnets"]["api_management"] == "10.30.5.0/24"
+    assert plan["tags"] == {"Deployment": "westeu-prod-1", "Environment": "prod", "Region": "westeu", "Instance": "1",
+                            "Application": "ComplianceFlow", "ManagedBy": "Ansible", "CostCenter": "Platform",
+                            "Owner": "DevOps", "Ephemeral": "false"}
+    assert plan["sizing"] == {
+        "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072,
+                       "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
+        "redis": {"sku_name": "Premium", "family": "P", "capacity": 1}}
+    assert plan["features"] == {"api_management": True, "ddos_protection": True, "backup": True}
+    assert plan["budget"] == {"amount": 5000, "currency": "USD", "thresholds": [50, 80, 100]}
+
+
+def test_global_and_dev_plans():
+    glob = build_plan("global-dev", registry=REGISTRY)
+    assert glob["scope"] == "global" and glob["instance"] is None and glob["location"] == "westeurope"
+    assert glob["databases"] == ["tenant_registry", "master_data", "global_config"]
+    assert glob["tags"]["Ephemeral"] == "true" and glob["tags"]["Instance"] == "none"
+    dev = build_plan("westeu-dev-1", registry=REGISTRY)
+    assert len(dev["databases"]) == 8 and "declaration_service" in dev["databases"]
+    assert "api_management" not in dev["subnets"] and dev["features"]["api_management"] is False
+    assert dev["sizing"]["postgresql"]["tier"] == "Burstable" and dev["sizing"]["postgresql"]["high_availability"] == "Disabled"
+
+
+@pytest.mark.parametrize("name", REGISTRY.names())
+def test_budgets_from_the_seed_table_or_the_environment_default(name):
+    plan = build_plan(name, registry=REGISTRY)
+    expected = SEED_BUDGETS.get(name, {"dev": 200, "stg": 500, "prod": 5000}[plan["environment"]])
+    assert plan["budget"]["amount"] == expected
+
+
+def test_overrides_merge():
+    plan = build_plan("westeu-prod-1", {"cost_center": "Production", "owner": "Platform Team", "key_vault_suffix": "ab12",
+                                        "vnet_cidr": "10.30.0.0/16", "tags": {"Customer": "acme"},
+                                        "budget": {"amount": 6000}, "sizing": {"redis": {"capacity": 2}},
+                                        "features": {"ddos_protection": False}}, registry=REGISTRY)
+    assert plan["names"]["key_vault"] == "kv-cf-westeu-prod-1-ab12"
+    assert plan["tags"]["CostCenter"] == "Production" and plan["tags"]["Owner"] == "Platform Team"
+    assert plan["tags"]["Customer"] == "acme"
+    assert plan["budget"]["amount"] == 6000 and plan["budget"]["thresholds"] == [50, 80, 100]
+    assert plan["sizing"]["redis"] == {"sku_name": "Premium", "family": "P", "capacity": 2}
+    assert plan["features"] == {"api_management": True, "ddos_protection": False, "backup": True}
+
+
+@pytest.mark.parametrize("name, overrides, message", [
+    ("westeu-dev-1", {"vnet_cidr": "10.30.0.0/16"}, r"vnet_cidr='10.30.0.0/16'.*overlaps westeu-prod-1 \(10.30.0.0/16\).*10.10.0.0/16"),
+    ("westeu-dev-1", {"vnet_cidr": "10.12.0.0/16"}, r"registry gives 10.10.0.0/16"),
+    ("westeu-dev-1", {"vnet_cidr": "10.10.0.1/16"}, r"host bits.*did you mean '10.10.0.0/16'"),
+    ("westeu-dev-1", {"vnetcidr": "10.10.0.0/16"}, r"unknown override key\(s\) 'vnetcidr'.*valid keys are vnet_cidr"),
+    ("westeu-dev-1", {"features": {"api_management": True}}, r"features.api_management.*only in prod"),
+    ("westeu-dev-1", {"sizing": {"postgresql": {"tier": "Platinum"}}}, r"sizing.postgresql.tier='Platinum'.*one of Burstable"),
+    ("westeu-dev-1", {"sizing": {"postgresql": {"high_availability": "ZoneRedundant"}}}, r"Disabled for the Burstable tier"),
+    ("westeu-dev-1", {"sizing": {"redis": {"sku_name": "Premium"}}}, r"P for Premium"),
+    ("westeu-dev-1", {"budget": {"amount": -5}}, r"budget.amount=-5.*positive number"),
+    ("westeu-dev-1", {"budget": {"thresholds": [80, 50]}}, r"ascending"),
+    ("westeu-dev-1", {"tags": {"ManagedBy": "Terraform"}}, r"extra tags only"),
+    ("westeu-dev-1", {"key_vault_suffix": "AB12"}, r"key_vault_suffix 'AB12'"),
+    ("westeu-dev-1", ["vnet_cidr"], r"expected a dict"),
+    ("westeu-prod-3", {}, r"'westeu-prod-3' has no CIDR in the registry.*cidr_allocate.py westeu-prod-3"),
+])
+def test_bad_overrides_fail_naming_value_and_valid_form(name, overrides, message):
+    with pytest.raises(DeploymentError, match=message):
+        build_plan(name, overrides, registry=REGISTRY)
+
+
+def test_summary_shows_names_cidrs_and_budget():
+    text = "\n".join(plan_summary(build_plan("westeu-prod-1", registry=REGISTRY)))
+    for expected in ("rg-cf-westeu-prod-1", "10.30.0.0/16", "10.30.2.0/24", "snet-cf-westeu-prod-1-db", "stcfwesteuprod1",
+                     "5000 USD/month", "ManagedBy=Ansible", "user_service"):
+        assert expected in text
