@@ -81,3 +81,27 @@ def module_args(cluster: Cluster) -> dict:
 def unique_name(prefix: str = "t") -> str:
     """A fresh lower-case identifier (database or role name) for one test."""
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+# ansible-core 2.19 has no json stdout callback (ansible_run.py names ansible.builtin.json):
+# use the test-only one in tests/lib/callbacks, which writes the same shape.
+JSON_CALLBACK_ENV = {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "tests" / "lib" / "callbacks"),
+                     "ANSIBLE_STDOUT_CALLBACK": "json_results"}
+
+
+def run_module(module: str, args: dict, *, check: bool = False, diff: bool = False, verbosity: int = 0,
+               extra_vars: dict | None = None):
+    """Run one complianceflow.infra.<module> task through ansible-playbook; returns (run, result).
+
+    The task is named "under test"; args are embedded as JSON (valid YAML) so no quoting games.
+    """
+    import json
+
+    from ansible_run import run_playbook
+
+    play = ("- hosts: localhost\n  gather_facts: false\n  connection: local\n  tasks:\n"
+            f"    - name: under test\n      complianceflow.infra.{module}: {json.dumps(args)}\n")
+    run = run_playbook(play, check=check, diff=diff, verbosity=verbosity, extra_vars=extra_vars,
+                       json_output=verbosity == 0, env=JSON_CALLBACK_ENV if verbosity == 0 else None)
+    result = run.result("under test") if verbosity == 0 else {}
+    return run, result

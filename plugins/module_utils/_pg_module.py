@@ -1,0 +1,31 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE to the collection: the AnsibleModule glue shared by every postgresql_* module."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import (
+    CONNECTION_ARGSPEC,
+    PgError,
+    require_psycopg,
+)
+
+
+def run_pg_module(argument_spec: dict, runner: Callable[[AnsibleModule, list], dict], **module_kwargs) -> None:
+    """Build the module (connection options + its own), run `runner(module, queries)`.
+
+    `runner` returns the result dict (changed, diff, ...). A PgError becomes fail_json with the
+    message and the queries recorded so far; nothing else is caught, so a real bug still shows.
+    """
+    module = AnsibleModule(argument_spec={**CONNECTION_ARGSPEC, **argument_spec}, supports_check_mode=True,
+                           **module_kwargs)
+    queries: list[str] = []
+    try:
+        require_psycopg()
+        result = runner(module, queries)
+    except PgError as exc:
+        module.fail_json(msg=str(exc), queries=queries)
+    result.setdefault("queries", queries)
+    module.exit_json(**result)

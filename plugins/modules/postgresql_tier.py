@@ -1,0 +1,147 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: postgresql_tier
+short_description: Databases of a tier with their owner and app roles
+version_added: 1.0.0
+description:
+  - Creates (or drops) the databases of a ComplianceFlow database tier. Per database it manages an owner role (NOLOGIN; owns
+    the database, its C(public) schema and every object) and an app role (LOGIN, NOBYPASSRLS, NOINHERIT, member of nothing).
+  - The app role gets exactly C(CONNECT) on its database, C(USAGE) on the schema, C(SELECT, INSERT, UPDATE, DELETE) on every
+    table and C(USAGE, SELECT) on every sequence, and the same through default privileges for objects the owner creates later.
+    C(TRUNCATE), C(REFERENCES) and C(TRIGGER) are revoked wherever found. C(PUBLIC) loses C(CONNECT) on the database and every
+    privilege on the schema.
+  - Works with an admin that has only C(CREATEDB CREATEROLE) (Azure Flexible Server). The admin is granted membership in each
+    owner role, and everything inside a database runs as the owner through C(SET LOCAL ROLE).
+author: ComplianceFlow Platform Team
+extends_documentation_fragment:
+  - complianceflow.infra.postgresql
+  - complianceflow.infra.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+    details: With O(update_password=always) and a password given, every run reports a change (a password cannot be compared).
+options:
+  databases:
+    description: The databases of the tier.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Database name (lower case letters, digits, C(_)).
+        type: str
+        required: true
+      owner:
+        description: Owner role. Defaults to C(<name>_owner).
+        type: str
+      app_role:
+        description: App role. Defaults to C(<name>_app).
+        type: str
+      app_password:
+        description: Password of the app role (sent as a SCRAM verifier computed on the controller).
+        type: str
+  schema:
+    description: Schema that holds the objects.
+    type: str
+    default: public
+  update_password:
+    description: V(on_create) sets O(databases[].app_password) only when the role is created; V(always) sets it on every run.
+    type: str
+    default: on_create
+    choices: [on_create, always]
+  state:
+    description: V(absent) drops the databases and both roles of each (teardown).
+    type: str
+    default: present
+    choices: [present, absent]
+"""
+
+EXAMPLES = r"""
+- name: Databases and roles of a regional tier
+  complianceflow.infra.postgresql_tier:
+    login_host: psql-cf-westeu-dev-1.postgres.database.azure.com
+    login_user: cfadmin
+    login_password: "{{ postgresql_admin_password }}"
+    databases:
+      - name: user_service
+        app_password: "{{ user_service_app_password }}"
+      - name: form_service
+        app_password: "{{ form_service_app_password }}"
+"""
+
+RETURN = r"""
+databases:
+  description: Per database the names used.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: user_service, owner: user_service_owner, app_role: user_service_app}]
+queries:
+  description: Statements that changed something (in check mode, that would have), with placeholders instead of values.
+  returned: always
+  type: list
+  elements: str
+  sample: ['CREATE ROLE "user_service_owner" NOLOGIN NOBYPASSRLS', 'CREATE DATABASE "user_service" OWNER "user_service_owner"']
+diff:
+  description: Per database the observed state before and the wanted state after.
+  returned: when changed and in diff mode
+  type: dict
+"""
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_tier import (
+    ensure_absent,
+    ensure_present,
+    normalize_databases,
+)
+from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import Session, check_identifier, connect
+
+ARGUMENT_SPEC = {
+    "databases": {"type": "list", "elements": "dict", "required": True, "options": {
+        "name": {"type": "str", "required": True},
+        "owner": {"type": "str"},
+        "app_role": {"type": "str"},
+        "app_password": {"type": "str", "no_log": True},
+    }},
+    "schema": {"type": "str", "default": "public"},
+    "update_password": {"type": "str", "default": "on_create", "choices": ["on_create", "always"], "no_log": False},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+}
+
+
+def run(module, queries):
+    params = module.params
+    databases = normalize_databases(params["databases"])
+    check_identifier(params["schema"], "schema name")
+    admin = Session(connect(params, "postgres"), queries, check_mode=module.check_mode)
+    before, after = {}, {}
+    try:
+        for db in databases:
+            if params["state"] == "present":
+                before[db["name"]], after[db["name"]] = ensure_present(admin, db, params["schema"], params, params["update_password"])
+            else:
+                before[db["name"]], after[db["name"]] = ensure_absent(admin, db)
+    finally:
+        admin.close()
+    result = {"changed": bool(queries),
+              "databases": [{k: db[k] for k in ("name", "owner", "app_role")} for db in databases]}
+    if module._diff and queries:
+        result["diff"] = {"before": before, "after": after}
+    return result
+
+
+def main():
+    run_pg_module(ARGUMENT_SPEC, run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""postgresql_tier against a real PostgreSQL whose admin has only CREATEDB CREATEROLE."""
+from __future__ import annotations
+
+import psycopg
+import pytest
+from pg import connect, run_module, unique_name
+
+
+def _db(pg_admin, name):
+    return pg_admin.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", (name,)).fetchone()
+
+
+def _role(pg_admin, name):
+    return pg_admin.execute("SELECT rolcanlogin, rolbypassrls, rolinherit FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+
+
+@pytest.fixture()
+def tier(pg_args):
+    name = unique_name("svc")
+    return name, {**pg_args, "databases": [{"name": name, "app_password": "app-pw-Zq81"}]}
+
+
+def test_check_mode_reports_and_changes_nothing(pg_admin, tier):
+    name, args = tier
+    run, res = run_module("postgresql_tier", args, check=True, diff=True)
+    assert run.rc == 0 and res["changed"] is True
+    assert f'CREATE DATABASE "{name}" OWNER "{name}_owner"' in res["queries"]
+    assert res["diff"]["before"][name]["exists"] is False and res["diff"]["after"][name]["exists"] is True
+    assert _db(pg_admin, name) is None
+    assert _role(pg_admin, f"{name}_owner") is None and _role(pg_admin, f"{name}_app") is None
+
+
+def test_apply_then_idempotent_and_privileges_exact(pg_cluster, pg_admin, tier):
+    name, args = tier
+    run, res = run_module("postgresql_tier", args, diff=True)
+    assert run.rc == 0 and res["changed"] is True, res
+    assert _db(pg_admin, name) == (f"{name}_owner",)
+    assert _role(pg_admin, f"{name}_app") == (True, False, False)
+    assert _role(pg_admin, f"{name}_owner") == (False, False, True)
+
+    run, res = run_module("postgresql_tier", args)
+    assert res["changed"] is False and res["queries"] == []
+
+    # A table the owner creates later gets exactly the four privileges through default privileges.
+    with connect(pg_cluster, name) as conn, conn.transaction():
+        conn.execute(f'SET LOCAL ROLE "{name}_owner"')
+        conn.execute("CREATE TABLE later (id int PRIMARY KEY)")
+    with connect(pg_cluster, name) as conn:
+        privs = dict(conn.execute(
+            "SELECT p, has_table_privilege(%s, 'public.later', p) FROM unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE',"
+            "'TRUNCATE','REFERENCES','TRIGGER']) p", (f"{name}_app",)).fetchall())
+    assert privs == {"SELECT": True, "INSERT": True, "UPDATE": True, "DELETE": True,
+                     "TRUNCATE": False, "REFERENCES": False, "TRIGGER": False}
+
+    # The app role logs in to its own database only; PUBLIC lost CONNECT.
+    with connect(pg_cluster, name, user=f"{name}_app", password="app-pw-Zq81") as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (f"{name}_app",)
+    pg_admin.execute(f"CREATE ROLE \"{name}_stranger\" LOGIN PASSWORD 'stranger-pw'")
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        connect(pg_cluster, name, user=f"{name}_stranger", password="stranger-pw")
+
+
+def test_drift_is_repaired(pg_cluster, tier):
+    name, args = tier
+    assert run_module("postgresql_tier", args)[1]["changed"] is True
+    with connect(pg_cluster, name) as conn, conn.transaction():
+        conn.execute(f'SET LOCAL ROLE "{name}_owner"')
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY)")
+        conn.execute(f'GRANT TRUNCATE, TRIGGER ON t TO "{name}_app"')
+        conn.execute("RESET ROLE")
+        conn.execute(f'GRANT "{name}_owner" TO "{name}_app"')
+    run, res = run_module("postgresql_tier", args, diff=True)
+    assert res["changed"] is True
+    assert res["diff"]["before"][name]["tables_with_forbidden_privileges"] == ["t"]
+    assert f'REVOKE "{name}_owner" FROM "{name}_app"' in res["queries"]
+    with connect(pg_cluster, name) as conn:
+        assert conn.execute("SELECT has_table_privilege(%s, 'public.t', 'TRUNCATE'), pg_has_role(%s, %s, 'MEMBER')",
+                            (f"{name}_app", f"{name}_app", f"{name}_owner")).fetchone() == (False, False)
+    assert run_module("postgresql_tier", args)[1]["changed"] is False
+
+
+def test_absent_drops_database_and_roles(pg_admin, tier):
+    name, args = tier
+    run_module("postgresql_tier", args)
+    run, res = run_module("postgresql_tier", {**args, "state": "absent"})
+    assert res["changed"] is True and _db(pg_admin, name) is None and _role(pg_admin, f"{name}_app") is None
+    assert run_module("postgresql_tier", {**args, "state": "absent"})[1]["changed"] is False
+
+
+@pytest.mark.parametrize("bad", ["User-Service", "x; DROP DATABASE postgres", "a" * 64])
+def test_bad_identifier_fails_early_and_clearly(pg_admin, pg_args, bad):
+    run, res = run_module("postgresql_tier", {**pg_args, "databases": [{"name": bad}]})
+    assert run.rc != 0 and res["failed"] is True
+    assert repr(bad) in res["msg"] and "a-z, 0-9 and _" in res["msg"]
+    assert res["queries"] == [] and "Traceback" not in run.stdout + run.stderr
+
+
+def test_bad_host_clear_error_no_secret_at_vvv(pg_args):
+    from pg import local_postgres
+    args = {**pg_args, "login_port": local_postgres.free_port(), "databases": [{"name": "x", "app_password": "app-secret-77"}]}
+    run, res = run_module("postgresql_tier", args)
+    assert res["failed"] is True and res["msg"].startswith("cannot connect to database 'postgres' at 127.0.0.1:")
+    assert "Traceback" not in run.stdout + run.stderr
+    loud, _ = run_module("postgresql_tier", args, verbosity=3)
+    output = loud.stdout + loud.stderr
+    assert "cannot connect to database" in output
+    assert pg_args["login_password"] not in output and "app-secret-77" not in output
+
+
+def test_password_never_in_output_on_success(pg_args):
+    name = unique_name("svc")
+    args = {**pg_args, "databases": [{"name": name, "app_password": "app-secret-88"}], "update_password": "always"}
+    run, _ = run_module("postgresql_tier", args, verbosity=3, extra_vars=None)
+    output = run.stdout + run.stderr
+    assert run.rc == 0, output[-3000:]
+    assert "PASSWORD '********'" in output
+    assert "app-secret-88" not in output and pg_args["login_password"] not in output
