@@ -1,0 +1,272 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shared base of the collection's Azure modules. PRIVATE to the collection.
+
+AzureModule wraps AnsibleModule (like amazon.aws AnsibleAWSModule): it merges the auth options
+of the `complianceflow.infra.azure` doc fragment, resolves credentials and the cloud, builds SDK
+clients with azure-core's retry policy configured, waits on long-running operations with a
+bounded timeout, and turns Azure exceptions into one fail_json (never a traceback).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import os
+import subprocess
+import traceback
+from contextlib import contextmanager
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.complianceflow.infra.plugins.module_utils import _azure_auth as auth
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_errors import describe_azure_error
+
+try:
+    from azure.core.exceptions import AzureError, ResourceNotFoundError
+    from azure.core.pipeline import policies as core_policies
+    HAS_AZURE_CORE, AZURE_CORE_IMPORT_ERROR = True, None
+except ImportError:
+    AzureError = ResourceNotFoundError = None  # pylint: disable=invalid-name
+    HAS_AZURE_CORE, AZURE_CORE_IMPORT_ERROR = False, traceback.format_exc()
+
+USER_AGENT = "complianceflow.infra"
+
+# key -> (python module, client class, pip package). Clients import lazily: a module only pays
+# for the SDK it uses, and a missing package is reported by name.
+SDK_CLIENTS = {
+    "network": ("azure.mgmt.network", "NetworkManagementClient", "azure-mgmt-network"),
+    "resource": ("azure.mgmt.resource.resources", "ResourceManagementClient", "azure-mgmt-resource"),
+    "privatedns": ("azure.mgmt.privatedns", "PrivateDnsManagementClient", "azure-mgmt-privatedns"),
+}
+
+# Throttling (429) and 5xx are retried by azure-core's RetryPolicy, which honours Retry-After.
+RETRY_SETTINGS = {"retry_total": 6, "retry_backoff_factor": 1.0, "retry_backoff_max": 60}
+
+AZURE_AUTH_SPEC = {
+    "auth_source": {"type": "str", "default": "auto", "choices": list(auth.AUTH_SOURCES)},
+    "subscription_id": {"type": "str"},
+    "client_id": {"type": "str"},
+    "secret": {"type": "str", "no_log": True},
+    "tenant": {"type": "str"},
+    "ad_user": {"type": "str"},
+    "password": {"type": "str", "no_log": True},
+    "cloud_environment": {"type": "str"},
+    "ca_bundle": {"type": "path"},
+    "validate_certs": {"type": "bool", "default": True},
+    "timeout": {"type": "int", "default": 900},
+}
+
+TAGS_SPEC = {
+    "tags": {"type": "dict"},
+    "purge_tags": {"type": "bool", "default": True},
+}
+
+
+class AzureModule:
+    """AnsibleModule plus Azure auth, clients, bounded waits and error translation."""
+
+    def __init__(self, argument_spec: dict | None = None, **kwargs):
+        spec = dict(AZURE_AUTH_SPEC)
+        spec.update(argument_spec or {})
+        kwargs.setdefault("supports_check_mode", True)
+        self._module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.params = self._module.params
+        self.check_mode = self._module.check_mode
+        self._diff = self._module._diff
+        self._credential = None
+        self._cloud = None
+        self._plan = None
+        self._subscription = None
+        self._operation = None
+        if not HAS_AZURE_CORE:
+            self.fail_json(msg=missing_required_lib("azure-core and azure-identity (pip install azure-core azure-identity)"),
+                           exception=AZURE_CORE_IMPORT_ERROR)
+        if self.params["timeout"] <= 0:
+            self.fail_json(msg=f"timeout={self.params['timeout']} must be a positive number of seconds")
+
+    # ---- AnsibleModule pass-through
+    def fail_json(self, **kwargs):
+        self._module.fail_json(**kwargs)
+
+    def exit_json(self, **kwargs):
+        self._module.exit_json(**kwargs)
+
+    def warn(self, msg: str):
+        self._module.warn(msg)
+
+    @property
+    def diff_mode(self) -> bool:
+        return bool(self._diff)
+
+    # ---- auth and cloud
+    def _fail_config(self, err: Exception):
+        self.fail_json(msg=str(err))
+
+    @property
+    def auth_plan(self) -> auth.AuthPlan:
+        if self._plan is None:
+            try:
+                self._plan = auth.resolve_auth(self.params, os.environ)
+            except auth.AzureConfigError as err:
+                self._fail_config(err)
+        return self._plan
+
+    def _transport_kwargs(self) -> dict:
+        return {"connection_verify": auth.connection_verify(self.params), "connection_timeout": 30, "read_timeout": 120}
+
+    @property
+    def cloud(self) -> auth.Cloud:
+        if self._cloud is None:
+            setting = auth.cloud_setting(self.params, os.environ)
+            try:
+                self._cloud = auth.known_cloud(setting) or self._fetch_cloud(setting)
+            except auth.AzureConfigError as err:
+                self._fail_config(err)
+        return self._cloud
+
+    def _fetch_cloud(self, arm_url: str) -> auth.Cloud:
+        from azure.core import PipelineClient
+        from azure.core.rest import HttpRequest
+
+        client = PipelineClient(arm_url, policies=[core_policies.RetryPolicy(**RETRY_SETTINGS)], **self._transport_kwargs())
+        last = None
+        for version in ("2022-09-01", "2015-01-01"):
+            with self.operation(f"read cloud metadata from {arm_url}"):
+                response = client.send_request(HttpRequest("GET", auth.metadata_url(arm_url, version)))
+            if response.status_code == 200:
+                try:
+                    return auth.cloud_from_metadata(arm_url, response.json())
+                except ValueError as err:
+                    raise auth.AzureConfigError(f"cloud_environment={arm_url}: {err}") from err
+            last = response.status_code
+        raise auth.AzureConfigError(f"cloud_environment={arm_url}: {auth.metadata_url(arm_url)} answered HTTP {last}; "
+                                    "is this the URL of an Azure Resource Manager endpoint?")
+
+    @property
+    def credential(self):
+        if self._credential is None:
+            plan, cloud = self.auth_plan, self.cloud
+            with self.operation("set up Azure credentials"):
+                self._credential = build_credential(plan, cloud, self._transport_kwargs())
+        return self._credential
+
+    @property
+    def subscription_id(self) -> str:
+        if self._subscription is None:
+            plan = self.auth_plan
+            sub = plan.subscription_id or (self._cli_subscription() if plan.kind == "cli" else None)
+            try:
+                self._subscription = auth.require_subscription(dataclasses.replace(plan, subscription_id=sub))
+            except auth.AzureConfigError as err:
+                self._fail_config(err)
+        return self._subscription
+
+    def _cli_subscription(self) -> str | None:
+        # The CLI's default subscription, asked from `az` itself (never import azure-cli-core).
+        try:
+            out = subprocess.run(["az", "account", "show", "--output", "json"], capture_output=True, text=True, timeout=60, check=False)
+            return json.loads(out.stdout).get("id") if out.returncode == 0 else None
+        except (OSError, ValueError, subprocess.SubprocessError):
+            return None
+
+    # ---- clients
+    def client(self, which):
+        """An SDK client for this subscription and cloud: `which` is a key of SDK_CLIENTS or a client class."""
+        if isinstance(which, str):
+            module_name, class_name, package = SDK_CLIENTS[which]
+            try:
+                cls = getattr(importlib.import_module(module_name), class_name)
+            except ImportError:
+                self.fail_json(msg=missing_required_lib(f"{package} (pip install {package})"), exception=traceback.format_exc())
+        else:
+            cls = which
+        cloud = self.cloud
+        return cls(self.credential, self.subscription_id, base_url=cloud.resource_manager.rstrip("/"),
+                   credential_scopes=list(cloud.credential_scopes), user_agent=USER_AGENT,
+                   **RETRY_SETTINGS, **self._transport_kwargs())
+
+    def models(self, which: str):
+        module_name, _dummy, package = SDK_CLIENTS[which]
+        try:
+            return importlib.import_module(module_name + ".models")
+        except ImportError:
+            self.fail_json(msg=missing_required_lib(f"{package} (pip install {package})"), exception=traceback.format_exc())
+            return None
+
+    # ---- input, results, errors and long-running operations
+    @contextmanager
+    def validating(self):
+        """Input errors found before any Azure call become one fail_json naming the bad value."""
+        try:
+            yield
+        except (AzureInputError, auth.AzureConfigError) as err:
+            self.fail_json(msg=str(err))
+
+    def exit_with(self, changed: bool, before: dict, after: dict, **result):
+        """exit_json with changed and, in diff mode, before/after of what the user set."""
+        if self.diff_mode:
+            result["diff"] = {"before": before, "after": after if changed else before}
+        self.exit_json(changed=changed, **result)
+
+    @contextmanager
+    def operation(self, description: str):
+        """Run Azure calls; any Azure exception becomes one fail_json naming `description`."""
+        try:
+            yield
+        except AzureError as err:  # pylint: disable=catching-non-exception
+            plan = self._plan
+            self.fail_json(**describe_azure_error(err, description, plan.origin if plan else None))
+        except ValueError as err:
+            # azure-identity/MSAL report a bad authority or tenant as ValueError.
+            self.fail_json(msg=f"{description} failed: {err}")
+
+    def get_or_none(self, description: str, func, *args):
+        """func(*args), or None when Azure answers 404."""
+        with self.operation(description):
+            try:
+                return func(*args)
+            except ResourceNotFoundError:
+                return None
+
+    def wait(self, poller, description: str):
+        """Wait for a begin_* poller for at most `timeout` seconds; the SDK honours Retry-After between polls."""
+        timeout = self.params["timeout"]
+        with self.operation(description):
+            result = poller.result(timeout=timeout)
+            if not poller.done():
+                self.fail_json(msg=f"{description}: timed out after {timeout} s (status {poller.status()}); "
+                                   "Azure may still finish it: raise the timeout option or check the resource later",
+                               azure_error={"operation": description, "code": "Timeout", "status": poller.status()})
+        return result
+
+
+def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict):
+    """An azure-identity credential for the plan, pointed at the cloud's authority."""
+    try:
+        identity = importlib.import_module("azure.identity")
+    except ImportError as err:
+        raise auth.AzureConfigError("the Python package azure-identity is required (pip install azure-identity)") from err
+    common = dict(transport, authority=cloud.authority)
+    if cloud.custom:
+        # Azure Stack and the local emulator are not in Microsoft's instance discovery.
+        common["disable_instance_discovery"] = True
+    tenant = "adfs" if cloud.adfs else plan.tenant
+    if plan.kind == "service_principal":
+        return identity.ClientSecretCredential(tenant, plan.client_id, plan.secret, **common)
+    if plan.kind == "user_password":
+        return identity.UsernamePasswordCredential(plan.client_id, plan.username, plan.password, tenant_id=tenant, **common)
+    if plan.kind == "environment":
+        return identity.EnvironmentCredential(**common)
+    if plan.kind == "managed_identity":
+        return identity.ManagedIdentityCredential(client_id=plan.client_id, **transport)
+    return identity.AzureCliCredential(tenant_id=plan.tenant or "")
+
+
+def as_rest(obj) -> dict | None:
+    """ARM REST JSON of an SDK model (camelCase, `properties` nested), as the pure helpers expect."""
+    if obj is None:
+        return None
+    return obj.as_dict() if hasattr(obj, "as_dict") else dict(obj)

@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Comparison and validation helpers shared by the Azure modules. PRIVATE to the collection.
+
+Pure Python: resources are handled as ARM REST JSON (what the SDK models' as_dict() gives:
+camelCase keys, `properties` nested), never as SDK objects.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+# Tag limits from Azure's documentation (resource tags).
+_TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
+
+
+class AzureInputError(ValueError):
+    """User input that Azure would reject, found before any call."""
+
+
+def validate_tags(tags: dict | None) -> dict | None:
+    """Tags as Azure stores them (strings), or a clear error naming the bad key or value."""
+    if tags is None:
+        return None
+    if len(tags) > 50:
+        raise AzureInputError(f"tags: {len(tags)} tags given; Azure allows at most 50 per resource")
+    result = {}
+    for key, value in tags.items():
+        key = str(key)
+        if not key or len(key) > 512 or _TAG_KEY_FORBIDDEN.search(key):
+            raise AzureInputError(f"tags: key {key!r} is invalid; a tag key has 1-512 characters and none of < > % & \\ ? /")
+        if value is None:
+            value = ""
+        if isinstance(value, bool):
+            value = str(value).lower()
+        value = str(value)
+        if len(value) > 256:
+            raise AzureInputError(f"tags: the value of {key!r} has {len(value)} characters; Azure allows at most 256")
+        result[key] = value
+    return result
+
+
+def merge_tags(existing: dict | None, wanted: dict | None, purge: bool) -> dict:
+    """The tags a resource should end with.
+
+    `wanted` None leaves the tags alone; with `purge` the result is exactly `wanted`, without it
+    `wanted` is merged over the existing tags.
+    """
+    existing = dict(existing or {})
+    if wanted is None:
+        return existing
+    if purge:
+        return dict(wanted)
+    existing.update(wanted)
+    return existing
+
+
+def ids_equal(a: str | None, b: str | None) -> bool:
+    """ARM resource ids compare case-insensitively."""
+    return (a or "").rstrip("/").lower() == (b or "").rstrip("/").lower()
+
+
+def resource_id(subscription_id: str, resource_group: str, provider_type: str, name: str) -> str:
+    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/{provider_type}/{name}"
+
+
+def id_or_name(value: str, subscription_id: str, resource_group: str, provider_type: str) -> str:
+    """A full resource id from a name (same subscription and group) or an id as given."""
+    if value.startswith("/subscriptions/"):
+        return value
+    return resource_id(subscription_id, resource_group, provider_type, value)
+
+
+def name_from_id(value: str | None) -> str | None:
+    return value.rstrip("/").rsplit("/", 1)[-1] if value else None
+
+
+def parse_cidr(value, what: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A network from CIDR text; host bits set or junk gives an error that names the value."""
+    try:
+        network = ipaddress.ip_network(str(value), strict=False)
+    except ValueError as err:
+        raise AzureInputError(f"{what}: {value!r} is not a CIDR block (expected e.g. 10.10.0.0/16)") from err
+    if "/" not in str(value):
+        raise AzureInputError(f"{what}: {value!r} has no prefix length (expected e.g. {network.network_address}/24)")
+    if str(network) != str(value).strip():
+        raise AzureInputError(f"{what}: {value!r} has host bits set; the network is {network}")
+    return network
+
+
+# Azure resource name rules (Microsoft.Network/Resources naming rules).
+_NAME_RULES = {
+    "resource group": (r"^[-\w._()]{1,90}$", "1-90 characters: letters, digits, underscores, hyphens, periods and parentheses, not ending in a period"),
+    "network": (r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$",
+                "1-80 characters: letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore"),
+}
+
+
+def validate_name(value: str, what: str, rule: str = "network") -> str:
+    pattern, text = _NAME_RULES[rule]
+    if not isinstance(value, str) or not re.match(pattern, value) or (rule == "resource group" and value.endswith(".")):
+        raise AzureInputError(f"{what}: {value!r} is not a valid name; Azure allows {text}")
+    return value
+
+
+def pick(view: dict, keys) -> dict:
+    """The part of a view the user set (keys present in `keys`)."""
+    return {k: view.get(k) for k in keys if k in view}

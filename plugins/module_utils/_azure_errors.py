@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turn Azure SDK exceptions into one readable message. PRIVATE to the collection.
+
+Duck-typed on the attributes azure-core's exceptions carry (status_code, error.code,
+error.message, response.headers), so it is testable without the SDK.
+"""
+
+from __future__ import annotations
+
+
+def _request_id(exc) -> str | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    try:
+        return headers.get("x-ms-request-id") or headers.get("x-ms-correlation-request-id")
+    except AttributeError:
+        return None
+
+
+def _first_line(text: str) -> str:
+    # azure-core appends "Code: ...\nMessage: ...\nTarget: ..." blocks; the first line carries the sense.
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def describe_azure_error(exc, operation: str, auth_origin: str | None = None) -> dict:
+    """A dict for fail_json: `msg` plus `azure_error` (operation, code, message, status, request id)."""
+    kind = type(exc).__name__
+    error = getattr(exc, "error", None)
+    code = getattr(error, "code", None)
+    message = getattr(error, "message", None) or _first_line(getattr(exc, "message", None) or str(exc))
+    status = getattr(exc, "status_code", None)
+    request_id = _request_id(exc)
+    details = {"operation": operation, "code": code, "message": message, "status_code": status,
+               "request_id": request_id, "exception": kind}
+
+    if kind in ("ClientAuthenticationError", "CredentialUnavailableError"):
+        origin = f" with credentials from {auth_origin}" if auth_origin else ""
+        msg = f"{operation} failed: Azure authentication failed{origin}: {message}"
+    elif kind in ("ServiceRequestError", "ServiceRequestTimeoutError"):
+        msg = f"{operation} failed: could not reach Azure: {message}"
+    elif kind in ("ServiceResponseError", "ServiceResponseTimeoutError"):
+        msg = f"{operation} failed: no usable response from Azure: {message}"
+    else:
+        head = f"{operation} failed"
+        if status:
+            head += f" (HTTP {status})"
+        msg = f"{head}: {code + ': ' if code else ''}{message}"
+    if request_id:
+        msg += f" [x-ms-request-id: {request_id}]"
+    return {"msg": msg, "azure_error": details}

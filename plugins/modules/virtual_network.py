@@ -1,0 +1,270 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: virtual_network
+short_description: Manage an Azure virtual network and all its subnets in one call
+version_added: 1.0.0
+description:
+  - Creates or updates a virtual network with its address space, DNS servers and subnets (delegations, service
+    endpoints, network security group, private endpoint network policies) in one PUT, or deletes it.
+  - Only what the task sets is compared; fields of the network or of a subnet that the task does not set are kept.
+  - Subnets that exist in Azure but are not listed are kept unless O(purge_subnets=true).
+  - Names, CIDR blocks and subnet placement are checked before any call to Azure.
+options:
+  resource_group:
+    description: Resource group of the network.
+    type: str
+    required: true
+  name:
+    description: Name of the virtual network.
+    type: str
+    required: true
+  location:
+    description: Azure location. Required to create the network; a network cannot move.
+    type: str
+  address_prefixes:
+    description:
+      - The address space (CIDR blocks). Required to create the network.
+      - Compared as a set; every subnet of O(subnets) must lie inside it.
+    type: list
+    elements: str
+  dns_servers:
+    description: Custom DNS servers, in order. V([]) means Azure-provided DNS. Left alone when omitted.
+    type: list
+    elements: str
+  subnets:
+    description:
+      - Subnets of the network. Left alone when omitted.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Name of the subnet.
+        type: str
+        required: true
+      address_prefix:
+        description: CIDR block of the subnet, inside O(address_prefixes).
+        type: str
+        required: true
+      delegations:
+        description:
+          - Services the subnet is delegated to, for example V(Microsoft.App/environments) or
+            V(Microsoft.DBforPostgreSQL/flexibleServers). V([]) removes delegations; omitted leaves them alone.
+        type: list
+        elements: str
+      service_endpoints:
+        description: Service endpoints, for example V(Microsoft.Storage). V([]) removes them; omitted leaves them alone.
+        type: list
+        elements: str
+      network_security_group:
+        description:
+          - Network security group of the subnet, by name (in O(resource_group)) or by resource id.
+          - An empty string detaches the group; omitted leaves the association alone.
+        type: str
+      private_endpoint_network_policies:
+        description: Whether network policies apply to private endpoints in the subnet.
+        type: str
+        choices: [Disabled, Enabled, NetworkSecurityGroupEnabled, RouteTableEnabled]
+      private_link_service_network_policies:
+        description: Whether network policies apply to private link services in the subnet.
+        type: str
+        choices: [Disabled, Enabled]
+  purge_subnets:
+    description: Remove subnets that exist in Azure but are not listed in O(subnets).
+    type: bool
+    default: false
+  state:
+    description: V(present) creates or updates; V(absent) deletes the network.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - complianceflow.infra.attributes
+  - complianceflow.infra.azure
+  - complianceflow.infra.azure.TAGS
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: Shows before and after of the fields the task sets, and of subnets O(purge_subnets) removes.
+  idempotent:
+    support: full
+author:
+  - ComplianceFlow Platform Team
+"""
+
+EXAMPLES = r"""
+- name: Network of westeu-dev-1 with its subnets
+  complianceflow.infra.virtual_network:
+    resource_group: rg-cf-westeu-dev-1
+    name: vnet-cf-westeu-dev-1
+    location: westeurope
+    address_prefixes: [10.10.0.0/16]
+    subnets:
+      - name: snet-cf-westeu-dev-1-apps
+        address_prefix: 10.10.1.0/24
+        delegations: [Microsoft.App/environments]
+        network_security_group: nsg-cf-westeu-dev-1-apps
+      - name: snet-cf-westeu-dev-1-db
+        address_prefix: 10.10.2.0/24
+        delegations: [Microsoft.DBforPostgreSQL/flexibleServers]
+      - name: snet-cf-westeu-dev-1-storage
+        address_prefix: 10.10.4.0/24
+        service_endpoints: [Microsoft.Storage]
+        private_endpoint_network_policies: Disabled
+    tags: {Deployment: westeu-dev-1}
+
+- name: Delete the network
+  complianceflow.infra.virtual_network:
+    resource_group: rg-cf-westeu-dev-1
+    name: vnet-cf-westeu-dev-1
+    state: absent
+"""
+
+RETURN = r"""
+virtual_network:
+  description: The network after the task (predicted in check mode); empty after V(absent).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Resource id.
+      type: str
+    name:
+      description: Name.
+      type: str
+    location:
+      description: Azure location.
+      type: str
+    tags:
+      description: Tags.
+      type: dict
+    address_prefixes:
+      description: Address space.
+      type: list
+      elements: str
+      sample: [10.10.0.0/16]
+    dns_servers:
+      description: Custom DNS servers.
+      type: list
+      elements: str
+    provisioning_state:
+      description: Azure provisioning state.
+      type: str
+    subnets:
+      description: All subnets of the network.
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: Name.
+          type: str
+        id:
+          description: Resource id.
+          type: str
+        address_prefix:
+          description: CIDR block.
+          type: str
+        address_prefixes:
+          description: CIDR blocks (Azure allows several).
+          type: list
+          elements: str
+        delegations:
+          description: Delegated services.
+          type: list
+          elements: str
+        service_endpoints:
+          description: Service endpoints.
+          type: list
+          elements: str
+        network_security_group:
+          description: Id of the associated network security group, or null.
+          type: str
+        private_endpoint_network_policies:
+          description: Private endpoint network policies.
+          type: str
+        private_link_service_network_policies:
+          description: Private link service network policies.
+          type: str
+"""
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC, as_rest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import validate_name
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_network import (
+    SUBNET_FIELDS, plan_virtual_network, validate_virtual_network, vnet_view)
+
+SUBNET_SPEC = dict(
+    name={"type": "str", "required": True},
+    address_prefix={"type": "str", "required": True},
+    delegations={"type": "list", "elements": "str"},
+    service_endpoints={"type": "list", "elements": "str"},
+    network_security_group={"type": "str"},
+    private_endpoint_network_policies={"type": "str", "choices": ["Disabled", "Enabled", "NetworkSecurityGroupEnabled", "RouteTableEnabled"]},
+    private_link_service_network_policies={"type": "str", "choices": ["Disabled", "Enabled"]},
+)
+
+
+def ensure_absent(module: AzureModule, client, rg: str, name: str, existing: dict | None):
+    if existing is None:
+        module.exit_with(False, {}, {}, virtual_network={})
+    if not module.check_mode:
+        module.wait(client.virtual_networks.begin_delete(rg, name), f"delete virtual network {name}")
+    view = vnet_view(existing)
+    before = {"address_prefixes": view["address_prefixes"], "subnets": [{k: s[k] for k in ("name",) + SUBNET_FIELDS} for s in view["subnets"]]}
+    module.exit_with(True, before, {}, virtual_network={})
+
+
+def ensure_present(module: AzureModule, client, rg: str, spec: dict, existing: dict | None):
+    name = spec["name"]
+    with module.validating():
+        plan = plan_virtual_network(existing, spec, module.subscription_id, rg)
+    if not plan["changed"]:
+        module.exit_with(False, plan["before"], plan["after"], virtual_network=vnet_view(existing))
+    result = plan["body"]
+    if not module.check_mode:
+        if plan["tags_only"]:
+            with module.operation(f"update tags of virtual network {name}"):
+                result = as_rest(client.virtual_networks.update_tags(rg, name, {"tags": plan["tags"]}))
+        else:
+            models = module.models("network")
+            verb = "update" if existing else "create"
+            with module.operation(f"{verb} virtual network {name}"):
+                poller = client.virtual_networks.begin_create_or_update(rg, name, models.VirtualNetwork(plan["body"]))
+            result = as_rest(module.wait(poller, f"{verb} virtual network {name}"))
+    module.exit_with(True, plan["before"], plan["after"], virtual_network=vnet_view(dict(result, name=name)))
+
+
+def main():
+    module = AzureModule(
+        argument_spec=dict(
+            resource_group={"type": "str", "required": True},
+            name={"type": "str", "required": True},
+            location={"type": "str"},
+            address_prefixes={"type": "list", "elements": "str"},
+            dns_servers={"type": "list", "elements": "str"},
+            subnets={"type": "list", "elements": "dict", "options": SUBNET_SPEC},
+            purge_subnets={"type": "bool", "default": False},
+            state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+            **TAGS_SPEC,
+        ),
+    )
+    params = module.params
+    rg, name = params["resource_group"], params["name"]
+    spec = {k: params[k] for k in ("name", "location", "address_prefixes", "dns_servers", "subnets", "purge_subnets", "tags", "purge_tags")}
+    with module.validating():
+        validate_name(rg, "resource_group", "resource group")
+        validate_virtual_network(spec)
+    client = module.client("network")
+    existing = as_rest(module.get_or_none(f"get virtual network {name}", client.virtual_networks.get, rg, name))
+    if params["state"] == "absent":
+        ensure_absent(module, client, rg, name, existing)
+    ensure_present(module, client, rg, spec, existing)
+
+
+if __name__ == "__main__":
+    main()
