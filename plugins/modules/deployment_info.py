@@ -1,0 +1,206 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# The work runs on the controller in plugins/action/deployment_info.py (it reads the collection's CIDR
+# registry file, which AnsiballZ would not ship); this file carries the documentation.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: deployment_info
+short_description: The plan of a ComplianceFlow deployment, with the inventory's overrides merged and validated
+version_added: 1.0.0
+author: ComplianceFlow Platform Team (@complianceflow)
+description:
+  - Computes the plan of one deployment offline, without credentials or any cloud call, on the controller.
+  - Returns every name, CIDR, subnet, tag, budget, size and database of the deployment, the dict every role of the
+    collection reads as C(deployment_plan). It is the same dict as the P(complianceflow.infra.deployment#filter) filter.
+  - The VNet CIDR comes from the CIDR registry. An override of C(vnet_cidr) that disagrees with the registry, or overlaps
+    another deployment, fails.
+  - An invalid deployment name or override fails before anything else, with a message that names the bad value and the
+    valid form. The accepted names are C(global-{env}) and C({region}-{env}-{instance}) with env one of C(dev), C(stg),
+    C(prod), region one of C(westeu), C(northeu), C(eastus), C(westus), C(uksouth), C(australiaeast) and instance 1..99.
+  - See docs/deployment-model.md for the naming rules, the Key Vault compaction and the allocation of CIDRs.
+extends_documentation_fragment:
+  - complianceflow.infra.attributes
+  - complianceflow.infra.attributes.INFO_MODULE
+options:
+  name:
+    description:
+      - The deployment name, for example C(westeu-prod-1) or C(global-dev).
+      - Defaults to the host's C(inventory_hostname); the inventories of this collection name their one host after
+        the deployment.
+    type: str
+  overrides:
+    description:
+      - What differs for this deployment from the computed defaults (the seed's tfvars), validated and merged.
+      - Defaults to the host variable C(deployment_overrides) when it is defined, else no override.
+    type: dict
+    suboptions:
+      vnet_cidr:
+        description: Must equal the registry's CIDR of the deployment (a safety net for copied tfvars); it never changes it.
+        type: str
+      naming_seed:
+        description: Seed of the Key Vault suffix, C(sha256("<naming_seed>:<deployment>")) in base 36, 4 characters.
+        type: str
+        default: complianceflow
+      key_vault_suffix:
+        description: Explicit 4-character Key Vault suffix (lowercase letters, digits); wins over O(overrides.naming_seed).
+        type: str
+      cost_center:
+        description: Value of the C(CostCenter) tag.
+        type: str
+        default: Platform
+      owner:
+        description: Value of the C(Owner) tag.
+        type: str
+        default: DevOps
+      tags:
+        description: Extra tags (string values). The nine computed tags cannot be replaced this way.
+        type: dict
+      budget:
+        description: Keys C(amount) (positive number), C(currency) (ISO code), C(thresholds) (ascending percentages).
+        type: dict
+      features:
+        description: Booleans C(api_management) (prod only), C(ddos_protection), C(backup); all default to prod-ness.
+        type: dict
+      sizing:
+        description:
+          - C(postgresql) keys version, sku_name, tier, storage_mb, backup_retention_days, geo_redundant_backup,
+            high_availability; C(redis) keys sku_name, family, capacity. Deep-merged over the environment's profile.
+        type: dict
+  registry:
+    description: Path of another CIDR registry file. Default the collection's C(data/cidr-registry.yml).
+    type: path
+notes:
+  - Runs on the controller only (action plugin); the connection of the host is never used.
+seealso:
+  - plugin: complianceflow.infra.deployment
+    plugin_type: filter
+  - plugin: complianceflow.infra.resource_names
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Plan of the deployment this host stands for (inventory overrides merged)
+  complianceflow.infra.deployment_info:
+  register: deployment
+
+- name: Hand the plan to the roles
+  ansible.builtin.set_fact:
+    deployment_plan: "{{ deployment.plan }}"
+
+- name: Plan of a named deployment with explicit overrides
+  complianceflow.infra.deployment_info:
+    name: westeu-prod-1
+    overrides:
+      cost_center: Production
+      owner: Platform Team
+  register: prod1
+"""
+
+RETURN = r"""
+plan:
+  description: The plan of the deployment.
+  returned: success
+  type: dict
+  contains:
+    name:
+      description: "The deployment name."
+      type: str
+      returned: always
+      sample: westeu-prod-1
+    scope:
+      description: "C(global) or C(regional)."
+      type: str
+      returned: always
+      sample: regional
+    region_code:
+      description: "Region code of the seed (C(westeu) for global-*)."
+      type: str
+      returned: always
+      sample: westeu
+    location:
+      description: "Azure location name."
+      type: str
+      returned: always
+      sample: westeurope
+    location_display:
+      description: "Azure location display name."
+      type: str
+      returned: always
+      sample: West Europe
+    environment:
+      description: "C(dev), C(stg) or C(prod)."
+      type: str
+      returned: always
+      sample: prod
+    instance:
+      description: "1..99; null for global-*."
+      type: int
+      returned: always
+      sample: 1
+    vnet_cidr:
+      description: "The deployment's /16 from the CIDR registry."
+      type: str
+      returned: always
+      sample: 10.30.0.0/16
+    registry_status:
+      description: "Status of the registry row (C(Active (MVP)), C(Active), C(Reserved))."
+      type: str
+      returned: always
+    subnets:
+      description: Subnet key to /24. Keys container_apps (.1), database (.2), redis (.3), storage (.4), api_management
+        (.5, prod only), management (.10).
+      type: dict
+      returned: always
+      sample: {container_apps: 10.30.1.0/24, database: 10.30.2.0/24, redis: 10.30.3.0/24, storage: 10.30.4.0/24,
+               api_management: 10.30.5.0/24, management: 10.30.10.0/24}
+    names:
+      description:
+        - Resource names, valid under Azure's rules. Strings C(resource_group), C(virtual_network), C(postgresql_server),
+          C(redis_cache), C(key_vault), C(storage_account), C(container_registry), C(log_analytics_workspace),
+          C(application_insights), C(event_hubs_namespace), C(container_apps_environment), C(api_management), C(budget).
+        - Dicts C(subnets) and C(network_security_groups) (same keys as RV(plan.subnets)), C(private_endpoints) and
+          C(private_dns_zone_links) (same keys as RV(plan.private_dns_zones)).
+      type: dict
+      returned: always
+      sample: {resource_group: rg-cf-westeu-prod-1, key_vault: kv-cf-westeu-prod-1-io7q, storage_account: stcfwesteuprod1}
+    private_dns_zones:
+      description: Private link key (postgresql, redis, storage_blob, key_vault) to Azure's private DNS zone name.
+      type: dict
+      returned: always
+      sample: {postgresql: privatelink.postgres.database.azure.com}
+    tags:
+      description: Deployment, Environment, Region, Instance (C(none) for global-*), Application, ManagedBy (Ansible),
+        CostCenter, Owner, Ephemeral (C("true") for dev and stg); all values are strings.
+      type: dict
+      returned: always
+    budget:
+      description: Monthly C(amount), C(currency) and alert C(thresholds) in percent.
+      type: dict
+      returned: always
+      sample: {amount: 5000, currency: USD, thresholds: [50, 80, 100]}
+    features:
+      description: Booleans api_management, ddos_protection, backup (true in prod).
+      type: dict
+      returned: always
+    sizing:
+      description: C(postgresql) (version, sku_name, tier, storage_mb, backup_retention_days, geo_redundant_backup,
+        high_availability) and C(redis) (sku_name, family, capacity).
+      type: dict
+      returned: always
+    databases:
+      description: Databases of the deployment's tier.
+      type: list
+      elements: str
+      returned: always
+      sample: [user_service, form_service, rule_service, declaration_service, review_service, case_service,
+               notification_service, analytics_service]
+summary:
+  description: The plan as readable lines (what playbooks/plan.yml prints).
+  returned: success
+  type: list
+  elements: str
+"""
