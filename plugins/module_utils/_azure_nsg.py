@@ -38,14 +38,11 @@ def _address(value, what: str) -> str:
     if text == "*" or _SERVICE_TAG.match(text):
         return text  # any address, or a service tag (VirtualNetwork, AzureLoadBalancer, Internet, Storage.WestEurope ...)
     try:
-        if "/" in text:
-            net = ipaddress.ip_network(text, strict=False)
-            if str(net) != text:
-                raise AzureInputError(f"{what}: {value!r} has host bits set; the network is {net}")
-        else:
-            ipaddress.ip_address(text)
+        net = ipaddress.ip_network(text, strict=False) if "/" in text else ipaddress.ip_address(text)
     except ValueError as err:
         raise AzureInputError(f"{what}: {value!r} is not an IP address, a CIDR block, a service tag or *") from err
+    if "/" in text and str(net) != text:
+        raise AzureInputError(f"{what}: {value!r} has host bits set; the network is {net}")
     return text
 
 
