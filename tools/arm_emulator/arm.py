@@ -1,0 +1,229 @@
+"""The ARM routing core: path -> resource type handler, methods -> handler calls, LROs.
+
+Paths are matched case-insensitively (the SDK sends `resourcegroups` for some operations).
+Long-running operations: with no latency configured a PUT/DELETE completes in its first
+response (200/201 with provisioningState Succeeded, 200 for DELETE) and the SDK poller stops at
+once; with latency (or an injected failure) the response carries Azure-AsyncOperation, Location
+and Retry-After: 1, and the status resource answers InProgress until the operation is done.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from .errors import ArmError, invalid_request, missing_api_version, no_route, resource_group_not_found
+from .providers.base import Context, Ref, ResourceType
+from .state import set_provisioning_state
+
+RG_TYPE = "microsoft.resources/resourcegroups"
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any = None
+    headers: dict = field(default_factory=dict)
+    operation: str = ""
+
+
+def dispatch(ctx: Context, method: str, segments: list[str], body: Any, info: dict) -> Response:
+    """Route an authenticated /subscriptions/... request. info collects log fields."""
+    if not ctx.api_version:
+        raise missing_api_version()
+    if len(segments) < 2:
+        raise no_route(method, "/" + "/".join(segments))
+    sub, rest = segments[1], segments[2:]
+    low = [s.lower() for s in rest]
+
+    if len(rest) == 6 and low[0] == "providers" and low[2] == "locations" and low[4] in ("operations", "operationresults"):
+        info["operation"] = f"{rest[1]}/locations/operations/read"
+        return operation_status(ctx, sub, rest[1], rest[3], low[4], rest[5])
+    if not rest:
+        info["operation"] = "Microsoft.Resources/subscriptions/read"
+        return Response(200, {"id": f"/subscriptions/{sub}", "subscriptionId": sub, "displayName": "ARM emulator",
+                              "state": "Enabled", "tenantId": ctx.headers.get("x-emulator-tenant", "")})
+    if low[0] == "resourcegroups":
+        if len(rest) == 1:
+            return _route(ctx, method, Ref(sub, None, "Microsoft.Resources", ("resourceGroups",), ()), body, info)
+        rg = rest[1]
+        if len(rest) == 2:
+            return _route(ctx, method, Ref(sub, None, "Microsoft.Resources", ("resourceGroups",), (rg,)), body, info)
+        if len(rest) == 3 and low[2] == "resources" and method == "GET":
+            info["operation"] = "Microsoft.Resources/resources/read"
+            _require_group(ctx, sub, rg)
+            return Response(200, {"value": [_summary(d) for d in ctx.state.under(f"/subscriptions/{sub}/resourceGroups/{rg}")
+                                             if d["id"].lower().count("/providers/") == 1]})
+        if len(rest) >= 5 and low[2] == "providers":
+            return _provider_path(ctx, method, sub, rg, rest[3], rest[4:], body, info)
+    if low[0] == "providers" and len(rest) >= 3:
+        return _provider_path(ctx, method, sub, None, rest[1], rest[2:], body, info)
+    raise no_route(method, "/" + "/".join(segments))
+
+
+def _provider_path(ctx: Context, method: str, sub: str, rg: str | None, namespace: str, pairs: list[str],
+                   body: Any, info: dict) -> Response:
+    types, names = tuple(pairs[0::2]), tuple(pairs[1::2])
+    handler = ctx.registry.get("/".join((namespace,) + types).lower())
+    action = None
+    if handler is None and len(pairs) >= 3 and len(pairs) % 2 == 1:
+        # POST .../{type}/{name}/{action}: an action on an item
+        types, names, action = tuple(pairs[:-1][0::2]), tuple(pairs[:-1][1::2]), pairs[-1]
+        handler = ctx.registry.get("/".join((namespace,) + types).lower())
+    if handler is None:
+        raise ArmError(400, "InvalidResourceType",
+                       f"The resource type '{'/'.join(types)}' could not be found in the namespace '{namespace}' "
+                       f"for api version '{ctx.api_version}'.")
+    ref = Ref(sub, rg, handler.namespace, handler.types, names)
+    if rg is None and not ref.is_collection:
+        raise no_route(method, ref.id)
+    if rg is not None:
+        _require_group(ctx, sub, rg, writing=method in ("PUT", "PATCH"))
+    if action is not None:
+        if method != "POST":
+            raise no_route(method, f"{ref.id}/{action}")
+        info["operation"] = f"{handler.type_name}/{action}/action"
+        status, result = handler.post(ctx, ref, action, _body_dict(body))
+        return Response(status, result)
+    return _route(ctx, method, ref, body, info, handler)
+
+
+def _route(ctx: Context, method: str, ref: Ref, body: Any, info: dict,
+           handler: ResourceType | None = None) -> Response:
+    handler = handler or ctx.registry[RG_TYPE]
+    info.update(resource_type=handler.type_name, name=ref.names[-1] if ref.names else "")
+    verb = {"GET": "read", "HEAD": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}.get(method, "action")
+    info["operation"] = f"{handler.type_name}/{verb}"
+    if ref.is_collection:
+        if method != "GET":
+            raise ArmError(405, "MethodNotAllowed", f"The method '{method}' is not allowed on a collection.")
+        return Response(200, {"value": [handler.render(ctx, d) for d in handler.list(ctx, ref)]})
+    if method == "GET":
+        return Response(200, handler.render(ctx, handler.get(ctx, ref)))
+    if method == "HEAD":
+        return Response(204 if handler.find(ctx, ref) is not None else 404)
+    if method == "PUT":
+        return _put(ctx, handler, ref, _body_dict(body), info)
+    if method == "PATCH":
+        return _patch(ctx, handler, ref, _body_dict(body), info)
+    if method == "DELETE":
+        return _delete(ctx, handler, ref, info)
+    raise ArmError(405, "MethodNotAllowed", f"The method '{method}' is not allowed on '{handler.type_name}'.")
+
+
+def _put(ctx: Context, handler: ResourceType, ref: Ref, body: dict, info: dict) -> Response:
+    existing = handler.find(ctx, ref)
+    _check_preconditions(ctx, existing)
+    doc, created = handler.put(ctx, ref, body)
+    status = 201 if created else 200
+    headers = _start_lro(ctx, handler, ref, "put", [doc["id"]], doc, info) if handler.lro_put else None
+    return Response(status, handler.render(ctx, doc), headers or {})
+
+
+def _patch(ctx: Context, handler: ResourceType, ref: Ref, body: dict, info: dict) -> Response:
+    _check_preconditions(ctx, handler.get(ctx, ref))
+    doc = handler.patch(ctx, ref, body)
+    headers = _start_lro(ctx, handler, ref, "put", [doc["id"]], doc, info) if handler.lro_patch else None
+    return Response(200, handler.render(ctx, doc), headers or {})
+
+
+def _delete(ctx: Context, handler: ResourceType, ref: Ref, info: dict) -> Response:
+    ids = handler.delete_plan(ctx, ref)
+    if ids is None:
+        return Response(204)
+    doc = ctx.find(ids[0])
+    headers = _start_lro(ctx, handler, ref, "delete", ids, doc, info) if handler.lro_delete else None
+    if headers:
+        return Response(202, None, headers)
+    for resource_id in ids:
+        ctx.state.delete(resource_id)
+    return Response(200)
+
+
+def _start_lro(ctx: Context, handler: ResourceType, ref: Ref, kind: str, ids: list[str], doc: dict | None,
+               info: dict) -> dict | None:
+    """Make this write a real long-running operation when latency or a failure says so."""
+    delay = ctx.config.delay_for(handler.type_name)
+    fault = ctx.config.take_fault("fail_operation", info)
+    if delay <= 0 and fault is None:
+        return None
+    failure = {"code": fault.code, "message": fault.message, "status": fault.status} if fault else None
+    location = (doc or {}).get("location") or "global"
+    op = ctx.state.start_operation(kind=kind, resource_ids=ids, namespace=handler.namespace,
+                                   location=location.replace(" ", "").lower(), delay=delay, failure=failure)
+    if doc is not None:
+        set_provisioning_state(doc, handler.deleting_state if kind == "delete" else handler.in_progress_state)
+    base = (f"{ctx.base_url}/subscriptions/{ref.subscription}/providers/{handler.namespace}"
+            f"/locations/{quote(op['location'])}")
+    version = quote(ctx.api_version)
+    info["async_operation"] = op["id"]
+    return {"Azure-AsyncOperation": f"{base}/operations/{op['id']}?api-version={version}",
+            "Location": f"{base}/operationResults/{op['id']}?api-version={version}",
+            "Retry-After": "1"}
+
+
+def operation_status(ctx: Context, sub: str, namespace: str, location: str, kind: str, op_id: str) -> Response:
+    op = ctx.state.operations.get(op_id)
+    if op is None:
+        raise ArmError(404, "OperationNotFound", f"The operation '{op_id}' could not be found.")
+    in_progress = op["status"] == "InProgress"
+    retry = {"Retry-After": "1"} if in_progress else {}
+    if kind == "operations":
+        body = {"id": f"/subscriptions/{sub}/providers/{namespace}/locations/{location}/operations/{op_id}",
+                "name": op_id, "status": op["status"], "startTime": op["startTime"]}
+        if op.get("endTime"):
+            body["endTime"] = op["endTime"]
+        if op["status"] == "Failed" and op.get("error"):
+            body["error"] = {"code": op["error"]["code"], "message": op["error"]["message"], "details": []}
+        return Response(200, body, retry)
+    # operationResults (the Location header): 202 while running, then the outcome.
+    if in_progress:
+        return Response(202, None, dict(retry, Location=f"{ctx.base_url}/subscriptions/{sub}/providers/{namespace}"
+                                                         f"/locations/{location}/operationResults/{op_id}"
+                                                         f"?api-version={quote(ctx.api_version)}"))
+    if op["status"] == "Failed":
+        error = op.get("error") or {"code": "Failed", "message": "The operation failed.", "status": 400}
+        raise ArmError(int(error.get("status", 400)), error["code"], error["message"])
+    if op["kind"] == "delete":
+        return Response(204)
+    doc = ctx.find(op["resource_ids"][0])
+    return Response(200, doc and _public(doc))
+
+
+def _public(doc: dict) -> dict:
+    from .providers.base import public  # pylint: disable=import-outside-toplevel
+    return public(doc)
+
+
+def _check_preconditions(ctx: Context, existing: dict | None) -> None:
+    if_match = ctx.headers.get("if-match")
+    if_none = ctx.headers.get("if-none-match")
+    if if_none == "*" and existing is not None:
+        raise ArmError(412, "PreconditionFailed", "The resource already exists (If-None-Match: *).")
+    if if_match and if_match != "*" and (existing is None or existing.get("etag") != if_match):
+        raise ArmError(412, "PreconditionFailed", "The etag in If-Match does not match the resource's current etag.")
+    if if_match == "*" and existing is None:
+        raise ArmError(412, "PreconditionFailed", "The resource does not exist (If-Match: *).")
+
+
+def _require_group(ctx: Context, sub: str, rg: str, writing: bool = False) -> dict:
+    group = ctx.state.get(f"/subscriptions/{sub}/resourceGroups/{rg}")
+    if group is None:
+        raise resource_group_not_found(rg)
+    if writing and group.get("properties", {}).get("provisioningState") == "Deleting":
+        raise ArmError(409, "ResourceGroupBeingDeleted",
+                       f"The resource group '{group['name']}' is in deprovisioning state and cannot perform this operation.")
+    return group
+
+
+def _body_dict(body: Any) -> dict:
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise invalid_request("The request content was invalid and could not be deserialized: expected a JSON object.")
+    return body
+
+
+def _summary(doc: dict) -> dict:
+    keys = ("id", "name", "type", "location", "tags", "kind", "sku")
+    return {k: doc[k] for k in keys if k in doc}

@@ -1,0 +1,188 @@
+"""Runtime configuration: latency per resource type, fault injection, accepted credentials.
+
+Read from a JSON (or YAML) file at start and changed at runtime through /_emulator/*.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FAULT_KINDS = ("http", "fail_operation")
+MATCH_KEYS = ("method", "resource_type", "name", "path")
+
+
+class ConfigError(ValueError):
+    """A bad config file or admin request; the message names the bad value."""
+
+
+def load_file(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix in (".yml", ".yaml"):
+        import yaml  # pylint: disable=import-outside-toplevel  # only YAML configs need it
+        data = yaml.safe_load(text) or {}
+    else:
+        data = json.loads(text or "{}")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config must be a mapping, got {type(data).__name__}")
+    return data
+
+
+@dataclass
+class Fault:
+    """One injected fault, consumed by the next `count` matching requests or operations."""
+
+    kind: str
+    count: int = 1
+    status: int = 500
+    retry_after: int | None = None
+    code: str = ""
+    message: str = ""
+    match: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Fault":
+        if not isinstance(data, dict):
+            raise ConfigError(f"a fault must be a mapping, got {data!r}")
+        unknown = set(data) - {"kind", "count", "status", "retry_after", "code", "message", *MATCH_KEYS}
+        if unknown:
+            raise ConfigError(f"unknown fault keys {sorted(unknown)}; valid: kind, count, status, retry_after, "
+                              f"code, message and the match keys {list(MATCH_KEYS)}")
+        kind = data.get("kind", "http")
+        if kind not in FAULT_KINDS:
+            raise ConfigError(f"fault kind {kind!r} is not one of {list(FAULT_KINDS)}")
+        try:
+            count = int(data.get("count", 1))
+            status = int(data.get("status", 500 if kind == "http" else 400))
+            retry_after = data.get("retry_after")
+            retry_after = None if retry_after is None else int(retry_after)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"fault count/status/retry_after must be integers: {exc}") from None
+        if count < 1:
+            raise ConfigError(f"fault count must be >= 1, got {count}")
+        if kind == "http" and not 400 <= status <= 599:
+            raise ConfigError(f"fault status must be an HTTP error status (400-599), got {status}")
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        defaults = _DEFAULT_TEXT.get(status if kind == "http" else "fail_operation", _DEFAULT_TEXT[500])
+        match = {key: str(data[key]) for key in MATCH_KEYS if data.get(key) is not None}
+        if "path" in match:
+            try:
+                re.compile(match["path"])
+            except re.error as exc:
+                raise ConfigError(f"fault path {match['path']!r} is not a valid regular expression: {exc}") from None
+        return cls(kind=kind, count=count, status=status, retry_after=retry_after,
+                   code=str(data.get("code") or defaults[0]), message=str(data.get("message") or defaults[1]),
+                   match=match)
+
+    def matches(self, info: dict) -> bool:
+        for key, wanted in self.match.items():
+            value = info.get(key) or ""
+            if key == "path":
+                if not re.search(wanted, value, re.IGNORECASE):
+                    return False
+            elif value.lower() != wanted.lower():
+                return False
+        return True
+
+    def to_dict(self) -> dict:
+        data = {"kind": self.kind, "count": self.count, "status": self.status, "code": self.code,
+                "message": self.message, **self.match}
+        if self.retry_after is not None:
+            data["retry_after"] = self.retry_after
+        return data
+
+
+_DEFAULT_TEXT: dict[Any, tuple[str, str]] = {
+    429: ("TooManyRequests", "The request is being throttled as the limit has been reached for this operation type. "
+                             "Retry after the number of seconds in the Retry-After header."),
+    500: ("InternalServerError", "Encountered internal server error. (injected by the ARM emulator)"),
+    503: ("ServiceUnavailable", "The service is temporarily unavailable. (injected by the ARM emulator)"),
+    "fail_operation": ("InternalServerError", "The operation failed. (injected by the ARM emulator)"),
+}
+
+
+class Config:
+    """Latency, faults and credentials; thread-safe, changed by the admin API."""
+
+    def __init__(self, data: dict | None = None) -> None:
+        self._lock = threading.Lock()
+        self.latency: dict[str, float] = {}
+        self.faults: list[Fault] = []
+        self.credentials: list[dict] = []
+        self.token_lifetime = 3600
+        self.apply(data or {})
+
+    def apply(self, data: dict) -> None:
+        unknown = set(data) - {"latency", "faults", "credentials", "token_lifetime"}
+        if unknown:
+            raise ConfigError(f"unknown config keys {sorted(unknown)}; valid: latency, faults, credentials, token_lifetime")
+        if "latency" in data:
+            self.set_latency(data["latency"])
+        if "faults" in data:
+            faults = data["faults"]
+            if not isinstance(faults, list):
+                raise ConfigError("faults must be a list of fault mappings")
+            with self._lock:
+                self.faults = [Fault.from_dict(item) for item in faults]
+        if "credentials" in data:
+            self.set_credentials(data["credentials"])
+        if "token_lifetime" in data:
+            self.token_lifetime = int(data["token_lifetime"])
+
+    def set_latency(self, latency: Any) -> None:
+        if not isinstance(latency, dict):
+            raise ConfigError("latency must map a resource type (or 'default') to seconds")
+        parsed = {}
+        for key, value in latency.items():
+            try:
+                seconds = float(value)
+            except (TypeError, ValueError):
+                raise ConfigError(f"latency for {key!r} must be a number of seconds, got {value!r}") from None
+            if seconds < 0:
+                raise ConfigError(f"latency for {key!r} must be >= 0, got {seconds}")
+            parsed[str(key).lower()] = seconds
+        with self._lock:
+            self.latency.update(parsed)
+
+    def set_credentials(self, credentials: Any) -> None:
+        if not isinstance(credentials, list) or not all(
+                isinstance(c, dict) and c.get("client_id") and c.get("client_secret") for c in credentials):
+            raise ConfigError("credentials must be a list of {client_id, client_secret[, tenant_id]} mappings")
+        with self._lock:
+            self.credentials = [dict(c) for c in credentials]
+
+    def delay_for(self, type_name: str) -> float:
+        with self._lock:
+            return self.latency.get(type_name.lower(), self.latency.get("default", 0.0))
+
+    def add_faults(self, faults: list) -> list[Fault]:
+        parsed = [Fault.from_dict(item) for item in faults]
+        with self._lock:
+            self.faults.extend(parsed)
+        return parsed
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults = []
+
+    def take_fault(self, kind: str, info: dict) -> Fault | None:
+        """Consume one use of the first fault of this kind that matches the request."""
+        with self._lock:
+            for fault in self.faults:
+                if fault.kind == kind and fault.matches(info):
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {"latency": dict(self.latency), "faults": [f.to_dict() for f in self.faults],
+                    "credentials": [{"tenant_id": c.get("tenant_id"), "client_id": c["client_id"]}
+                                    for c in self.credentials],
+                    "token_lifetime": self.token_lifetime}

@@ -1,0 +1,102 @@
+"""Microsoft.Network private DNS: zones (location "global") and their virtual network links.
+
+Links are stored as their own documents below the zone's id, so a zone delete sees them (and
+refuses, as Azure does) and a resource group delete takes them along.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+from ..errors import ArmError
+from .base import Context, Ref, TopLevelType, require_dict
+
+NS = "Microsoft.Network"
+ZONE_TYPE = f"{NS}/privateDnsZones"
+LINK_TYPE = f"{ZONE_TYPE}/virtualNetworkLinks"
+LABEL = re.compile(r"^(?!-)[A-Za-z0-9-_]{1,63}(?<!-)$")
+
+
+class PrivateDnsZones(TopLevelType):
+    namespace = NS
+    types = ("privateDnsZones",)
+    fixed_location = "global"
+    weak_etag = False
+    lro_patch = True   # begin_update
+
+    def validate_name(self, name: str) -> None:
+        labels = name.rstrip(".").split(".")
+        if len(name) > 253 or len(labels) < 2 or not all(LABEL.match(label) for label in labels):
+            raise ArmError(400, "InvalidResourceName",
+                           f"Resource name {name} is invalid. A private DNS zone name must be a fully qualified "
+                           "domain name of at least two labels (e.g. privatelink.postgres.database.azure.com), each "
+                           "label 1-63 letters, digits, hyphens or underscores, 253 characters in all.")
+
+    def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
+        old = (existing or {}).get("properties", {})
+        return {"maxNumberOfRecordSets": 25000, "maxNumberOfVirtualNetworkLinks": 1000,
+                "maxNumberOfVirtualNetworkLinksWithRegistration": 100, "numberOfRecordSets": 1,
+                "internalId": old.get("internalId") or uuid.uuid4().hex, "provisioningState": "Succeeded"}
+
+    def render(self, ctx: Context, doc: dict) -> dict:
+        out = super().render(ctx, doc)
+        links = list(ctx.state.of_type(LINK_TYPE, doc["id"]))
+        out["properties"]["numberOfVirtualNetworkLinks"] = len(links)
+        out["properties"]["numberOfVirtualNetworkLinksWithRegistration"] = sum(
+            1 for link in links if link["properties"].get("registrationEnabled"))
+        return out
+
+    def check_delete(self, ctx: Context, doc: dict) -> None:
+        links = list(ctx.state.of_type(LINK_TYPE, doc["id"]))
+        if links:
+            nested = ", ".join(f"'{LINK_TYPE}/{doc['name']}/virtualNetworkLinks/{link['name']}'".replace(
+                f"{ZONE_TYPE}/virtualNetworkLinks", ZONE_TYPE) for link in links[:3])
+            raise ArmError(409, "CannotDeleteResource",
+                           "Cannot delete resource while nested resources exist. Some existing nested resource IDs "
+                           f"include: {nested}. Please delete all nested resources before deleting this resource.")
+
+
+class VirtualNetworkLinks(TopLevelType):
+    namespace = NS
+    types = ("privateDnsZones", "virtualNetworkLinks")
+    fixed_location = "global"
+    weak_etag = False
+    lro_patch = True
+
+    def find(self, ctx: Context, ref: Ref) -> dict | None:
+        return ctx.state.get(ref.id)
+
+    def get(self, ctx: Context, ref: Ref) -> dict:
+        ctx.handler(ZONE_TYPE).get(ctx, ref.parent())
+        return super().get(ctx, ref)
+
+    def list(self, ctx: Context, ref: Ref) -> list[dict]:
+        zone = ctx.handler(ZONE_TYPE).get(ctx, ref.parent())
+        return ctx.state.of_type(LINK_TYPE, zone["id"])
+
+    def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
+        ctx.handler(ZONE_TYPE).get(ctx, ref.parent())
+        return super().put(ctx, ref, body)
+
+    def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
+        props = require_dict(body.get("properties"), "properties")
+        vnet_id = str(require_dict(props.get("virtualNetwork"), "properties.virtualNetwork").get("id") or "")
+        vnet = ctx.find(vnet_id) if vnet_id else None
+        if vnet is None or vnet.get("type", "").lower() != "microsoft.network/virtualnetworks":
+            raise ArmError(400, "BadRequest", f"Virtual network resource '{vnet_id}' referenced by virtual network "
+                                              f"link '{ref.name}' was not found.")
+        if existing and existing["properties"]["virtualNetwork"]["id"].lower() != vnet_id.lower():
+            raise ArmError(400, "BadRequest", "The virtual network of an existing virtual network link cannot be changed.")
+        zone_id = ref.parent().id
+        for other in ctx.state.of_type(LINK_TYPE, zone_id):
+            if other["name"].lower() != ref.name.lower() and \
+                    other["properties"]["virtualNetwork"]["id"].lower() == vnet_id.lower():
+                raise ArmError(409, "Conflict",
+                               f"A virtual network link to virtual network '{vnet['id']}' already exists in this zone "
+                               f"('{other['name']}'). A virtual network can be linked to a zone only once.")
+        policy = props.get("resolutionPolicy", "Default")
+        return {"virtualNetwork": {"id": vnet["id"]}, "registrationEnabled": bool(props.get("registrationEnabled", False)),
+                "resolutionPolicy": policy, "virtualNetworkLinkState": "Completed", "provisioningState": "Succeeded"}
+
+
+TYPES = [PrivateDnsZones(), VirtualNetworkLinks()]

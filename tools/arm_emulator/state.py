@@ -1,0 +1,193 @@
+"""Persistent state: resources by id, long-running operations, and the request log.
+
+Everything lives in memory behind one lock and is written to <state-dir>/state.json after each
+change (atomically, so a killed emulator never leaves half a file). Resource ids are compared
+case-insensitively, as ARM does; each document keeps the casing it was created with.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+STATE_FILE = "state.json"
+REQUEST_LOG = "requests.jsonl"
+
+
+def new_etag(weak: bool = True) -> str:
+    tag = str(uuid.uuid4())
+    return f'W/"{tag}"' if weak else tag
+
+
+def set_provisioning_state(doc: Any, value: str) -> None:
+    """Set every provisioningState in a document tree (inline subnets, rules, delegations too)."""
+    if isinstance(doc, dict):
+        for key, item in doc.items():
+            if key == "provisioningState":
+                doc[key] = value
+            else:
+                set_provisioning_state(item, value)
+    elif isinstance(doc, list):
+        for item in doc:
+            set_provisioning_state(item, value)
+
+
+class State:
+    """Resources (top-level documents; children live inline in their parent) and operations."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.dir = state_dir
+        self.lock = threading.RLock()
+        self.resources: dict[str, dict] = {}
+        self.operations: dict[str, dict] = {}
+        self._log_lock = threading.Lock()
+        self.load()
+
+    # --- persistence --------------------------------------------------------------------
+    def load(self) -> None:
+        path = self.dir / STATE_FILE
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            self.resources = data.get("resources", {})
+            self.operations = data.get("operations", {})
+
+    def save(self) -> None:
+        path = self.dir / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"resources": self.resources, "operations": self.operations},
+                                  indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def reset(self) -> None:
+        self.resources.clear()
+        self.operations.clear()
+        self.save()
+
+    # --- resources ----------------------------------------------------------------------
+    def get(self, resource_id: str) -> dict | None:
+        return self.resources.get(resource_id.lower())
+
+    def put(self, doc: dict) -> None:
+        self.resources[doc["id"].lower()] = doc
+
+    def delete(self, resource_id: str) -> None:
+        """Remove a top-level document, or a child from the list it lives in inside its parent."""
+        if self.resources.pop(resource_id.lower(), None) is None:
+            parent = self._owner(resource_id)
+            if parent is not None:
+                _remove_nested(parent, resource_id.lower())
+
+    def find(self, resource_id: str) -> dict | None:
+        """A top-level document, or a child document inline in its parent (a subnet in its VNet)."""
+        doc = self.get(resource_id)
+        if doc is None:
+            parent = self._owner(resource_id)
+            doc = _find_nested(parent, resource_id.lower()) if parent is not None else None
+        return doc
+
+    def _owner(self, resource_id: str) -> dict | None:
+        low = resource_id.lower()
+        best = None
+        for key, doc in self.resources.items():
+            if low.startswith(key + "/") and (best is None or len(key) > len(best["id"])):
+                best = doc
+        return best
+
+    def under(self, prefix: str) -> Iterator[dict]:
+        """Documents whose id is below prefix (a resource group, a parent resource)."""
+        low = prefix.lower().rstrip("/") + "/"
+        for key, doc in list(self.resources.items()):
+            if key.startswith(low):
+                yield doc
+
+    def of_type(self, type_name: str, scope: str) -> list[dict]:
+        low = type_name.lower()
+        return [doc for doc in self.under(scope) if doc.get("type", "").lower() == low]
+
+    # --- long-running operations --------------------------------------------------------
+    def start_operation(self, *, kind: str, resource_ids: list[str], namespace: str, location: str,
+                        delay: float, failure: dict | None) -> dict:
+        op_id = str(uuid.uuid4())
+        op = {
+            "id": op_id, "kind": kind, "resource_ids": resource_ids, "namespace": namespace,
+            "location": location or "global", "status": "InProgress",
+            "startTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "ready_at": time.time() + max(delay, 0.0),
+            "outcome": "Failed" if failure else "Succeeded", "error": failure,
+        }
+        self.operations[op_id] = op
+        return op
+
+    def settle_operations(self) -> bool:
+        """Complete every operation whose time has come; True when anything changed."""
+        now = time.time()
+        changed = False
+        for op in self.operations.values():
+            if op["status"] != "InProgress" or op["ready_at"] > now:
+                continue
+            op["status"] = op["outcome"]
+            op["endTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            changed = True
+            if op["kind"] == "delete" and op["outcome"] == "Succeeded":
+                for resource_id in op["resource_ids"]:
+                    self.delete(resource_id)
+                continue
+            for resource_id in op["resource_ids"][:1]:
+                doc = self.find(resource_id)
+                if doc is not None:
+                    set_provisioning_state(doc, op["outcome"])
+        # Keep finished operations for a while (clients may poll late), not forever.
+        stale = [k for k, op in self.operations.items() if op["status"] != "InProgress" and op["ready_at"] < now - 3600]
+        for key in stale:
+            del self.operations[key]
+        return changed or bool(stale)
+
+    # --- request log --------------------------------------------------------------------
+    def log_request(self, entry: dict) -> None:
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        with self._log_lock, open(self.dir / REQUEST_LOG, "a", encoding="utf-8") as handle:
+            handle.write(line)
+
+    def read_log(self) -> list[dict]:
+        path = self.dir / REQUEST_LOG
+        if not path.exists():
+            return []
+        with self._log_lock:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def clear_log(self) -> None:
+        with self._log_lock:
+            (self.dir / REQUEST_LOG).write_text("", encoding="utf-8")
+
+
+def _find_nested(doc: Any, low_id: str) -> dict | None:
+    if isinstance(doc, dict):
+        if str(doc.get("id", "")).lower() == low_id:
+            return doc
+        items = doc.values()
+    elif isinstance(doc, list):
+        items = doc
+    else:
+        return None
+    for item in items:
+        found = _find_nested(item, low_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _remove_nested(doc: Any, low_id: str) -> bool:
+    if isinstance(doc, dict):
+        return any(_remove_nested(item, low_id) for item in doc.values())
+    if isinstance(doc, list):
+        for index, item in enumerate(doc):
+            if isinstance(item, dict) and str(item.get("id", "")).lower() == low_id:
+                del doc[index]
+                return True
+        return any(_remove_nested(item, low_id) for item in doc)
+    return False
