@@ -32,7 +32,12 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        # An exited daemon stays a zombie until its adoptive parent reaps it: that is dead too.
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _running_pid(state_dir: Path) -> int | None:
@@ -167,7 +172,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = server.server_address[1]
     url = f"https://{args.host}:{port}"
     (state_dir / PID_FILE).write_text(str(os.getpid()), encoding="utf-8")
-    (state_dir / SERVER_FILE).write_text(json.dumps({"url": url, "port": port, "pid": os.getpid()}), encoding="utf-8")
+    tmp = state_dir / (SERVER_FILE + ".tmp")  # written whole, then renamed: `start` polls for it
+    tmp.write_text(json.dumps({"url": url, "port": port, "pid": os.getpid()}), encoding="utf-8")
+    os.replace(tmp, state_dir / SERVER_FILE)
 
     def _stop(signum: int, frame: object) -> None:
         del signum, frame

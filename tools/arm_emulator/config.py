@@ -133,7 +133,8 @@ class Config:
         if "token_lifetime" in data:
             self.token_lifetime = int(data["token_lifetime"])
 
-    def set_latency(self, latency: Any) -> None:
+    def set_latency(self, latency: Any, replace: bool = False) -> None:
+        """Seconds per resource type; POST merges into the current map, PUT (replace) swaps it."""
         if not isinstance(latency, dict):
             raise ConfigError("latency must map a resource type (or 'default') to seconds")
         parsed = {}
@@ -146,6 +147,8 @@ class Config:
                 raise ConfigError(f"latency for {key!r} must be >= 0, got {seconds}")
             parsed[str(key).lower()] = seconds
         with self._lock:
+            if replace:
+                self.latency = {}
             self.latency.update(parsed)
 
     def set_credentials(self, credentials: Any) -> None:

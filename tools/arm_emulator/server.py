@@ -70,8 +70,8 @@ class App:
             with self.state.lock:
                 if self.state.settle_operations():
                     self.state.save()
-                fault = self.config.take_fault("http", dict(info, method=method, path=parts.path,
-                                                            **_guess_type(self.registry, segments)))
+                info.update(_guess_type(self.registry, segments))
+                fault = self.config.take_fault("http", dict(info, method=method, path=parts.path))
                 if fault is not None:
                     info["fault"] = fault.status
                     headers_out = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
@@ -123,7 +123,7 @@ class App:
                 self.config.clear_faults()
                 return Response(204)
             if (method, what) in (("POST", "latency"), ("PUT", "latency")):
-                self.config.set_latency(body)
+                self.config.set_latency(body, replace=method == "PUT")
                 return Response(200, self.config.snapshot()["latency"])
             if (method, what) == ("POST", "credentials"):
                 self.config.set_credentials(body)
@@ -196,7 +196,6 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             response = Response(500, {"error": {"code": "InternalServerError",
                                                 "message": "The ARM emulator failed; see emulator.log."}})
-        self._write(response, request_id, headers)
         entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)) + f".{int(started * 1000) % 1000:03d}Z",
                  "method": self.command, "path": info["path"], "api_version": info.get("api_version", ""),
                  "status": response.status, "request_id": request_id, "operation": info.get("operation", ""),
@@ -205,7 +204,9 @@ class Handler(BaseHTTPRequestHandler):
         for key in ("resource_type", "name", "error_code", "fault", "async_operation"):
             if info.get(key):
                 entry[key] = info[key]
+        # Logged before the answer is sent, so a client that got its answer finds the line.
         self.app.state.log_request(entry)
+        self._write(response, request_id, headers)
 
     def _write(self, response: Response, request_id: str, headers: dict) -> None:
         payload = b"" if response.body is None or self.command == "HEAD" else json.dumps(response.body).encode()

@@ -1,0 +1,62 @@
+"""The start/stop/status command, and state that survives a restart."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from azure.mgmt.network import NetworkManagementClient, models as nm
+from azure.mgmt.resource.resources import ResourceManagementClient
+from emulator import CLI, Emulator
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=60, check=False,
+                          env={"ARM_EMULATOR_PYTHON": sys.executable, "PATH": "/usr/bin:/bin"})
+
+
+def test_state_survives_a_restart_on_the_same_url(tmp_path):
+    emu = Emulator(tmp_path / "arm", config={"latency": {"default": 0}}).start()
+    try:
+        url = emu.url
+        cred = emu.credential()
+        rgs = ResourceManagementClient(cred, emu.subscription_id, **emu.client_kwargs()).resource_groups
+        rgs.create_or_update("rg-keep", {"location": "westeurope", "tags": {"Owner": "platform"}})
+        net = NetworkManagementClient(cred, emu.subscription_id, **emu.client_kwargs())
+        net.virtual_networks.begin_create_or_update("rg-keep", "vnet-keep", nm.VirtualNetwork(
+            location="westeurope", address_space=nm.AddressSpace(address_prefixes=["10.50.0.0/16"]),
+            subnets=[nm.Subnet(name="a", address_prefix="10.50.1.0/24")])).result()
+
+        emu.restart()
+
+        assert emu.url == url  # the previous port is reused when free
+        # The old credential's cached token still verifies: the signing key is in the state dir.
+        assert rgs.get("rg-keep").tags == {"Owner": "platform"}
+        assert [s.name for s in net.subnets.list("rg-keep", "vnet-keep")] == ["a"]
+        saved = json.loads((emu.state_dir / "state.json").read_text())
+        assert any(key.endswith("/virtualnetworks/vnet-keep") for key in saved["resources"])
+    finally:
+        emu.stop()
+
+
+def test_status_and_stop_report_a_stopped_emulator(tmp_path):
+    state = tmp_path / "arm"
+    started = _cli("start", "--state-dir", str(state), "--port", "0")
+    assert started.returncode == 0, started.stderr
+    lines = dict(line.split("=", 1) for line in started.stdout.splitlines())
+    assert lines["ARM_EMULATOR_URL"].startswith("https://127.0.0.1:")
+    assert lines["ARM_EMULATOR_CA"] == str(state.resolve() / "ca.pem")
+    status = _cli("status", "--state-dir", str(state))
+    assert status.returncode == 0 and lines["ARM_EMULATOR_URL"] in status.stdout
+    assert _cli("stop", "--state-dir", str(state)).returncode == 0
+    stopped = _cli("status", "--state-dir", str(state))
+    assert stopped.returncode == 3 and "not running" in stopped.stdout
+
+
+def test_a_bad_config_fails_before_starting(tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"latency": {"Microsoft.Network/virtualNetworks": "slow"}}))
+    result = _cli("start", "--state-dir", str(tmp_path / "arm"), "--config", str(config))
+    assert result.returncode == 2
+    assert "latency for 'Microsoft.Network/virtualNetworks' must be a number of seconds, got 'slow'" in result.stderr
+    assert not (tmp_path / "arm" / "emulator.pid").exists()

@@ -1,0 +1,58 @@
+"""Private DNS zones and virtual network links through the real PrivateDnsManagementClient."""
+from __future__ import annotations
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+from azure.mgmt.network import models as nm
+from azure.mgmt.privatedns import models as dm
+
+ZONE = "privatelink.postgres.database.azure.com"
+
+
+def _vnet(network, group, name="vnet-dns"):
+    return network.virtual_networks.begin_create_or_update(group, name, nm.VirtualNetwork(
+        location="westeurope", address_space=nm.AddressSpace(address_prefixes=["10.30.0.0/16"]))).result()
+
+
+def test_zone_and_link_lifecycle(network, privatedns, group):
+    vnet = _vnet(network, group)
+    zone = privatedns.private_zones.begin_create_or_update(group, ZONE, dm.PrivateZone(location="global", tags={"a": "1"})).result()
+    assert zone.location == "global" and zone.provisioning_state == "Succeeded"
+    link = privatedns.virtual_network_links.begin_create_or_update(group, ZONE, "link-1", dm.VirtualNetworkLink(
+        location="global", virtual_network=dm.SubResource(id=vnet.id), registration_enabled=False)).result()
+    assert link.id == f"{zone.id}/virtualNetworkLinks/link-1"
+    assert link.virtual_network.id == vnet.id and link.virtual_network_link_state == "Completed"
+    assert privatedns.private_zones.get(group, ZONE).number_of_virtual_network_links == 1
+    updated = privatedns.private_zones.begin_update(group, ZONE, dm.PrivateZone(tags={"a": "2"})).result()
+    assert updated.tags == {"a": "2"}
+
+    with pytest.raises(HttpResponseError) as in_use:
+        privatedns.private_zones.begin_delete(group, ZONE).result()
+    assert in_use.value.status_code == 409 and in_use.value.error.code == "CannotDeleteResource"
+
+    privatedns.virtual_network_links.begin_delete(group, ZONE, "link-1").result()
+    privatedns.private_zones.begin_delete(group, ZONE).result()
+    assert [z.name for z in privatedns.private_zones.list_by_resource_group(group)] == []
+
+
+def test_a_vnet_links_once_per_zone_and_must_exist(network, privatedns, group):
+    vnet = _vnet(network, group)
+    privatedns.private_zones.begin_create_or_update(group, ZONE, dm.PrivateZone(location="global")).result()
+    link = dm.VirtualNetworkLink(location="global", virtual_network=dm.SubResource(id=vnet.id))
+    privatedns.virtual_network_links.begin_create_or_update(group, ZONE, "l1", link).result()
+    with pytest.raises(HttpResponseError) as twice:
+        privatedns.virtual_network_links.begin_create_or_update(group, ZONE, "l2", link).result()
+    assert twice.value.status_code == 409
+    with pytest.raises(HttpResponseError) as gone:
+        privatedns.virtual_network_links.begin_create_or_update(group, ZONE, "l3", dm.VirtualNetworkLink(
+            location="global", virtual_network=dm.SubResource(id=vnet.id + "-gone"))).result()
+    assert gone.value.status_code == 400
+
+
+def test_zones_are_global_and_need_a_dotted_name(privatedns, group):
+    with pytest.raises(HttpResponseError) as regional:
+        privatedns.private_zones.begin_create_or_update(group, ZONE, dm.PrivateZone(location="westeurope")).result()
+    assert regional.value.error.code == "LocationNotAvailableForResourceType"
+    with pytest.raises(HttpResponseError) as bad:
+        privatedns.private_zones.begin_create_or_update(group, "nodots", dm.PrivateZone(location="global")).result()
+    assert bad.value.error.code == "InvalidResourceName"
