@@ -54,7 +54,10 @@ def run_playbook(playbook: str | Path, *, inventory: str | Path | list | None = 
     cleanup = None
     path = Path(playbook) if not str(playbook).lstrip().startswith(("-", "#")) else None
     if path is None:
-        handle = tempfile.NamedTemporaryFile("w", suffix=".yml", dir=REPO / "tests", delete=False)
+        # .tmp/ is gitignored: a run cut short leaves nothing git would pick up.
+        scratch = REPO / ".tmp" / "playbooks"
+        scratch.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile("w", suffix=".yml", dir=scratch, delete=False)
         handle.write(str(playbook))
         handle.close()
         path = cleanup = Path(handle.name)
