@@ -36,6 +36,9 @@ GLOBAL_DATABASES = ["tenant_registry", "master_data", "global_config"]
 REGIONAL_DATABASES = ["user_service", "form_service", "rule_service", "declaration_service", "review_service",
                       "case_service", "notification_service", "analytics_service"]
 DATABASES = GLOBAL_DATABASES + REGIONAL_DATABASES
+# ansible-core 2.19 has no json stdout callback of its own; tests/lib/callbacks provides one.
+PLAYBOOK_ENV = {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "tests" / "lib" / "callbacks"),
+                "ANSIBLE_STDOUT_CALLBACK": "json_results"}
 
 
 def load_seed(database: str) -> dict[str, list[dict]]:
@@ -147,6 +150,7 @@ def _prepare_with_roles(cluster, password: str) -> None:
     play = f"""---
 - name: Prepare the databases under attack with the collection's roles
   hosts: localhost
+  connection: local
   gather_facts: false
   vars:
     postgresql_login_host: {cluster.host}
@@ -161,7 +165,7 @@ def _prepare_with_roles(cluster, password: str) -> None:
     - complianceflow.infra.database_seed
 """
     run = run_playbook(play, extra_vars={"postgresql_login_password": cluster.admin_password,
-                                         "postgresql_app_password": password})
+                                         "postgresql_app_password": password}, env=PLAYBOOK_ENV)
     assert run.rc == 0, f"preparing the databases failed:\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
 
 

@@ -1,0 +1,140 @@
+"""Is row-level security automatic? A developer adds a tenant table (or a view) in a later
+migration and forgets RLS: the migration step must either cover it (enforce) or refuse it
+(audit), and an app-role attack on whatever got committed must find nothing of another tenant.
+
+Each test works on a scratch database of its own (created with postgresql_tier, migrated with
+postgresql_migrations through the real ansible-playbook) on the attack cluster, so the shared
+prepared databases stay untouched.
+"""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from ansible_run import run_playbook
+from attack_fixtures import ACME, CONTOSO, MIGRATIONS_DIR, PLAYBOOK_ENV, as_tenant, attack_tier, expect_error  # noqa: F401
+from pg import connect, module_args, unique_name
+
+ATTACKER, VICTIM = ACME, CONTOSO
+
+LATER_TABLE = """
+CREATE TABLE declaration_notes (
+    tenant_id      uuid        NOT NULL,
+    id             uuid        NOT NULL DEFAULT gen_random_uuid(),
+    declaration_id uuid        NOT NULL,
+    body           text        NOT NULL,
+    CONSTRAINT declaration_notes_pkey PRIMARY KEY (tenant_id, id),
+    CONSTRAINT declaration_notes_declaration_fkey FOREIGN KEY (tenant_id, declaration_id)
+        REFERENCES declarations (tenant_id, id) ON DELETE CASCADE
+);
+"""
+DEFINER_VIEW = """
+CREATE VIEW declaration_totals AS
+    SELECT tenant_id, currency, sum(amount) AS total FROM declarations GROUP BY tenant_id, currency;
+"""
+
+
+def _migrate(tier, database: str, path, rls_mode: str, *, create: bool = True):
+    tasks = []
+    if create:
+        tasks.append(f"""
+    - name: Tier
+      complianceflow.infra.postgresql_tier:
+        databases: [{{name: {database}, app_password: "{{{{ app_password }}}}"}}]""")
+    tasks.append(f"""
+    - name: Migrate
+      complianceflow.infra.postgresql_migrations:
+        database: {database}
+        path: {path}
+        rls_mode: {rls_mode}""")
+    play = f"""---
+- name: Scratch database for a migration attack
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  module_defaults:
+    complianceflow.infra.postgresql_tier: &login
+      login_host: "{{{{ login_host }}}}"
+      login_port: "{{{{ login_port }}}}"
+      login_user: "{{{{ login_user }}}}"
+      login_password: "{{{{ login_password }}}}"
+      ssl_mode: "{{{{ ssl_mode }}}}"
+    complianceflow.infra.postgresql_migrations: *login
+  tasks:{''.join(tasks)}
+"""
+    extra = dict(module_args(tier.cluster), app_password=tier.app_password)
+    return run_playbook(play, extra_vars=extra, env=PLAYBOOK_ENV)
+
+
+@pytest.fixture()
+def scratch(attack_tier, tmp_path):
+    """A fresh database with the declaration_service baseline, migrated by the collection; yields (name, dir)."""
+    name = unique_name("scratch")
+    path = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR / "declaration_service", path)
+    run = _migrate(attack_tier, name, path, "enforce")
+    assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    yield name, path
+
+
+def _seed_two_tenants(tier, database: str) -> None:
+    conn = connect(tier.cluster, database, user=f"{database}_app", password=tier.app_password)
+    for n, tenant in enumerate((ATTACKER, VICTIM)):
+        with as_tenant(conn, tenant):
+            decl = conn.execute(
+                "INSERT INTO declarations (tenant_id, reference, form_key, form_version, declarant_id, isin, declared_on,"
+                " quantity, amount, currency) VALUES (%s, %s, 'holding-declaration', 1, gen_random_uuid(),"
+                " 'US0378331005', '2026-03-01', 1, %s, 'EUR') RETURNING id", (tenant, f"R-{n}", 100 * (n + 1))).fetchone()[0]
+            conn.execute("INSERT INTO declaration_notes (tenant_id, declaration_id, body) VALUES (%s, %s, %s)",
+                         (tenant, decl, f"secret of {tenant}"))
+    conn.close()
+
+
+def test_table_added_by_a_later_migration_is_covered_automatically(attack_tier, scratch):
+    name, path = scratch
+    (path / "0002_declaration_notes.sql").write_text(LATER_TABLE, encoding="utf-8")
+    run = _migrate(attack_tier, name, path, "enforce", create=False)
+    assert run.rc == 0, run.stdout[-4000:]
+    assert run.result("Migrate")["changed"] is True
+    _seed_two_tenants(attack_tier, name)
+    conn = attack_tier.app(name)
+    with as_tenant(conn, ATTACKER):
+        notes = conn.execute("SELECT tenant_id::text, body FROM declaration_notes").fetchall()
+        assert notes == [(ATTACKER, f"secret of {ATTACKER}")]
+        assert conn.execute("UPDATE declaration_notes SET body = 'x' WHERE tenant_id = %s", (VICTIM,)).rowcount == 0
+        expect_error(conn, "TRUNCATE declaration_notes", sqlstate="42501")
+    with as_tenant(conn, VICTIM):
+        assert conn.execute("SELECT body FROM declaration_notes").fetchall() == [(f"secret of {VICTIM}",)]
+
+
+def test_table_added_without_rls_fails_the_audit_and_is_not_committed(attack_tier, scratch):
+    name, path = scratch
+    (path / "0002_declaration_notes.sql").write_text(LATER_TABLE, encoding="utf-8")
+    run = _migrate(attack_tier, name, path, "audit", create=False)
+    assert run.rc != 0
+    result = run.result("Migrate")
+    assert result.get("failed") and "declaration_notes" in result["msg"], result.get("msg")
+    with connect(attack_tier.cluster, name) as conn:
+        assert conn.execute("SELECT to_regclass('public.declaration_notes')").fetchone()[0] is None
+
+
+def test_definer_view_fails_the_audit_and_an_invoker_view_leaks_nothing(attack_tier, scratch):
+    """A view created by the owner without security_invoker runs as the owner: the audit must refuse
+    it. Enforce makes it security_invoker; then the app role sees only its own tenant through it."""
+    name, path = scratch
+    (path / "0002_declaration_totals.sql").write_text(DEFINER_VIEW, encoding="utf-8")
+    run = _migrate(attack_tier, name, path, "audit", create=False)
+    assert run.rc != 0
+    assert "declaration_totals" in run.result("Migrate")["msg"]
+
+    run = _migrate(attack_tier, name, path, "enforce", create=False)
+    assert run.rc == 0, run.stdout[-4000:]
+    (path / "0003_declaration_notes.sql").write_text(LATER_TABLE, encoding="utf-8")
+    assert _migrate(attack_tier, name, path, "enforce", create=False).rc == 0
+    _seed_two_tenants(attack_tier, name)
+    conn = attack_tier.app(name)
+    with as_tenant(conn, ATTACKER):
+        options = conn.execute("SELECT reloptions::text FROM pg_class WHERE relname = 'declaration_totals'").fetchone()[0]
+        assert "security_invoker=true" in (options or ""), options
+        assert conn.execute("SELECT tenant_id::text, total FROM declaration_totals").fetchall() == [(ATTACKER, 100)]
