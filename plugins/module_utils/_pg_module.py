@@ -26,6 +26,6 @@ def run_pg_module(argument_spec: dict, runner: Callable[[AnsibleModule, list], d
         require_psycopg()
         result = runner(module, queries)
     except PgError as exc:
-        module.fail_json(msg=str(exc), queries=queries)
+        module.fail_json(msg=str(exc), queries=queries, **exc.result)
     result.setdefault("queries", queries)
     module.exit_json(**result)

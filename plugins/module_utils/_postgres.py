@@ -41,7 +41,14 @@ CONNECTION_ARGSPEC: dict[str, dict[str, Any]] = {
 
 
 class PgError(Exception):
-    """An error to show the user as is (no traceback); never contains a password."""
+    """An error to show the user as is (no traceback); never contains a password.
+
+    Keyword arguments become extra keys of the failed result (e.g. the audit's findings).
+    """
+
+    def __init__(self, message: str, **result) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 def require_psycopg() -> None:

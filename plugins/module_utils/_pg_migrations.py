@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE to the collection: versioned SQL migrations recorded with a checksum.
+
+Files `NNNN_<name>.sql` are applied in version order, each in its own transaction as the owner
+role, followed in the same transaction by the row-level-security step: a migration that adds a
+tenant table commits with RLS on it, or not at all. History lives in `cf_meta.schema_migrations`,
+a schema the app role cannot use. docs/database.md says why this is not yoyo or alembic.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import failure_message, rls_step
+from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, error_text, ident, psycopg, sql
+
+FILE_RE = re.compile(r"^(\d{4,})_([a-z0-9_]+)\.sql$")
+HISTORY = "cf_meta.schema_migrations"
+LOCK_KEY = 0x63666D67  # one advisory lock for every migration runner of a database
+HISTORY_DDL = ("CREATE SCHEMA IF NOT EXISTS cf_meta",
+               "CREATE TABLE IF NOT EXISTS cf_meta.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+               "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL DEFAULT session_user)")
+
+
+def read_migrations(path: str) -> list[dict]:
+    """The migration files of a directory in version order; bad names fail before any connection."""
+    if not os.path.isdir(path):
+        raise PgError(f"migrations directory {path!r} does not exist")
+    found = {}
+    for entry in sorted(os.listdir(path)):
+        if not entry.endswith(".sql"):
+            continue
+        match = FILE_RE.match(entry)
+        if not match:
+            raise PgError(f"migration file {entry!r} in {path}: name it NNNN_<name>.sql (digits, then a-z, 0-9, _)")
+        version = int(match.group(1))
+        if version in found:
+            raise PgError(f"migrations {found[version]['file']!r} and {entry!r} have the same version {version}")
+        with open(os.path.join(path, entry), "rb") as handle:
+            content = handle.read()
+        found[version] = {"version": version, "name": match.group(2), "file": entry,
+                          "checksum": "sha256:" + hashlib.sha256(content).hexdigest(), "sql": content.decode("utf-8")}
+    return [found[v] for v in sorted(found)]
+
+
+def pending_migrations(files: list[dict], applied: dict[int, tuple[str, str]]) -> list[dict]:
+    """What is left to apply; refuses edited, vanished and out-of-order migrations."""
+    by_version = {m["version"]: m for m in files}
+    for version, (name, checksum) in sorted(applied.items()):
+        mig = by_version.get(version)
+        if mig is None:
+            raise PgError(f"migration {version:04d}_{name}.sql was applied ({checksum}) but its file is gone: restore it")
+        if mig["checksum"] != checksum:
+            raise PgError(f"migration {mig['file']} was edited after it was applied: applied checksum {checksum}, "
+                          f"file checksum {mig['checksum']}. Restore the file and put the change in a new migration")
+    last = max(applied, default=0)
+    pending = [m for m in files if m["version"] not in applied]
+    late = [m["file"] for m in pending if m["version"] < last]
+    if late:
+        raise PgError(f"migration(s) {', '.join(late)} are numbered below the last applied version {last:04d}: renumber them")
+    return pending
+
+
+def read_history(session) -> dict[int, tuple[str, str]]:
+    if not session.read("SELECT to_regclass(%s)", (HISTORY,))[0][0]:
+        return {}
+    return {v: (n, c) for v, n, c in session.read("SELECT version, name, checksum FROM cf_meta.schema_migrations")}
+
+
+def migrate(session, files: list[dict], *, owner: str, app_role: str, column: str, rls_mode: str, check_mode: bool) -> dict:
+    """Apply what is pending, RLS step included. In check mode everything runs in one transaction that
+    is rolled back, so the prediction (including an audit failure) is what a real run would do."""
+    applied_before = read_history(session)
+    pending = pending_migrations(files, applied_before)
+    set_owner = sql.SQL("SET LOCAL ROLE {}").format(ident(owner))
+    outer = session.conn.transaction(force_rollback=True) if check_mode else contextlib.nullcontext()
+    result = {"applied": [], "rls": None}
+    with outer:
+        with session.conn.transaction():
+            if not session.read("SELECT to_regclass(%s)", (HISTORY,))[0][0]:
+                session.change(set_owner)
+                for ddl in HISTORY_DDL:
+                    session.change(ddl)
+        for mig in pending:
+            result["rls"] = _apply_one(session, mig, set_owner, owner=owner, app_role=app_role, column=column, rls_mode=rls_mode)
+            result["applied"].append(mig["file"])
+        if not pending:  # nothing new: still prove (or restore) coverage, e.g. a table added by hand
+            with session.conn.transaction():
+                summary, remaining = rls_step(session, owner=owner, app_role=app_role, column=column, mode=rls_mode)
+                result["rls"] = summary
+                if remaining:
+                    raise PgError(failure_message(session.dbname, remaining, rls_mode), rls=summary, applied=[])
+    result["version"] = max([m["version"] for m in pending] + list(applied_before), default=0)
+    return result
+
+
+def _apply_one(session, mig: dict, set_owner, **rls) -> dict:
+    with session.conn.transaction():
+        session.change(set_owner)
+        session.read("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        if session.read("SELECT 1 FROM cf_meta.schema_migrations WHERE version = %s", (mig["version"],)):
+            return None  # another runner applied it while we waited for the lock
+        session.queries.append(f"-- migration {mig['file']} ({mig['checksum']})")
+        try:
+            session.conn.execute(mig["sql"])
+        except psycopg.Error as exc:
+            position = getattr(exc.diag, "statement_position", None)
+            where = f" (line {mig['sql'][:int(position)].count(chr(10)) + 1})" if position else ""
+            raise PgError(f"migration {mig['file']} failed{where}, nothing of it was applied: {error_text(exc)}") from None
+        summary, remaining = rls_step(session, owner=rls["owner"], app_role=rls["app_role"], column=rls["column"],
+                                      mode=rls["rls_mode"])
+        if remaining:
+            raise PgError(f"migration {mig['file']} rolled back: " + failure_message(session.dbname, remaining, rls["rls_mode"]),
+                          rls=summary)
+        session.change(sql.SQL("SET LOCAL ROLE {}").format(ident(rls["owner"])))
+        session.change("INSERT INTO cf_meta.schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                       (mig["version"], mig["name"], mig["checksum"]))
+        return summary

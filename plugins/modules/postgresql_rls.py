@@ -1,0 +1,146 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: postgresql_rls
+short_description: Enforce or audit tenant row-level security in a tier database
+version_added: 1.0.0
+description:
+  - Creates C(public.current_tenant_id()), a STABLE SQL function reading the setting C(app.tenant_id) (unset or empty gives
+    NULL, so no row is visible and every insert is rejected; a value that is not a uuid raises
+    C(invalid input syntax for type uuid)).
+  - Every table with the tenant column (partitions included) gets row level security ENABLEd and FORCEd and one policy
+    C(tenant_isolation) FOR ALL TO the app role USING and WITH CHECK C(tenant_id = (SELECT current_tenant_id())).
+  - The audit fails on a tenant table without RLS, FORCE or that policy; an extra permissive policy for the app role; a
+    PRIMARY KEY, UNIQUE (constraint or index), EXCLUDE or FOREIGN KEY on a tenant table without the tenant column, or a foreign
+    key from a table without it to a tenant table (existence oracles across tenants); a view over tenant tables that is not
+    C(security_invoker) or a materialized view over them; an app role with BYPASSRLS, a role membership, owned objects,
+    C(TRUNCATE)/C(REFERENCES)/C(TRIGGER) on any table or C(CREATE) on a schema.
+  - V(enforce) fixes what only narrows access (RLS, FORCE, the policy, the function, security_invoker, revoking privileges and
+    memberships) in one transaction, commits it, and fails naming each object whose problem needs a human (keys, ownership,
+    BYPASSRLS, materialized views, extra policies). V(audit) changes nothing.
+  - Needs no superuser and no event trigger; M(complianceflow.infra.postgresql_migrations) runs the same step after every
+    migration, which is what makes row level security automatic.
+author: ComplianceFlow Platform Team
+extends_documentation_fragment:
+  - complianceflow.infra.postgresql
+  - complianceflow.infra.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  database:
+    description: The database to secure.
+    type: str
+    required: true
+  owner:
+    description: Owner role of the database (fixes run as it). Defaults to C(<database>_owner).
+    type: str
+  app_role:
+    description: The role the policy applies to. Defaults to C(<database>_app).
+    type: str
+  tenant_column:
+    description: Name of the tenant column.
+    type: str
+    default: tenant_id
+  mode:
+    description: V(enforce) fixes what is safe and fails on the rest; V(audit) only reports and fails on any problem.
+    type: str
+    default: enforce
+    choices: [enforce, audit]
+"""
+
+EXAMPLES = r"""
+- name: Row level security on every tenant table of declaration_service
+  complianceflow.infra.postgresql_rls:
+    login_host: "{{ postgresql_host }}"
+    login_user: cfadmin
+    login_password: "{{ postgresql_admin_password }}"
+    database: declaration_service
+
+- name: Audit only (fails the run on any finding)
+  complianceflow.infra.postgresql_rls:
+    login_host: "{{ postgresql_host }}"
+    login_user: cfadmin
+    login_password: "{{ postgresql_admin_password }}"
+    database: declaration_service
+    mode: audit
+"""
+
+RETURN = r"""
+rls:
+  description: What the step saw and did.
+  returned: always, also on failure after the connection
+  type: dict
+  contains:
+    tables:
+      description: The tenant tables (schema-qualified), partitions included.
+      type: list
+      elements: str
+      sample: [public.declarations, public.declarations_p0]
+    findings:
+      description: Every problem found before fixing, with O(mode=enforce) whether it was fixable.
+      type: list
+      elements: dict
+      sample: [{object: table public.notes, problem: row level security not enabled, fixable: true}]
+    fixed:
+      description: The findings fixed (in check mode, that would be fixed).
+      type: list
+      elements: dict
+queries:
+  description: Statements that changed something (in check mode, that would have), with placeholders instead of values.
+  returned: always
+  type: list
+  elements: str
+  sample: ['SET LOCAL ROLE "declaration_service_owner"', 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY']
+"""
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import failure_message, rls_step
+from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, check_identifier, connect
+
+ARGUMENT_SPEC = {
+    "database": {"type": "str", "required": True},
+    "owner": {"type": "str"},
+    "app_role": {"type": "str"},
+    "tenant_column": {"type": "str", "default": "tenant_id"},
+    "mode": {"type": "str", "default": "enforce", "choices": ["enforce", "audit"]},
+}
+
+
+def run(module, queries):
+    params = module.params
+    database = check_identifier(params["database"], "database name")
+    owner = check_identifier(params["owner"] or f"{database}_owner", "owner role name")
+    app = check_identifier(params["app_role"] or f"{database}_app", "app role name")
+    column = check_identifier(params["tenant_column"], "tenant column name")
+    session = Session(connect(params, database), queries, check_mode=module.check_mode)
+    try:
+        if module.check_mode:
+            summary, remaining = rls_step(session, owner=owner, app_role=app, column=column, mode=params["mode"])
+        else:
+            with session.conn.transaction():  # the safe fixes are committed even when others remain
+                summary, remaining = rls_step(session, owner=owner, app_role=app, column=column, mode=params["mode"])
+    finally:
+        session.close()
+    if remaining:
+        raise PgError(failure_message(database, remaining, params["mode"]), rls=summary, changed=bool(queries))
+    result = {"changed": bool(queries), "rls": summary}
+    if module._diff and queries:
+        result["diff"] = {"before": {"findings": summary["findings"]}, "after": {"findings": []}}
+    return result
+
+
+def main():
+    run_pg_module(ARGUMENT_SPEC, run)
+
+
+if __name__ == "__main__":
+    main()
