@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Allocate a /16 for a new deployment in the CIDR registry (data/cidr-registry.yml).
 
     python tools/cidr_allocate.py westeu-prod-3            # writes the registry, prints the CIDR

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Validate all inventories together (run through scripts/validate-inventories.sh).
 
 Checks: one host per inventory, named after its directory and a valid deployment name; the host

@@ -19,7 +19,6 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._cidr import 
 )
 from ansible_collections.complianceflow.infra.plugins.module_utils._naming import (
     DEFAULT_NAMING_SEED,
-    PRIVATE_LINK_DESCRIPTORS,
     REGIONS,
     DeploymentError,
     parse_deployment_name,

@@ -135,7 +135,7 @@ def key_vault_suffix(deployment: str, naming_seed: str = DEFAULT_NAMING_SEED) ->
     number = int.from_bytes(hashlib.sha256(f"{naming_seed}:{deployment}".encode("utf-8")).digest(), "big")
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
-    for _ in range(KEY_VAULT_SUFFIX_LENGTH):
+    for _position in range(KEY_VAULT_SUFFIX_LENGTH):
         number, rest = divmod(number, 36)
         out += digits[rest]
     return out

@@ -49,7 +49,7 @@ def prod1_plan(tmp_path_factory):
 
 
 def test_plan_of_westeu_prod_1_shows_the_seed_names_and_subnets(prod1_plan):
-    run, _ = prod1_plan
+    run = prod1_plan[0]
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
     lines = "\n".join(run.result("Show the plan")["msg"])
     for expected in ("rg-cf-westeu-prod-1", "vnet-cf-westeu-prod-1", "snet-cf-westeu-prod-1-db", "psql-cf-westeu-prod-1",
@@ -71,7 +71,7 @@ def test_plan_json_is_written_and_equals_the_module_result(prod1_plan):
 
 
 def test_plan_is_unchanged_on_a_second_run_and_in_check_mode(prod1_plan, tmp_path):
-    _, out = prod1_plan
+    out = prod1_plan[1]
     again = run_playbook(PLAN, inventory=REPO / "inventories" / "westeu-prod-1", extra_vars={"plan_output_dir": str(out)},
                          env=no_azure_env())
     assert again.rc == 0 and again.total("changed") == 0

@@ -68,7 +68,7 @@ def test_every_name_key_of_the_contract_is_present(name):
 
 def test_every_name_of_every_deployment_is_valid_for_azure():
     problems = [f"{d}: {problem}" for d, names in ALL_NAMES.items()
-                for _, key, value in flat(names) if (problem := check_name(key, value))]
+                for _path, key, value in flat(names) if (problem := check_name(key, value))]
     assert problems == []
 
 
