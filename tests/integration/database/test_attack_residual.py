@@ -1,0 +1,91 @@
+"""Side channels row-level security does not close by itself (docs/database-security.md).
+
+What PostgreSQL closes is asserted closed (pg_stats for a role under RLS). What it cannot close
+is shown to be bounded (table-wide totals, never values or per-tenant figures), so the
+documentation stays true. What the schema avoids by design (sequences, definer views) is
+asserted absent, so a later migration that brings it back fails here.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from psycopg import sql
+
+from attack_fixtures import ACME, CONTOSO, DATABASES, as_tenant, attack_tier, load_seed, seeded  # noqa: F401
+
+ATTACKER, VICTIM = ACME, CONTOSO
+
+
+@pytest.fixture()
+def analyzed(attack_tier):
+    """Statistics exist (autovacuum would get there too): ANALYZE as the owner, through the admin."""
+    conn = attack_tier.admin("user_service")
+    with conn.transaction():
+        conn.execute("SET LOCAL ROLE user_service_owner")
+        conn.execute("ANALYZE users")
+    conn.close()
+
+
+def test_planner_statistics_are_hidden_from_the_app_role(attack_tier, analyzed):
+    """pg_stats would show most-common values (other tenants' e-mails) to anyone with SELECT; for
+    a role under RLS PostgreSQL hides the rows of the view (and of pg_stats_ext)."""
+    conn = attack_tier.app("user_service")
+    with as_tenant(conn, ATTACKER):
+        assert conn.execute("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'users'").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'users'").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM pg_stats_ext WHERE tablename = 'users'").fetchone()[0] == 0
+        from psycopg.errors import InsufficientPrivilege
+        with pytest.raises(InsufficientPrivilege):
+            conn.execute("SELECT * FROM pg_statistic")
+
+
+def test_table_wide_totals_are_visible_but_nothing_per_tenant(attack_tier, analyzed):
+    """RESIDUAL: pg_class.reltuples, pg_stat_user_tables and EXPLAIN ANALYZE of a sequential scan
+    reveal how many rows a table holds in total (all tenants), not whose they are."""
+    total = len(seeded("user_service", "users"))
+    own = len(seeded("user_service", "users", ATTACKER))
+    conn = attack_tier.app("user_service")
+    with as_tenant(conn, ATTACKER):
+        reltuples = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass").fetchone()[0]
+        live = conn.execute("SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'users'").fetchone()[0]
+        conn.execute("SET LOCAL enable_bitmapscan = off")
+        conn.execute("SET LOCAL enable_indexscan = off")
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM users"))
+    removed = int(re.search(r"Rows Removed by Filter: (\d+)", plan).group(1))
+    assert reltuples == total and live == total and removed == total - own
+    assert own < total  # the figure is the table's, not the attacker's: that is the (bounded) leak
+
+
+def test_tier_databases_use_no_sequences(attack_tier):
+    """A shared sequence would tell every tenant how many rows all tenants created (ids are uuids)."""
+    for database in DATABASES:
+        conn = attack_tier.app(database)
+        rows = conn.execute("SELECT relname FROM pg_class WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace").fetchall()
+        assert rows == [], f"{database} has sequences {rows}"
+        conn.close()
+
+
+def test_every_view_is_security_invoker_and_every_tenant_table_is_forced(attack_tier):
+    """Independent of the audit, from the catalog as the app role sees it."""
+    checked = 0
+    for database in DATABASES:
+        conn = attack_tier.app(database)
+        views = conn.execute("SELECT relname, coalesce(reloptions::text, '') FROM pg_class"
+                             " WHERE relnamespace = 'public'::regnamespace AND relkind IN ('v', 'm')").fetchall()
+        for name, options in views:
+            assert "security_invoker=true" in options, f"{database}.{name} runs as its owner"
+        for table in attack_tier.tenant_tables(database):
+            rls, force = conn.execute("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = %s::regclass",
+                                      (table,)).fetchone()
+            policies = conn.execute(sql.SQL("SELECT policyname, cmd, roles::text[], qual, with_check FROM pg_policies"
+                                            " WHERE schemaname = 'public' AND tablename = %s"), (table,)).fetchall()
+            assert rls and force, f"{database}.{table}: rls={rls} force={force}"
+            assert len(policies) == 1, f"{database}.{table}: {policies}"
+            name, cmd, roles, qual, check = policies[0]
+            assert (name, cmd, roles) == ("tenant_isolation", "ALL", [f"{database}_app"])
+            assert "current_tenant_id()" in qual and "current_tenant_id()" in check
+            checked += 1
+        conn.close()
+    seeded_tables = sum(1 for db in DATABASES for rows in load_seed(db).values() if rows and "tenant_id" in rows[0])
+    assert checked >= seeded_tables + 4  # + the four declarations partitions
