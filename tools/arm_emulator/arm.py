@@ -52,8 +52,8 @@ def dispatch(ctx: Context, method: str, segments: list[str], body: Any, info: di
         if len(rest) == 3 and low[2] == "resources" and method == "GET":
             info["operation"] = "Microsoft.Resources/resources/read"
             _require_group(ctx, sub, rg)
-            return Response(200, {"value": [_summary(d) for d in ctx.state.under(f"/subscriptions/{sub}/resourceGroups/{rg}")
-                                             if d["id"].lower().count("/providers/") == 1]})
+            inside = ctx.state.under(f"/subscriptions/{sub}/resourceGroups/{rg}")
+            return Response(200, {"value": [_summary(d) for d in inside if d["id"].lower().count("/providers/") == 1]})
         if len(rest) >= 5 and low[2] == "providers":
             return _provider_path(ctx, method, sub, rg, rest[3], rest[4:], body, info)
     if low[0] == "providers" and len(rest) >= 3:
@@ -178,9 +178,9 @@ def operation_status(ctx: Context, sub: str, namespace: str, location: str, kind
         return Response(200, body, retry)
     # operationResults (the Location header): 202 while running, then the outcome.
     if in_progress:
-        return Response(202, None, dict(retry, Location=f"{ctx.base_url}/subscriptions/{sub}/providers/{namespace}"
-                                                         f"/locations/{location}/operationResults/{op_id}"
-                                                         f"?api-version={quote(ctx.api_version)}"))
+        here = (f"{ctx.base_url}/subscriptions/{sub}/providers/{namespace}/locations/{location}"
+                f"/operationResults/{op_id}?api-version={quote(ctx.api_version)}")
+        return Response(202, None, dict(retry, Location=here))
     if op["status"] == "Failed":
         error = op.get("error") or {"code": "Failed", "message": "The operation failed.", "status": 400}
         raise ArmError(int(error.get("status", 400)), error["code"], error["message"])

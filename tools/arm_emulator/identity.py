@@ -150,7 +150,7 @@ def cloud_metadata(base_url: str, api_version: str) -> object:
                      "sqlServerHostname": "database.localhost", "postgresqlServerEndpoint": "postgres.localhost",
                      "acrLoginServer": "azurecr.localhost"},
     }
-    if api_version[:4].isdigit() and api_version >= "2019-05-01" or not api_version:
+    if not api_version or (api_version[:4].isdigit() and api_version >= "2019-05-01"):
         return [cloud]
     legacy = {"galleryEndpoint": f"{base_url}/", "graphEndpoint": f"{base_url}/", "portalEndpoint": f"{base_url}/",
               "authentication": {"loginEndpoint": f"{base_url}/", "audiences": [f"{base_url}/"]}}

@@ -228,7 +228,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def make_server(state_dir: Path, config: Config, host: str, port: int) -> tuple[ThreadingHTTPServer, App]:
-    _, cert_path, key_path = ensure_certificates(state_dir)
+    cert_path, key_path = ensure_certificates(state_dir)[1:]
     app = App(state_dir, config)
     handler = type("BoundHandler", (Handler,), {"app": app})
     server = ThreadingHTTPServer((host, port), handler)

@@ -118,7 +118,7 @@ class VirtualNetworks(TopLevelType):
 
     @staticmethod
     def validate_layout(vnet_name: str, networks: list, subnets: list[dict]) -> None:
-        placed: list[tuple[str, Any]] = []
+        placed: list[Any] = []
         for subnet in subnets:
             for prefix in subnet_prefixes(subnet):
                 net = ipaddress.ip_network(prefix)
@@ -126,11 +126,11 @@ class VirtualNetworks(TopLevelType):
                     raise ArmError(400, "NetcfgSubnetRangeOutsideVnet",
                                    f"Subnet '{subnet['name']}' is not valid because its IP address range is outside "
                                    f"the IP address range of virtual network '{vnet_name}'.")
-                if any(net.version == other.version and net.overlaps(other) for _, other in placed):
+                if any(net.version == other.version and net.overlaps(other) for other in placed):
                     raise ArmError(400, "NetcfgSubnetRangesOverlap",
                                    f"Subnet '{subnet['name']}' is not valid because its IP address range overlaps "
                                    f"with that of an existing subnet in virtual network '{vnet_name}'.")
-                placed.append((subnet["name"], net))
+                placed.append(net)
 
     def build_subnet(self, ctx: Context, vnet_id: str, body: Any, existing: dict | None, location: str) -> dict:
         body = require_dict(body, "subnet")
@@ -263,7 +263,7 @@ class NetworkSecurityGroups(TopLevelType):
         if not isinstance(rules, list):
             raise invalid_request("properties.securityRules must be a list.")
         built = [self.build_rule(nsg_id, r, None) for r in rules]
-        self.check_conflicts(nsg_id, built)
+        self.check_conflicts(built)
         props.pop("provisioningState", None)
         props.pop("subnets", None)
         props.update({
@@ -308,7 +308,7 @@ class NetworkSecurityGroups(TopLevelType):
         return {"id": rule_id, "name": name, "etag": new_etag(), "type": RULE_TYPE, "properties": props}
 
     @staticmethod
-    def check_conflicts(nsg_id: str, rules: list[dict]) -> None:
+    def check_conflicts(rules: list[dict]) -> None:
         seen: dict[tuple, str] = {}
         for rule in rules:
             key = (rule["properties"]["priority"], rule["properties"]["direction"])
@@ -317,7 +317,6 @@ class NetworkSecurityGroups(TopLevelType):
                                f"Security rule {seen[key]} conflicts with rule {rule['name']}. Rules cannot have the "
                                "same Priority and Direction. To learn more, see aka.ms/nsgrules.")
             seen[key] = rule["name"]
-        del nsg_id
 
     @staticmethod
     def _default_rule(nsg_id: str, name: str, priority: int, direction: str, access: str, src: str, dst: str) -> dict:
@@ -365,7 +364,7 @@ class SecurityRules(NestedType):
         existing = self.find(ctx, ref)
         rule = nsgs.build_rule(nsg["id"], body, existing["name"] if existing else ref.name)
         rules = [r for r in self.children(nsg) if r["name"].lower() != ref.name.lower()] + [rule]
-        nsgs.check_conflicts(nsg["id"], rules)
+        nsgs.check_conflicts(rules)
         nsg["properties"]["securityRules"] = rules
         nsg["etag"] = new_etag()
         return rule, existing is None

@@ -49,8 +49,7 @@ class PrivateDnsZones(TopLevelType):
     def check_delete(self, ctx: Context, doc: dict) -> None:
         links = list(ctx.state.of_type(LINK_TYPE, doc["id"]))
         if links:
-            nested = ", ".join(f"'{LINK_TYPE}/{doc['name']}/virtualNetworkLinks/{link['name']}'".replace(
-                f"{ZONE_TYPE}/virtualNetworkLinks", ZONE_TYPE) for link in links[:3])
+            nested = ", ".join(f"'{ZONE_TYPE}/{doc['name']}/virtualNetworkLinks/{link['name']}'" for link in links[:3])
             raise ArmError(409, "CannotDeleteResource",
                            "Cannot delete resource while nested resources exist. Some existing nested resource IDs "
                            f"include: {nested}. Please delete all nested resources before deleting this resource.")
