@@ -79,7 +79,9 @@ def run_playbook(playbook: str | Path, *, inventory: str | Path | list | None = 
     run_env["ANSIBLE_NOCOLOR"] = "1"
     run_env["ANSIBLE_PYTHON_INTERPRETER"] = sys.executable
     if json_output:
-        run_env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.json"
+        # ansible-core ships no json stdout callback; tests/lib/callbacks has a test-only one.
+        run_env["ANSIBLE_CALLBACK_PLUGINS"] = str(REPO / "tests" / "lib" / "callbacks")
+        run_env["ANSIBLE_STDOUT_CALLBACK"] = "json_results"
     run_env.update(env or {})
     try:
         proc = subprocess.run(cmd, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
