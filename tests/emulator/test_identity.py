@@ -61,3 +61,16 @@ def test_metadata_endpoints_describe_the_emulator_as_a_custom_cloud(emu, version
     assert cloud["authentication"]["loginEndpoint"] == emu.url + "/"
     assert cloud["authentication"]["audiences"]
     assert json.dumps(cloud).count(emu.url) >= 3
+
+
+def test_environment_variables_alone_configure_azure_identity(emu, monkeypatch):
+    from azure.identity import EnvironmentCredential
+    from azure.mgmt.resource.resources import ResourceManagementClient
+    for key, value in emu.env().items():
+        monkeypatch.setenv(key, value)
+    # AZURE_AUTHORITY_HOST points MSAL at the emulator; REQUESTS_CA_BUNDLE makes both MSAL's and
+    # ARM's HTTPS trust its CA. Instance discovery has no variable: it is a keyword.
+    cred = EnvironmentCredential(disable_instance_discovery=True)
+    client = ResourceManagementClient(cred, emu.subscription_id, base_url=emu.url,
+                                      credential_scopes=[emu.url + "/.default"])
+    assert client.resource_groups.check_existence("rg-none-such") is False
