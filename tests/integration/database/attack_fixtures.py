@@ -67,7 +67,7 @@ class Tier:
     opened: list = field(default_factory=list)
 
     def app(self, database: str, **kwargs) -> psycopg.Connection:
-        """A new autocommit connection as <database>_app (closed at session end)."""
+        """A new autocommit connection as <database>_app (closed at the end of the test)."""
         conn = connect(self.cluster, database, user=f"{database}_app", password=self.app_password, **kwargs)
         self.opened.append(conn)
         return conn
@@ -98,8 +98,8 @@ class Tier:
         return found
 
     def close(self) -> None:
-        for conn in self.opened:
-            conn.close()
+        while self.opened:
+            self.opened.pop().close()
 
 
 @contextlib.contextmanager
@@ -233,5 +233,7 @@ def _session_tier(config) -> Tier:
 
 
 @pytest.fixture()
-def attack_tier(request) -> Tier:
-    return _session_tier(request.config)
+def attack_tier(request) -> Iterator[Tier]:
+    tier = _session_tier(request.config)
+    yield tier
+    tier.close()
