@@ -164,11 +164,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if (state_dir / CONFIG_COPY).exists():
         data = json.loads((state_dir / CONFIG_COPY).read_text(encoding="utf-8"))
     try:
-        server = make_server(state_dir, Config(data), args.host, args.port)[0]
+        server = make_server(state_dir, data, args.host, args.port)[0]
     except OSError:
         if not args.port:
             raise
-        server = make_server(state_dir, Config(data), args.host, 0)[0]  # the old port is taken: any port
+        server = make_server(state_dir, data, args.host, 0)[0]  # the old port is taken: any port
     port = server.server_address[1]
     url = f"https://{args.host}:{port}"
     (state_dir / PID_FILE).write_text(str(os.getpid()), encoding="utf-8")

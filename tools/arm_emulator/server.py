@@ -35,13 +35,13 @@ ADMIN = "_emulator"
 class App:
     """Everything a request needs: state, config, registry, token issuer."""
 
-    def __init__(self, state_dir: Path, config: Config) -> None:
+    def __init__(self, state_dir: Path, config_data: dict) -> None:
         self.state_dir = state_dir
         self.state = State(state_dir)
-        self.config = config
+        self.initial_config = config_data  # what reset returns to
+        self.config = Config(config_data)
         self.registry = load_registry()
         self.issuer = identity.TokenIssuer(state_dir)
-        self.initial_config = config.snapshot()
 
     def handle(self, method: str, raw_path: str, headers: dict, raw_body: bytes, base_url: str,
                request_id: str, info: dict) -> Response:
@@ -227,9 +227,9 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = _serve
 
 
-def make_server(state_dir: Path, config: Config, host: str, port: int) -> tuple[ThreadingHTTPServer, App]:
+def make_server(state_dir: Path, config_data: dict, host: str, port: int) -> tuple[ThreadingHTTPServer, App]:
     cert_path, key_path = ensure_certificates(state_dir)[1:]
-    app = App(state_dir, config)
+    app = App(state_dir, config_data)
     handler = type("BoundHandler", (Handler,), {"app": app})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True

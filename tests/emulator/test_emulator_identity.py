@@ -48,6 +48,13 @@ def test_configured_credentials_reject_a_wrong_secret_or_an_unknown_client(tmp_p
             strict.credential(client_secret="wrong").get_token(strict.url + "/.default")
         with pytest.raises(ClientAuthenticationError, match="AADSTS700016"):
             strict.credential(client_id="app-2").get_token(strict.url + "/.default")
+        # reset forgets runtime changes but keeps the start config, credentials included.
+        strict.add_fault(status=500)
+        strict.reset()
+        config = strict.admin("GET", "config")
+        assert config["faults"] == [] and config["credentials"] == [{"tenant_id": creds["tenant_id"], "client_id": "app-1"}]
+        with pytest.raises(ClientAuthenticationError, match="AADSTS7000215"):
+            strict.credential(client_secret="wrong-again").get_token(strict.url + "/.default")
 
 
 @pytest.mark.parametrize("version", ["2022-09-01", "2015-01-01"])

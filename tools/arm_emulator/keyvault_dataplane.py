@@ -1,0 +1,216 @@
+"""The Key Vault secrets data plane, for requests whose Host is <vault>.vault.localhost[:port].
+
+Authentication is Key Vault's challenge protocol: a request without a bearer token gets 401 with
+    WWW-Authenticate: Bearer authorization="<emulator>/<tenant>", resource="https://vault.localhost:<port>"
+The SDK (azure-keyvault-secrets' ChallengeAuthPolicy) checks that the vault host ends with
+".<resource host>": <vault>.vault.localhost:<port> does, so the default verify_challenge_resource
+stays on. A token is accepted when this emulator issued it for that resource and the vault's tenant.
+Secrets live in the vault document (private keys _secrets/_deletedSecrets): name -> versions.
+Network ACLs and RBAC role assignments are not enforced (see docs/azure-servers.md).
+"""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .errors import ArmError
+from .providers.keyvault import VAULT_DNS_SUFFIX, vault_by_host
+
+if TYPE_CHECKING:
+    from .server import App
+
+SECRET_NAME = re.compile(r"^[0-9a-zA-Z-]{1,127}$")
+MAX_VALUE = 25 * 1024
+
+
+def is_vault_host(host: str) -> bool:
+    return host.split(":", 1)[0].lower().endswith("." + VAULT_DNS_SUFFIX)
+
+
+def _resource(host: str) -> str:
+    port = host.split(":", 1)[1] if ":" in host else ""
+    return f"https://{VAULT_DNS_SUFFIX}" + (f":{port}" if port and port != "443" else "")
+
+
+def _kv_error(status: int, code: str, message: str, headers: dict | None = None) -> ArmError:
+    return ArmError(status, code, message, headers=headers)
+
+
+def handle(app: "App", method: str, raw_path: str, headers: dict, raw_body: Any, info: dict):
+    """Answer one data-plane request (returns an arm.Response)."""
+    from .arm import Response  # pylint: disable=import-outside-toplevel  # arm imports providers
+
+    host = headers.get("host", "")
+    parts = urlsplit(raw_path)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    info["api_version"] = query.get("api-version", "")
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    info["operation"] = f"keyvault/{'/'.join(segments[:1])}/{method.lower()}"
+    with app.state.lock:
+        vault = vault_by_host(_ctx_like(app), host)
+    if vault is None:
+        # No such vault: in Azure the DNS name would not resolve at all.
+        raise _kv_error(404, "VaultNotFound", f"No vault is reachable at {host}.")
+    tenant = vault["properties"]["tenantId"]
+    resource = _resource(host)
+    challenge = {"WWW-Authenticate": f'Bearer authorization="{_authority(host, app)}/{tenant}", resource="{resource}"'}
+    auth = headers.get("authorization", "")
+    if not auth.lower().startswith("bearer "):
+        raise _kv_error(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.", challenge)
+    claims = app.issuer.verify(auth[7:].strip())
+    if claims is None or claims.get("aud", "").rstrip("/") != resource:
+        raise _kv_error(401, "Unauthorized", f"AKV10022: Invalid audience. Expected {resource}.", challenge)
+    if str(claims.get("tid", "")).lower() != tenant.lower():
+        raise _kv_error(401, "Unauthorized", f"AKV10032: Invalid issuer. Expected a token of tenant {tenant}.", challenge)
+    if not query.get("api-version"):
+        raise _kv_error(400, "BadParameter", "The 'api-version' query parameter is required.")
+    body = raw_body if isinstance(raw_body, dict) else {}
+    with app.state.lock:
+        status, result = _route(vault, method, segments, body, host)
+        if method not in ("GET", "HEAD"):
+            app.state.save()
+    return Response(status, result)
+
+
+def _authority(host: str, app: "App") -> str:
+    del host
+    # The token endpoint lives at the emulator's loopback URL (server.json), not on the vault host.
+    return app.loopback_url if hasattr(app, "loopback_url") else _server_url(app)
+
+
+def _server_url(app: "App") -> str:
+    import json  # pylint: disable=import-outside-toplevel
+    return json.loads((app.state_dir / "server.json").read_text(encoding="utf-8"))["url"]
+
+
+class _ctx_like:  # pylint: disable=invalid-name,too-few-public-methods  # the bit of Context vault_by_host uses
+    def __init__(self, app: "App") -> None:
+        self.state = app.state
+
+
+def _route(vault: dict, method: str, seg: list[str], body: dict, host: str) -> tuple[int, Any]:
+    secrets = vault.setdefault("_secrets", {})
+    deleted = vault.setdefault("_deletedSecrets", {})
+    base = f"https://{host}"
+    low = [s.lower() for s in seg]
+    if low == ["secrets"] and method == "GET":
+        return 200, {"value": [_item(base, n, v[-1]) for n, v in sorted(secrets.items())], "nextLink": None}
+    if len(seg) == 2 and low[0] == "secrets":
+        name = _check_name(seg[1])
+        if method == "PUT":
+            return 200, _set(vault, base, name, body)
+        if method == "GET":
+            return 200, _bundle(base, name, _versions(secrets, name)[-1])
+        if method == "DELETE":
+            versions = _versions(secrets, name)
+            del secrets[name]
+            deleted[name] = {"versions": versions, "deletedDate": int(time.time())}
+            return 200, _deleted_bundle(base, vault, name, deleted[name])
+        if method == "PATCH":
+            raise _kv_error(400, "BadParameter", "Update the secret's attributes with PATCH /secrets/{name}/{version}.")
+    if len(seg) == 3 and low[0] == "secrets":
+        name = _check_name(seg[1])
+        if low[2] == "versions" and method == "GET":
+            return 200, {"value": [_item(base, name, v, versioned=True) for v in _versions(secrets, name)], "nextLink": None}
+        if method == "GET":
+            found = next((v for v in _versions(secrets, name) if v["version"] == seg[2]), None)
+            if found is None:
+                raise _not_found(name)
+            return 200, _bundle(base, name, found)
+    if len(seg) == 2 and low[0] == "deletedsecrets":
+        name = _check_name(seg[1])
+        entry = deleted.get(name)
+        if entry is None:
+            raise _kv_error(404, "SecretNotFound", f"Deleted Secret not found: {name}")
+        if method == "GET":
+            return 200, _deleted_bundle(base, vault, name, entry)
+        if method == "DELETE":
+            if vault["properties"].get("enablePurgeProtection"):
+                raise _kv_error(403, "Forbidden", f"Operation \"purge\" is not allowed because purge protection is "
+                                                  f"enabled for this vault. Secret: {name}")
+            del deleted[name]
+            return 204, None
+    if len(seg) == 3 and low[0] == "deletedsecrets" and low[2] == "recover" and method == "POST":
+        name = _check_name(seg[1])
+        entry = deleted.pop(name, None)
+        if entry is None:
+            raise _kv_error(404, "SecretNotFound", f"Deleted Secret not found: {name}")
+        secrets[name] = entry["versions"]
+        return 200, _bundle(base, name, secrets[name][-1])
+    raise _kv_error(400, "BadParameter", f"The emulator's Key Vault does not serve {method} /{'/'.join(seg)}.")
+
+
+def _check_name(name: str) -> str:
+    if not SECRET_NAME.match(name):
+        raise _kv_error(400, "BadParameter", f"The request URI contains an invalid name: {name}. A secret name has "
+                                             "1-127 characters: letters, digits and dashes.")
+    return name
+
+
+def _not_found(name: str) -> ArmError:
+    return _kv_error(404, "SecretNotFound", f"A secret with (name/id) {name} was not found in this key vault. If you "
+                                            "recently deleted this secret you may be able to recover it using the "
+                                            "correct recovery command. For help resolving this issue, please see "
+                                            "https://go.microsoft.com/fwlink/?linkid=2125182")
+
+
+def _versions(secrets: dict, name: str) -> list[dict]:
+    versions = secrets.get(name)
+    if not versions:
+        raise _not_found(name)
+    return versions
+
+
+def _set(vault: dict, base: str, name: str, body: dict) -> dict:
+    if name in vault["_deletedSecrets"]:
+        raise _kv_error(409, "Conflict", f"Secret {name} is currently in a deleted but recoverable state, and its name "
+                                         "cannot be reused; in this state, the secret can only be recovered or purged.")
+    value = body.get("value")
+    if not isinstance(value, str):
+        raise _kv_error(400, "BadParameter", "Property 'value' is required and must be a string.")
+    if len(value.encode("utf-8")) > MAX_VALUE:
+        raise _kv_error(400, "BadParameter", f"The secret value exceeds {MAX_VALUE} bytes.")
+    now = int(time.time())
+    attributes = dict(body.get("attributes") or {})
+    version = {"version": uuid.uuid4().hex, "value": value, "contentType": body.get("contentType"),
+               "tags": dict(body.get("tags") or {}), "created": now, "updated": now,
+               "enabled": attributes.get("enabled", True), "exp": attributes.get("exp"), "nbf": attributes.get("nbf"),
+               "recoverableDays": vault["properties"].get("softDeleteRetentionInDays", 90)}
+    vault["_secrets"].setdefault(name, []).append(version)
+    return _bundle(base, name, version)
+
+
+def _attributes(version: dict) -> dict:
+    attrs = {"enabled": version["enabled"], "created": version["created"], "updated": version["updated"],
+             "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": version["recoverableDays"]}
+    for key in ("exp", "nbf"):
+        if version.get(key) is not None:
+            attrs[key] = version[key]
+    return attrs
+
+
+def _bundle(base: str, name: str, version: dict) -> dict:
+    bundle = {"value": version["value"], "id": f"{base}/secrets/{name}/{version['version']}",
+              "attributes": _attributes(version), "tags": version["tags"]}
+    if version.get("contentType"):
+        bundle["contentType"] = version["contentType"]
+    return bundle
+
+
+def _item(base: str, name: str, version: dict, versioned: bool = False) -> dict:
+    item = {"id": f"{base}/secrets/{name}" + (f"/{version['version']}" if versioned else ""),
+            "attributes": _attributes(version), "tags": version["tags"]}
+    if version.get("contentType"):
+        item["contentType"] = version["contentType"]
+    return item
+
+
+def _deleted_bundle(base: str, vault: dict, name: str, entry: dict) -> dict:
+    bundle = _bundle(base, name, entry["versions"][-1])
+    days = vault["properties"].get("softDeleteRetentionInDays", 90)
+    bundle.update(recoveryId=f"{base}/deletedsecrets/{name}", deletedDate=entry["deletedDate"],
+                  scheduledPurgeDate=entry["deletedDate"] + days * 86400)
+    return bundle
