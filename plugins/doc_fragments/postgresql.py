@@ -47,3 +47,24 @@ notes:
     statements that changed something (or would have, in check mode) with placeholders, never the values.
   - Nothing relies on session state, so the modules work behind a transaction-mode connection pooler.
 """
+
+    # Modules that work inside one tier database (see postgresql_tier for the role names).
+    DATABASE = r"""
+options:
+  database:
+    description: The tier database to work in.
+    type: str
+    required: true
+  owner:
+    description: Owner role of the database (DDL and reference data run as it). Defaults to C(<database>_owner).
+    type: str
+  app_role:
+    description:
+      - The app role (the C(tenant_isolation) policy targets it; tenant rows are read and written as it). Defaults to
+        C(<database>_app).
+    type: str
+  tenant_column:
+    description: Name of the tenant column; every table that has it is a tenant table.
+    type: str
+    default: tenant_id
+"""

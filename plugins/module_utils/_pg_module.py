@@ -9,8 +9,25 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import (
     CONNECTION_ARGSPEC,
     PgError,
+    check_identifier,
     require_psycopg,
 )
+
+# Options of the modules that work inside one tier database (doc fragment postgresql.DATABASE).
+DATABASE_ARGSPEC = {
+    "database": {"type": "str", "required": True},
+    "owner": {"type": "str"},
+    "app_role": {"type": "str"},
+    "tenant_column": {"type": "str", "default": "tenant_id"},
+}
+
+
+def database_roles(params: dict) -> tuple[str, str, str, str]:
+    """(database, owner, app role, tenant column) with the naming defaults, all validated."""
+    database = check_identifier(params["database"], "database name")
+    owner = check_identifier(params["owner"] or f"{database}_owner", "owner role name")
+    app = check_identifier(params["app_role"] or f"{database}_app", "app role name")
+    return database, owner, app, check_identifier(params["tenant_column"], "tenant column name")
 
 
 def run_pg_module(argument_spec: dict, runner: Callable[[AnsibleModule, list], dict], **module_kwargs) -> None:

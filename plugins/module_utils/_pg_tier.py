@@ -142,7 +142,11 @@ def plan_roles(admin: Session, db: dict, have: dict, update_password: str) -> No
             shown = f"{query.as_string(admin.conn)} {masked}"
             query = sql.SQL("{} {}").format(query, clause)
         admin.change(query, shown=shown)
+        # Seed and import run as the app role (SET LOCAL ROLE) so that RLS checks every row.
+        admin.change(sql.SQL("GRANT {} TO CURRENT_USER").format(app))
         return
+    if not admin.read("SELECT pg_has_role(current_user, %s, 'MEMBER')", (db["app_role"],))[0][0]:
+        admin.change(sql.SQL("GRANT {} TO CURRENT_USER").format(app))
     if role["login"] is not True or role["bypassrls"] or role["inherit"]:
         admin.change(sql.SQL("ALTER ROLE {} LOGIN NOBYPASSRLS NOINHERIT").format(app))
     for parent in role["member_of"]:

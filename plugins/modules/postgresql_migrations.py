@@ -19,9 +19,10 @@ description:
   - Files must not contain C(BEGIN)/C(COMMIT), nor statements that cannot run in a transaction (C(CREATE INDEX CONCURRENTLY)).
   - In check mode the pending migrations and the RLS step really run inside one transaction that is rolled back, so the
     prediction, failures included, is what a real run would do.
-author: ComplianceFlow Platform Team
+author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
+  - complianceflow.infra.postgresql.database
   - complianceflow.infra.attributes
 attributes:
   check_mode:
@@ -31,24 +32,10 @@ attributes:
   idempotent:
     support: full
 options:
-  database:
-    description: The database to migrate.
-    type: str
-    required: true
   path:
     description: Directory with the migration files of this database.
     type: path
     required: true
-  owner:
-    description: Owner role (migrations run as it). Defaults to C(<database>_owner).
-    type: str
-  app_role:
-    description: App role (the RLS policy targets it). Defaults to C(<database>_app).
-    type: str
-  tenant_column:
-    description: Name of the tenant column.
-    type: str
-    default: tenant_id
   rls_mode:
     description: The row level security step after each migration; see M(complianceflow.infra.postgresql_rls) O(ignore:mode).
     type: str
@@ -94,25 +81,19 @@ queries:
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_migrations import migrate, read_migrations, read_history
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import Session, check_identifier, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import DATABASE_ARGSPEC, database_roles, run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import Session, connect
 
 ARGUMENT_SPEC = {
-    "database": {"type": "str", "required": True},
+    **DATABASE_ARGSPEC,
     "path": {"type": "path", "required": True},
-    "owner": {"type": "str"},
-    "app_role": {"type": "str"},
-    "tenant_column": {"type": "str", "default": "tenant_id"},
     "rls_mode": {"type": "str", "default": "enforce", "choices": ["enforce", "audit"]},
 }
 
 
 def run(module, queries):
     params = module.params
-    database = check_identifier(params["database"], "database name")
-    owner = check_identifier(params["owner"] or f"{database}_owner", "owner role name")
-    app = check_identifier(params["app_role"] or f"{database}_app", "app role name")
-    column = check_identifier(params["tenant_column"], "tenant column name")
+    database, owner, app, column = database_roles(params)
     files = read_migrations(params["path"])
     # check_mode=False: in check mode the statements do run, in a transaction that is rolled back.
     session = Session(connect(params, database), queries, check_mode=False)

@@ -24,9 +24,10 @@ description:
     BYPASSRLS, materialized views, extra policies). V(audit) changes nothing.
   - Needs no superuser and no event trigger; M(complianceflow.infra.postgresql_migrations) runs the same step after every
     migration, which is what makes row level security automatic.
-author: ComplianceFlow Platform Team
+author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
+  - complianceflow.infra.postgresql.database
   - complianceflow.infra.attributes
 attributes:
   check_mode:
@@ -36,20 +37,6 @@ attributes:
   idempotent:
     support: full
 options:
-  database:
-    description: The database to secure.
-    type: str
-    required: true
-  owner:
-    description: Owner role of the database (fixes run as it). Defaults to C(<database>_owner).
-    type: str
-  app_role:
-    description: The role the policy applies to. Defaults to C(<database>_app).
-    type: str
-  tenant_column:
-    description: Name of the tenant column.
-    type: str
-    default: tenant_id
   mode:
     description: V(enforce) fixes what is safe and fails on the rest; V(audit) only reports and fails on any problem.
     type: str
@@ -102,25 +89,19 @@ queries:
   sample: ['SET LOCAL ROLE "declaration_service_owner"', 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY']
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import DATABASE_ARGSPEC, database_roles, run_pg_module
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import failure_message, rls_step
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, check_identifier, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
 
 ARGUMENT_SPEC = {
-    "database": {"type": "str", "required": True},
-    "owner": {"type": "str"},
-    "app_role": {"type": "str"},
-    "tenant_column": {"type": "str", "default": "tenant_id"},
+    **DATABASE_ARGSPEC,
     "mode": {"type": "str", "default": "enforce", "choices": ["enforce", "audit"]},
 }
 
 
 def run(module, queries):
     params = module.params
-    database = check_identifier(params["database"], "database name")
-    owner = check_identifier(params["owner"] or f"{database}_owner", "owner role name")
-    app = check_identifier(params["app_role"] or f"{database}_app", "app role name")
-    column = check_identifier(params["tenant_column"], "tenant column name")
+    database, owner, app, column = database_roles(params)
     session = Session(connect(params, database), queries, check_mode=module.check_mode)
     try:
         if module.check_mode:

@@ -17,7 +17,7 @@ description:
     privilege on the schema.
   - Works with an admin that has only C(CREATEDB CREATEROLE) (Azure Flexible Server). The admin is granted membership in each
     owner role, and everything inside a database runs as the owner through C(SET LOCAL ROLE).
-author: ComplianceFlow Platform Team
+author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
   - complianceflow.infra.attributes

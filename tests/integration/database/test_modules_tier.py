@@ -101,7 +101,7 @@ def test_bad_host_clear_error_no_secret_at_vvv(pg_args):
     run, res = run_module("postgresql_tier", args)
     assert res["failed"] is True and res["msg"].startswith("cannot connect to database 'postgres' at 127.0.0.1:")
     assert "Traceback" not in run.stdout + run.stderr
-    loud, _ = run_module("postgresql_tier", args, verbosity=3)
+    loud = run_module("postgresql_tier", args, verbosity=3)[0]
     output = loud.stdout + loud.stderr
     assert "cannot connect to database" in output
     assert pg_args["login_password"] not in output and "app-secret-77" not in output
@@ -110,7 +110,7 @@ def test_bad_host_clear_error_no_secret_at_vvv(pg_args):
 def test_password_never_in_output_on_success(pg_args):
     name = unique_name("svc")
     args = {**pg_args, "databases": [{"name": name, "app_password": "app-secret-88"}], "update_password": "always"}
-    run, _ = run_module("postgresql_tier", args, verbosity=3, extra_vars=None)
+    run = run_module("postgresql_tier", args, verbosity=3)[0]
     output = run.stdout + run.stderr
     assert run.rc == 0, output[-3000:]
     assert "PASSWORD '********'" in output

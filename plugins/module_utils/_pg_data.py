@@ -1,0 +1,302 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE to the collection: seed data, export and import of a tier database.
+
+Tenant rows always travel through the app role with `app.tenant_id` set for the transaction
+(`set_config(..., true)`), so row-level security checks every row read or written; reference
+rows (tables without the tenant column) through the owner. Rows are inserted with
+`jsonb_populate_record`, so one JSON document per row carries every PostgreSQL type exactly,
+and `ON CONFLICT (<primary key>) DO NOTHING` makes a re-run insert nothing.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import decimal
+import hashlib
+import json
+import os
+import uuid
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, error_text, ident, psycopg, sql
+
+EXPORT_FORMAT = "complianceflow.infra/export/v1"
+REFERENCE = "_reference"
+
+
+def catalog(session, column: str) -> dict[str, dict]:
+    """Tables of schema public (partition parents, not partitions) with what loading needs."""
+    rows = session.read(
+        "SELECT c.relname, "
+        "ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+        "      AND a.attgenerated = '' ORDER BY a.attnum), "
+        "ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a "
+        "      ON a.attrelid = c.oid AND a.attnum = k.n ORDER BY k.o), "
+        "EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = %s AND NOT a.attisdropped), "
+        "EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attidentity = 'a'), "
+        "ARRAY(SELECT DISTINCT f.confrelid::regclass::text FROM pg_constraint f WHERE f.conrelid = c.oid AND f.contype = 'f' "
+        "      AND f.confrelid <> c.oid) "
+        "FROM pg_class c LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
+        "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition", (column,))
+    keys = ("columns", "pk", "tenant", "identity_always", "parents")
+    return {row[0]: dict(zip(keys, row[1:])) for row in rows}
+
+
+def dependency_order(tables: dict[str, dict], names) -> list[str]:
+    """Parents before children (by foreign keys), otherwise alphabetical: a stable file order."""
+    names = sorted(names)
+    done, out = set(), []
+
+    def visit(name, path):
+        if name in done:
+            return
+        if name in path:
+            raise PgError(f"foreign keys between {', '.join(sorted(path))} form a cycle: cannot order the load")
+        for parent in sorted(tables[name]["parents"]):
+            if parent in tables and parent in names:
+                visit(parent, path | {name})
+        done.add(name)
+        out.append(name)
+
+    for name in names:
+        visit(name, frozenset())
+    return out
+
+
+def insert_sql(table: str, meta: dict, columns: list[str], document: str = "%s::jsonb"):
+    """INSERT ... SELECT <columns> FROM jsonb_populate_record(NULL::table, <document>) ON CONFLICT (pk) DO NOTHING.
+
+    `document` is the SQL of the bound JSON (an export line carries the row under "row").
+    """
+    cols = sql.SQL(", ").join(ident(c) for c in columns)
+    overriding = sql.SQL(" OVERRIDING SYSTEM VALUE") if meta["identity_always"] else sql.SQL("")
+    return sql.SQL("INSERT INTO {t} ({cols}){ov} SELECT {cols} FROM jsonb_populate_record(NULL::{t}, {doc}) "
+                   "ON CONFLICT ({pk}) DO NOTHING").format(t=ident("public", table), cols=cols, ov=overriding, doc=sql.SQL(document),
+                                                           pk=sql.SQL(", ").join(ident(c) for c in meta["pk"]))
+
+
+def insert_many(session, statement, documents: list[str]) -> int:
+    """Run one statement for many JSON documents (pipelined); returns the rows inserted."""
+    session.queries.append(statement.as_string(session.conn))
+    if not documents:
+        return 0
+    with session.conn.cursor() as cur:
+        cur.executemany(statement, [(doc,) for doc in documents])
+        return max(cur.rowcount, 0)
+
+
+@contextlib.contextmanager
+def acting_as(session, role: str, tenant: str | None = None):
+    """One transaction as `role`, with the tenant set for this transaction only."""
+    with session.conn.transaction():
+        session.change(sql.SQL("SET LOCAL ROLE {}").format(ident(role)))
+        if tenant is not None:
+            session.read("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
+        yield
+
+
+def check_tenant_id(value, where: str) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise PgError(f"{where}: tenant id {value!r} is not a uuid") from None
+
+
+def _json_default(value):
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    raise TypeError(f"cannot store a {type(value).__name__} value")
+
+
+# ---------------------------------------------------------------- seed
+
+def plan_seed(data, tables: dict[str, dict], column: str, source: str):
+    """Validate the seed document against the catalog; returns (reference batches, {tenant: batches}).
+
+    A batch is (table, columns, [json documents]); batches keep the file's order.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("tables"), list):
+        raise PgError(f"{source}: expected a mapping with a list 'tables' of {{table: name, rows: [...]}}")
+    reference, tenants = [], {}
+    for position, entry in enumerate(data["tables"], 1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("table"), str) or not isinstance(entry.get("rows", []), list):
+            raise PgError(f"{source}: tables[{position}] must be a mapping with 'table' (a name) and 'rows' (a list)")
+        name = entry["table"]
+        meta = tables.get(name)
+        if meta is None:
+            raise PgError(f"{source}: table {name!r} does not exist in schema public (known: {', '.join(sorted(tables)) or 'none'})")
+        if not meta["pk"]:
+            raise PgError(f"{source}: table {name!r} has no primary key, so a re-run could not skip existing rows")
+        for number, row in enumerate(entry.get("rows") or [], 1):
+            where = f"{source}: {name} row {number}"
+            if not isinstance(row, dict):
+                raise PgError(f"{where}: expected a mapping of column: value")
+            unknown = sorted(set(row) - set(meta["columns"]))
+            if unknown:
+                raise PgError(f"{where}: unknown column(s) {', '.join(unknown)} (columns: {', '.join(meta['columns'])})")
+            missing = [c for c in meta["pk"] if row.get(c) is None]
+            if missing:
+                raise PgError(f"{where}: primary key column(s) {', '.join(missing)} need a value (ids are deterministic)")
+            try:
+                doc = json.dumps(row, default=_json_default, sort_keys=True)
+            except TypeError as exc:
+                raise PgError(f"{where}: {exc}") from None
+            batches = reference if not meta["tenant"] else tenants.setdefault(check_tenant_id(row.get(column), where), [])
+            cols = sorted(row)
+            if batches and batches[-1][0] == name and batches[-1][1] == cols:
+                batches[-1][2].append(doc)
+            else:
+                batches.append((name, cols, [doc]))
+    return reference, tenants
+
+
+def load_seed(session, data, *, owner: str, app_role: str, column: str, source: str) -> dict[str, int]:
+    tables = catalog(session, column)
+    reference, tenants = plan_seed(data, tables, column, source)
+    inserted: dict[str, int] = {}
+    runs = [(owner, None, reference)] if reference else []
+    runs += [(app_role, tenant, batches) for tenant, batches in tenants.items()]
+    for role, tenant, batches in runs:
+        try:
+            with acting_as(session, role, tenant):
+                for name, cols, docs in batches:
+                    inserted[name] = inserted.get(name, 0) + insert_many(session, insert_sql(name, tables[name], cols), docs)
+        except psycopg.Error as exc:
+            who = f"tenant {tenant}" if tenant else "reference rows"
+            raise PgError(f"{source}: loading {who} as {role} failed, nothing of it was loaded: {error_text(exc)}") from None
+    return inserted
+
+
+# ---------------------------------------------------------------- export
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def read_manifest(path: str) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        raise PgError(f"{path}: not a valid manifest ({exc})") from None
+
+
+def _write_lines(session, path: str, order: list[str], tables: dict, column: str, tenant: str | None) -> dict[str, int]:
+    counts = {}
+    with open(path, "w", encoding="utf-8") as handle:
+        for name in order:
+            meta = tables[name]
+            where = sql.SQL(" WHERE {} = %s").format(ident(column)) if tenant else sql.SQL("")
+            query = sql.SQL("SELECT jsonb_build_object('table', %s::text, 'row', to_jsonb(t))::text FROM {} t{} ORDER BY {}").format(
+                ident("public", name), where, sql.SQL(", ").join(ident(c) for c in meta["pk"] or meta["columns"]))
+            count = 0
+            with session.conn.cursor() as cur:
+                for (line,) in cur.stream(query, (name, tenant) if tenant else (name,)):
+                    handle.write(line + "\n")
+                    count += 1
+            counts[name] = count
+    return counts
+
+
+def export_unit(session, directory: str, database: str, tenant: str | None, *, role: str, column: str, check_mode: bool) -> dict:
+    """Export the reference tables (tenant None) or one tenant's rows to <directory>/<name>.jsonl.
+
+    Written to <name>.jsonl.partial first; the data file and then its manifest are renamed into
+    place only when complete, so an interrupted export never leaves a file that looks complete.
+    """
+    tables = catalog(session, column)
+    names = [n for n, m in tables.items() if bool(m["tenant"]) == (tenant is not None)]
+    order = dependency_order(tables, names)
+    base = os.path.join(directory, tenant or REFERENCE)
+    data_path, manifest_path = base + ".jsonl", base + ".manifest.json"
+    partial = data_path + ".partial"
+    try:
+        with session.conn.transaction():
+            # One snapshot for every table of the unit; nothing is written.
+            session.read("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            session.read(sql.SQL("SET LOCAL ROLE {}").format(ident(role)))
+            if tenant:
+                session.read("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
+            counts = _write_lines(session, partial, order, tables, column, tenant)
+        manifest = {"format": EXPORT_FORMAT, "database": database, "tenant": tenant, "file": os.path.basename(data_path),
+                    "tables": counts, "rows": sum(counts.values()), "sha256": _sha256(partial)}
+        old = read_manifest(manifest_path)
+        changed = not (old == manifest and os.path.exists(data_path) and _sha256(data_path) == manifest["sha256"])
+        if changed and not check_mode:
+            with open(manifest_path + ".partial", "w", encoding="utf-8") as handle:
+                json.dump(manifest, handle, indent=2, sort_keys=True)
+                handle.write("\n")
+            os.replace(partial, data_path)
+            os.replace(manifest_path + ".partial", manifest_path)
+    except psycopg.Error as exc:
+        raise PgError(f"export of {database} {'tenant ' + tenant if tenant else 'reference tables'} failed, no file written: "
+                      f"{error_text(exc)}") from None
+    finally:
+        for leftover in (partial, manifest_path + ".partial"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+    return {"file": data_path, "manifest": manifest_path, "tenant": tenant, "rows": manifest["rows"],
+            "tables": counts, "sha256": manifest["sha256"], "changed": changed}
+
+
+# ---------------------------------------------------------------- import
+
+def verified_units(directory: str, tenants: list[str] | None, include_reference: bool) -> list[tuple[dict, str]]:
+    """Every complete export unit in a directory (manifest + matching data file), reference first."""
+    if not os.path.isdir(directory):
+        raise PgError(f"import directory {directory!r} does not exist")
+    units = []
+    for entry in sorted(os.listdir(directory)):
+        if not entry.endswith(".manifest.json"):
+            continue
+        manifest = read_manifest(os.path.join(directory, entry))
+        if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
+            raise PgError(f"{entry}: not a {EXPORT_FORMAT} manifest")
+        tenant = manifest.get("tenant")
+        if (tenant is None and not include_reference) or (tenant is not None and tenants is not None and tenant not in tenants):
+            continue
+        data_path = os.path.join(directory, manifest["file"])
+        if not os.path.exists(data_path):
+            raise PgError(f"{entry}: data file {manifest['file']} is missing")
+        actual = _sha256(data_path)
+        if actual != manifest["sha256"]:
+            raise PgError(f"{manifest['file']}: checksum {actual} does not match its manifest ({manifest['sha256']}): "
+                          "incomplete or altered export, nothing imported")
+        units.append((manifest, data_path))
+    units.sort(key=lambda unit: (unit[0]["tenant"] is not None, unit[0]["tenant"] or ""))
+    missing = sorted(set(tenants or []) - {m["tenant"] for m, _ in units})
+    if missing:
+        raise PgError(f"no export for tenant(s) {', '.join(missing)} in {directory}")
+    return units
+
+
+def import_unit(session, manifest: dict, data_path: str, *, role: str, column: str) -> dict[str, int]:
+    tables = catalog(session, column)
+    batches: list[tuple[str, list[str]]] = []
+    with open(data_path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            name = json.loads(line)["table"]
+            if name not in tables:
+                raise PgError(f"{manifest['file']} line {number}: table {name!r} does not exist in schema public")
+            if not batches or batches[-1][0] != name:
+                batches.append((name, []))
+            batches[-1][1].append(line)
+    tenant = manifest["tenant"]
+    inserted: dict[str, int] = {}
+    try:
+        with acting_as(session, role, tenant):
+            for name, lines in batches:
+                meta = tables[name]
+                stmt = insert_sql(name, meta, meta["columns"], "(%s::jsonb -> 'row')")
+                inserted[name] = inserted.get(name, 0) + insert_many(session, stmt, lines)
+    except psycopg.Error as exc:
+        raise PgError(f"import of {manifest['file']} as {role} failed, nothing of it was imported: {error_text(exc)}") from None
+    return inserted

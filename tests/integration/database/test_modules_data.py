@@ -1,0 +1,141 @@
+"""postgresql_seed, postgresql_export and postgresql_import against a real PostgreSQL."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pg import connect, run_module, tenant_transaction, unique_name
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED = FIXTURES / "seed" / "base.yml"
+TENANT_A = "11111111-1111-4111-8111-111111111111"
+TENANT_B = "22222222-2222-4222-8222-222222222222"
+
+
+def make_db(pg_args):
+    name = unique_name("dat")
+    assert run_module("postgresql_tier", {**pg_args, "databases": [{"name": name}]})[1]["changed"] is True
+    res = run_module("postgresql_migrations", {**pg_args, "database": name, "path": str(FIXTURES / "migrations" / "base")})[1]
+    assert res["applied"] == ["0001_notes.sql", "0002_view.sql"], res
+    return name
+
+
+@pytest.fixture()
+def db(pg_args):
+    return make_db(pg_args)
+
+
+def counts(pg_cluster, db):
+    """Rows per tenant as the app role would see them (the admin acts as it, like the modules)."""
+    out = {}
+    with connect(pg_cluster, db) as conn:
+        for tenant in (TENANT_A, TENANT_B):
+            with tenant_transaction(conn, tenant):
+                conn.execute(f'SET LOCAL ROLE "{db}_app"')
+                out[tenant] = conn.execute("SELECT (SELECT count(*) FROM notes), (SELECT count(*) FROM events)").fetchone()
+        out["countries"] = conn.execute("SELECT count(*) FROM countries").fetchone()[0]
+    return out
+
+
+def seed(pg_args, db, path=SEED, **kwargs):
+    return run_module("postgresql_seed", {**pg_args, "database": db, "path": str(path)}, **kwargs)
+
+
+def test_seed_check_mode_then_apply_then_idempotent(pg_cluster, pg_args, db):
+    empty = counts(pg_cluster, db)
+    run, res = seed(pg_args, db, check=True, diff=True)
+    assert res["changed"] is True and res["inserted"] == {"countries": 2, "notes": 3, "events": 2}, res
+    assert res["diff"]["before"]["notes"] == "0 of 3 seed rows present"
+    assert counts(pg_cluster, db) == empty
+    run, res = seed(pg_args, db)
+    assert res["changed"] is True and res["inserted"] == {"countries": 2, "notes": 3, "events": 2}
+    assert counts(pg_cluster, db) == {TENANT_A: (2, 1), TENANT_B: (1, 1), "countries": 2}
+    assert f'SET LOCAL ROLE "{db}_app"' in res["queries"]  # tenant rows went through the app role
+    run, res = seed(pg_args, db)
+    assert res["changed"] is False and res["inserted"] == {"countries": 0, "notes": 0, "events": 0}
+
+
+@pytest.mark.parametrize("content,message", [
+    ("tables: [{table: nope, rows: []}]", "table 'nope' does not exist in schema public"),
+    ("tables: [{table: notes, rows: [{tenant_id: 11111111-1111-4111-8111-111111111111, id: 1, colour: red}]}]",
+     "notes row 1: unknown column(s) colour"),
+    ("tables: [{table: notes, rows: [{tenant_id: acme, id: 1, body: x}]}]", "notes row 1: tenant id 'acme' is not a uuid"),
+    ("tables: [{table: notes, rows: [{tenant_id: 11111111-1111-4111-8111-111111111111, body: x}]}]",
+     "primary key column(s) id need a value"),
+    ("rows: []", "expected a mapping with a list 'tables'"),
+])
+def test_seed_rejects_bad_files_before_writing(pg_cluster, pg_args, db, tmp_path, content, message):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(content)
+    run, res = seed(pg_args, db, bad)
+    assert res["failed"] is True and message in res["msg"], res["msg"]
+    assert "Traceback" not in run.stdout + run.stderr and counts(pg_cluster, db)["countries"] == 0
+
+
+def export(pg_args, db, dest, tenants=(TENANT_A, TENANT_B), include_reference=True, **kwargs):
+    args = {**pg_args, "database": db, "dest": str(dest), "tenants": list(tenants), "include_reference": include_reference}
+    return run_module("postgresql_export", args, **kwargs)
+
+
+def test_export_import_round_trip_is_equal(pg_cluster, pg_args, db, tmp_path):
+    seed(pg_args, db)
+    first, second = tmp_path / "first", tmp_path / "second"
+    run, res = export(pg_args, db, first, check=True)
+    assert res["changed"] is True and not first.exists()
+    run, res = export(pg_args, db, first)
+    assert res["changed"] is True and [f["rows"] for f in res["files"]] == [2, 3, 2]
+    lines = [json.loads(line) for line in (first / f"{TENANT_A}.jsonl").read_text().splitlines()]
+    assert {line["row"]["tenant_id"] for line in lines} == {TENANT_A}
+    assert [line["table"] for line in lines] == ["events", "notes", "notes"]
+    assert export(pg_args, db, first)[1]["changed"] is False
+
+    other = make_db(pg_args)
+    run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(first)}, check=True)
+    assert res["changed"] is True and res["inserted"][TENANT_A] == {"events": 1, "notes": 2}
+    assert counts(pg_cluster, other)[TENANT_A] == (0, 0)
+    run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(first)}, diff=True)
+    assert res["changed"] is True and res["inserted"]["_reference"] == {"countries": 2}
+    assert counts(pg_cluster, other) == counts(pg_cluster, db)
+    assert run_module("postgresql_import", {**pg_args, "database": other, "src": str(first)})[1]["changed"] is False
+
+    export(pg_args, other, second)
+    for name in ("_reference", TENANT_A, TENANT_B):
+        assert (first / f"{name}.jsonl").read_bytes() == (second / f"{name}.jsonl").read_bytes()
+        assert json.loads((first / f"{name}.manifest.json").read_text())["sha256"] == \
+            json.loads((second / f"{name}.manifest.json").read_text())["sha256"]
+
+
+def test_failed_export_leaves_no_complete_looking_file(pg_cluster, pg_args, db, tmp_path):
+    seed(pg_args, db)
+    with connect(pg_cluster, db) as conn, conn.transaction():
+        conn.execute(f'SET LOCAL ROLE "{db}_owner"')
+        conn.execute(f'REVOKE SELECT ON notes FROM "{db}_app"')  # events exports first, then notes fails
+    dest = tmp_path / "out"
+    run, res = export(pg_args, db, dest, tenants=[TENANT_A], include_reference=False)
+    assert res["failed"] is True
+    assert res["msg"] == f"export of {db} tenant {TENANT_A} failed, no file written: permission denied for table notes"
+    assert sorted(p.name for p in dest.iterdir()) == []
+
+
+def test_import_refuses_altered_file_and_foreign_tenant_rows(pg_cluster, pg_args, db, tmp_path):
+    seed(pg_args, db)
+    export(pg_args, db, tmp_path)
+    other = make_db(pg_args)
+    data = tmp_path / f"{TENANT_A}.jsonl"
+    data.write_text(data.read_text().replace("hello", "hellO"))
+    run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(tmp_path)})
+    assert res["failed"] is True and f"{TENANT_A}.jsonl: checksum sha256:" in res["msg"] and "does not match its manifest" in res["msg"]
+    assert counts(pg_cluster, other)["countries"] == 0
+
+    # Smuggle a row of tenant B into tenant A's file, with a manifest that matches: RLS refuses it.
+    import hashlib
+    data.write_text(data.read_text().replace(TENANT_A, TENANT_B, 1))
+    manifest_path = tmp_path / f"{TENANT_A}.manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["sha256"] = "sha256:" + hashlib.sha256(data.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(tmp_path), "tenants": [TENANT_A],
+                                                "include_reference": False})
+    assert res["failed"] is True and "new row violates row-level security policy" in res["msg"], res["msg"]
+    assert counts(pg_cluster, other)[TENANT_A] == (0, 0) and counts(pg_cluster, other)[TENANT_B] == (0, 0)
