@@ -10,9 +10,12 @@ Network ACLs and RBAC role assignments are not enforced (see docs/azure-servers.
 """
 from __future__ import annotations
 
+import functools
+import json
 import re
 import time
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -50,13 +53,13 @@ def handle(app: "App", method: str, raw_path: str, headers: dict, raw_body: Any,
     segments = [unquote(s) for s in parts.path.split("/") if s]
     info["operation"] = f"keyvault/{'/'.join(segments[:1])}/{method.lower()}"
     with app.state.lock:
-        vault = vault_by_host(_ctx_like(app), host)
+        vault = vault_by_host(app.state, host)
     if vault is None:
         # No such vault: in Azure the DNS name would not resolve at all.
         raise _kv_error(404, "VaultNotFound", f"No vault is reachable at {host}.")
     tenant = vault["properties"]["tenantId"]
     resource = _resource(host)
-    challenge = {"WWW-Authenticate": f'Bearer authorization="{_authority(host, app)}/{tenant}", resource="{resource}"'}
+    challenge = {"WWW-Authenticate": f'Bearer authorization="{_server_url(app.state_dir)}/{tenant}", resource="{resource}"'}
     auth = headers.get("authorization", "")
     if not auth.lower().startswith("bearer "):
         raise _kv_error(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.", challenge)
@@ -75,20 +78,10 @@ def handle(app: "App", method: str, raw_path: str, headers: dict, raw_body: Any,
     return Response(status, result)
 
 
-def _authority(host: str, app: "App") -> str:
-    del host
+@functools.lru_cache(maxsize=4)
+def _server_url(state_dir: Path) -> str:
     # The token endpoint lives at the emulator's loopback URL (server.json), not on the vault host.
-    return app.loopback_url if hasattr(app, "loopback_url") else _server_url(app)
-
-
-def _server_url(app: "App") -> str:
-    import json  # pylint: disable=import-outside-toplevel
-    return json.loads((app.state_dir / "server.json").read_text(encoding="utf-8"))["url"]
-
-
-class _ctx_like:  # pylint: disable=invalid-name,too-few-public-methods  # the bit of Context vault_by_host uses
-    def __init__(self, app: "App") -> None:
-        self.state = app.state
+    return json.loads((state_dir / "server.json").read_text(encoding="utf-8"))["url"]
 
 
 def _route(vault: dict, method: str, seg: list[str], body: dict, host: str) -> tuple[int, Any]:

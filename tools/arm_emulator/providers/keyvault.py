@@ -41,17 +41,21 @@ def _now() -> str:
 
 
 def all_vaults(ctx: Context) -> list[dict]:
-    return [d for d in ctx.state.resources.values() if d.get("type", "").lower() == VAULT_TYPE.lower()]
+    return _of_type(ctx.state, VAULT_TYPE)
+
+
+def _of_type(state, type_name: str) -> list[dict]:
+    return [d for d in state.resources.values() if d.get("type", "").lower() == type_name.lower()]
 
 
 def all_deleted(ctx: Context) -> list[dict]:
-    return [d for d in ctx.state.resources.values() if d.get("type", "").lower() == DELETED_TYPE.lower()]
+    return _of_type(ctx.state, DELETED_TYPE)
 
 
-def vault_by_host(ctx: Context, host: str) -> dict | None:
+def vault_by_host(state, host: str) -> dict | None:
     """The live vault a data-plane Host header (<name>.vault.localhost[:port]) names."""
     name = host.split(":", 1)[0].lower().removesuffix("." + VAULT_DNS_SUFFIX)
-    return next((v for v in all_vaults(ctx) if v["name"].lower() == name), None)
+    return next((v for v in _of_type(state, VAULT_TYPE) if v["name"].lower() == name), None)
 
 
 class Vaults(TopLevelType):

@@ -1,0 +1,448 @@
+"""Microsoft.DBforPostgreSQL: flexible servers with databases and configurations (server parameters).
+
+VNet integration is validated as Azure does before a server is created: the delegated subnet must
+exist and carry the Microsoft.DBforPostgreSQL/flexibleServers delegation, and the private DNS zone
+must exist. A server is backed by a local PostgreSQL when <state-dir>/local-postgres.json names one
+(postgres_backing.py): its administrator becomes a role there and its databases real databases. Its
+fullyQualifiedDomainName stays Azure-shaped; `emulatorLocalEndpoint` (emulator only) tells a client
+where to connect (libpq hostaddr + port, host kept as the FQDN).
+"""
+from __future__ import annotations
+
+import re
+import time
+
+from .. import arm, postgres_backing as local_backing
+from ..errors import ArmError, invalid_request
+from ..state import new_etag
+from .base import Context, Ref, TopLevelType, public, require_dict
+from .network import mark_subnet_in_use
+
+NS = "Microsoft.DBforPostgreSQL"
+SERVER_TYPE = f"{NS}/flexibleServers"
+DELEGATION = "microsoft.dbforpostgresql/flexibleservers"
+FQDN_SUFFIX = "postgres.database.azure.com"
+SERVER_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
+VERSIONS = ("12", "13", "14", "15", "16", "17")
+TIERS = {"Burstable": "Standard_B", "GeneralPurpose": "Standard_D", "MemoryOptimized": "Standard_E"}
+STORAGE_GB = (32, 64, 128, 256, 512, 1024, 2048, 4095, 4096, 8192, 16384, 32767)
+RESERVED_LOGINS = {"azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"}
+HA_MODES = ("Disabled", "ZoneRedundant", "SameZone")
+
+# name -> (default, dataType, allowed values or None, dynamic?)
+PARAMETERS = {
+    "require_secure_transport": ("on", "Boolean", "on,off", True),
+    "ssl_min_protocol_version": ("TLSv1.2", "Enumeration", "TLSv1,TLSv1.1,TLSv1.2,TLSv1.3", True),
+    "azure.extensions": ("", "Set", None, True),
+    "shared_preload_libraries": ("pg_cron,pg_stat_statements", "Set", None, False),
+    "pgaudit.log": ("none", "Set", "none,read,write,function,role,ddl,misc,misc_set,all", True),
+    "pgaudit.log_catalog": ("on", "Boolean", "on,off", True),
+    "pgaudit.log_client": ("off", "Boolean", "on,off", True),
+    "pgaudit.log_parameter": ("off", "Boolean", "on,off", True),
+    "pgaudit.log_relation": ("off", "Boolean", "on,off", True),
+    "pgaudit.log_statement_once": ("off", "Boolean", "on,off", True),
+    "pgaudit.role": ("", "String", None, True),
+    "log_connections": ("on", "Boolean", "on,off", True),
+    "log_disconnections": ("off", "Boolean", "on,off", True),
+    "log_min_duration_statement": ("-1", "Integer", None, True),
+    "max_connections": ("50", "Integer", None, False),
+    "timezone": ("UTC", "String", None, True),
+}
+EXTENSIONS = ("pgaudit", "pg_stat_statements", "pgcrypto", "uuid-ossp", "pg_trgm", "btree_gist", "btree_gin",
+              "citext", "hstore", "pg_cron", "postgis", "vector", "pg_partman", "tablefunc", "unaccent")
+PRELOAD = ("pgaudit", "pg_cron", "pg_stat_statements", "pg_partman_bgw", "auto_explain", "pg_hint_plan", "timescaledb")
+
+
+def _canon(value, allowed: tuple[str, ...], what: str) -> str:
+    for item in allowed:
+        if str(value).lower() == item.lower():
+            return item
+    raise invalid_request(f"The value '{value}' of {what} is invalid; allowed values: {', '.join(allowed)}.",
+                          code="InvalidParameterValue")
+
+
+class FlexibleServers(TopLevelType):
+    namespace = NS
+    types = ("flexibleServers",)
+    lro_patch = True
+    always_async = True  # the RP answers every write with 202 Accepted + Azure-AsyncOperation
+    top_level_keys = ("sku",)
+
+    def validate_name(self, name: str) -> None:
+        if not SERVER_NAME.match(name):
+            raise ArmError(400, "InvalidServerName",
+                           f"Server name '{name}' is invalid: it must have 3-63 characters, lower-case letters, "
+                           "digits and hyphens, and cannot start or end with a hyphen.")
+
+    def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
+        self.validate_name(ref.name)
+        existing = self.find(ctx, ref)
+        if existing is None and any(s["name"].lower() == ref.name.lower() for s in ctx.state.resources.values()
+                                    if s.get("type", "").lower() == SERVER_TYPE.lower()):
+            raise ArmError(409, "ServerNameAlreadyExists", f"Specified server name '{ref.name}' is already used.")
+        self._check_sku(body.get("sku"))
+        doc, created = super().put(ctx, ref, body)
+        props = doc["properties"]
+        password = props.pop("_password", None)
+        if created:
+            doc["_databases"] = []
+            doc["_configurations"] = {}
+            subnet = props["network"].get("delegatedSubnetResourceId")
+            if subnet:
+                mark_subnet_in_use(ctx, subnet, doc["id"])
+            doc["_backing"] = local_backing.create_server(ctx, props["administratorLogin"], password)
+            for name in ("postgres", "azure_maintenance", "azure_sys"):
+                self._add_database(doc, name, builtin=True)
+        elif password:
+            local_backing.set_password(ctx, props["administratorLogin"], password)
+        return doc, created
+
+    @staticmethod
+    def _check_sku(sku) -> None:
+        sku = require_dict(sku, "sku")
+        tier = _canon(sku.get("tier"), tuple(TIERS), "sku.tier")
+        name = str(sku.get("name", ""))
+        if not name.startswith(TIERS[tier]):
+            raise invalid_request(f"The sku name '{name}' is not available in tier '{tier}' (expected a "
+                                  f"{TIERS[tier]}... size).", code="InvalidSkuName")
+
+    def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
+        props = dict(require_dict(body.get("properties"), "properties"))
+        if existing:
+            return self._update(ctx, existing, props, require_dict(body.get("sku"), "sku"))
+        login = str(props.get("administratorLogin") or "")
+        password = props.get("administratorLoginPassword")
+        self._check_login(ctx, login)
+        if not isinstance(password, str) or not 8 <= len(password) <= 128:
+            raise invalid_request("administratorLoginPassword must have 8-128 characters.", code="PasswordTooShort")
+        classes = sum(bool(re.search(p, password)) for p in (r"[A-Z]", r"[a-z]", r"[0-9]", r"[^A-Za-z0-9]"))
+        if classes < 3 or login.lower() in password.lower():
+            raise invalid_request("The password does not meet the complexity requirements: it must contain characters "
+                                  "from three of the categories upper-case letters, lower-case letters, digits and "
+                                  "non-alphanumeric characters, and must not contain the login name.",
+                                  code="PasswordNotComplex")
+        version = _canon(props.get("version", "16"), VERSIONS, "properties.version")
+        storage = self._storage(require_dict(props.get("storage"), "properties.storage"), None)
+        backup = require_dict(props.get("backup"), "properties.backup")
+        days = int(backup.get("backupRetentionDays", 7))
+        if not 7 <= days <= 35:
+            raise invalid_request(f"backupRetentionDays {days} is out of range 7-35.", code="InvalidBackupRetentionDays")
+        network = self._network(ctx, require_dict(props.get("network"), "properties.network"), location)
+        ha = self._ha(require_dict(props.get("highAvailability"), "properties.highAvailability"),
+                      require_dict(body.get("sku"), "sku"))
+        result = {
+            "administratorLogin": login,
+            "_password": password,
+            "version": version,
+            "minorVersion": {"12": "22", "13": "18", "14": "15", "15": "10", "16": "6", "17": "2"}[version],
+            "state": "Ready",
+            "fullyQualifiedDomainName": f"{ref.name}.{FQDN_SUFFIX}",
+            "storage": storage,
+            "authConfig": {"activeDirectoryAuth": "Disabled", "passwordAuth": "Enabled"},
+            "dataEncryption": {"type": "SystemManaged"},
+            "backup": {"backupRetentionDays": days,
+                       "geoRedundantBackup": _canon(backup.get("geoRedundantBackup", "Disabled"), ("Enabled", "Disabled"),
+                                                    "backup.geoRedundantBackup"),
+                       "earliestRestoreDate": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+            "network": network,
+            "highAvailability": ha,
+            "availabilityZone": str(props.get("availabilityZone") or "1"),
+            "replicationRole": "Primary",
+            "replicaCapacity": 5,
+            "provisioningState": "Succeeded",
+        }
+        return result
+
+    @staticmethod
+    def _check_login(ctx: Context, login: str) -> None:
+        bootstrap = local_backing.bootstrap_login(ctx)
+        if not re.match(r"^[a-zA-Z_][a-zA-Z0-9_]{0,62}$", login) or login.lower() in RESERVED_LOGINS \
+                or login.lower().startswith("pg_") or (bootstrap and login.lower() == bootstrap.lower()):
+            raise invalid_request(f"The administrator login '{login}' is not valid: use 1-63 letters, digits and "
+                                  "underscores, not starting with pg_ and not a reserved name "
+                                  f"({', '.join(sorted(RESERVED_LOGINS))}).", code="InvalidAdministratorLogin")
+
+    @staticmethod
+    def _storage(storage: dict, old: dict | None) -> dict:
+        size = int(storage.get("storageSizeGB", (old or {}).get("storageSizeGB", 32)))
+        if size not in STORAGE_GB:
+            raise invalid_request(f"storageSizeGB {size} is not a valid size; valid: {list(STORAGE_GB)}.",
+                                  code="InvalidStorageSize")
+        if old and size < old["storageSizeGB"]:
+            raise invalid_request(f"The storage size cannot be reduced (from {old['storageSizeGB']} GB to {size} GB).",
+                                  code="StorageSizeDecreaseNotSupported")
+        tier = {32: "P4", 64: "P6", 128: "P10", 256: "P15", 512: "P20", 1024: "P30", 2048: "P40"}.get(size, "P50")
+        return {"storageSizeGB": size, "autoGrow": storage.get("autoGrow", (old or {}).get("autoGrow", "Disabled")),
+                "tier": tier, "iops": {"P4": 120, "P6": 240, "P10": 500, "P15": 1100, "P20": 2300}.get(tier, 5000),
+                "type": ""}
+
+    @staticmethod
+    def _network(ctx: Context, network: dict, location: str) -> dict:
+        subnet_id = str(network.get("delegatedSubnetResourceId") or "")
+        zone_id = str(network.get("privateDnsZoneArmResourceId") or "")
+        if not subnet_id:
+            if zone_id:
+                raise invalid_request("privateDnsZoneArmResourceId requires delegatedSubnetResourceId.",
+                                      code="InvalidNetworkConfiguration")
+            return {"publicNetworkAccess": "Enabled"}
+        subnet = ctx.find(subnet_id)
+        if subnet is None or subnet.get("type", "").lower() != "microsoft.network/virtualnetworks/subnets":
+            raise invalid_request(f"The subnet '{subnet_id}' was not found.", code="SubnetNotFound")
+        vnet = ctx.find(subnet_id.rsplit("/subnets/", 1)[0])
+        if vnet and vnet["location"].replace(" ", "").lower() != location.replace(" ", "").lower():
+            raise invalid_request(f"The virtual network of subnet '{subnet_id}' is in {vnet['location']}, not in the "
+                                  f"server's location {location}.", code="VirtualNetworkInDifferentRegion")
+        services = [d["properties"]["serviceName"].lower() for d in subnet["properties"].get("delegations", [])]
+        if DELEGATION not in services:
+            raise invalid_request(f"The subnet '{subnet_id}' is not delegated to Microsoft.DBforPostgreSQL/flexibleServers"
+                                  f" (its delegations: {services or 'none'}). Delegate the subnet to "
+                                  "Microsoft.DBforPostgreSQL/flexibleServers before creating the server.",
+                                  code="SubnetNotDelegatedToFlexibleServer")
+        if not zone_id:
+            raise invalid_request("A server in a delegated subnet needs privateDnsZoneArmResourceId.",
+                                  code="PrivateDnsZoneRequired")
+        zone = ctx.find(zone_id)
+        if zone is None or zone.get("type", "").lower() != "microsoft.network/privatednszones":
+            raise invalid_request(f"The private DNS zone '{zone_id}' was not found.", code="PrivateDnsZoneNotFound")
+        if not zone["name"].lower().endswith(FQDN_SUFFIX):
+            raise invalid_request(f"The private DNS zone '{zone['name']}' must end with {FQDN_SUFFIX}.",
+                                  code="InvalidPrivateDnsZoneName")
+        return {"publicNetworkAccess": "Disabled", "delegatedSubnetResourceId": subnet["id"],
+                "privateDnsZoneArmResourceId": zone["id"]}
+
+    @staticmethod
+    def _ha(ha: dict, sku: dict) -> dict:
+        mode = _canon(ha.get("mode", "Disabled"), HA_MODES, "highAvailability.mode")
+        if mode != "Disabled" and str(sku.get("tier", "")).lower() == "burstable":
+            raise invalid_request("High availability is not supported for the Burstable tier.",
+                                  code="HighAvailabilityNotSupportedForBurstable")
+        result = {"mode": mode, "state": "Healthy" if mode != "Disabled" else "NotEnabled"}
+        if mode != "Disabled":
+            result["standbyAvailabilityZone"] = str(ha.get("standbyAvailabilityZone") or "2")
+        return result
+
+    def _update(self, ctx: Context, existing: dict, props: dict, sku: dict) -> dict:
+        """A PUT or PATCH on an existing server: only mutable properties change."""
+        old = existing["properties"]
+        result = dict(old)
+        if "administratorLoginPassword" in props:
+            result["_password"] = props["administratorLoginPassword"]
+        if props.get("version") and str(props["version"]) != old["version"]:
+            raise invalid_request("Changing the major version needs a major version upgrade (not emulated).",
+                                  code="MajorVersionUpgradeNotSupported")
+        if "storage" in props:
+            result["storage"] = self._storage(require_dict(props["storage"], "properties.storage"), old["storage"])
+        if "backup" in props:
+            backup = require_dict(props["backup"], "properties.backup")
+            geo = backup.get("geoRedundantBackup", old["backup"]["geoRedundantBackup"])
+            if str(geo).lower() != old["backup"]["geoRedundantBackup"].lower():
+                raise invalid_request("geoRedundantBackup can only be set when the server is created.",
+                                      code="GeoRedundantBackupCannotBeChanged")
+            days = int(backup.get("backupRetentionDays", old["backup"]["backupRetentionDays"]))
+            if not 7 <= days <= 35:
+                raise invalid_request(f"backupRetentionDays {days} is out of range 7-35.", code="InvalidBackupRetentionDays")
+            result["backup"] = dict(old["backup"], backupRetentionDays=days)
+        if "highAvailability" in props:
+            result["highAvailability"] = self._ha(require_dict(props["highAvailability"], "properties.highAvailability"),
+                                                  sku or existing.get("sku", {}))
+        network = props.get("network") or {}
+        if network.get("delegatedSubnetResourceId") and \
+                network["delegatedSubnetResourceId"].lower() != str(old["network"].get("delegatedSubnetResourceId", "")).lower():
+            raise invalid_request("The delegated subnet of an existing server cannot be changed.",
+                                  code="NetworkChangeNotSupported")
+        return result
+
+    def patch(self, ctx: Context, ref: Ref, body: dict) -> dict:
+        doc = self.get(ctx, ref)
+        if body.get("sku"):
+            self._check_sku(body["sku"])
+            doc["sku"] = dict(body["sku"])
+        props = self._update(ctx, doc, require_dict(body.get("properties"), "properties"), doc.get("sku", {}))
+        password = props.pop("_password", None)
+        if password:
+            local_backing.set_password(ctx, doc["properties"]["administratorLogin"], password)
+        doc["properties"] = props
+        if "tags" in body:
+            doc["tags"] = dict(body["tags"] or {})
+        doc["etag"] = new_etag(True)
+        return doc
+
+    def render(self, ctx: Context, doc: dict) -> dict:
+        view = public(doc)
+        endpoint = local_backing.endpoint(ctx, doc.get("_backing"))
+        if endpoint:
+            view["properties"]["emulatorLocalEndpoint"] = endpoint
+        return view
+
+    def delete_plan(self, ctx: Context, ref: Ref) -> list[str] | None:
+        doc = self.find(ctx, ref)
+        if doc is None:
+            return None
+        subnet = doc["properties"]["network"].get("delegatedSubnetResourceId")
+        if subnet and ctx.find(subnet) is not None:
+            mark_subnet_in_use(ctx, subnet, doc["id"], in_use=False)
+        if doc.get("_backing"):
+            local_backing.drop_server(ctx, doc["properties"]["administratorLogin"],
+                                      [d["name"] for d in doc["_databases"] if not d.get("builtin")])
+        return [doc["id"]]
+
+    def post(self, ctx: Context, ref: Ref, action: str, body: dict) -> tuple[int, object]:
+        doc = self.get(ctx, ref)
+        if action.lower() == "restart":
+            for config in doc["_configurations"].values():
+                config["isConfigPendingRestart"] = False
+            return arm.start_lro(ctx, self, ref, "put", doc)
+        if action.lower() in ("start", "stop"):
+            doc["properties"]["state"] = "Ready" if action.lower() == "start" else "Stopped"
+            return arm.start_lro(ctx, self, ref, "put", doc)
+        return super().post(ctx, ref, action, body)
+
+    @staticmethod
+    def _add_database(doc: dict, name: str, builtin: bool = False, charset: str = "UTF8",
+                      collation: str = "en_US.utf8") -> dict:
+        db = {"id": f"{doc['id']}/databases/{name}", "name": name, "type": f"{SERVER_TYPE}/databases",
+              "properties": {"charset": charset, "collation": collation, "provisioningState": "Succeeded"}}
+        if builtin:
+            db["builtin"] = True
+        doc["_databases"].append(db)
+        return db
+
+
+class _ServerChild(TopLevelType):
+    """Children kept in private lists of the server document (not as separate state entries)."""
+
+    namespace = NS
+    always_async = True
+
+    def server(self, ctx: Context, ref: Ref) -> dict:
+        return ctx.handler(SERVER_TYPE).get(ctx, ref.parent())
+
+    def get(self, ctx: Context, ref: Ref) -> dict:
+        doc = self.find(ctx, ref)
+        if doc is None:
+            raise self.not_found(ref)
+        return doc
+
+
+class Databases(_ServerChild):
+    types = ("flexibleServers", "databases")
+    lro_delete = True
+
+    def find(self, ctx: Context, ref: Ref) -> dict | None:
+        server = self.server(ctx, ref)
+        return next((d for d in server["_databases"] if d["name"].lower() == ref.name.lower()), None)
+
+    def list(self, ctx: Context, ref: Ref) -> list[dict]:
+        return list(ctx.handler(SERVER_TYPE).get(ctx, ref.parent())["_databases"])
+
+    def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
+        server = self.server(ctx, ref)
+        if not re.match(r"^[a-zA-Z_][a-zA-Z0-9_-]{0,62}$", ref.name):
+            raise invalid_request(f"The database name '{ref.name}' is invalid.", code="InvalidDatabaseName")
+        props = require_dict(body.get("properties"), "properties")
+        existing = self.find(ctx, ref)
+        if existing:
+            for key in ("charset", "collation"):
+                if props.get(key) and str(props[key]).lower() != existing["properties"][key].lower():
+                    raise invalid_request(f"The {key} of an existing database cannot be changed.",
+                                          code="DatabaseCharsetOrCollationCannotBeChanged")
+            return existing, False
+        if server.get("_backing"):
+            local_backing.create_database(ctx, server["properties"]["administratorLogin"], ref.name)
+        db = FlexibleServers._add_database(server, ref.name, charset=props.get("charset") or "UTF8",
+                                           collation=props.get("collation") or "en_US.utf8")
+        return db, True
+
+    def render(self, ctx: Context, doc: dict) -> dict:
+        return {k: v for k, v in public(doc).items() if k != "builtin"}
+
+    def delete_plan(self, ctx: Context, ref: Ref) -> list[str] | None:
+        server = self.server(ctx, ref)
+        db = self.find(ctx, ref)
+        if db is None:
+            return None
+        if db.get("builtin"):
+            raise invalid_request(f"The system database '{db['name']}' cannot be deleted.", code="CannotDropSystemDatabase")
+        if server.get("_backing"):
+            local_backing.drop_database(ctx, db["name"])
+        return [db["id"]]  # the state finds and removes it inside the server document
+
+
+class Configurations(_ServerChild):
+    types = ("flexibleServers", "configurations")
+    lro_patch = True
+
+    def find(self, ctx: Context, ref: Ref) -> dict | None:
+        server = self.server(ctx, ref)
+        key = ref.name.lower()
+        if key not in PARAMETERS:
+            return None
+        return self._view(server, key)
+
+    def not_found(self, ref: Ref) -> ArmError:
+        return ArmError(404, "ConfigurationNotExists", f"The configuration '{ref.name}' does not exist for server "
+                                                       f"'{ref.names[0]}'.")
+
+    @staticmethod
+    def _view(server: dict, key: str) -> dict:
+        default, data_type, allowed, dynamic = PARAMETERS[key]
+        stored = server["_configurations"].get(key, {})
+        value = stored.get("value", default)
+        props = {"value": value, "description": f"Server parameter {key}.", "defaultValue": default,
+                 "dataType": data_type, "source": "user-override" if "value" in stored else "system-default",
+                 "isDynamicConfig": dynamic, "isReadOnly": False,
+                 "isConfigPendingRestart": bool(stored.get("isConfigPendingRestart")), "unit": "",
+                 "documentationLink": "https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-server-parameters"}
+        if key == "azure.extensions":
+            props["allowedValues"] = ",".join(EXTENSIONS)
+        elif key == "shared_preload_libraries":
+            props["allowedValues"] = ",".join(PRELOAD)
+        elif allowed:
+            props["allowedValues"] = allowed
+        return {"id": f"{server['id']}/configurations/{key}", "name": key, "type": f"{SERVER_TYPE}/configurations",
+                "properties": props}
+
+    def list(self, ctx: Context, ref: Ref) -> list[dict]:
+        server = ctx.handler(SERVER_TYPE).get(ctx, ref.parent())
+        return [self._view(server, key) for key in PARAMETERS]
+
+    def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
+        server = self.server(ctx, ref)
+        key = ref.name.lower()
+        if key not in PARAMETERS:
+            raise self.not_found(ref)
+        value = str(require_dict(body.get("properties"), "properties").get("value", ""))
+        self._check_value(key, value)
+        stored = server["_configurations"].setdefault(key, {})
+        if not PARAMETERS[key][3] and stored.get("value", PARAMETERS[key][0]) != value:
+            stored["isConfigPendingRestart"] = True  # a static parameter: applied at the next restart
+        stored["value"] = value
+        return self._view(server, key), False
+
+    def patch(self, ctx: Context, ref: Ref, body: dict) -> dict:
+        return self.put(ctx, ref, body)[0]
+
+    @staticmethod
+    def _check_value(key: str, value: str) -> None:
+        default, data_type, allowed, _dynamic = PARAMETERS[key]
+        del default
+        choices = {"azure.extensions": EXTENSIONS, "shared_preload_libraries": PRELOAD}.get(key)
+        if choices is None and data_type in ("Set",) and allowed:
+            choices = tuple(allowed.split(","))
+        if choices is not None:
+            bad = [v for v in (x.strip() for x in value.split(",")) if v and v.lower() not in [c.lower() for c in choices]]
+            if bad:
+                raise invalid_request(f"The value '{value}' for configuration '{key}' is not valid: {bad} not in the "
+                                      f"allowed values {','.join(choices)}.", code="InvalidParameterValue")
+        elif allowed and value.lower() not in [a.lower() for a in allowed.split(",")]:
+            raise invalid_request(f"The value '{value}' for configuration '{key}' is not valid; allowed values: "
+                                  f"{allowed}.", code="InvalidParameterValue")
+        elif data_type == "Integer" and not re.match(r"^-?\d+$", value):
+            raise invalid_request(f"The value '{value}' for configuration '{key}' must be an integer.",
+                                  code="InvalidParameterValue")
+
+    def delete_plan(self, ctx: Context, ref: Ref) -> list[str] | None:
+        raise ArmError(405, "MethodNotAllowed", "Server parameters cannot be deleted; set them to their default.")
+
+
+TYPES = [FlexibleServers(), Databases(), Configurations()]
