@@ -75,7 +75,7 @@ def _provider_path(ctx: Context, method: str, sub: str, rg: str | None, namespac
                        f"The resource type '{'/'.join(types)}' could not be found in the namespace '{namespace}' "
                        f"for api version '{ctx.api_version}'.")
     ref = Ref(sub, rg, handler.namespace, handler.types, names)
-    if rg is None and not ref.is_collection:
+    if rg is None and not ref.is_collection and not getattr(handler, "subscription_scoped", False):
         raise no_route(method, ref.id)
     if rg is not None:
         _require_group(ctx, sub, rg, writing=method in ("PUT", "PATCH"))
@@ -83,7 +83,10 @@ def _provider_path(ctx: Context, method: str, sub: str, rg: str | None, namespac
         if method != "POST":
             raise no_route(method, f"{ref.id}/{action}")
         info["operation"] = f"{handler.type_name}/{action}/action"
-        status, result = handler.post(ctx, ref, action, _body_dict(body))
+        outcome = handler.post(ctx, ref, action, _body_dict(body))
+        if isinstance(outcome, Response):  # an action answered as a long-running operation (start_lro)
+            return outcome
+        status, result = outcome
         return Response(status, result)
     return _route(ctx, method, ref, body, info, handler)
 
@@ -117,6 +120,8 @@ def _put(ctx: Context, handler: ResourceType, ref: Ref, body: dict, info: dict) 
     doc, created = handler.put(ctx, ref, body)
     status = 201 if created else 200
     headers = _start_lro(ctx, handler, ref, "put", [doc["id"]], doc, info) if handler.lro_put else None
+    if headers and handler.always_async:
+        status = 202
     return Response(status, handler.render(ctx, doc), headers or {})
 
 
@@ -124,7 +129,7 @@ def _patch(ctx: Context, handler: ResourceType, ref: Ref, body: dict, info: dict
     _check_preconditions(ctx, handler.get(ctx, ref))
     doc = handler.patch(ctx, ref, body)
     headers = _start_lro(ctx, handler, ref, "put", [doc["id"]], doc, info) if handler.lro_patch else None
-    return Response(200, handler.render(ctx, doc), headers or {})
+    return Response(202 if headers and handler.always_async else 200, handler.render(ctx, doc), headers or {})
 
 
 def _delete(ctx: Context, handler: ResourceType, ref: Ref, info: dict) -> Response:
@@ -145,7 +150,7 @@ def _start_lro(ctx: Context, handler: ResourceType, ref: Ref, kind: str, ids: li
     """Make this write a real long-running operation when latency or a failure says so."""
     delay = ctx.config.delay_for(handler.type_name)
     fault = ctx.config.take_fault("fail_operation", info)
-    if delay <= 0 and fault is None:
+    if delay <= 0 and fault is None and not handler.always_async:
         return None
     failure = {"code": fault.code, "message": fault.message, "status": fault.status} if fault else None
     location = (doc or {}).get("location") or "global"
@@ -160,6 +165,12 @@ def _start_lro(ctx: Context, handler: ResourceType, ref: Ref, kind: str, ids: li
     return {"Azure-AsyncOperation": f"{base}/operations/{op['id']}?api-version={version}",
             "Location": f"{base}/operationResults/{op['id']}?api-version={version}",
             "Retry-After": "1"}
+
+
+def start_lro(ctx: Context, handler: ResourceType, ref: Ref, kind: str, doc: dict | None) -> Response:
+    """A 202 Accepted with Azure-AsyncOperation/Location, for a provider's action (restart, purge)."""
+    headers = _start_lro(ctx, handler, ref, kind, [doc["id"]] if doc else [], doc, {}) or {}
+    return Response(202, None, headers)
 
 
 def operation_status(ctx: Context, sub: str, namespace: str, location: str, kind: str, op_id: str) -> Response:

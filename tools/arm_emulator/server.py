@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import arm, identity
+from . import arm, identity, keyvault_dataplane
 from .arm import Response
 from .certs import ensure_certificates
 from .config import Config, ConfigError
@@ -50,6 +50,8 @@ class App:
         segments = [unquote(s) for s in parts.path.split("/") if s]
         info["api_version"] = query.get("api-version", "")
         low = [s.lower() for s in segments]
+        if keyvault_dataplane.is_vault_host(headers.get("host", "")):  # <vault>.vault.localhost: Key Vault data plane
+            return keyvault_dataplane.handle(self, method, raw_path, headers, _parse_json(raw_body), info)
         if low[:1] == [ADMIN]:
             return self.admin(method, segments[1:], query, raw_body, base_url, info)
         if low[:2] == ["metadata", "endpoints"]:

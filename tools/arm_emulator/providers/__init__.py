@@ -8,7 +8,7 @@ import importlib
 
 from .base import ResourceType
 
-PROVIDER_MODULES = ("resources", "network", "privatedns")
+PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql")
 
 
 def load_registry() -> dict[str, ResourceType]:

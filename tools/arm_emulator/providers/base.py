@@ -116,6 +116,7 @@ class ResourceType:
     lro_put = True       # PUT is a long-running operation in the SDK (begin_create_or_update)
     lro_patch = False    # PATCH too (begin_update); update_tags is synchronous for network types
     lro_delete = True
+    always_async = False  # every write answers 202 + Azure-AsyncOperation, even without latency (DBforPostgreSQL)
     deleting_state = "Deleting"
     in_progress_state = "Updating"
 
