@@ -15,9 +15,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-# Names the server answers to: loopback, plus wildcards so per-resource hostnames
-# (e.g. <vault>.vault.localhost) can be served later without a new certificate.
-DNS_NAMES = ("localhost", "*.localhost", "*.vault.localhost", "*.postgres.localhost")
+# Names the server answers to: loopback, plus wildcards for per-resource hostnames
+# (<vault>.vault.localhost) that clients reach through the emulator's CONNECT proxy. OpenSSL
+# ignores a wildcard directly under one label ("*.localhost"), so each wildcard has two.
+DNS_NAMES = ("localhost", "*.arm.localhost", "*.vault.localhost", "*.postgres.localhost")
 IP_NAMES = ("127.0.0.1", "::1")
 
 
@@ -37,7 +38,14 @@ def ensure_certificates(state_dir: Path) -> tuple[Path, Path, Path]:
     ca_path = state_dir / "ca.pem"
     cert_path = state_dir / "server.pem"
     key_path = state_dir / "server-key.pem"
+    ca_key_path = state_dir / "ca-key.pem"
     if ca_path.exists() and cert_path.exists() and key_path.exists():
+        if _names_of(cert_path) == set(DNS_NAMES) or not ca_key_path.exists():
+            return ca_path, cert_path, key_path
+        # An older state dir: re-issue only the server certificate, so ca.pem stays trusted.
+        ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+        ca_cert = x509.load_pem_x509_certificate(ca_path.read_bytes())
+        _issue_server_cert(ca_key, ca_cert.subject, cert_path, key_path)  # type: ignore[arg-type]
         return ca_path, cert_path, key_path
 
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -60,8 +68,26 @@ def ensure_certificates(state_dir: Path) -> tuple[Path, Path, Path]:
         .sign(ca_key, hashes.SHA256())
     )
 
+    state_dir.mkdir(parents=True, exist_ok=True)
+    _write_private(ca_key_path, _key_pem(ca_key))
+    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    _issue_server_cert(ca_key, ca_name, cert_path, key_path)
+    return ca_path, cert_path, key_path
+
+
+def _names_of(cert_path: Path) -> set[str]:
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    try:
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return set()
+    return set(sans.get_values_for_type(x509.DNSName))
+
+
+def _issue_server_cert(ca_key: ec.EllipticCurvePrivateKey, ca_name: x509.Name, cert_path: Path, key_path: Path) -> None:
+    now = datetime.datetime.now(datetime.timezone.utc)
     key = ec.generate_private_key(ec.SECP256R1())
-    sans = [x509.DNSName(name) for name in DNS_NAMES]
+    sans: list[x509.GeneralName] = [x509.DNSName(name) for name in DNS_NAMES]
     sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in IP_NAMES]
     cert = (
         x509.CertificateBuilder()
@@ -69,17 +95,12 @@ def ensure_certificates(state_dir: Path) -> tuple[Path, Path, Path]:
         .issuer_name(ca_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(start).not_valid_after(end)
+        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=3650))
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-
-    state_dir.mkdir(parents=True, exist_ok=True)
-    _write_private(state_dir / "ca-key.pem", _key_pem(ca_key))
     _write_private(key_path, _key_pem(key))
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    return ca_path, cert_path, key_path

@@ -66,6 +66,8 @@ def environment(state_dir: Path) -> dict[str, str]:
     creds = (config.get("credentials") or [{}])[0]
     return {
         "ARM_EMULATOR_URL": info["url"],
+        # The same port is an HTTPS proxy (CONNECT) for names DNS cannot resolve (*.localhost).
+        "ARM_EMULATOR_PROXY": info["url"].replace("https://", "http://", 1),
         "ARM_EMULATOR_CA": str(state_dir / "ca.pem"),
         "ARM_EMULATOR_PID": str(info["pid"]),
         "ARM_EMULATOR_TENANT_ID": creds.get("tenant_id") or DEFAULT_TENANT,
@@ -156,7 +158,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     # Imported here so start/stop/status stay quick and need no cryptography import.
-    from .server import make_server  # pylint: disable=import-outside-toplevel
+    from .listener import make_listener  # pylint: disable=import-outside-toplevel
 
     state_dir = Path(args.state_dir).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -164,11 +166,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if (state_dir / CONFIG_COPY).exists():
         data = json.loads((state_dir / CONFIG_COPY).read_text(encoding="utf-8"))
     try:
-        server = make_server(state_dir, data, args.host, args.port)[0]
+        server = make_listener(state_dir, data, args.host, args.port)[0]
     except OSError:
         if not args.port:
             raise
-        server = make_server(state_dir, data, args.host, 0)[0]  # the old port is taken: any port
+        server = make_listener(state_dir, data, args.host, 0)[0]  # the old port is taken: any port
     port = server.server_address[1]
     url = f"https://{args.host}:{port}"
     (state_dir / PID_FILE).write_text(str(os.getpid()), encoding="utf-8")
