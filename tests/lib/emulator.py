@@ -107,6 +107,16 @@ class Emulator:
             "AZURE_AUTHORITY_HOST": self.url, "REQUESTS_CA_BUNDLE": self.ca,
         }
 
+    @property
+    def proxy(self) -> str:
+        """http://127.0.0.1:<port>: the same port as an HTTPS (CONNECT) proxy for *.localhost names."""
+        return self.info["ARM_EMULATOR_PROXY"]
+
+    def proxy_env(self) -> dict[str, str]:
+        """Variables that send *.vault.localhost (and other emulator names) through the proxy. NO_PROXY
+        must not list "localhost": it would suffix-match those names and bypass the proxy."""
+        return {"HTTPS_PROXY": self.proxy, "https_proxy": self.proxy, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+
     def credential(self, client_secret: str | None = None, client_id: str | None = None):
         """A real ClientSecretCredential pointed at the emulator's token endpoint."""
         from azure.identity import ClientSecretCredential  # pylint: disable=import-outside-toplevel
