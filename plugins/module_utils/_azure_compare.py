@@ -93,7 +93,8 @@ def parse_cidr(value, what: str) -> ipaddress.IPv4Network | ipaddress.IPv6Networ
 _NAME_RULES = {
     "resource group": (r"^[-\w._()]{1,90}$", "1-90 characters: letters, digits, underscores, hyphens, periods and parentheses, not ending in a period"),
     "network": (r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$",
-                "1-80 characters: letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore"),
+                "1-80 characters: letters, digits, underscores, periods and hyphens, "
+                "starting with a letter or digit and ending with a letter, digit or underscore"),
 }
 
 

@@ -99,7 +99,7 @@ attributes:
   idempotent:
     support: full
 author:
-  - ComplianceFlow Platform Team
+  - ComplianceFlow Platform Team (@complianceflow)
 """
 
 EXAMPLES = r"""

@@ -61,7 +61,7 @@ attributes:
   idempotent:
     support: full
 author:
-  - ComplianceFlow Platform Team
+  - ComplianceFlow Platform Team (@complianceflow)
 """
 
 EXAMPLES = r"""

@@ -95,7 +95,7 @@ attributes:
   idempotent:
     support: full
 author:
-  - ComplianceFlow Platform Team
+  - ComplianceFlow Platform Team (@complianceflow)
 """
 
 EXAMPLES = r"""

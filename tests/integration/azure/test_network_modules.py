@@ -15,9 +15,9 @@ SUBNETS = [{"name": "apps", "address_prefix": "10.10.1.0/24", "delegations": ["M
 ZONE = "privatelink.postgres.database.azure.com"
 
 
-def stack(rg, vnet_args=None, subnets=SUBNETS, tags=None):
+def stack(rg, vnet_args=None, subnets=None, tags=None):
     vnet = dict({"resource_group": rg, "name": "vnet", "location": "westeurope", "address_prefixes": ["10.10.0.0/16"],
-                 "subnets": subnets}, **(vnet_args or {}))
+                 "subnets": subnets or SUBNETS}, **(vnet_args or {}))
     if tags is not None:
         vnet["tags"] = tags
     return [

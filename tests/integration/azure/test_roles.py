@@ -56,7 +56,7 @@ def test_prod_plan_adds_the_api_management_subnet_check_mode_writes_nothing(ansi
     mark = emu.request_count()
     run = play_roles(ansible, "westeu-prod-1", check=True)
     assert run.rc == 0, run.stdout[-4000:]
-    subnets = run.result("complianceflow.infra.network : Virtual network vnet-cf-westeu-prod-1 with its subnets")["virtual_network"]["subnets"]
+    subnets = run.result("complianceflow.infra.network : Virtual network with all its subnets vnet-cf-westeu-prod-1")["virtual_network"]["subnets"]
     assert {s["name"]: s["address_prefix"] for s in subnets}["snet-cf-westeu-prod-1-apim"] == "10.30.5.0/24"
     assert len(subnets) == 6
     assert not [r for r in emu.requests(since=mark) if r["method"] in ("PUT", "PATCH", "DELETE")]

@@ -94,8 +94,10 @@ def test_missing_subscription_is_named():
         auth.require_subscription(resolve(SP, {}))
 
 
-@pytest.mark.parametrize("value, name", [("AzureCloud", "AzureCloud"), ("azurepubliccloud", "AzureCloud"),
-                                          ("AzureUSGovernment", "AzureUSGovernment"), ("AzureChinaCloud", "AzureChinaCloud")])
+@pytest.mark.parametrize("value, name", [
+    ("AzureCloud", "AzureCloud"), ("azurepubliccloud", "AzureCloud"),
+    ("AzureUSGovernment", "AzureUSGovernment"), ("AzureChinaCloud", "AzureChinaCloud"),
+])
 def test_known_clouds(value, name):
     assert auth.known_cloud(value).name == name
 
@@ -135,8 +137,9 @@ def test_metadata_list_form_picks_the_cloud_of_this_arm_url():
 
 
 def test_metadata_legacy_adfs_form():
-    payload = {"galleryEndpoint": "https://g/", "authentication": {"loginEndpoint": "https://adfs.local.azurestack.external/adfs/",
-                                                                  "audiences": ["https://management.adfs.azurestack.local/4711"]}}
+    payload = {"galleryEndpoint": "https://g/",
+               "authentication": {"loginEndpoint": "https://adfs.local.azurestack.external/adfs/",
+                                  "audiences": ["https://management.adfs.azurestack.local/4711"]}}
     cloud = auth.cloud_from_metadata("https://management.local.azurestack.external/", payload)
     assert cloud.adfs and cloud.authority == "https://adfs.local.azurestack.external"
 

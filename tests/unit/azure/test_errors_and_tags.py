@@ -26,9 +26,8 @@ class FakeResponse:
 
 
 def test_arm_error_gives_operation_code_message_and_request_id():
-    response = FakeResponse(400, {"error": {"code": "NetcfgSubnetRangeOutsideVnet",
-                                            "message": "Subnet 'a' is not valid because its IP address range is outside the IP address range of virtual network 'v'."}},
-                            {"x-ms-request-id": "req-42"})
+    text = "Subnet 'a' is not valid because its IP address range is outside the IP address range of virtual network 'v'."
+    response = FakeResponse(400, {"error": {"code": "NetcfgSubnetRangeOutsideVnet", "message": text}}, {"x-ms-request-id": "req-42"})
     out = describe_azure_error(HttpResponseError(response=response), "create virtual network v")
     assert out["msg"] == ("create virtual network v failed (HTTP 400): NetcfgSubnetRangeOutsideVnet: Subnet 'a' is not valid because "
                           "its IP address range is outside the IP address range of virtual network 'v'. [x-ms-request-id: req-42]")

@@ -197,5 +197,6 @@ def test_zone_links_by_name_and_purge():
     assert not plan["changed"]
     plan = plan_private_dns_zone(zone, links, dict(spec, purge_virtual_network_links=True), SUB, RG)
     assert plan["changed"] and plan["delete_links"] == ["old"] and not plan["put_links"]
-    plan = plan_private_dns_zone(zone, links, dict(spec, virtual_network_links=[{"name": "l1", "virtual_network": "vnet", "registration_enabled": True}]), SUB, RG)
+    registering = [{"name": "l1", "virtual_network": "vnet", "registration_enabled": True}]
+    plan = plan_private_dns_zone(zone, links, dict(spec, virtual_network_links=registering), SUB, RG)
     assert [l["name"] for l in plan["put_links"]] == ["l1"] and plan["put_links"][0]["virtual_network"] == VNET_ID
