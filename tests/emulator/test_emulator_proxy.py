@@ -44,9 +44,10 @@ def test_key_vault_secrets_reach_a_vault_hostname_through_the_proxy(emu, credent
     for key, value in emu.proxy_env().items():
         monkeypatch.setenv(key, value)
     vaults = KeyVaultManagementClient(credential, emu.subscription_id, **emu.client_kwargs()).vaults
+    properties = kvm.VaultProperties(tenant_id=emu.tenant_id, sku=kvm.Sku(family="A", name="standard"),
+                                     enable_rbac_authorization=True)
     vault = vaults.begin_create_or_update(group, "kv-proxy-test", kvm.VaultCreateOrUpdateParameters(
-        location="westeurope", properties=kvm.VaultProperties(tenant_id=emu.tenant_id, sku=kvm.Sku(family="A", name="standard"),
-                                                               enable_rbac_authorization=True))).result()
+        location="westeurope", properties=properties)).result()
     assert vault.properties.vault_uri.startswith("https://kv-proxy-test.vault.localhost:")
     since = emu.request_count()
     secrets = SecretClient(vault.properties.vault_uri, credential, connection_verify=emu.ca)

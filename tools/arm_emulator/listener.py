@@ -62,7 +62,7 @@ class ProxyingHandler(Handler):
         return True
 
     def do_CONNECT(self) -> None:  # pylint: disable=invalid-name  # http.server's naming
-        host, _, port = self.path.rpartition(":")
+        host, port = self.path.rpartition(":")[::2]
         allowed = not isinstance(self.connection, ssl.SSLSocket) and self.server.serves(host, port)  # type: ignore[attr-defined]
         self.app.state.log_request({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "method": "CONNECT",
                                     "path": self.path, "api_version": "", "status": 200 if allowed else 403,
