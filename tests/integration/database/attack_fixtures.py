@@ -169,50 +169,6 @@ def _prepare_with_roles(cluster, password: str) -> None:
     assert run.rc == 0, f"preparing the databases failed:\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
 
 
-def _prepare_stopgap(cluster, password: str) -> None:
-    """TEMPORARY until the roles land: what the roles will do, in plain SQL as the admin."""
-    with connect(cluster) as admin:
-        for db in DATABASES:
-            owner, app = sql.Identifier(f"{db}_owner"), sql.Identifier(f"{db}_app")
-            admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(owner))
-            admin.execute(sql.SQL("GRANT {} TO {}").format(owner, sql.Identifier(cluster.admin_user)))
-            admin.execute(sql.SQL("CREATE ROLE {} LOGIN NOINHERIT NOBYPASSRLS PASSWORD {}").format(app, sql.Literal(password)))
-            admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db), owner))
-            admin.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)))
-            admin.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(db), app))
-            with connect(cluster, db) as conn:
-                conn.execute(sql.SQL("SET ROLE {}").format(owner))
-                conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
-                conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(app))
-                conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {}").format(app))
-                conn.execute("CREATE FUNCTION current_tenant_id() RETURNS uuid LANGUAGE sql STABLE"
-                             " AS $$ SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid $$")
-                for path in sorted((MIGRATIONS_DIR / db).glob("*.sql")):
-                    with conn.transaction():
-                        conn.execute(path.read_text(encoding="utf-8"))
-                tables = Tier(cluster, password).tenant_tables(db)
-                for table in tables:
-                    t = sql.Identifier(table)
-                    conn.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY").format(t))
-                    conn.execute(sql.SQL("CREATE POLICY tenant_isolation ON {} FOR ALL TO {} USING (tenant_id = (SELECT current_tenant_id()))"
-                                         " WITH CHECK (tenant_id = (SELECT current_tenant_id()))").format(t, app))
-                types = {}
-                with connect(cluster, db, user=f"{db}_app", password=password) as app_conn:
-                    for table, rows in load_seed(db).items():
-                        types = dict(conn.execute("SELECT attname, atttypid::regtype::text FROM pg_attribute"
-                                                  " WHERE attrelid = %s::regclass AND attnum > 0", (table,)).fetchall())
-                        for row in rows:
-                            values = [psycopg.types.json.Jsonb(v) if types[k] == "jsonb" else v for k, v in row.items()]
-                            stmt = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, row)),
-                                sql.SQL(", ").join(sql.Placeholder() * len(row)))
-                            if table in tables:
-                                with as_tenant(app_conn, row["tenant_id"]):
-                                    app_conn.execute(stmt, values)
-                            else:
-                                conn.execute(stmt, values)
-
-
 _STATE: dict = {}
 
 
@@ -222,10 +178,7 @@ def _session_tier(config) -> Tier:
         cluster = start_cluster("attack")
         config.add_cleanup(lambda: cluster.stop(remove=True))
         password = secrets.token_urlsafe(18)
-        if (REPO / "roles" / "database_setup").exists():
-            _prepare_with_roles(cluster, password)
-        else:
-            _prepare_stopgap(cluster, password)
+        _prepare_with_roles(cluster, password)
         tier = Tier(cluster, password)
         config.add_cleanup(tier.close)
         _STATE["tier"] = tier

