@@ -1,0 +1,330 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: key_vault
+short_description: Manage an Azure Key Vault (RBAC, soft delete, purge protection, network rules)
+version_added: 1.0.0
+description:
+  - Creates or updates a Key Vault that authorizes data access with Azure RBAC, keeps deleted vaults and secrets for
+    O(soft_delete_retention_days), can be protected from purging, and denies network access by default except from
+    the listed subnets and addresses.
+  - Only the options given are compared; a second run with the same options changes nothing.
+  - V(absent) soft-deletes the vault (Azure keeps it, with its secrets, for the retention period); the vault is purged
+    only with O(purge=true), and Azure refuses that while purge protection is on.
+  - A vault of the same name that is soft-deleted is recovered (with its secrets) when O(recover=true), then brought
+    to the options given.
+options:
+  resource_group:
+    description: Resource group of the vault.
+    type: str
+    required: true
+  name:
+    description: Vault name, globally unique, 3-24 characters (letters, digits, hyphens).
+    type: str
+    required: true
+  location:
+    description: Azure location, for example V(westeurope). Required to create, to recover and to purge.
+    type: str
+  tenant_id:
+    description: Microsoft Entra tenant that authenticates requests to the vault. Defaults to the tenant of the credentials.
+    type: str
+  sku:
+    description: Pricing tier.
+    type: str
+    choices: [standard, premium]
+    default: standard
+  enable_rbac_authorization:
+    description: Authorize data-plane access with Azure role assignments instead of access policies.
+    type: bool
+    default: true
+  soft_delete_retention_days:
+    description: Days a deleted vault or secret can be recovered (7-90). Azure sets it once, at creation.
+    type: int
+    default: 90
+  enable_purge_protection:
+    description:
+      - Forbid purging deleted vaults and secrets before the retention period ends. Azure never turns it off again,
+        so V(false) on a protected vault fails.
+    type: bool
+    default: false
+  public_network_access:
+    description: Whether the public endpoint accepts traffic (subject to O(network_acls)).
+    type: str
+    choices: [Enabled, Disabled]
+    default: Enabled
+  network_acls:
+    description: Network rules. Left alone when omitted.
+    type: dict
+    suboptions:
+      default_action:
+        description: What happens to traffic no rule allows.
+        type: str
+        choices: [Allow, Deny]
+        default: Deny
+      bypass:
+        description: Whether trusted Azure services bypass the rules.
+        type: str
+        choices: [AzureServices, None]
+        default: AzureServices
+      virtual_network_subnet_ids:
+        description: Resource ids of subnets allowed to reach the vault.
+        type: list
+        elements: str
+        default: []
+      ignore_missing_vnet_service_endpoint:
+        description: Accept subnets that do not have the C(Microsoft.KeyVault) service endpoint yet.
+        type: bool
+        default: false
+      ip_rules:
+        description: Public addresses or CIDR ranges allowed to reach the vault (for example the deployment controller).
+        type: list
+        elements: str
+        default: []
+  recover:
+    description: Recover a soft-deleted vault of the same name instead of failing.
+    type: bool
+    default: true
+  purge:
+    description: With O(state=absent), also purge the soft-deleted vault (irreversible).
+    type: bool
+    default: false
+  state:
+    description: V(present) creates or updates; V(absent) soft-deletes (and purges with O(purge=true)).
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - complianceflow.infra.attributes
+  - complianceflow.infra.azure
+  - complianceflow.infra.azure.TAGS
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: Shows before and after of the managed settings and tags.
+  idempotent:
+    support: full
+notes:
+  - With RBAC authorization, the identity that writes secrets needs a data-plane role on the vault
+    (C(Key Vault Secrets Officer)); assign it separately.
+author:
+  - ComplianceFlow Platform Team
+"""
+
+EXAMPLES = r"""
+- name: Deployment vault, reachable from the deployment's subnets only
+  complianceflow.infra.key_vault:
+    resource_group: rg-cf-westeu-dev-1
+    name: kv-cf-westeu-dev-1-ab12
+    location: westeurope
+    enable_purge_protection: false
+    network_acls:
+      default_action: Deny
+      virtual_network_subnet_ids:
+        - /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-cf-westeu-dev-1/providers/Microsoft.Network/virtualNetworks/vnet-cf-westeu-dev-1/subnets/snet-cf-westeu-dev-1-apps
+    tags: {Deployment: westeu-dev-1}
+  register: vault
+
+- name: Soft-delete and purge a dev vault
+  complianceflow.infra.key_vault:
+    resource_group: rg-cf-westeu-dev-1
+    name: kv-cf-westeu-dev-1-ab12
+    location: westeurope
+    state: absent
+    purge: true
+"""
+
+RETURN = r"""
+key_vault:
+  description: The vault after the task (predicted in check mode); empty after V(absent).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Resource id.
+      type: str
+    name:
+      description: Vault name.
+      type: str
+    location:
+      description: Azure location.
+      type: str
+    vault_uri:
+      description: The data-plane URI, for example V(https://kv-cf-westeu-dev-1-ab12.vault.azure.net/); unknown in check mode before creation.
+      type: str
+    tenant_id:
+      description: Tenant that authenticates data-plane requests.
+      type: str
+    sku:
+      description: Pricing tier.
+      type: str
+    enable_rbac_authorization:
+      description: Whether RBAC authorizes data-plane access.
+      type: bool
+    soft_delete_retention_days:
+      description: Soft-delete retention.
+      type: int
+    enable_purge_protection:
+      description: Whether purge protection is on.
+      type: bool
+    public_network_access:
+      description: Public endpoint state.
+      type: str
+    network_acls:
+      description: Network rules (default_action, bypass, ip_rules, virtual_network_subnet_ids lower-cased as Azure returns them).
+      type: dict
+    tags:
+      description: Tags.
+      type: dict
+    provisioning_state:
+      description: Azure provisioning state.
+      type: str
+"""
+
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC, as_rest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError, validate_name, validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_keyvault import (
+    normalize_network_acls, plan_vault, validate_vault_name, vault_view)
+
+try:
+    from azure.mgmt.keyvault import KeyVaultManagementClient
+    HAS_SDK, SDK_ERROR = True, None
+except ImportError:
+    KeyVaultManagementClient = None  # pylint: disable=invalid-name
+    HAS_SDK, SDK_ERROR = False, traceback.format_exc()
+
+ACL_SPEC = dict(
+    default_action={"type": "str", "default": "Deny", "choices": ["Allow", "Deny"]},
+    bypass={"type": "str", "default": "AzureServices", "choices": ["AzureServices", "None"]},
+    virtual_network_subnet_ids={"type": "list", "elements": "str", "default": []},
+    ignore_missing_vnet_service_endpoint={"type": "bool", "default": False},
+    ip_rules={"type": "list", "elements": "str", "default": []},
+)
+
+
+def find_deleted(module: AzureModule, client, name: str, location: str | None):
+    if not location:
+        return None
+    return as_rest(module.get_or_none(f"look for soft-deleted vault {name}", client.vaults.get_deleted, name, location))
+
+
+def purge(module: AzureModule, client, name: str, location: str):
+    what = f"purge soft-deleted vault {name}"
+    with module.operation(what):
+        poller = client.vaults.begin_purge_deleted(name, location)
+    module.wait(poller, what)
+
+
+def ensure_absent(module: AzureModule, client, rg: str, spec: dict, existing: dict | None):
+    name, location = spec["name"], spec["location"] or (existing or {}).get("location")
+    before = vault_view(existing)
+    deleted = None
+    if spec["purge"]:
+        if not location:
+            module.fail_json(msg="purge=true needs location (where the soft-deleted vault is kept)")
+        if existing and before["enable_purge_protection"]:
+            module.fail_json(msg=f"vault {name} has purge protection: Azure keeps it until its retention ends; "
+                                 "state=absent with purge=false soft-deletes it")
+        deleted = existing or find_deleted(module, client, name, location)
+    if existing is None and deleted is None:
+        module.exit_with(False, {}, {}, key_vault={})
+    if not module.check_mode:
+        if existing is not None:
+            with module.operation(f"delete vault {name}"):
+                client.vaults.delete(rg, name)
+        if spec["purge"]:
+            purge(module, client, name, location)
+    module.exit_with(True, before, {}, key_vault={})
+
+
+def ensure_present(module: AzureModule, client, rg: str, spec: dict, existing: dict | None, tenant: str):
+    name = spec["name"]
+    recovered = False
+    if existing is None:
+        if not spec["location"]:
+            module.fail_json(msg=f"location is required to create vault {name}")
+        deleted = find_deleted(module, client, name, spec["location"])
+        if deleted is not None:
+            if not spec["recover"]:
+                module.fail_json(msg=f"vault {name} is soft-deleted in {spec['location']}; recover=true recovers it, "
+                                     "or purge it first (key_vault state=absent purge=true)")
+            if module.check_mode:
+                module.exit_with(True, {}, {"recovered": name}, key_vault={"name": name, "location": spec["location"]})
+            what = f"recover soft-deleted vault {name}"
+            body = {"location": spec["location"], "properties": {"tenantId": tenant, "sku": {"family": "A", "name": spec["sku"]},
+                                                                 "createMode": "recover"}}
+            with module.operation(what):
+                poller = client.vaults.begin_create_or_update(rg, name, body)
+            existing = as_rest(module.wait(poller, what))
+            recovered = True
+    with module.validating():
+        plan = plan_vault(existing, spec, tenant)
+    if not plan["changed"]:
+        module.exit_with(recovered, plan["before"], plan["after"], key_vault=vault_view(existing), recovered=recovered)
+    if module.check_mode:
+        predicted = dict(vault_view(existing) or {"name": name, "location": spec["location"], "vault_uri": None,
+                                                   "tenant_id": tenant, "id": None, "provisioning_state": None})
+        predicted.update(plan["after"])
+        module.exit_with(True, plan["before"], plan["after"], key_vault=predicted, recovered=recovered)
+    if plan["create"]:
+        what = f"create vault {name}"
+        with module.operation(what):
+            poller = client.vaults.begin_create_or_update(
+                rg, name, {"location": spec["location"], "tags": plan["tags"], "properties": plan["properties"]})
+        result = as_rest(module.wait(poller, what))
+    else:
+        with module.operation(f"update vault {name}"):
+            result = as_rest(client.vaults.update(rg, name, plan["patch"]))
+    module.exit_with(True, plan["before"], plan["after"], key_vault=vault_view(result), recovered=recovered)
+
+
+def main():
+    module = AzureModule(
+        argument_spec=dict(
+            resource_group={"type": "str", "required": True},
+            name={"type": "str", "required": True},
+            location={"type": "str"},
+            tenant_id={"type": "str"},
+            sku={"type": "str", "default": "standard", "choices": ["standard", "premium"]},
+            enable_rbac_authorization={"type": "bool", "default": True},
+            soft_delete_retention_days={"type": "int", "default": 90},
+            enable_purge_protection={"type": "bool", "default": False},
+            public_network_access={"type": "str", "default": "Enabled", "choices": ["Enabled", "Disabled"]},
+            network_acls={"type": "dict", "options": ACL_SPEC},
+            recover={"type": "bool", "default": True},
+            purge={"type": "bool", "default": False},
+            state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+            **TAGS_SPEC,
+        ),
+    )
+    spec = dict(module.params)
+    rg = spec["resource_group"]
+    with module.validating():
+        validate_name(rg, "resource_group", "resource group")
+        validate_vault_name(spec["name"])
+        spec["tags"] = validate_tags(spec["tags"])
+        if not 7 <= spec["soft_delete_retention_days"] <= 90:
+            raise AzureInputError(f"soft_delete_retention_days: {spec['soft_delete_retention_days']} is out of range 7-90")
+        normalize_network_acls(spec["network_acls"])
+    if not HAS_SDK:
+        module.fail_json(msg=missing_required_lib("azure-mgmt-keyvault (pip install azure-mgmt-keyvault)"), exception=SDK_ERROR)
+    client = module.client(KeyVaultManagementClient)
+    existing = as_rest(module.get_or_none(f"get vault {spec['name']}", client.vaults.get, rg, spec["name"]))
+    if spec["state"] == "absent":
+        ensure_absent(module, client, rg, spec, existing)
+    tenant = spec["tenant_id"] or (existing or {}).get("properties", {}).get("tenantId") or module.auth_plan.tenant
+    if not tenant:
+        module.fail_json(msg="tenant_id is required: the credentials in use do not name a tenant (set tenant_id or AZURE_TENANT)")
+    ensure_present(module, client, rg, spec, existing, tenant)
+
+
+if __name__ == "__main__":
+    main()
