@@ -15,7 +15,7 @@ description:
     module unless O(return_value=true).
   - An existing secret is never given a new version unless O(rotate=true) (new value from O(value) or generated) or
     O(force=true) with an O(value) that differs. Tags and content type are updated without a new version.
-  - The secret's value is returned only with O(return_value=true), and then only in a task with C(no_log: true)
+  - The secret's value is returned only with O(return_value=true), and then only in a task that sets C(no_log) to true
     (the module refuses otherwise), so the value never appears in output, even at C(-vvv).
   - V(absent) deletes the secret (Azure keeps it soft-deleted for the vault's retention); O(purge=true) also purges it.
 options:
@@ -51,7 +51,7 @@ options:
     default: false
   return_value:
     description:
-      - Return the current value as RV(value). Only allowed in a task with C(no_log: true).
+      - Return the current value as RV(value). Only allowed in a task that sets C(no_log) to true.
     type: bool
     default: false
   purge:
