@@ -4,14 +4,15 @@ from __future__ import annotations
 from azure_play import arm_id, resource, task
 
 
-def test_429_then_success_is_retried(ansible, emu, rg_name):
+def test_429_and_500_then_success_are_retried(ansible, emu, rg_name):
     emu.add_fault(status=429, retry_after=1, count=1, method="PUT", resource_type="Microsoft.Resources/resourceGroups")
+    emu.add_fault(status=500, count=1, method="PUT", resource_type="Microsoft.Resources/resourceGroups")
     mark = emu.request_count()
     run = ansible.play([task("group", "resource_group", name=rg_name, location="westeurope")])
     assert run.rc == 0, run.stdout[-2000:]
     assert run.result("group")["changed"] is True
     puts = [r["status"] for r in emu.requests(since=mark) if r["method"] == "PUT" and r.get("name") == rg_name]
-    assert puts[0] == 429 and puts[-1] in (200, 201) and len(puts) == 2
+    assert puts[:2] == [429, 500] and puts[-1] in (200, 201) and len(puts) == 3
     assert resource(emu, arm_id(emu, rg_name)) is not None
     ansible.play([task("group", "resource_group", name=rg_name, state="absent")])
 
@@ -28,6 +29,22 @@ def test_operation_that_ends_failed_gives_a_clear_error(ansible, emu, rg_name):
     assert result["msg"].startswith("create virtual network vnet-failing failed")
     assert "InternalServerError: Allocation of the virtual network failed." in result["msg"]
     assert result["azure_error"]["operation"] == "create virtual network vnet-failing"
+    ansible.play([task("group", "resource_group", name=rg_name, state="absent")])
+
+
+def test_long_running_operation_past_timeout_fails_clearly(ansible, emu, rg_name):
+    emu.set_latency({"Microsoft.Network/virtualNetworks": 5})
+    try:
+        run = ansible.play([
+            task("group", "resource_group", name=rg_name, location="westeurope"),
+            task("vnet", "virtual_network", resource_group=rg_name, name="vnet-slow", location="westeurope",
+                 address_prefixes=["10.10.0.0/16"], timeout=1),
+        ])
+    finally:
+        emu.set_latency({"Microsoft.Network/virtualNetworks": 0})
+    result = run.result("vnet")
+    assert result["failed"] is True
+    assert result["msg"].startswith("create virtual network vnet-slow: timed out after 1 s (status InProgress)")
     ansible.play([task("group", "resource_group", name=rg_name, state="absent")])
 
 
