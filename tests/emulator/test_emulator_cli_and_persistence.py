@@ -60,3 +60,18 @@ def test_a_bad_config_fails_before_starting(tmp_path):
     assert result.returncode == 2
     assert "latency for 'Microsoft.Network/virtualNetworks' must be a number of seconds, got 'slow'" in result.stderr
     assert not (tmp_path / "arm" / "emulator.pid").exists()
+
+
+def test_a_stale_pid_file_never_stops_an_unrelated_process(tmp_path):
+    state = tmp_path / "arm"
+    state.mkdir()
+    bystander = subprocess.Popen(["sleep", "30"])  # pylint: disable=consider-using-with
+    try:
+        (state / "emulator.pid").write_text(str(bystander.pid))
+        assert _cli("status", "--state-dir", str(state)).returncode == 3
+        stopped = _cli("stop", "--state-dir", str(state))
+        assert stopped.returncode == 0 and "not running" in stopped.stdout
+        assert bystander.poll() is None, "stop killed a process that was not the emulator"
+    finally:
+        bystander.kill()
+        bystander.wait()

@@ -41,11 +41,23 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _running_pid(state_dir: Path) -> int | None:
+    """The emulator's pid, only if that process still is this state dir's emulator.
+
+    A stale pid file (a crash, a reboot) may name a pid the system has since given to another
+    process: the command line must show `arm_emulator serve --state-dir <this dir>`.
+    """
     try:
         pid = int((state_dir / PID_FILE).read_text(encoding="utf-8").strip())
     except (OSError, ValueError):
         return None
-    return pid if _pid_alive(pid) else None
+    if not _pid_alive(pid):
+        return None
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return pid  # no /proc: trust the pid file
+    expected = [b"arm_emulator", b"serve", b"--state-dir", str(state_dir).encode()]
+    return pid if all(part in argv for part in expected) else None
 
 
 def _health(url: str, ca: Path, timeout: float = 2.0) -> bool:

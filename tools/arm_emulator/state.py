@@ -58,8 +58,11 @@ class State:
     def save(self) -> None:
         path = self.dir / STATE_FILE
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"resources": self.resources, "operations": self.operations},
-                                  indent=1, sort_keys=True), encoding="utf-8")
+        data = json.dumps({"resources": self.resources, "operations": self.operations}, indent=1, sort_keys=True)
+        # Owner-only: providers keep secret values (Key Vault secrets, admin passwords) in here.
+        fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(data)
         os.replace(tmp, path)
 
     def reset(self) -> None:
