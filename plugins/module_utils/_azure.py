@@ -183,8 +183,10 @@ class AzureModule:
                 self.fail_json(msg=missing_required_lib(f"{package} (pip install {package})"), exception=traceback.format_exc())
         else:
             cls = which
+        # Local decisions first (credentials, subscription) so a bad configuration fails before any network call.
+        subscription = self.subscription_id
         cloud = self.cloud
-        return cls(self.credential, self.subscription_id, base_url=cloud.resource_manager.rstrip("/"),
+        return cls(self.credential, subscription, base_url=cloud.resource_manager.rstrip("/"),
                    credential_scopes=list(cloud.credential_scopes), user_agent=USER_AGENT,
                    **RETRY_SETTINGS, **self._transport_kwargs())
 
