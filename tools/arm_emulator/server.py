@@ -1,4 +1,4 @@
-"""The HTTPS server: one ThreadingHTTPServer on loopback, requests routed to
+"""The request side of the emulator (the socket side is listener.py): requests routed to
 
 - /_emulator/...                      the admin API (no auth; tests and tools only)
 - /metadata/endpoints                  ARM cloud metadata
@@ -10,19 +10,17 @@ Every response carries x-ms-request-id; every request is appended to requests.js
 from __future__ import annotations
 
 import json
-import ssl
 import sys
 import time
 import traceback
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import arm, identity, keyvault_dataplane
 from .arm import Response
-from .certs import ensure_certificates
 from .config import Config, ConfigError
 from .errors import ArmError
 from .providers import load_registry
@@ -174,7 +172,7 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "ArmEmulator/1.0"
-    app: App  # set on the subclass made by make_server
+    app: App  # set on the subclass made by listener.make_listener
 
     def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
         """Silence the default stderr access log: requests.jsonl is the log."""
@@ -227,17 +225,3 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = _serve
-
-
-def make_server(state_dir: Path, config_data: dict, host: str, port: int) -> tuple[ThreadingHTTPServer, App]:
-    cert_path, key_path = ensure_certificates(state_dir)[1:]
-    app = App(state_dir, config_data)
-    handler = type("BoundHandler", (Handler,), {"app": app})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(str(cert_path), str(key_path))
-    # The handshake happens in the request thread, so one stuck client cannot block accept().
-    server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-    return server, app
