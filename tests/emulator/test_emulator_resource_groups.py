@@ -48,6 +48,9 @@ def test_delete_cascades_to_everything_inside_as_a_long_running_operation(emu, r
     privatedns.virtual_network_links.begin_create_or_update(group, zone.name, "link-a", dm.VirtualNetworkLink(
         location="global", virtual_network=dm.SubResource(id=vnet.id), registration_enabled=False)).result()
     assert len(list(resources.resources.list_by_resource_group(group))) == 4
+    vnets = list(resources.resources.list(filter="resourceType eq 'Microsoft.Network/virtualNetworks'"))
+    assert vnet.id in [r.id for r in vnets]
+    assert {r.type for r in vnets} == {"Microsoft.Network/virtualNetworks"}
 
     emu.set_latency({"Microsoft.Resources/resourceGroups": 0.5})
     since = emu.request_count()

@@ -8,6 +8,7 @@ and Retry-After: 1, and the status resource answers InProgress until the operati
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -50,12 +51,12 @@ def dispatch(ctx: Context, method: str, segments: list[str], body: Any, info: di
         if len(rest) == 2:
             return _route(ctx, method, Ref(sub, None, "Microsoft.Resources", ("resourceGroups",), (rg,)), body, info)
         if len(rest) == 3 and low[2] == "resources" and method == "GET":
-            info["operation"] = "Microsoft.Resources/resources/read"
             _require_group(ctx, sub, rg)
-            inside = ctx.state.under(f"/subscriptions/{sub}/resourceGroups/{rg}")
-            return Response(200, {"value": [_summary(d) for d in inside if d["id"].lower().count("/providers/") == 1]})
+            return _list_resources(ctx, f"/subscriptions/{sub}/resourceGroups/{rg}", info)
         if len(rest) >= 5 and low[2] == "providers":
             return _provider_path(ctx, method, sub, rg, rest[3], rest[4:], body, info)
+    if low == ["resources"] and method == "GET":
+        return _list_resources(ctx, f"/subscriptions/{sub}", info)
     if low[0] == "providers" and len(rest) >= 3:
         return _provider_path(ctx, method, sub, None, rest[1], rest[2:], body, info)
     raise no_route(method, "/" + "/".join(segments))
@@ -233,6 +234,17 @@ def _body_dict(body: Any) -> dict:
     if not isinstance(body, dict):
         raise invalid_request("The request content was invalid and could not be deserialized: expected a JSON object.")
     return body
+
+
+def _list_resources(ctx: Context, scope: str, info: dict) -> Response:
+    """GET .../resources: every resource below scope (not groups, not inline children), with
+    the one $filter the SDKs send: resourceType eq '<type>'."""
+    info["operation"] = "Microsoft.Resources/resources/read"
+    wanted = re.search(r"resourceType\s+eq\s+'([^']+)'", ctx.query.get("$filter", ""), re.IGNORECASE)
+    docs = [d for d in ctx.state.under(scope) if d["id"].lower().count("/providers/") == 1
+            and "/resourcegroups/" in d["id"].lower()  # not subscription-level records (deleted vaults)
+            and (not wanted or d.get("type", "").lower() == wanted.group(1).lower())]
+    return Response(200, {"value": [_summary(d) for d in docs]})
 
 
 def _summary(doc: dict) -> dict:

@@ -77,7 +77,8 @@ class App:
                     headers_out = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                     raise ArmError(fault.status, fault.code, fault.message, headers=headers_out)
                 ctx = Context(self.state, self.config, base_url, query.get("api-version", ""),
-                              dict(headers, **{"x-emulator-tenant": claims.get("tid", "")}), request_id, self.registry)
+                              dict(headers, **{"x-emulator-tenant": claims.get("tid", "")}), request_id, self.registry,
+                              query)
                 try:
                     response = arm.dispatch(ctx, method, segments, body, info)
                 finally:

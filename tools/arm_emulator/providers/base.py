@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArmError, invalid_request, location_required, nested_not_found, resource_not_found
@@ -70,6 +70,7 @@ class Context:
     headers: dict
     request_id: str
     registry: dict
+    query: dict = field(default_factory=dict)
 
     def handler(self, type_name: str) -> "ResourceType":
         return self.registry[type_name.lower()]
