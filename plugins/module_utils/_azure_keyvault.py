@@ -63,16 +63,28 @@ def password_problems(password: str, login: str | None = None) -> list[str]:
     return problems
 
 
-def normalize_network_acls(acls: dict | None) -> dict | None:
+def subnet_id(value: str, subscription_id: str | None, resource_group: str, what: str) -> str:
+    """A subnet resource id from an id, or from `<vnet>/<subnet>` in the given subscription and group
+    (returned unchanged while the subscription is not known yet: only its shape is checked)."""
+    value = (value or "").strip()
+    short = re.match(r"^([^/]+)/([^/]+)$", value)
+    if short:
+        if not subscription_id:
+            return value
+        return (f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Network"
+                f"/virtualNetworks/{short.group(1)}/subnets/{short.group(2)}")
+    if not SUBNET_ID_RE.match(value):
+        raise AzureInputError(f"{what}: {value!r} is neither a subnet resource id (/subscriptions/<id>/resourceGroups/<rg>/"
+                              "providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>) nor <vnet>/<subnet>")
+    return value
+
+
+def normalize_network_acls(acls: dict | None, subscription_id: str | None = None, resource_group: str = "") -> dict | None:
     """The module's network_acls option as Azure's networkAcls (subnet ids lower-cased, as Azure returns them)."""
     if acls is None:
         return None
-    subnets = []
-    for subnet_id in acls.get("virtual_network_subnet_ids") or []:
-        if not SUBNET_ID_RE.match(subnet_id or ""):
-            raise AzureInputError(f"network_acls.virtual_network_subnet_ids: {subnet_id!r} is not a subnet resource id "
-                                  "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>)")
-        subnets.append(subnet_id.lower())
+    subnets = [subnet_id(entry, subscription_id, resource_group, "network_acls.virtual_network_subnet_ids").lower()
+               for entry in acls.get("virtual_network_subnet_ids") or []]
     return {
         "defaultAction": acls.get("default_action") or "Deny",
         "bypass": acls.get("bypass") or "AzureServices",
@@ -92,7 +104,7 @@ def _acls_view(acls: dict | None) -> dict:
     }
 
 
-def desired_properties(spec: dict, tenant_id: str) -> dict:
+def desired_properties(spec: dict, tenant_id: str, subscription_id: str | None = None) -> dict:
     """properties for a new vault from the module's options."""
     props = {
         "tenantId": tenant_id,
@@ -104,7 +116,7 @@ def desired_properties(spec: dict, tenant_id: str) -> dict:
     }
     if spec["enable_purge_protection"]:
         props["enablePurgeProtection"] = True  # Azure refuses an explicit false on some API versions
-    acls = normalize_network_acls(spec.get("network_acls"))
+    acls = normalize_network_acls(spec.get("network_acls"), subscription_id, spec.get("resource_group", ""))
     if acls is not None:
         props["networkAcls"] = acls
     return props
@@ -137,13 +149,13 @@ MANAGED = ("sku", "enable_rbac_authorization", "soft_delete_retention_days", "en
            "public_network_access", "network_acls", "tags")
 
 
-def plan_vault(existing: dict | None, spec: dict, tenant_id: str) -> dict:
+def plan_vault(existing: dict | None, spec: dict, tenant_id: str, subscription_id: str | None = None) -> dict:
     """Decide create / update for a vault.
 
     Returns changed, create, properties (for a create), patch (for an update: properties + tags),
     before/after (the managed view) and the wanted tags.
     """
-    wanted_props = desired_properties(spec, tenant_id)
+    wanted_props = desired_properties(spec, tenant_id, subscription_id)
     current = vault_view(existing)
     tags = merge_tags(current.get("tags"), spec.get("tags"), spec.get("purge_tags", True))
     wanted = dict(current) if existing else {}

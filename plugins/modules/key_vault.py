@@ -71,7 +71,7 @@ options:
         choices: [AzureServices, None]
         default: AzureServices
       virtual_network_subnet_ids:
-        description: Resource ids of subnets allowed to reach the vault.
+        description: Subnets allowed to reach the vault, by resource id or as C(<vnet>/<subnet>) in O(resource_group).
         type: list
         elements: str
         default: []
@@ -266,7 +266,7 @@ def ensure_present(module: AzureModule, client, rg: str, spec: dict, existing: d
             existing = as_rest(module.wait(poller, what))
             recovered = True
     with module.validating():
-        plan = plan_vault(existing, spec, tenant)
+        plan = plan_vault(existing, spec, tenant, module.subscription_id)
     if not plan["changed"]:
         module.exit_with(recovered, plan["before"], plan["after"], key_vault=vault_view(existing), recovered=recovered)
     if module.check_mode:

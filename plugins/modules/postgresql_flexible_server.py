@@ -1,0 +1,458 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: postgresql_flexible_server
+short_description: Manage an Azure Database for PostgreSQL Flexible Server with its databases and server parameters
+version_added: 1.0.0
+description:
+  - Creates or updates a flexible server (version, SKU and tier, storage, backup retention, geo-redundant backup,
+    high availability, VNet integration, administrator, tags), the databases listed in O(databases) and the server
+    parameters in O(parameters), or deletes the server.
+  - VNet integration is checked before anything is created: the subnet O(delegated_subnet_id) must exist and be
+    delegated to C(Microsoft.DBforPostgreSQL/flexibleServers), and the private DNS zone O(private_dns_zone_id) must
+    exist; otherwise the module fails and says what to fix.
+  - Azure never returns the administrator password, so it cannot be compared. It is sent when the server is created
+    and, on an existing server, only with O(update_password=true) (which then always reports a change).
+  - Some parameters (for example C(shared_preload_libraries)) take effect only after a restart in Azure. The module
+    reports them in RV(restart_required) and restarts the server only with O(restart=true).
+  - Creation, updates, database and parameter changes are each bounded by O(timeout).
+options:
+  resource_group:
+    description: Resource group of the server.
+    type: str
+    required: true
+  name:
+    description: Server name (3-63 lower-case letters, digits and hyphens); the FQDN is C(<name>.postgres.database.azure.com).
+    type: str
+    required: true
+  location:
+    description: Azure location. Required to create.
+    type: str
+  version:
+    description: PostgreSQL major version.
+    type: str
+    choices: ["12", "13", "14", "15", "16", "17"]
+    default: "15"
+  sku_name:
+    description: Compute size, as Azure names it (V(Standard_D4s_v3)) or with Terraform's tier prefix (V(GP_Standard_D4s_v3)).
+    type: str
+    default: Standard_B1ms
+  tier:
+    description: Compute tier; must match O(sku_name).
+    type: str
+    choices: [Burstable, GeneralPurpose, MemoryOptimized]
+    default: Burstable
+  storage_size_gb:
+    description: Storage in GiB (32, 64, 128, 256, 512, 1024, 2048, 4095, 4096, 8192, 16384, 32767). It can grow, never shrink.
+    type: int
+    default: 32
+  storage_auto_grow:
+    description: Let Azure grow the storage when it fills up.
+    type: bool
+    default: false
+  backup_retention_days:
+    description: Days of point-in-time restore (7-35).
+    type: int
+    default: 7
+  geo_redundant_backup:
+    description: Keep backups in the paired region. Azure sets it only at creation.
+    type: bool
+    default: false
+  high_availability:
+    description: High availability mode; not available in the Burstable tier.
+    type: str
+    choices: [Disabled, SameZone, ZoneRedundant]
+    default: Disabled
+  availability_zone:
+    description: Zone of the primary (Azure picks one when omitted).
+    type: str
+  standby_availability_zone:
+    description: Zone of the standby with O(high_availability=ZoneRedundant).
+    type: str
+  delegated_subnet_id:
+    description:
+      - The subnet delegated to C(Microsoft.DBforPostgreSQL/flexibleServers) (private access), by resource id or as
+        C(<vnet>/<subnet>) in O(resource_group).
+    type: str
+  private_dns_zone_id:
+    description:
+      - The private DNS zone, by resource id or by name in O(resource_group) (for example
+        V(privatelink.postgres.database.azure.com)); needed with O(delegated_subnet_id).
+    type: str
+  administrator_login:
+    description: Administrator login. Required to create; cannot change afterwards.
+    type: str
+  administrator_login_password:
+    description:
+      - Administrator password (8-128 characters, three of upper-case, lower-case, digits and symbols, not containing the
+        login). Required to create. Never logged, never returned.
+    type: str
+  update_password:
+    description: Send O(administrator_login_password) to an existing server (Azure cannot tell whether it differs).
+    type: bool
+    default: false
+  databases:
+    description: Databases of the server. Left alone when omitted.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Database name.
+        type: str
+        required: true
+      charset:
+        description: Character set.
+        type: str
+        default: UTF8
+      collation:
+        description: Collation.
+        type: str
+        default: en_US.utf8
+  purge_databases:
+    description: Delete databases that are not in O(databases) (Azure's system databases are never touched).
+    type: bool
+    default: false
+  parameters:
+    description:
+      - Server parameters, name to value, for example C(require_secure_transport=on), C(azure.extensions=PGAUDIT,PGCRYPTO).
+        Comma lists compare as sets, case-insensitively. Parameters not listed are left alone.
+    type: dict
+  restart:
+    description: Restart the server when a changed parameter needs it (otherwise RV(restart_required) lists them).
+    type: bool
+    default: false
+  state:
+    description: V(present) creates or updates; V(absent) deletes the server with its databases.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - complianceflow.infra.attributes
+  - complianceflow.infra.azure
+  - complianceflow.infra.azure.TAGS
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: Shows before and after of the server settings, the database names and the parameters set; never the password.
+  idempotent:
+    support: full
+    details: Idempotent unless O(update_password=true).
+requirements:
+  - azure-mgmt-postgresqlflexibleservers >= 1.0
+  - azure-mgmt-network
+  - azure-mgmt-privatedns
+author:
+  - ComplianceFlow Platform Team
+"""
+
+EXAMPLES = r"""
+- name: The deployment's server in its delegated subnet, with the tier's databases and hardened parameters
+  complianceflow.infra.postgresql_flexible_server:
+    resource_group: rg-cf-westeu-dev-1
+    name: psql-cf-westeu-dev-1
+    location: westeurope
+    version: "15"
+    sku_name: B_Standard_B1ms
+    tier: Burstable
+    storage_size_gb: 32
+    backup_retention_days: 7
+    delegated_subnet_id: "{{ subnet_id }}"
+    private_dns_zone_id: "{{ zone_id }}"
+    administrator_login: psqladmin
+    administrator_login_password: "{{ admin_secret.value }}"
+    databases: [{name: user_service}, {name: form_service}]
+    parameters:
+      require_secure_transport: "on"
+      ssl_min_protocol_version: TLSv1.2
+      azure.extensions: PGAUDIT,PGCRYPTO,UUID-OSSP
+      shared_preload_libraries: pgaudit,pg_stat_statements
+      pgaudit.log: ddl,role,write
+    tags: {Deployment: westeu-dev-1}
+"""
+
+RETURN = r"""
+server:
+  description: The server after the task (predicted in check mode); empty after V(absent).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Resource id.
+      type: str
+    name:
+      description: Server name.
+      type: str
+    fqdn:
+      description: Fully qualified domain name clients connect to.
+      type: str
+    version:
+      description: PostgreSQL major version.
+      type: str
+    sku_name:
+      description: Compute size as Azure names it.
+      type: str
+    tier:
+      description: Compute tier.
+      type: str
+    administrator_login:
+      description: Administrator login.
+      type: str
+    storage_size_gb:
+      description: Storage in GiB.
+      type: int
+    backup_retention_days:
+      description: Backup retention.
+      type: int
+    geo_redundant_backup:
+      description: Geo-redundant backup.
+      type: bool
+    high_availability:
+      description: High availability mode.
+      type: str
+    delegated_subnet_id:
+      description: The delegated subnet.
+      type: str
+    private_dns_zone_id:
+      description: The private DNS zone.
+      type: str
+    state:
+      description: Server state (V(Ready)).
+      type: str
+    tags:
+      description: Tags.
+      type: dict
+databases:
+  description: Names of the server's databases after the task (system databases included).
+  returned: always
+  type: list
+  elements: str
+parameters:
+  description: The values of the parameters given in O(parameters), after the task.
+  returned: always
+  type: dict
+restart_required:
+  description: Parameters whose new value waits for a server restart (empty after O(restart=true)).
+  returned: always
+  type: list
+  elements: str
+connection:
+  description:
+    - How clients reach the server. C(host) is the FQDN (also the TLS server name), C(port) 5432 in Azure, C(user) the
+      administrator login. C(hostaddr) appears only where the ARM endpoint says the FQDN lands elsewhere (the local
+      emulator), for libpq's C(hostaddr).
+  returned: when the server exists
+  type: dict
+"""
+
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC, as_rest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import validate_name, validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_keyvault import subnet_id
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_postgresql import (
+    connection_info, private_dns_zone_id, normalize_sku, parameter_text, pending_restart, plan_databases, plan_parameters, plan_server, server_view,
+    subnet_delegation_problem, validate_server)
+
+try:
+    from azure.mgmt.postgresqlflexibleservers import PostgreSQLManagementClient
+    HAS_SDK, SDK_ERROR = True, None
+except ImportError:
+    PostgreSQLManagementClient = None  # pylint: disable=invalid-name
+    HAS_SDK, SDK_ERROR = False, traceback.format_exc()
+
+DB_SPEC = dict(
+    name={"type": "str", "required": True},
+    charset={"type": "str", "default": "UTF8"},
+    collation={"type": "str", "default": "en_US.utf8"},
+)
+
+
+def check_network(module: AzureModule, spec: dict):
+    """Fail before creating anything when the subnet is not delegated or the private DNS zone is missing."""
+    subnet_id, zone_id = spec["delegated_subnet_id"], spec["private_dns_zone_id"]
+    parts = subnet_id.strip("/").split("/")
+    if len(parts) != 10 or parts[5].lower() != "microsoft.network" or parts[8].lower() != "subnets":
+        module.fail_json(msg=f"delegated_subnet_id: {subnet_id!r} is not a subnet resource id "
+                             "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>)")
+    network = module.client("network")
+    subnet = as_rest(module.get_or_none(f"read subnet {parts[9]}", network.subnets.get, parts[3], parts[7], parts[9]))
+    problem = subnet_delegation_problem(subnet, subnet_id)
+    if problem:
+        module.fail_json(msg=problem)
+    zparts = zone_id.strip("/").split("/")
+    if len(zparts) != 8 or zparts[6].lower() != "privatednszones":
+        module.fail_json(msg=f"private_dns_zone_id: {zone_id!r} is not a private DNS zone resource id "
+                             "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/privateDnsZones/<zone>)")
+    dns = module.client("privatedns")
+    if module.get_or_none(f"read private DNS zone {zparts[7]}", dns.private_zones.get, zparts[3], zparts[7]) is None:
+        module.fail_json(msg=f"private_dns_zone_id: the private DNS zone {zone_id} does not exist; create it (role network "
+                             "creates privatelink.postgres.database.azure.com) before the server")
+
+
+def ensure_server(module: AzureModule, client, rg: str, spec: dict, existing: dict | None) -> tuple[bool, dict | None, dict]:
+    with module.validating():
+        plan = plan_server(existing, spec, spec["location"])
+    if plan["create"]:
+        if not spec["location"]:
+            module.fail_json(msg=f"location is required to create server {spec['name']}")
+        if spec["delegated_subnet_id"]:
+            check_network(module, spec)
+    if not plan["changed"] or module.check_mode:
+        return plan["changed"], existing, plan
+    what = f"{'create' if plan['create'] else 'update'} PostgreSQL server {spec['name']}"
+    with module.operation(what):
+        if plan["create"]:
+            poller = client.servers.begin_create_or_update(rg, spec["name"], plan["body"])
+        else:
+            poller = client.servers.begin_update(rg, spec["name"], plan["patch"])
+    module.wait(poller, what)
+    with module.operation(f"read PostgreSQL server {spec['name']}"):
+        return True, as_rest(client.servers.get(rg, spec["name"])), plan
+
+
+def ensure_databases(module: AzureModule, client, rg: str, spec: dict, exists: bool) -> tuple[bool, dict]:
+    server = spec["name"]
+    existing = []
+    if exists:
+        with module.operation(f"list databases of {server}"):
+            existing = [as_rest(d) for d in client.databases.list_by_server(rg, server)]
+    with module.validating():
+        plan = plan_databases(existing, spec["databases"], spec["purge_databases"])
+    changed = bool(plan["create"] or plan["delete"])
+    if module.check_mode or not changed:
+        return changed, plan
+    started = []
+    for db in plan["create"]:
+        what = f"create database {db['name']} on {server}"
+        with module.operation(what):
+            started.append((what, client.databases.begin_create(
+                rg, server, db["name"], {"properties": {"charset": db["charset"], "collation": db["collation"]}})))
+    for name in plan["delete"]:
+        what = f"delete database {name} on {server}"
+        with module.operation(what):
+            started.append((what, client.databases.begin_delete(rg, server, name)))
+    for what, poller in started:
+        module.wait(poller, what)
+    return True, plan
+
+
+def ensure_parameters(module: AzureModule, client, rg: str, spec: dict, exists: bool) -> tuple[bool, dict, list]:
+    server = spec["name"]
+    current = {}
+    if exists:
+        with module.operation(f"list parameters of {server}"):
+            current = {c.name.lower(): as_rest(c) for c in client.configurations.list_by_server(rg, server)}
+    elif spec["parameters"]:
+        # A server that does not exist yet (check mode): every given value is a change.
+        changes = {k: parameter_text(v) for k, v in spec["parameters"].items()}
+        return True, {"changes": changes, "restart": [], "before": {}, "after": changes}, []
+    with module.validating():
+        plan = plan_parameters(current, spec["parameters"])
+    if module.check_mode or not plan["changes"]:
+        return bool(plan["changes"]), plan, pending_restart(current)
+    started = []
+    for name, value in plan["changes"].items():
+        what = f"set parameter {name} of {server}"
+        with module.operation(what):
+            started.append((what, client.configurations.begin_update(
+                rg, server, name, {"properties": {"value": value, "source": "user-override"}})))
+    for what, poller in started:
+        module.wait(poller, what)
+    with module.operation(f"list parameters of {server}"):
+        current = {c.name.lower(): as_rest(c) for c in client.configurations.list_by_server(rg, server)}
+    return True, plan, pending_restart(current)
+
+
+def main():
+    module = AzureModule(
+        argument_spec=dict(
+            resource_group={"type": "str", "required": True},
+            name={"type": "str", "required": True},
+            location={"type": "str"},
+            version={"type": "str", "default": "15", "choices": ["12", "13", "14", "15", "16", "17"]},
+            sku_name={"type": "str", "default": "Standard_B1ms"},
+            tier={"type": "str", "default": "Burstable", "choices": ["Burstable", "GeneralPurpose", "MemoryOptimized"]},
+            storage_size_gb={"type": "int", "default": 32},
+            storage_auto_grow={"type": "bool", "default": False},
+            backup_retention_days={"type": "int", "default": 7},
+            geo_redundant_backup={"type": "bool", "default": False},
+            high_availability={"type": "str", "default": "Disabled", "choices": ["Disabled", "SameZone", "ZoneRedundant"]},
+            availability_zone={"type": "str"},
+            standby_availability_zone={"type": "str"},
+            delegated_subnet_id={"type": "str"},
+            private_dns_zone_id={"type": "str"},
+            administrator_login={"type": "str"},
+            administrator_login_password={"type": "str", "no_log": True},
+            update_password={"type": "bool", "default": False, "no_log": False},
+            databases={"type": "list", "elements": "dict", "options": DB_SPEC},
+            purge_databases={"type": "bool", "default": False},
+            parameters={"type": "dict"},
+            restart={"type": "bool", "default": False},
+            state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+            **TAGS_SPEC,
+        ),
+        required_if=[("update_password", True, ("administrator_login_password",))],
+    )
+    spec = dict(module.params)
+    rg, name = spec["resource_group"], spec["name"]
+    with module.validating():
+        validate_name(rg, "resource_group", "resource group")
+        spec["tags"] = validate_tags(spec["tags"])
+        validate_server(spec)
+        if spec["state"] == "present":
+            normalize_sku(spec["sku_name"], spec["tier"])
+    if not HAS_SDK:
+        module.fail_json(msg=missing_required_lib("azure-mgmt-postgresqlflexibleservers (pip install azure-mgmt-postgresqlflexibleservers)"),
+                         exception=SDK_ERROR)
+    with module.validating():
+        if spec["delegated_subnet_id"]:
+            spec["delegated_subnet_id"] = subnet_id(spec["delegated_subnet_id"], module.subscription_id, rg, "delegated_subnet_id")
+        if spec["private_dns_zone_id"]:
+            spec["private_dns_zone_id"] = private_dns_zone_id(spec["private_dns_zone_id"], module.subscription_id, rg)
+    client = module.client(PostgreSQLManagementClient)
+    existing = as_rest(module.get_or_none(f"get PostgreSQL server {name}", client.servers.get, rg, name))
+    if spec["state"] == "absent":
+        if existing is None:
+            module.exit_with(False, {}, {}, server={}, databases=[], parameters={}, restart_required=[])
+        if not module.check_mode:
+            what = f"delete PostgreSQL server {name}"
+            with module.operation(what):
+                poller = client.servers.begin_delete(rg, name)
+            module.wait(poller, what)
+        module.exit_with(True, server_view(existing), {}, server={}, databases=[], parameters={}, restart_required=[])
+    if existing is None and (not spec["administrator_login"] or spec["administrator_login_password"] is None):
+        module.fail_json(msg=f"administrator_login and administrator_login_password are required to create server {name}")
+    spec["administrator_login"] = spec["administrator_login"] or (existing or {}).get("properties", {}).get("administratorLogin")
+    server_changed, server, plan = ensure_server(module, client, rg, spec, existing)
+    exists = server is not None
+    db_changed, db_plan = ensure_databases(module, client, rg, spec, exists)
+    param_changed, param_plan, restart_required = ensure_parameters(module, client, rg, spec, exists)
+    if restart_required and spec["restart"] and not module.check_mode:
+        what = f"restart PostgreSQL server {name} for {', '.join(restart_required)}"
+        with module.operation(what):
+            poller = client.servers.begin_restart(rg, name)
+        module.wait(poller, what)
+        restart_required = []
+    elif restart_required:
+        module.warn(f"server {name}: {', '.join(restart_required)} take effect after a restart (restart=true, or restart it in a "
+                    "maintenance window)")
+    changed = server_changed or db_changed or param_changed
+    view = server_view(server) if server else dict(plan["after"], name=name, fqdn=f"{name}.postgres.database.azure.com")
+    before = {"server": plan["before"], "databases": db_plan["before"], "parameters": param_plan["before"]}
+    after = {"server": plan["after"], "databases": db_plan["after"], "parameters": param_plan["after"]}
+    result = {"server": view, "databases": db_plan["after"], "parameters": param_plan["after"],
+              "restart_required": restart_required}
+    if server:
+        result["connection"] = connection_info(server)
+    module.exit_with(changed, before, after, **result)
+
+
+if __name__ == "__main__":
+    main()
