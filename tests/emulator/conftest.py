@@ -6,8 +6,6 @@ import uuid
 import pytest
 from emulator import Emulator
 
-pytest.importorskip("azure.identity")
-
 
 @pytest.fixture(scope="session")
 def emu(tmp_path_factory):
