@@ -12,8 +12,8 @@ description:
   - Writes, into O(dest), one file per tenant C(<tenant_id>.jsonl) (read as the app role with the tenant set, so row level
     security decides what is exported) and, with O(include_reference), C(_reference.jsonl) with the tables without the tenant
     column (read as the owner).
-  - Each line is C({"row": {...}, "table": "<name>"}), the row as PostgreSQL's C(to_jsonb) gives it (exact for every type);
-    tables come parents first, rows in primary key order, so the same data gives the same bytes.
+  - "Each line is a JSON object with the keys C(table) (the table name) and C(row) (the row as PostgreSQL's C(to_jsonb) gives it,
+    exact for every type); tables come parents first, rows in primary key order, so the same data gives the same bytes."
   - Each file is written as C(<name>.jsonl.partial) in one REPEATABLE READ snapshot, then renamed into place, then its manifest
     C(<name>.manifest.json) (row counts per table and SHA-256 of the file) is renamed next to it. An export that fails part-way
     leaves no C(.jsonl) and no manifest of its own; M(complianceflow.infra.postgresql_import) only loads files whose manifest

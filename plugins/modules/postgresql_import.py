@@ -13,8 +13,8 @@ description:
     then each tenant (as the app role with the tenant set, so the C(tenant_isolation) policy rejects any row of another tenant).
   - Every manifest is verified (file present, SHA-256 equal) before anything is loaded; a unit without a manifest (for example
     an interrupted export's C(.partial) file) is ignored.
-  - Each unit loads in its own transaction, all or nothing, with C(ON CONFLICT (<primary key>) DO NOTHING): rows that exist
-    are kept as they are, and a re-run inserts nothing.
+  - Each unit loads in its own transaction, all or nothing, with C(ON CONFLICT DO NOTHING) on the primary key, so rows that
+    exist are kept as they are, and a re-run inserts nothing.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql

@@ -9,11 +9,11 @@ module: postgresql_rls
 short_description: Enforce or audit tenant row-level security in a tier database
 version_added: 1.0.0
 description:
-  - Creates C(public.current_tenant_id()), a STABLE SQL function reading the setting C(app.tenant_id) (unset or empty gives
+  - Creates the function C(public.current_tenant_id), a STABLE SQL function reading the setting C(app.tenant_id) (unset or empty gives
     NULL, so no row is visible and every insert is rejected; a value that is not a uuid raises
     C(invalid input syntax for type uuid)).
   - Every table with the tenant column (partitions included) gets row level security ENABLEd and FORCEd and one policy
-    C(tenant_isolation) FOR ALL TO the app role USING and WITH CHECK C(tenant_id = (SELECT current_tenant_id())).
+    C(tenant_isolation) FOR ALL TO the app role whose USING and WITH CHECK expressions compare C(tenant_id) with the sub-select C(SELECT current_tenant_id).
   - The audit fails on a tenant table without RLS, FORCE or that policy; an extra permissive policy for the app role; a
     PRIMARY KEY, UNIQUE (constraint or index), EXCLUDE or FOREIGN KEY on a tenant table without the tenant column, or a foreign
     key from a table without it to a tenant table (existence oracles across tenants); a view over tenant tables that is not

@@ -13,7 +13,7 @@ description:
   - Rows of tenant tables are inserted as the app role with C(app.tenant_id) set for the transaction (one transaction per
     tenant), so the C(tenant_isolation) policy checks every row. Rows of reference tables (without the tenant column) are
     inserted as the owner role, in one transaction, first.
-  - Every row is inserted with C(ON CONFLICT (<primary key>) DO NOTHING); ids are literal in the file, so a re-run inserts
+  - Every row is inserted with C(ON CONFLICT DO NOTHING) on the primary key; ids are literal in the file, so a re-run inserts
     nothing and reports no change. Rows that exist are never updated.
   - The file is validated against the database (tables, columns, primary key values, tenant ids) before anything is written.
 author: ComplianceFlow Platform Team (@complianceflow)

@@ -115,3 +115,21 @@ def test_password_never_in_output_on_success(pg_args):
     assert run.rc == 0, output[-3000:]
     assert "PASSWORD '********'" in output
     assert "app-secret-88" not in output and pg_args["login_password"] not in output
+
+
+@pytest.fixture(scope="module")
+def tls_cluster():
+    from pg import start_cluster
+    cluster = start_cluster("tls", tls=True)
+    yield cluster
+    cluster.stop(remove=True)
+
+
+def test_tls_verify_full_works_and_plaintext_is_refused_clearly(tls_cluster):
+    from pg import module_args
+    args = {**module_args(tls_cluster), "ssl_mode": "verify-full", "databases": [{"name": "tls_svc"}]}
+    run, res = run_module("postgresql_tier", args)
+    assert run.rc == 0 and res["changed"] is True, res
+    run, res = run_module("postgresql_tier", {**args, "ssl_mode": "disable"})
+    assert res["failed"] is True and "(ssl_mode=disable)" in res["msg"] and "no encryption" in res["msg"]
+    assert "Traceback" not in run.stdout + run.stderr
