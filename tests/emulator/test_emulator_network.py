@@ -143,3 +143,33 @@ def test_security_rule_conflicts_and_priorities(network, group):
     err = _error(lambda: network.network_security_groups.begin_create_or_update(group, "nsg-p", nm.NetworkSecurityGroup(
         location="westeurope", security_rules=[_rule("a", 99)])).result())
     assert err.error.code == "SecurityRuleInvalidPriority"
+
+
+def test_a_subnet_holding_a_server_cannot_be_deleted_or_lose_its_delegation(emu, credential, network, privatedns, group):
+    """mark_subnet_in_use as another provider uses it: a flexible server in a delegated subnet."""
+    from azure.mgmt.postgresqlflexibleservers import PostgreSQLManagementClient, models as pm
+    from azure.mgmt.privatedns import models as dm
+    delegated = nm.Subnet(name="snet-db", address_prefix="10.20.2.0/24", delegations=[nm.Delegation(name="pg", service_name=PG)])
+    vnet = network.virtual_networks.begin_create_or_update(group, "vnet-db", _vnet(delegated)).result()
+    zone = privatedns.private_zones.begin_create_or_update(group, "privatelink.postgres.database.azure.com",
+                                                           dm.PrivateZone(location="global")).result()
+    servers = PostgreSQLManagementClient(credential, emu.subscription_id, **emu.client_kwargs()).servers
+    servers.begin_create_or_update(group, "psql-inuse-test", pm.Server(
+        location="westeurope", sku=pm.Sku(name="Standard_B1ms", tier="Burstable"),
+        properties=pm.ServerProperties(
+            version="16", administrator_login="cfadmin", administrator_login_password="Xy9-not-a-real-Secret",
+            storage=pm.Storage(storage_size_gb=32),
+            network=pm.Network(delegated_subnet_resource_id=vnet.subnets[0].id, private_dns_zone_arm_resource_id=zone.id)),
+    )).result()
+
+    err = _error(lambda: network.subnets.begin_delete(group, "vnet-db", "snet-db").result())
+    assert err.error.code == "InUseSubnetCannotBeDeleted" and "psql-inuse-test" in err.error.message
+    err = _error(lambda: network.virtual_networks.begin_create_or_update(group, "vnet-db", _vnet()).result())
+    assert err.error.code == "InUseSubnetCannotBeDeleted"
+    err = _error(lambda: network.subnets.begin_create_or_update(group, "vnet-db", "snet-db", nm.Subnet(
+        address_prefix="10.20.2.0/24")).result())
+    assert err.error.code == "SubnetMissingRequiredDelegation"
+
+    servers.begin_delete(group, "psql-inuse-test").result()
+    network.subnets.begin_delete(group, "vnet-db", "snet-db").result()
+    assert list(network.subnets.list(group, "vnet-db")) == []
