@@ -1,0 +1,139 @@
+"""key_vault and key_vault_secret through ansible-playbook against the emulator."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from azure_play import arm_id, resource, task
+
+LOCATION = "westeurope"
+
+
+@pytest.fixture
+def rg(ansible):
+    name = f"rg-kv-{uuid.uuid4().hex[:6]}"
+    run = ansible.play([task("group", "resource_group", name=name, location=LOCATION)])
+    assert run.rc == 0, run.stdout[-3000:]
+    return name
+
+
+def vault_task(rg, name, title="vault", **extra):
+    args = dict(resource_group=rg, name=name, location=LOCATION, tags={"Deployment": "test"},
+                network_acls={"default_action": "Deny", "ip_rules": ["203.0.113.0/24"]})
+    args.update(extra)
+    return task(title, "key_vault", **args)
+
+
+def writes(emu, since):
+    return [r for r in emu.requests(since=since) if r["method"] in ("PUT", "PATCH", "DELETE", "POST")
+            and "/_emulator/" not in r["path"] and "token" not in r["path"]]
+
+
+def test_vault_check_mode_create_idempotence_and_diff(ansible, emu, rg):
+    name = f"kv-t-{uuid.uuid4().hex[:8]}"
+    mark = emu.request_count()
+    run = ansible.play([vault_task(rg, name)], check=True, diff=True)
+    assert run.rc == 0 and run.result("vault")["changed"] is True
+    assert not writes(emu, mark), "check mode wrote to Azure"
+    assert resource(emu, arm_id(emu, rg, f"Microsoft.KeyVault/vaults/{name}")) is None
+
+    run = ansible.play([vault_task(rg, name)], diff=True)
+    result = run.result("vault")
+    assert run.rc == 0 and result["changed"] is True, run.stdout[-3000:]
+    vault = result["key_vault"]
+    assert vault["enable_rbac_authorization"] is True and vault["enable_purge_protection"] is False
+    assert vault["network_acls"] == {"default_action": "Deny", "bypass": "AzureServices", "ip_rules": ["203.0.113.0/24"],
+                                     "virtual_network_subnet_ids": []}
+    assert re.match(rf"^https://{name}\.vault\.localhost:\d+/$", vault["vault_uri"])
+    assert result["diff"]["before"] == {} and result["diff"]["after"]["soft_delete_retention_days"] == 90
+    stored = resource(emu, vault["id"])
+    assert stored["properties"]["networkAcls"]["defaultAction"] == "Deny" and stored["tags"] == {"Deployment": "test"}
+
+    mark = emu.request_count()
+    run = ansible.play([vault_task(rg, name)])
+    assert run.rc == 0 and run.result("vault")["changed"] is False
+    assert not writes(emu, mark)
+
+    run = ansible.play([vault_task(rg, name, enable_purge_protection=True)], diff=True)
+    result = run.result("vault")
+    assert result["changed"] is True and result["diff"]["after"]["enable_purge_protection"] is True
+    assert resource(emu, vault["id"])["properties"]["enablePurgeProtection"] is True
+
+    # Azure never turns purge protection off, nor changes the retention: clear errors, no write.
+    mark = emu.request_count()
+    run = ansible.play([vault_task(rg, name, enable_purge_protection=False)])
+    assert "never turns off" in run.result("vault")["msg"]
+    run = ansible.play([vault_task(rg, name, enable_purge_protection=True, soft_delete_retention_days=30)])
+    assert "soft_delete_retention_days" in run.result("vault")["msg"] and "cannot be changed" in run.result("vault")["msg"]
+    assert not writes(emu, mark)
+
+
+def test_bad_vault_name_fails_before_any_call(ansible, emu, rg):
+    mark = emu.request_count()
+    run = ansible.play([vault_task(rg, "kv--double-hyphen")])
+    result = run.result("vault")
+    assert result["failed"] and "'kv--double-hyphen' is not a valid Key Vault name" in result["msg"]
+    assert "Traceback" not in run.stdout + run.stderr
+    assert not emu.requests(since=mark)
+
+
+def test_absent_soft_deletes_recover_brings_secrets_back_purge_removes(ansible, emu, rg):
+    name = f"kv-d-{uuid.uuid4().hex[:8]}"
+    run = ansible.play([vault_task(rg, name)])
+    uri = run.result("vault")["key_vault"]["vault_uri"]
+    run = ansible.play([task("secret", "key_vault_secret", vault_uri=uri, name="kept", value="s3cr3t-Value")])
+    assert run.result("secret")["changed"] is True
+
+    run = ansible.play([task("delete", "key_vault", resource_group=rg, name=name, location=LOCATION, state="absent")])
+    assert run.result("delete")["changed"] is True
+    deleted_id = f"/subscriptions/{emu.subscription_id}/providers/Microsoft.KeyVault/locations/{LOCATION}/deletedVaults/{name}"
+    assert resource(emu, deleted_id) is not None
+
+    run = ansible.play([vault_task(rg, name)])
+    result = run.result("vault")
+    assert result["changed"] is True and result["recovered"] is True
+    read = task("read", "key_vault_secret", vault_uri=uri, name="kept", value="other-Value1", return_value=True)
+    run = ansible.play([dict(read, no_log=True)])
+    assert run.result("read")["changed"] is False  # exists: left alone, no new version
+    versions = resource(emu, result["key_vault"]["id"])["_secrets"]["kept"]
+    assert [v["value"] for v in versions] == ["s3cr3t-Value"]
+
+    run = ansible.play([task("purge", "key_vault", resource_group=rg, name=name, location=LOCATION, state="absent", purge=True)])
+    assert run.result("purge")["changed"] is True
+    assert resource(emu, deleted_id) is None and resource(emu, result["key_vault"]["id"]) is None
+
+
+def test_generated_secret_is_created_once_never_rotated_value_only_in_no_log(ansible, emu, rg):
+    name = f"kv-s-{uuid.uuid4().hex[:8]}"
+    run = ansible.play([vault_task(rg, name)])
+    vault = run.result("vault")["key_vault"]
+    ensure = task("ensure", "key_vault_secret", vault_uri=vault["vault_uri"], name="postgresql-admin-password",
+                  generate=True, content_type="password")
+    run = ansible.play([ensure], verbosity=3)
+    result = run.result("ensure")
+    assert result["changed"] is True and result["generated"] is True and "value" not in result
+    versions = resource(emu, vault["id"])["_secrets"]["postgresql-admin-password"]
+    assert len(versions) == 1
+    password = versions[0]["value"]
+    assert len(password) == 32 and all(re.search(p, password) for p in ("[A-Z]", "[a-z]", "[0-9]", "[^A-Za-z0-9]"))
+    assert password not in run.stdout + run.stderr
+
+    run = ansible.play([ensure, dict(task("rotate only when asked", "key_vault_secret", vault_uri=vault["vault_uri"],
+                                          name="postgresql-admin-password", generate=True))])
+    assert run.total("changed") == 0
+    assert len(resource(emu, vault["id"])["_secrets"]["postgresql-admin-password"]) == 1
+
+    read = task("read", "key_vault_secret", vault_uri=vault["vault_uri"], name="postgresql-admin-password",
+                generate=True, return_value=True)
+    run = ansible.play([read])
+    assert run.result("read")["failed"] and "no_log" in run.result("read")["msg"]
+    run = ansible.play([dict(read, no_log=True, register="r"),
+                        {"name": "compare", "ansible.builtin.assert": {"that": ["r.value | length == 32"]}}], verbosity=3)
+    assert run.rc == 0 and password not in run.stdout + run.stderr
+
+    run = ansible.play([task("rotate", "key_vault_secret", vault_uri=vault["vault_uri"], name="postgresql-admin-password",
+                             generate=True, rotate=True)])
+    assert run.result("rotate")["changed"] is True
+    versions = resource(emu, vault["id"])["_secrets"]["postgresql-admin-password"]
+    assert len(versions) == 2 and versions[1]["value"] != password
