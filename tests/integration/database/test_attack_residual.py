@@ -89,3 +89,56 @@ def test_every_view_is_security_invoker_and_every_tenant_table_is_forced(attack_
         conn.close()
     seeded_tables = sum(1 for db in DATABASES for rows in load_seed(db).values() if rows and "tenant_id" in rows[0])
     assert checked >= seeded_tables + 4  # + the four declarations partitions
+
+
+def _estimate(conn, column: str, value: str) -> int:
+    query = f"EXPLAIN (FORMAT JSON) SELECT * FROM daily_aggregates WHERE {column} = %s"
+    return conn.execute(query, (value,)).fetchone()[0][0]["Plan"]["Plan Rows"]
+
+
+def test_planner_estimates_reflect_other_tenants_value_frequencies(attack_tier):
+    """RESIDUAL: EXPLAIN's row estimate comes from statistics over all tenants; for a leakproof
+    operator (text equality) PostgreSQL uses them even for a role under RLS, so a value frequent
+    in another tenant gets a large estimate. Mitigation shown on a second column: no statistics
+    on a sensitive column (SET STATISTICS 0 in the migration, before any ANALYZE) gives every
+    value the same estimate."""
+    victim, attacker = attack_tier.app("analytics_service"), attack_tier.app("analytics_service")
+    admin = attack_tier.admin("analytics_service")
+
+    def as_owner(*statements: str) -> None:
+        with admin.transaction():
+            admin.execute("SET LOCAL ROLE analytics_service_owner")
+            for statement in statements:
+                admin.execute(statement)
+
+    as_owner("ALTER TABLE daily_aggregates ALTER COLUMN dimension SET STATISTICS 0")
+    try:
+        with as_tenant(victim, VICTIM):  # the victim's secret: many rows of one value
+            victim.execute("INSERT INTO daily_aggregates (tenant_id, day, metric, dimension, value) SELECT %s,"
+                           " date '2025-01-01' + g, 'merger_talks', 'merger_talks', g FROM generate_series(1, 400) g",
+                           (VICTIM,))
+        as_owner("ANALYZE daily_aggregates")
+        with as_tenant(attacker, ATTACKER):
+            assert attacker.execute("SELECT count(*) FROM daily_aggregates WHERE metric = 'merger_talks'").fetchone()[0] == 0
+            leaked = _estimate(attacker, "metric", "merger_talks"), _estimate(attacker, "metric", "no_such_metric")
+            mitigated = _estimate(attacker, "dimension", "merger_talks"), _estimate(attacker, "dimension", "no_such_value")
+        assert leaked[0] > 10 * leaked[1], leaked  # the residual: visible in the estimate only
+        assert mitigated[0] == mitigated[1], mitigated
+    finally:
+        with as_tenant(victim, VICTIM):
+            victim.execute("DELETE FROM daily_aggregates WHERE metric = 'merger_talks'")
+        as_owner("ALTER TABLE daily_aggregates ALTER COLUMN dimension SET STATISTICS -1", "ANALYZE daily_aggregates")
+
+
+def test_app_role_can_lock_a_table_for_every_tenant(attack_tier):
+    """RESIDUAL (availability, not confidentiality): UPDATE lets a role LOCK TABLE in any mode, so
+    one tenant's session can stall every tenant. Mitigation: lock_timeout / statement_timeout /
+    idle_in_transaction_session_timeout for the app role, and monitoring of pg_locks."""
+    attacker, victim = attack_tier.app("case_service"), attack_tier.app("case_service")
+    with as_tenant(attacker, ATTACKER):
+        attacker.execute("LOCK TABLE cases IN ACCESS EXCLUSIVE MODE")
+        with as_tenant(victim, VICTIM):
+            victim.execute("SET LOCAL lock_timeout = '200ms'")
+            from psycopg.errors import LockNotAvailable
+            with pytest.raises(LockNotAvailable):
+                victim.execute("SELECT count(*) FROM cases")
