@@ -241,6 +241,10 @@ restart_required:
   returned: always
   type: list
   elements: str
+restarted:
+  description: Whether the server was restarted (O(restart=true) with parameters waiting for it).
+  returned: when O(state=present)
+  type: bool
 connection:
   description:
     - How clients reach the server. C(host) is the FQDN (also the TLS server name), C(port) 5432 in Azure, C(user) the
@@ -434,21 +438,23 @@ def main():
     exists = server is not None
     db_changed, db_plan = ensure_databases(module, client, rg, spec, exists)
     param_changed, param_plan, restart_required = ensure_parameters(module, client, rg, spec, exists)
-    if restart_required and spec["restart"] and not module.check_mode:
-        what = f"restart PostgreSQL server {name} for {', '.join(restart_required)}"
-        with module.operation(what):
-            poller = client.servers.begin_restart(rg, name)
-        module.wait(poller, what)
+    restarted = bool(restart_required and spec["restart"])
+    if restarted:
+        if not module.check_mode:
+            what = f"restart PostgreSQL server {name} for {', '.join(restart_required)}"
+            with module.operation(what):
+                poller = client.servers.begin_restart(rg, name)
+            module.wait(poller, what)
         restart_required = []
     elif restart_required:
         module.warn(f"server {name}: {', '.join(restart_required)} take effect after a restart (restart=true, or restart it in a "
                     "maintenance window)")
-    changed = server_changed or db_changed or param_changed
+    changed = server_changed or db_changed or param_changed or restarted
     view = server_view(server) if server else dict(plan["after"], name=name, fqdn=f"{name}.postgres.database.azure.com")
     before = {"server": plan["before"], "databases": db_plan["before"], "parameters": param_plan["before"]}
     after = {"server": plan["after"], "databases": db_plan["after"], "parameters": param_plan["after"]}
     result = {"server": view, "databases": db_plan["after"], "parameters": param_plan["after"],
-              "restart_required": restart_required}
+              "restart_required": restart_required, "restarted": restarted}
     if server:
         result["connection"] = connection_info(server)
     module.exit_with(changed, before, after, **result)

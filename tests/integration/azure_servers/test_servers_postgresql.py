@@ -1,0 +1,139 @@
+"""postgresql_flexible_server through ansible-playbook against the emulator backed by a local PostgreSQL."""
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from azure_play import arm_id, resource, task
+
+LOCATION = "westeurope"
+ZONE = "privatelink.postgres.database.azure.com"
+PASSWORD = "Mod-Test-Passw0rd-" + uuid.uuid4().hex[:8]
+LOGIN = "modtestadmin"  # not the roles' psqladmin: one local cluster backs every emulated server
+
+
+@pytest.fixture(scope="module")
+def net(ansible):
+    """A group with a VNet (a delegated and a plain subnet) and the PostgreSQL private DNS zone."""
+    rg = f"rg-pg-{uuid.uuid4().hex[:6]}"
+    subnets = [{"name": "db", "address_prefix": "10.0.2.0/24", "delegations": ["Microsoft.DBforPostgreSQL/flexibleServers"]},
+               {"name": "plain", "address_prefix": "10.0.3.0/24"}]
+    run = ansible.play([
+        task("group", "resource_group", name=rg, location=LOCATION),
+        task("vnet", "virtual_network", resource_group=rg, name="vnet", location=LOCATION,
+             address_prefixes=["10.0.0.0/16"], subnets=subnets),
+    ])
+    assert run.rc == 0, run.stdout[-3000:]
+    return rg
+
+
+def server_task(rg, name, title="server", **extra):
+    args = dict(resource_group=rg, name=name, location=LOCATION, version="15", sku_name="B_Standard_B1ms", tier="Burstable",
+                storage_size_gb=32, delegated_subnet_id="vnet/db", private_dns_zone_id=ZONE,
+                administrator_login=LOGIN, administrator_login_password=PASSWORD,
+                databases=[{"name": "mod_db_one"}], parameters={"require_secure_transport": True, "pgaudit.log": "ddl,role"},
+                tags={"Deployment": "test"})
+    args.update(extra)
+    return task(title, "postgresql_flexible_server", **args)
+
+
+def server_writes(emu, since):
+    return [r for r in emu.requests(since=since) if r["method"] in ("PUT", "PATCH", "DELETE", "POST")
+            and "DBforPostgreSQL" in r["path"]]
+
+
+def test_undelegated_subnet_then_missing_zone_fail_clearly_and_create_nothing(ansible, emu, net):
+    name = f"psql-bad-{uuid.uuid4().hex[:6]}"
+    mark = emu.request_count()
+    run = ansible.play([server_task(net, name, delegated_subnet_id="vnet/plain")])
+    msg = run.result("server")["msg"]
+    assert "not delegated to Microsoft.DBforPostgreSQL/flexibleServers" in msg and "/subnets/plain" in msg
+    run = ansible.play([server_task(net, name)])  # the zone does not exist yet in this group
+    msg = run.result("server")["msg"]
+    assert "private DNS zone" in msg and "does not exist" in msg and ZONE in msg
+    assert not server_writes(emu, mark)
+    assert PASSWORD not in run.stdout + run.stderr
+
+
+def test_server_check_mode_create_idempotence_databases_parameters(ansible, emu, net, local_pg):
+    run = ansible.play([task("zone", "private_dns_zone", resource_group=net, name=ZONE)])
+    assert run.rc == 0
+    name = f"psql-mod-{uuid.uuid4().hex[:6]}"
+    mark = emu.request_count()
+    run = ansible.play([server_task(net, name)], check=True, diff=True)
+    result = run.result("server")
+    assert run.rc == 0 and result["changed"] is True and result["server"]["fqdn"] == f"{name}.postgres.database.azure.com"
+    assert not server_writes(emu, mark)
+
+    run = ansible.play([server_task(net, name)], diff=True, verbosity=3)
+    result = run.result("server")
+    assert run.rc == 0 and result["changed"] is True, run.stdout[-3000:]
+    assert PASSWORD not in run.stdout + run.stderr
+    server = result["server"]
+    assert (server["sku_name"], server["tier"], server["storage_size_gb"], server["version"]) == ("Standard_B1ms", "Burstable", 32, "15")
+    assert server["delegated_subnet_id"].endswith("/virtualNetworks/vnet/subnets/db")
+    assert "mod_db_one" in result["databases"]
+    assert result["parameters"] == {"pgaudit.log": "ddl,role", "require_secure_transport": "on"}
+    stored = resource(emu, arm_id(emu, net, f"Microsoft.DBforPostgreSQL/flexibleServers/{name}"))
+    assert stored["properties"]["network"]["publicNetworkAccess"] == "Disabled"
+    assert stored["_configurations"]["pgaudit.log"]["value"] == "ddl,role"
+    assert "administratorLoginPassword" not in stored["properties"]
+
+    # The server's admin and database are real on the local PostgreSQL, reached by the FQDN over TLS.
+    conn_info = result["connection"]
+    assert conn_info["host"] == server["fqdn"] and conn_info["hostaddr"] == "127.0.0.1" and conn_info["port"] == local_pg.port
+    with psycopg.connect(host=conn_info["host"], hostaddr=conn_info["hostaddr"], port=conn_info["port"], user=LOGIN,
+                         password=PASSWORD, dbname="mod_db_one", sslmode="require") as conn:
+        row = conn.execute("SELECT rolsuper, rolcreaterole, rolcreatedb, ssl FROM pg_roles, pg_stat_ssl "
+                           "WHERE rolname = current_user AND pid = pg_backend_pid()").fetchone()
+    assert row == (False, True, True, True)
+
+    mark = emu.request_count()
+    run = ansible.play([server_task(net, name)])
+    assert run.result("server")["changed"] is False
+    assert not server_writes(emu, mark), "a second run wrote (the password must not be re-sent)"
+
+    # A static parameter is reported as waiting for a restart, and the restart clears it.
+    run = ansible.play([server_task(net, name, parameters={"shared_preload_libraries": "pgaudit,pg_stat_statements"})])
+    result = run.result("server")
+    assert result["changed"] is True and result["restart_required"] == ["shared_preload_libraries"]
+    assert any("restart" in w for w in result.get("warnings", []))
+    run = ansible.play([server_task(net, name, parameters={"shared_preload_libraries": "pg_stat_statements, PGAUDIT"},
+                                    restart=True)])
+    result = run.result("server")
+    assert result["changed"] is True and result["restarted"] is True and result["restart_required"] == []
+    stored = resource(emu, arm_id(emu, net, f"Microsoft.DBforPostgreSQL/flexibleServers/{name}"))
+    assert stored["_configurations"]["shared_preload_libraries"]["isConfigPendingRestart"] is False
+
+    run = ansible.play([server_task(net, name, storage_size_gb=64, backup_retention_days=14,
+                                    databases=[{"name": "mod_db_two"}], purge_databases=True)], diff=True)
+    result = run.result("server")
+    assert result["changed"] and result["server"]["storage_size_gb"] == 64 and result["server"]["backup_retention_days"] == 14
+    assert "mod_db_two" in result["databases"] and "mod_db_one" not in result["databases"]
+    assert result["diff"]["before"]["databases"] != result["diff"]["after"]["databases"]
+
+    mark = emu.request_count()
+    run = ansible.play([server_task(net, name, storage_size_gb=32, geo_redundant_backup=True)])
+    msg = run.result("server")["msg"]
+    assert "geo_redundant_backup" in msg and "never shrink" in msg
+    assert not server_writes(emu, mark)
+
+    run = ansible.play([task("gone", "postgresql_flexible_server", resource_group=net, name=name, state="absent")])
+    assert run.result("gone")["changed"] is True
+    assert resource(emu, arm_id(emu, net, f"Microsoft.DBforPostgreSQL/flexibleServers/{name}")) is None
+    with psycopg.connect(**local_pg.conninfo()) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (LOGIN,)).fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = 'mod_db_two'").fetchone() == (0,)
+
+
+def test_bad_input_fails_before_any_call(ansible, emu, net):
+    mark = emu.request_count()
+    run = ansible.play([server_task(net, "psql-input", administrator_login_password="short")])
+    msg = run.result("server")["msg"]
+    assert "administrator_login_password does not meet Azure's rules" in msg and "short" not in msg
+    run = ansible.play([server_task(net, "psql-input", sku_name="GP_Standard_D4s_v3")])
+    assert "belongs to another tier" in run.result("server")["msg"]
+    run = ansible.play([server_task(net, "psql-input", high_availability="ZoneRedundant")])
+    assert "Burstable" in run.result("server")["msg"]
+    assert not [r for r in emu.requests(since=mark) if "DBforPostgreSQL" in r["path"]]
