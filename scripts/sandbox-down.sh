@@ -18,7 +18,7 @@ bash scripts/setup.sh >/dev/null
 export PATH="$repo/.venv/bin:$PATH"
 mkdir -p "$sandbox/logs"
 rc=0
-ansible-playbook playbooks/teardown.yml -i inventories/westeu-dev-1 -i inventories/global-dev -e "sandbox_dir=$sandbox" 2>&1 \
+ansible-playbook playbooks/teardown.yml -i inventories/westeu-dev-1 -i inventories/global-dev -e "@$sandbox/ansible-vars.yml" 2>&1 \
   | tee "$sandbox/logs/teardown.log" || rc=$?
 if [ "$rc" != 0 ]; then
   echo "sandbox-down: teardown failed (exit $rc); the emulator and PostgreSQL keep running so you can look: $sandbox/logs/teardown.log" >&2

@@ -27,6 +27,5 @@ run() {  # run one playbook, keep its log, stop on failure
   [ "$rc" = 0 ] || { echo "sandbox: playbooks/$name.yml failed (exit $rc); log: $sandbox/logs/$name.log" >&2; exit "$rc"; }
 }
 run deploy
-# run seed   (pending: playbooks/seed.yml over the inventories)
 
 .venv/bin/python tools/sandbox/report.py "$sandbox" "$sandbox/logs/deploy.log"

@@ -1,0 +1,161 @@
+"""End to end, as a newcomer runs it: scripts/sandbox.sh twice, the teardown refusals, teardown twice, sandbox-down.
+
+ONE sandbox deploy (under a temporary SANDBOX_DIR) is shared by every test of this file, in file
+order: each test is a step of the same story, so a failing step makes the later ones fail too.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import ssl
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible_run import REPO, run_playbook
+
+BOTH = [REPO / "inventories" / "westeu-dev-1", REPO / "inventories" / "global-dev"]
+RECAP = re.compile(r"^\s+(deploy)\s+(.*)-> changed=(\d+) in total$", re.M)
+DEPLOYMENTS = ("global-dev", "westeu-dev-1")
+
+
+def _script(name: str, sandbox: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, SANDBOX_DIR=str(sandbox))
+    for key in ("ANSIBLE_STDOUT_CALLBACK", "ANSIBLE_CALLBACK_PLUGINS"):
+        env.pop(key, None)
+    return subprocess.run(["bash", str(REPO / "scripts" / name)], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=900, check=False)
+
+
+def _env(sandbox: Path) -> dict[str, str]:
+    pairs = (line.removeprefix("export ").split("=", 1) for line in (sandbox / "env.sh").read_text().splitlines()
+             if line.startswith("export "))
+    return {key: shlex.split(value)[0] if value else "" for key, value in pairs}
+
+
+def _resources(env: dict[str, str]) -> list[str]:
+    context = ssl.create_default_context(cafile=env["ARM_EMULATOR_CA"])
+    with urllib.request.urlopen(env["ARM_EMULATOR_URL"] + "/_emulator/state", context=context, timeout=10) as resp:
+        return sorted(doc["id"] for doc in json.loads(resp.read())["resources"].values())
+
+
+def _writes(env: dict[str, str]) -> int:
+    log = Path(env["ARM_EMULATOR_CA"]).parent / "requests.jsonl"
+    return sum(1 for line in log.read_text().splitlines() if json.loads(line)["method"] in ("PUT", "PATCH", "DELETE"))
+
+
+def _teardown(sandbox: Path, inventories=None, **extra):
+    variables = yaml.safe_load((sandbox / "ansible-vars.yml").read_text())
+    variables.update(extra)
+    return run_playbook(REPO / "playbooks" / "teardown.yml", inventory=inventories or BOTH, extra_vars=variables,
+                        env=_env(sandbox), timeout=600)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    # Under the repo's .tmp/ (gitignored): the postgres OS user cannot traverse pytest's tmp_path.
+    path = REPO / ".tmp" / f"e2e-sandbox-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    first = _script("sandbox.sh", path)
+    yield path, first
+    _script("sandbox-down.sh", path)  # whatever happened: stop the services
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_sandbox_deploys_both_deployments_with_seed_and_shows_rls(sandbox):
+    path, run = sandbox
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
+    recaps = dict((m[1], int(m[3])) for m in RECAP.finditer(run.stdout))
+    assert recaps["deploy"] > 0, run.stdout[-3000:]
+    env = _env(path)
+    resources = [r.lower() for r in _resources(env)]
+    for deployment in DEPLOYMENTS:
+        assert f"/resourcegroups/rg-cf-{deployment}" in {r[r.index("/resourcegroups/"):] for r in resources if r.count("/") == 4}
+        assert any(r.endswith(f"/virtualnetworks/vnet-cf-{deployment}") for r in resources)
+    # The report asked PostgreSQL as user_service_app: each tenant sees only its own users, no tenant sees nothing.
+    seen = dict(re.findall(r"^\s+(acme|contoso|\(no tenant set\))\s+sees (\d+) users", run.stdout, re.M))
+    assert int(seen["acme"]) > 0 and int(seen["contoso"]) > 0 and seen["(no tenant set)"] == "0", run.stdout[-2000:]
+    acme_line = next(line for line in run.stdout.splitlines() if line.strip().startswith("acme "))
+    assert "@acme.example" in acme_line and "@contoso.example" not in acme_line
+    assert "psql" in run.stdout and "set_config('app.tenant_id'" in run.stdout
+
+
+def test_second_sandbox_run_changes_nothing(sandbox):
+    path, _first = sandbox
+    env = _env(path)
+    writes = _writes(env)
+    run = _script("sandbox.sh", path)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
+    recaps = dict((m[1], int(m[3])) for m in RECAP.finditer(run.stdout))
+    assert recaps == {"deploy": 0}, run.stdout[-3000:]
+    assert _writes(env) == writes, "a no-change run sent PUT/PATCH/DELETE to the emulator"
+
+
+def test_prod_teardown_is_refused_without_its_name(sandbox):
+    path, _first = sandbox
+    env = _env(path)
+    writes = _writes(env)
+    prod = [REPO / "inventories" / "westeu-prod-1", *BOTH]
+    for confirm in (None, "westeu-prod-2"):
+        run = _teardown(path, prod, **({"confirm_teardown": confirm} if confirm else {}))
+        assert run.rc != 0
+        assert "-e confirm_teardown=westeu-prod-1" in run.stdout
+    assert _writes(env) == writes, "a refused teardown deleted something"
+
+
+def test_teardown_keeps_everything_when_the_export_fails(sandbox):
+    path, _first = sandbox
+    env = _env(path)
+    blocker = path / "not-a-directory"
+    blocker.write_text("the export cannot create directories under a file\n")
+    before, writes = _resources(env), _writes(env)
+    run = _teardown(path, [REPO / "inventories" / "westeu-dev-1"], teardown_export_dir=str(blocker))
+    assert run.rc != 0
+    assert _resources(env) == before and _writes(env) == writes
+    assert _acme_users(path) > 0, "the databases lost their rows"
+
+
+def _acme_users(path: Path) -> int:
+    import psycopg  # pylint: disable=import-outside-toplevel
+
+    env = _env(path)
+    with psycopg.connect(host=env["SANDBOX_PG_HOST"], port=env["SANDBOX_PG_PORT"], dbname="user_service", user="user_service_app",
+                         password=(path / "app.password").read_text().strip(), sslmode="require") as conn:
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", ("c4ac8cf9-3d47-58ca-ab5e-1e8d1c22a3c1",))
+        return conn.execute("SELECT count(*) FROM users").fetchone()[0]
+
+
+def test_teardown_leaves_nothing_in_the_emulator_and_the_exports_on_disk(sandbox):
+    path, _first = sandbox
+    env = _env(path)
+    run = _teardown(path)
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert _resources(env) == []
+    for deployment, databases in (("global-dev", 3), ("westeu-dev-1", 8)):
+        exports = list((path / "exports" / deployment).iterdir())
+        assert len(exports) == 1
+        manifests = list(exports[0].glob("*/*.manifest.json"))
+        assert len({m.parent.name for m in manifests}) == databases
+        assert all(m.with_name(m.name.replace(".manifest.json", ".jsonl")).is_file() for m in manifests)
+    users = exports_rows(path, "westeu-dev-1", "user_service")
+    assert users > 0
+
+
+def exports_rows(path: Path, deployment: str, database: str) -> int:
+    (export,) = (path / "exports" / deployment).iterdir()
+    return sum(json.loads(m.read_text())["rows"] for m in (export / database).glob("*.manifest.json"))
+
+
+def test_second_teardown_is_a_no_op_and_sandbox_down_keeps_the_exports(sandbox):
+    path, _first = sandbox
+    down = _script("sandbox-down.sh", path)  # teardown.yml once more, then the services stop
+    assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-2000:]
+    recap = re.findall(r"^(global-dev|westeu-dev-1)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)", down.stdout, re.M)
+    assert sorted(recap) == [("global-dev", "0", "0"), ("westeu-dev-1", "0", "0")], down.stdout[-3000:]
+    assert not (path / "env.sh").exists() and not (path / "postgres").exists()
+    assert list((path / "exports").glob("*/*/*/*.manifest.json"))
