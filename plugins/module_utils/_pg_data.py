@@ -272,7 +272,7 @@ def verified_units(directory: str, tenants: list[str] | None, include_reference:
                           "incomplete or altered export, nothing imported")
         units.append((manifest, data_path))
     units.sort(key=lambda unit: (unit[0]["tenant"] is not None, unit[0]["tenant"] or ""))
-    missing = sorted(set(tenants or []) - {m["tenant"] for m, _ in units})
+    missing = sorted(set(tenants or []) - {unit[0]["tenant"] for unit in units})
     if missing:
         raise PgError(f"no export for tenant(s) {', '.join(missing)} in {directory}")
     return units

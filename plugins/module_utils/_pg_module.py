@@ -10,6 +10,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._postgres imp
     CONNECTION_ARGSPEC,
     PgError,
     check_identifier,
+    connect,
     require_psycopg,
 )
 
@@ -46,3 +47,15 @@ def run_pg_module(argument_spec: dict, runner: Callable[[AnsibleModule, list], d
         module.fail_json(msg=str(exc), queries=queries, **exc.result)
     result.setdefault("queries", queries)
     module.exit_json(**result)
+
+
+def absent_in_check_mode(module: AnsibleModule, database: str) -> bool:
+    """In check mode, a database that postgresql_tier has not created yet (it would have, in a real
+    run) cannot be connected to: callers then predict 'everything would change' instead of failing."""
+    if not module.check_mode:
+        return False
+    conn = connect(module.params, "postgres")
+    try:
+        return not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+    finally:
+        conn.close()

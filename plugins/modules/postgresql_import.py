@@ -67,7 +67,12 @@ queries:
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_data import REFERENCE, check_tenant_id, import_unit, verified_units
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import DATABASE_ARGSPEC, database_roles, run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import (
+    DATABASE_ARGSPEC,
+    absent_in_check_mode,
+    database_roles,
+    run_pg_module,
+)
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import Session, connect
 
 ARGUMENT_SPEC = {
@@ -83,6 +88,8 @@ def run(module, queries):
     database, owner, app, column = database_roles(params)
     tenants = None if params["tenants"] is None else [check_tenant_id(t, "tenants") for t in params["tenants"]]
     units = verified_units(params["src"], tenants, params["include_reference"])
+    if absent_in_check_mode(module, database):
+        return {"changed": True, "inserted": {}, "msg": f"database {database} does not exist yet: every row would be imported"}
     session = Session(connect(params, database), queries, check_mode=False)
     inserted = {}
     try:

@@ -68,7 +68,9 @@ version:
   type: int
   sample: 1
 rls:
-  description: Result of the last row level security step (see M(complianceflow.infra.postgresql_rls) RV(ignore:rls)).
+  description:
+    - Result of the last row level security step (see M(complianceflow.infra.postgresql_rls) RV(ignore:rls)).
+    - Null in check mode when the database does not exist yet.
   returned: always
   type: dict
 queries:
@@ -81,7 +83,12 @@ queries:
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_migrations import migrate, read_migrations, read_history
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import DATABASE_ARGSPEC, database_roles, run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import (
+    DATABASE_ARGSPEC,
+    absent_in_check_mode,
+    database_roles,
+    run_pg_module,
+)
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import Session, connect
 
 ARGUMENT_SPEC = {
@@ -95,6 +102,9 @@ def run(module, queries):
     params = module.params
     database, owner, app, column = database_roles(params)
     files = read_migrations(params["path"])
+    if absent_in_check_mode(module, database):
+        return {"changed": True, "applied": [m["file"] for m in files], "version": max([m["version"] for m in files], default=0),
+                "rls": None, "msg": f"database {database} does not exist yet: every migration would be applied"}
     # check_mode=False: in check mode the statements do run, in a transaction that is rolled back.
     session = Session(connect(params, database), queries, check_mode=False)
     try:

@@ -63,7 +63,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 rls:
-  description: What the step saw and did.
+  description: What the step saw and did (null in check mode when the database does not exist yet).
   returned: always, also on failure after the connection
   type: dict
   contains:
@@ -89,7 +89,12 @@ queries:
   sample: ['SET LOCAL ROLE "declaration_service_owner"', 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY']
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import DATABASE_ARGSPEC, database_roles, run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import (
+    DATABASE_ARGSPEC,
+    absent_in_check_mode,
+    database_roles,
+    run_pg_module,
+)
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import failure_message, rls_step
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
 
@@ -102,6 +107,9 @@ ARGUMENT_SPEC = {
 def run(module, queries):
     params = module.params
     database, owner, app, column = database_roles(params)
+    if absent_in_check_mode(module, database):
+        return {"changed": params["mode"] == "enforce", "rls": None,
+                "msg": f"database {database} does not exist yet: its row level security would be set up"}
     session = Session(connect(params, database), queries, check_mode=module.check_mode)
     try:
         if module.check_mode:

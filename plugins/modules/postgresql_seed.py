@@ -60,7 +60,12 @@ queries:
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_data import load_seed
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import DATABASE_ARGSPEC, database_roles, run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import (
+    DATABASE_ARGSPEC,
+    absent_in_check_mode,
+    database_roles,
+    run_pg_module,
+)
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
 
 try:
@@ -87,6 +92,8 @@ def run(module, queries):
     database, owner, app, column = database_roles(module.params)
     path = module.params["path"]
     data = read_seed(path)
+    if absent_in_check_mode(module, database):
+        return {"changed": True, "inserted": {}, "msg": f"database {database} does not exist yet: every seed row would be inserted"}
     session = Session(connect(module.params, database), queries, check_mode=False)
     try:
         with session.conn.transaction(force_rollback=module.check_mode):

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
 from ansible_run import run_playbook
-from pg import JSON_CALLBACK_ENV, REPO, module_args, start_cluster
+from pg import JSON_CALLBACK_ENV, REPO, connect, module_args, start_cluster
 
 DATABASES = ["tenant_registry", "declaration_service", "case_service"]
 TENANTS = [row["id"] for row in yaml.safe_load((REPO / "roles/database_seed/files/seed/tenant_registry.yml").read_text())
@@ -21,8 +20,8 @@ def tier_vars(cluster, **extra):
     return out
 
 
-def play(name, cluster, **extra):
-    return run_playbook(REPO / "playbooks" / name, extra_vars=tier_vars(cluster, **extra), env=JSON_CALLBACK_ENV)
+def play(name, cluster, check=False, **extra):
+    return run_playbook(REPO / "playbooks" / name, extra_vars=tier_vars(cluster, **extra), env=JSON_CALLBACK_ENV, check=check)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +44,12 @@ def test_seed_export_import_round_trip(pg_cluster, second_cluster, tmp_path):
     assert run.rc == 0, run.stdout[-4000:]
     rows = sum(json.loads(m.read_text())["rows"] for m in first.glob("*/*.manifest.json"))
     assert rows > 50 and sorted(p.name for p in first.iterdir()) == sorted(DATABASES)
+
+    # Check mode on an empty server: every step predicts a change, nothing is created.
+    run = play("seed.yml", second_cluster, check=True)
+    assert run.rc == 0 and run.total("changed") == 3, run.stdout[-4000:]
+    with connect(second_cluster) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = ANY(%s)", (DATABASES,)).fetchone() == (0,)
 
     # The second server gets the schema only, then the import, then the same export.
     run = play("seed.yml", second_cluster, database_seed_databases=[])
