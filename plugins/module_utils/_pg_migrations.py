@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import failure_message, rls_step
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import failure_message, function_findings, rls_step
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, error_text, ident, psycopg, sql
 
 FILE_RE = re.compile(r"^(\d{4,})_([a-z0-9_]+)\.sql$")
@@ -80,10 +80,14 @@ def migrate(session, files: list[dict], *, owner: str, app_role: str, column: st
     result = {"applied": [], "rls": None}
     with outer:
         with session.conn.transaction():
-            if not session.read("SELECT to_regclass(%s)", (HISTORY,))[0][0]:
+            # History table, and current_tenant_id() before any migration so that migrations can use
+            # it (e.g. DEFAULT current_tenant_id(), or in a view).
+            ddl = [] if session.read("SELECT to_regclass(%s)", (HISTORY,))[0][0] else list(HISTORY_DDL)
+            ddl += [f["fix"] for f in function_findings(session) if f["fix"] is not None]
+            if ddl:
                 session.change(set_owner)
-                for ddl in HISTORY_DDL:
-                    session.change(ddl)
+                for statement in ddl:
+                    session.change(statement)
         for mig in pending:
             result["rls"] = _apply_one(session, mig, set_owner, owner=owner, app_role=app_role, column=column, rls_mode=rls_mode)
             result["applied"].append(mig["file"])

@@ -47,7 +47,7 @@ def tenant_tables(session, column: str) -> list[dict]:
 def audit(session, app_role: str, column: str = "tenant_id") -> tuple[list[dict], list[str]]:
     """All findings for the database the session is connected to, and the tenant tables."""
     tables = tenant_tables(session, column)
-    findings = _function_findings(session)
+    findings = function_findings(session)
     findings += _table_findings(session, tables, app_role, column)
     findings += _constraint_findings(session, tables, column)
     findings += _view_findings(session, tables)
@@ -55,7 +55,7 @@ def audit(session, app_role: str, column: str = "tenant_id") -> tuple[list[dict]
     return findings, [t["name"] for t in tables]
 
 
-def _function_findings(session) -> list[dict]:
+def function_findings(session) -> list[dict]:
     rows = session.read("SELECT p.prosrc, p.provolatile, l.lanname, p.prorettype = 'uuid'::regtype "
                         "FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
                         "WHERE p.oid = to_regprocedure('public.current_tenant_id()')")

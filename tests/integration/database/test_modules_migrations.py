@@ -68,7 +68,9 @@ def test_app_role_sees_only_its_tenant(pg_cluster, pg_args, db):
             app.execute("INSERT INTO notes (tenant_id, id, body) VALUES (%s, 1, 'a')", (TENANT_A,))
             app.execute("INSERT INTO events (tenant_id, id) VALUES (%s, 1)", (TENANT_A,))
         with tenant_transaction(app, TENANT_B):
-            assert app.execute("SELECT count(*) FROM notes").fetchone() == (0,)
+            app.execute("INSERT INTO notes (id, body) VALUES (5, 'defaulted')")  # tenant_id DEFAULT current_tenant_id()
+            assert app.execute("SELECT tenant_id::text, count(*) FROM notes GROUP BY 1").fetchall() == [(TENANT_B, 1)]
+            app.execute("DELETE FROM notes")
             assert app.execute("SELECT count(*) FROM events_p0").fetchone() == (0,)
             assert app.execute("SELECT count(*) FROM events_p1").fetchone() == (0,)
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
