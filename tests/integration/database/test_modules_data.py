@@ -83,8 +83,9 @@ def test_export_import_round_trip_is_equal(pg_cluster, pg_args, db, tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     run, res = export(pg_args, db, first, check=True)
     assert res["changed"] is True and not first.exists()
-    run, res = export(pg_args, db, first)
+    run, res = export(pg_args, db, first, diff=True)
     assert res["changed"] is True and [f["rows"] for f in res["files"]] == [2, 3, 2]
+    assert res["diff"]["after"][str(first / f"{TENANT_A}.jsonl")].startswith("3 rows, sha256:")
     lines = [json.loads(line) for line in (first / f"{TENANT_A}.jsonl").read_text().splitlines()]
     assert {line["row"]["tenant_id"] for line in lines} == {TENANT_A}
     assert [line["table"] for line in lines] == ["events", "notes", "notes"]
@@ -96,6 +97,7 @@ def test_export_import_round_trip_is_equal(pg_cluster, pg_args, db, tmp_path):
     assert counts(pg_cluster, other)[TENANT_A] == (0, 0)
     run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(first)}, diff=True)
     assert res["changed"] is True and res["inserted"]["_reference"] == {"countries": 2}
+    assert res["diff"]["before"][TENANT_B] == {"events": "1 rows missing", "notes": "1 rows missing"}
     assert counts(pg_cluster, other) == counts(pg_cluster, db)
     assert run_module("postgresql_import", {**pg_args, "database": other, "src": str(first)})[1]["changed"] is False
 
