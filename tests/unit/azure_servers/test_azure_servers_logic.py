@@ -1,0 +1,231 @@
+"""Pure logic of the Key Vault and PostgreSQL Flexible Server modules (no SDK, no network)."""
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+from ansible_collections.complianceflow.infra.plugins.module_utils import _azure_keyvault as kv
+from ansible_collections.complianceflow.infra.plugins.module_utils import _azure_postgresql as pg
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError
+
+SUB = "00000000-0000-0000-0000-000000000001"
+TENANT = "00000000-0000-0000-0000-0000000000aa"
+SUBNET = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/db"
+
+
+# --- passwords -------------------------------------------------------------------------------
+
+def test_generated_passwords_have_all_four_classes_and_differ():
+    seen = set()
+    for _ in range(200):
+        password = kv.generate_password(32)
+        assert len(password) == 32 and password[0].isalpha()
+        for cls in (string.ascii_uppercase, string.ascii_lowercase, string.digits, kv.PASSWORD_SYMBOLS):
+            assert any(c in cls for c in password)
+        assert not set(password) - set("".join(kv.PASSWORD_CLASSES))
+        assert kv.password_problems(password, "psqladmin") == []
+        seen.add(password)
+    assert len(seen) == 200
+
+
+@pytest.mark.parametrize("length", [7, 129])
+def test_password_length_outside_azure_range_is_refused(length):
+    with pytest.raises(AzureInputError, match="8-128"):
+        kv.generate_password(length)
+
+
+@pytest.mark.parametrize("password,problem", [
+    ("Ab1-", "4 characters"),
+    ("alllowercase99", "fewer than three"),
+    ("Psqladmin-Is-Here-1", "contains the login"),
+])
+def test_password_problems_name_the_rule_not_the_password(password, problem):
+    problems = kv.password_problems(password, "psqladmin")
+    assert any(problem in p for p in problems)
+    assert not any(password in p for p in problems)
+
+
+# --- vaults --------------------------------------------------------------------------------
+
+def spec(**over):
+    base = dict(name="kv-cf-test-1", resource_group="rg", sku="standard", enable_rbac_authorization=True,
+                soft_delete_retention_days=90, enable_purge_protection=False, public_network_access="Enabled",
+                network_acls={"default_action": "Deny", "bypass": "AzureServices", "ip_rules": [],
+                              "virtual_network_subnet_ids": ["vnet/db"], "ignore_missing_vnet_service_endpoint": True},
+                tags={"a": "b"}, purge_tags=True)
+    base.update(over)
+    return base
+
+
+def existing_vault(**props):
+    base = {"tenantId": TENANT, "sku": {"family": "A", "name": "standard"}, "enableRbacAuthorization": True,
+            "softDeleteRetentionInDays": 90, "publicNetworkAccess": "Enabled", "vaultUri": "https://kv-cf-test-1.vault.azure.net/",
+            "networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": [],
+                            "virtualNetworkRules": [{"id": SUBNET.lower(), "ignoreMissingVnetServiceEndpoint": True}]}}
+    base.update(props)
+    return {"id": "/x/kv-cf-test-1", "name": "kv-cf-test-1", "location": "westeurope", "tags": {"a": "b"}, "properties": base}
+
+
+@pytest.mark.parametrize("name", ["kv", "1kv-abc", "kv--abc", "kv-abc-", "k" * 25, "kv_abc"])
+def test_bad_vault_names(name):
+    with pytest.raises(AzureInputError, match="not a valid Key Vault name"):
+        kv.validate_vault_name(name)
+
+
+def test_subnets_by_name_expand_to_ids_and_match_azure_lowercase():
+    plan = kv.plan_vault(existing_vault(), spec(), TENANT, SUB)
+    assert plan["changed"] is False
+    created = kv.plan_vault(None, spec(), TENANT, SUB)
+    assert created["create"] and created["properties"]["networkAcls"]["virtualNetworkRules"][0]["id"] == SUBNET.lower()
+    assert "enablePurgeProtection" not in created["properties"]
+
+
+def test_vault_update_patches_only_differences_and_refuses_what_azure_cannot_change():
+    plan = kv.plan_vault(existing_vault(), spec(enable_purge_protection=True, tags={"a": "c"}), TENANT, SUB)
+    assert plan["patch"] == {"properties": {"enablePurgeProtection": True}, "tags": {"a": "c"}}
+    with pytest.raises(AzureInputError, match="never turns off"):
+        kv.plan_vault(existing_vault(enablePurgeProtection=True), spec(), TENANT, SUB)
+    with pytest.raises(AzureInputError, match="cannot be changed"):
+        kv.plan_vault(existing_vault(), spec(soft_delete_retention_days=30), TENANT, SUB)
+    with pytest.raises(AzureInputError, match="neither a subnet resource id"):
+        kv.plan_vault(None, spec(network_acls=dict(spec()["network_acls"], virtual_network_subnet_ids=["/bad/id"])), TENANT, SUB)
+
+
+def test_secret_never_rotates_unless_asked():
+    meta = {"name": "s", "tags": {}, "content_type": "password"}
+    assert kv.plan_secret(None, None, {"name": "s"})["action"] == "create"
+    assert kv.plan_secret(meta, "old", {"name": "s", "generate": True})["action"] == "none"
+    kept = kv.plan_secret(meta, "old-Value", {"name": "s", "value": "given-Value"})
+    assert kept["action"] == "none" and "left unchanged" in kept["warning"] and "Value" not in kept["warning"]
+    assert kv.plan_secret(meta, "old", {"name": "s", "value": "new", "force": True})["action"] == "new_version"
+    assert kv.plan_secret(meta, "old", {"name": "s", "value": "old", "force": True})["action"] == "none"
+    assert kv.plan_secret(meta, "old", {"name": "s", "generate": True, "rotate": True})["action"] == "new_version"
+    assert kv.plan_secret(meta, "old", {"name": "s", "generate": True, "tags": {"x": "y"}})["action"] == "update_properties"
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------
+
+def server_spec(**over):
+    base = dict(name="psql-cf-westeu-dev-1", version="15", sku_name="GP_Standard_D4s_v3", tier="GeneralPurpose",
+                storage_size_gb=128, storage_auto_grow=False, backup_retention_days=35, geo_redundant_backup=True,
+                high_availability="ZoneRedundant", availability_zone=None, standby_availability_zone=None,
+                delegated_subnet_id=SUBNET, private_dns_zone_id="/z/privatelink.postgres.database.azure.com",
+                administrator_login="psqladmin", administrator_login_password="Xy-" + "a1B" * 5,
+                update_password=False, databases=None, tags={"a": "b"}, purge_tags=True)
+    base.update(over)
+    return base
+
+
+@pytest.mark.parametrize("sku,tier,expected", [
+    ("GP_Standard_D4s_v3", "GeneralPurpose", "Standard_D4s_v3"),
+    ("Standard_D4s_v3", "GeneralPurpose", "Standard_D4s_v3"),
+    ("B_Standard_B1ms", "Burstable", "Standard_B1ms"),
+])
+def test_sku_names_accept_terraform_prefix(sku, tier, expected):
+    assert pg.normalize_sku(sku, tier) == {"name": expected, "tier": tier}
+
+
+@pytest.mark.parametrize("sku,tier,message", [
+    ("GP_Standard_D4s_v3", "Burstable", "another tier"),
+    ("Standard_E4s_v3", "GeneralPurpose", "not a GeneralPurpose size"),
+    ("D4s", "GeneralPurpose", "not a GeneralPurpose size"),
+])
+def test_sku_mismatches_are_explained(sku, tier, message):
+    with pytest.raises(AzureInputError, match=message):
+        pg.normalize_sku(sku, tier)
+
+
+def test_prod_create_body_matches_the_seed_tfvars():
+    plan = pg.plan_server(None, server_spec(), "westeurope")
+    body = plan["body"]
+    assert body["sku"] == {"name": "Standard_D4s_v3", "tier": "GeneralPurpose"}
+    props = body["properties"]
+    assert props["storage"]["storageSizeGB"] == 128 and props["backup"] == {"backupRetentionDays": 35, "geoRedundantBackup": "Enabled"}
+    assert props["highAvailability"] == {"mode": "ZoneRedundant"}
+    assert props["network"]["delegatedSubnetResourceId"] == SUBNET
+
+
+def as_existing(spec_: dict) -> dict:
+    body = pg.create_body(spec_, "westeurope", spec_["tags"])
+    props = dict(body["properties"], fullyQualifiedDomainName="x.postgres.database.azure.com", state="Ready")
+    del props["administratorLoginPassword"]  # Azure never returns it
+    return {"id": "/x", "name": spec_["name"], "location": "westeurope", "sku": body["sku"], "tags": body["tags"], "properties": props}
+
+
+def test_existing_server_is_unchanged_and_password_is_not_resent():
+    existing = as_existing(server_spec())
+    plan = pg.plan_server(existing, server_spec(administrator_login_password="Other-Passw0rd!"), "westeurope")
+    assert plan["changed"] is False
+    plan = pg.plan_server(existing, server_spec(update_password=True), "westeurope")
+    assert plan["patch"] == {"properties": {"administratorLoginPassword": server_spec()["administrator_login_password"]}}
+    assert "Xy-" not in str(plan["after"]) + str(plan["before"])
+
+
+def test_server_updates_and_immutable_settings():
+    existing = as_existing(server_spec())
+    plan = pg.plan_server(existing, server_spec(storage_size_gb=256, backup_retention_days=14), "westeurope")
+    assert plan["patch"] == {"properties": {"storage": {"storageSizeGB": 256, "autoGrow": "Disabled"}, "backup": {"backupRetentionDays": 14}}}
+    with pytest.raises(AzureInputError) as err:
+        pg.plan_server(existing, server_spec(storage_size_gb=64, geo_redundant_backup=False, version="16"), "westeurope")
+    assert "never shrink" in str(err.value) and "geo_redundant_backup" in str(err.value) and "version" in str(err.value)
+
+
+@pytest.mark.parametrize("over,message", [
+    ({"name": "PSQL"}, "not a valid server name"),
+    ({"administrator_login": "azure_superuser"}, "not allowed"),
+    ({"administrator_login": "pg_admin"}, "not allowed"),
+    ({"storage_size_gb": 100}, "not an Azure size"),
+    ({"backup_retention_days": 3}, "7-35"),
+    ({"tier": "Burstable", "sku_name": "Standard_B1ms"}, "Burstable"),
+    ({"private_dns_zone_id": None}, "go together"),
+    ({"databases": [{"name": "bad name"}]}, "not a valid database name"),
+])
+def test_server_input_errors(over, message):
+    with pytest.raises(AzureInputError, match=message):
+        pg.validate_server(server_spec(**over))
+
+
+def test_delegation_check():
+    subnet = {"properties": {"delegations": [{"properties": {"serviceName": "Microsoft.App/environments"}}]}}
+    assert "not delegated" in pg.subnet_delegation_problem(subnet, SUBNET)
+    assert "Microsoft.App/environments" in pg.subnet_delegation_problem(subnet, SUBNET)
+    assert "does not exist" in pg.subnet_delegation_problem(None, SUBNET)
+    ok = {"properties": {"delegations": [{"properties": {"serviceName": "Microsoft.DBforPostgreSQL/flexibleServers"}}]}}
+    assert pg.subnet_delegation_problem(ok, SUBNET) is None
+
+
+def config(value, dynamic=True):
+    return {"properties": {"value": value, "isDynamicConfig": dynamic}}
+
+
+def test_parameters_compare_as_sets_yaml_booleans_and_report_restarts():
+    current = {"require_secure_transport": config("on"), "azure.extensions": config("PGAUDIT,PGCRYPTO"),
+               "shared_preload_libraries": config("pg_cron,pg_stat_statements", dynamic=False)}
+    plan = pg.plan_parameters(current, {"require_secure_transport": True, "azure.extensions": "pgcrypto, pgaudit"})
+    assert plan["changes"] == {} and plan["restart"] == []
+    plan = pg.plan_parameters(current, {"shared_preload_libraries": "pgaudit,pg_stat_statements"})
+    assert plan["changes"] == {"shared_preload_libraries": "pgaudit,pg_stat_statements"}
+    assert plan["restart"] == ["shared_preload_libraries"]
+    with pytest.raises(AzureInputError, match="no parameter"):
+        pg.plan_parameters(current, {"pgaudit.nonsense": "x"})
+
+
+def test_databases_plan_keeps_system_databases():
+    existing = [{"name": n, "properties": {"charset": "UTF8", "collation": "en_US.utf8"}}
+                for n in ("postgres", "azure_sys", "azure_maintenance", "old", "user_service")]
+    plan = pg.plan_databases(existing, [{"name": "user_service", "charset": "UTF8", "collation": "en_US.utf8"},
+                                        {"name": "form_service", "charset": "UTF8", "collation": "en_US.utf8"}], purge=True)
+    assert [d["name"] for d in plan["create"]] == ["form_service"] and plan["delete"] == ["old"]
+    with pytest.raises(AzureInputError, match="cannot change"):
+        pg.plan_databases(existing, [{"name": "user_service", "charset": "LATIN1", "collation": None}], purge=False)
+
+
+def test_connection_info_uses_hostaddr_only_when_the_endpoint_gives_one():
+    azure = {"properties": {"fullyQualifiedDomainName": "p.postgres.database.azure.com", "administratorLogin": "a"}}
+    assert pg.connection_info(azure) == {"host": "p.postgres.database.azure.com", "port": 5432, "user": "a", "sslmode": "require"}
+    local = {"properties": dict(azure["properties"], emulatorLocalEndpoint={"hostaddr": "127.0.0.1", "port": 5999})}
+    info = pg.connection_info(local)
+    assert info["hostaddr"] == "127.0.0.1" and info["port"] == 5999 and info["host"] == "p.postgres.database.azure.com"
+    assert re.match(r"^/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/privatelink\.",
+                    pg.private_dns_zone_id("privatelink.postgres.database.azure.com", "s", "rg"))
