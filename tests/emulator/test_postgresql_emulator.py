@@ -1,0 +1,87 @@
+"""PostgreSQL Flexible Servers in the emulator, driven by azure-mgmt-postgresqlflexibleservers: VNet
+validation with Azure-style codes, 202 long-running writes, databases, parameters and restarts.
+(The local PostgreSQL backing is exercised end to end in tests/integration/azure_servers.)"""
+from __future__ import annotations
+
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.postgresqlflexibleservers import PostgreSQLManagementClient
+
+ZONE = "privatelink.postgres.database.azure.com"
+
+
+@pytest.fixture
+def pg(emu, credential):
+    return PostgreSQLManagementClient(credential, emu.subscription_id, **emu.client_kwargs())
+
+
+@pytest.fixture
+def vnet(network, group):
+    body = {"location": "westeurope", "properties": {
+        "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+        "subnets": [{"name": "db", "properties": {"addressPrefix": "10.0.2.0/24", "delegations": [
+            {"name": "pg", "properties": {"serviceName": "Microsoft.DBforPostgreSQL/flexibleServers"}}]}},
+            {"name": "plain", "properties": {"addressPrefix": "10.0.3.0/24"}}]}}
+    return network.virtual_networks.begin_create_or_update(group, "vnet", body).result()
+
+
+def server_body(subnet_id, zone_id, **props):
+    properties = {"administratorLogin": "psqladmin", "administratorLoginPassword": "Emulat0r-Test-Pw", "version": "15",
+                  "storage": {"storageSizeGB": 32}, "backup": {"backupRetentionDays": 7, "geoRedundantBackup": "Disabled"},
+                  "network": {"delegatedSubnetResourceId": subnet_id, "privateDnsZoneArmResourceId": zone_id},
+                  "highAvailability": {"mode": "Disabled"}}
+    properties.update(props)
+    return {"location": "westeurope", "sku": {"name": "Standard_B1ms", "tier": "Burstable"}, "properties": properties}
+
+
+def test_vnet_integration_is_validated_before_create(emu, pg, vnet, privatedns, group):
+    subnets = {s.name: s.id for s in vnet.properties.subnets}
+    zone_id = f"/subscriptions/{emu.subscription_id}/resourceGroups/{group}/providers/Microsoft.Network/privateDnsZones/{ZONE}"
+    with pytest.raises(HttpResponseError) as err:
+        pg.servers.begin_create_or_update(group, "psql-nodeleg", server_body(subnets["plain"], zone_id)).result()
+    assert err.value.error.code == "SubnetNotDelegatedToFlexibleServer"
+    with pytest.raises(HttpResponseError) as err:
+        pg.servers.begin_create_or_update(group, "psql-nozone", server_body(subnets["db"], zone_id)).result()
+    assert err.value.error.code == "PrivateDnsZoneNotFound"
+    with pytest.raises(HttpResponseError, match="PasswordNotComplex"):
+        pg.servers.begin_create_or_update(group, "psql-weak", server_body(subnets["db"], zone_id,
+                                                                          administratorLoginPassword="alllowercase")).result()
+    with pytest.raises(ResourceNotFoundError):
+        pg.servers.get(group, "psql-nodeleg")
+
+
+def test_server_lifecycle_databases_parameters_restart(emu, pg, vnet, privatedns, group, network):
+    zone = privatedns.private_zones.begin_create_or_update(group, ZONE, {"location": "global"}).result()
+    subnet_id = next(s.id for s in vnet.properties.subnets if s.name == "db")
+    since = emu.request_count()
+    server = pg.servers.begin_create_or_update(group, "psql-life", server_body(subnet_id, zone.id)).result()
+    puts = emu.requests(since, method="PUT", resource_type="Microsoft.DBforPostgreSQL/flexibleServers")
+    assert [e["status"] for e in puts] == [202]  # the RP answers every write as a long-running operation
+    props = server.as_dict()["properties"]
+    assert props["fullyQualifiedDomainName"] == "psql-life.postgres.database.azure.com" and props["state"] == "Ready"
+    assert "administratorLoginPassword" not in props and "emulatorLocalEndpoint" not in props  # no local backing here
+    with pytest.raises(HttpResponseError, match="InUseSubnetCannotBeDeleted"):
+        network.subnets.begin_delete(group, "vnet", "db").result()
+
+    pg.databases.begin_create(group, "psql-life", "user_service", {"properties": {"charset": "UTF8"}}).result()
+    assert {d.name for d in pg.databases.list_by_server(group, "psql-life")} == {
+        "postgres", "azure_maintenance", "azure_sys", "user_service"}
+    pg.databases.begin_delete(group, "psql-life", "user_service").result()
+    assert "user_service" not in {d.name for d in pg.databases.list_by_server(group, "psql-life")}
+
+    with pytest.raises(HttpResponseError, match="InvalidParameterValue"):
+        pg.configurations.begin_update(group, "psql-life", "azure.extensions", {"properties": {"value": "NOT_AN_EXT"}}).result()
+    config = pg.configurations.begin_update(group, "psql-life", "shared_preload_libraries",
+                                            {"properties": {"value": "pgaudit,pg_stat_statements", "source": "user-override"}}).result()
+    assert config.properties.is_config_pending_restart is True
+    pg.servers.begin_restart(group, "psql-life").result()
+    assert pg.configurations.get(group, "psql-life", "shared_preload_libraries").properties.is_config_pending_restart is False
+
+    with pytest.raises(HttpResponseError, match="GeoRedundantBackupCannotBeChanged"):
+        pg.servers.begin_update(group, "psql-life", {"properties": {"backup": {"geoRedundantBackup": "Enabled"}}}).result()
+    updated = pg.servers.begin_update(group, "psql-life", {"properties": {"storage": {"storageSizeGB": 64}}}).result()
+    assert updated.properties.storage.storage_size_gb == 64
+    pg.servers.begin_delete(group, "psql-life").result()
+    with pytest.raises(ResourceNotFoundError):
+        pg.servers.get(group, "psql-life")
+    network.subnets.begin_delete(group, "vnet", "db").result()  # free again
