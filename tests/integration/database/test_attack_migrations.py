@@ -13,7 +13,8 @@ import shutil
 import pytest
 
 from ansible_run import run_playbook
-from attack_fixtures import ACME, CONTOSO, MIGRATIONS_DIR, PLAYBOOK_ENV, as_tenant, attack_tier, expect_error  # noqa: F401
+from attack_fixtures import attack_tier  # noqa: F401  # pylint: disable=unused-import
+from attack_fixtures import ACME, CONTOSO, MIGRATIONS_DIR, PLAYBOOK_ENV, as_tenant, expect_error
 from pg import connect, module_args, unique_name
 
 ATTACKER, VICTIM = ACME, CONTOSO

@@ -10,7 +10,8 @@ import uuid
 
 import pytest
 
-from attack_fixtures import (ACME, CONTOSO, attack_tier, expect_error, insert, rolled_back, seeded,  # noqa: F401
+from attack_fixtures import attack_tier  # noqa: F401  # pylint: disable=unused-import
+from attack_fixtures import (ACME, CONTOSO, expect_error, insert, rolled_back, seeded,
                              victim_row)
 
 ATTACKER, VICTIM = ACME, CONTOSO
@@ -94,8 +95,7 @@ def _plan_shape(conn, query: str, params) -> str:
     ("email", "erin@contoso.example", "zz-nobody@contoso.example"),
     ("id", seeded("user_service", "users", VICTIM)[0]["id"], str(uuid.uuid4())),
 ])
-def test_explain_analyze_does_not_tell_whether_another_tenant_has_a_value(attack_tier, probe_column, victim_value,
-                                                                           absent_value):
+def test_explain_analyze_does_not_tell_whether_another_tenant_has_a_value(attack_tier, probe_column, victim_value, absent_value):
     """Row counts in EXPLAIN ANALYZE (actual rows, Rows Removed by Filter) must not depend on
     whether the probed value exists for another tenant. (They do reveal table-wide totals on a
     sequential scan: a documented residual risk, see docs/database-security.md.)"""

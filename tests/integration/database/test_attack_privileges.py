@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from psycopg import sql
 
-from attack_fixtures import (ACME, CONTOSO, DATABASES, as_tenant, attack_tier, expect_error, rolled_back,  # noqa: F401
+from attack_fixtures import attack_tier  # noqa: F401  # pylint: disable=unused-import
+from attack_fixtures import (ACME, CONTOSO, DATABASES, as_tenant, expect_error, rolled_back,
                              seeded)
 
 ATTACKER, VICTIM = ACME, CONTOSO

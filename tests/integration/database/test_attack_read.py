@@ -8,12 +8,13 @@ from __future__ import annotations
 import pytest
 from psycopg import sql
 
-from attack_fixtures import (ACME, CONTOSO, DATABASES, FABRIKAM, NOBODY, as_tenant, attack_tier,  # noqa: F401
+from attack_fixtures import attack_tier  # noqa: F401  # pylint: disable=unused-import
+from attack_fixtures import (ACME, CONTOSO, DATABASES, FABRIKAM, NOBODY, as_tenant,
                              expect_error, insert, load_seed, seeded, victim_row)
 
 TENANT_TABLES = [(db, table) for db in DATABASES for table, rows in load_seed(db).items()
                  if rows and "tenant_id" in rows[0]]
-TENANT_DATABASES = sorted({db for db, _ in TENANT_TABLES})
+TENANT_DATABASES = sorted({db for db, _table in TENANT_TABLES})
 ATTACKER, VICTIMS = ACME, (CONTOSO, FABRIKAM)
 
 
@@ -30,8 +31,8 @@ def test_each_tenant_sees_exactly_its_own_seeded_rows(attack_tier, database, ten
             if db != database:
                 continue
             rows = conn.execute(sql.SQL("SELECT tenant_id::text, id::text FROM {}").format(ident(table))).fetchall()
-            assert {t for t, _ in rows} <= {tenant}, f"{database}.{table} showed rows of another tenant"
-            assert sorted(i for _, i in rows) == sorted(r["id"] for r in seeded(database, table, tenant)), table
+            assert {t for t, _id in rows} <= {tenant}, f"{database}.{table} showed rows of another tenant"
+            assert sorted(i for _tenant, i in rows) == sorted(r["id"] for r in seeded(database, table, tenant)), table
 
 
 @pytest.mark.parametrize("database", TENANT_DATABASES)
@@ -154,7 +155,7 @@ def test_cached_generic_plan_follows_the_tenant_of_each_transaction(attack_tier)
     for tenant in (ACME, CONTOSO, ACME, FABRIKAM, NOBODY):
         with as_tenant(conn, tenant):
             rows = conn.execute("EXECUTE listing").fetchall()
-        assert {t for t, _ in rows} <= {tenant}
+        assert {t for t, _id in rows} <= {tenant}
         assert len(rows) == len(seeded("declaration_service", "declarations", tenant))
 
 
@@ -168,8 +169,8 @@ def test_partitions_queried_directly_show_only_own_rows(attack_tier):
         seen = []
         for part in partitions:
             rows = conn.execute(sql.SQL("SELECT tenant_id::text, id::text FROM {}").format(ident(part))).fetchall()
-            assert {t for t, _ in rows} <= {ATTACKER}, f"partition {part} leaked"
-            seen += [i for _, i in rows]
+            assert {t for t, _id in rows} <= {ATTACKER}, f"partition {part} leaked"
+            seen += [i for _tenant, i in rows]
         assert sorted(seen) == sorted(r["id"] for r in seeded("declaration_service", "declarations", ATTACKER))
         # an insert aimed at a partition directly is checked like one through the parent
         row = victim_row("declaration_service", "declarations", CONTOSO, id=NOBODY, reference="X-1")
@@ -186,5 +187,5 @@ def test_security_invoker_view_shows_only_own_rows(attack_tier):
         with as_tenant(conn, tenant):
             rows = conn.execute("SELECT tenant_id::text, id::text FROM open_cases").fetchall()
         expected = [r["id"] for r in seeded("case_service", "cases", tenant) if r["status"] != "closed"]
-        assert {t for t, _ in rows} <= {tenant}
-        assert sorted(i for _, i in rows) == sorted(expected)
+        assert {t for t, _id in rows} <= {tenant}
+        assert sorted(i for _tenant, i in rows) == sorted(expected)

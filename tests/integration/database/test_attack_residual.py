@@ -12,7 +12,8 @@ import re
 import pytest
 from psycopg import sql
 
-from attack_fixtures import ACME, CONTOSO, DATABASES, as_tenant, attack_tier, load_seed, seeded  # noqa: F401
+from attack_fixtures import attack_tier  # noqa: F401  # pylint: disable=unused-import
+from attack_fixtures import ACME, CONTOSO, DATABASES, as_tenant, load_seed, seeded
 
 ATTACKER, VICTIM = ACME, CONTOSO
 

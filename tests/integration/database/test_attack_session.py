@@ -7,7 +7,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from attack_fixtures import (ACME, CONTOSO, DATABASES, as_tenant, attack_tier, expect_error,  # noqa: F401
+from attack_fixtures import attack_tier  # noqa: F401  # pylint: disable=unused-import
+from attack_fixtures import (ACME, CONTOSO, DATABASES, as_tenant, expect_error,
                              rolled_back, seeded)
 
 ATTACKER, VICTIM = ACME, CONTOSO

@@ -10,7 +10,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from attack_fixtures import (ACME, CONTOSO, FABRIKAM, as_tenant, attack_tier, expect_error, insert,  # noqa: F401
+from attack_fixtures import attack_tier  # noqa: F401  # pylint: disable=unused-import
+from attack_fixtures import (ACME, CONTOSO, FABRIKAM, as_tenant, expect_error, insert,
                              rolled_back, seeded, victim_row)
 
 ATTACKER, VICTIM = ACME, CONTOSO
@@ -55,8 +56,8 @@ def test_unfiltered_update_and_returning_touch_only_own_rows(attack_tier, unchan
     conn = attack_tier.app("case_service")
     with rolled_back(conn, ATTACKER):
         rows = conn.execute("UPDATE cases SET title = 'pwned' RETURNING tenant_id::text, id::text").fetchall()
-        assert {t for t, _ in rows} == {ATTACKER}
-        assert sorted(i for _, i in rows) == sorted(r["id"] for r in seeded("case_service", "cases", ATTACKER))
+        assert {t for t, _id in rows} == {ATTACKER}
+        assert sorted(i for _tenant, i in rows) == sorted(r["id"] for r in seeded("case_service", "cases", ATTACKER))
 
 
 def test_moving_an_own_row_into_another_tenant_is_rejected(attack_tier, unchanged):
