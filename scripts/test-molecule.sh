@@ -22,12 +22,12 @@ trap cleanup EXIT
 python tools/sandbox/services.py up "$state"
 # shellcheck source=/dev/null
 . "$state/env.sh"
-export MOLECULE_EPHEMERAL_DIRECTORY="$state/ephemeral"
 
 failed=()
 for scenario in "${scenarios[@]}"; do
   echo "=== molecule: $scenario"
-  molecule test -s "$scenario" || failed+=("$scenario")
+  # One ephemeral directory per scenario: a shared one would carry "already prepared" over.
+  MOLECULE_EPHEMERAL_DIRECTORY="$state/ephemeral/$scenario" molecule test -s "$scenario" || failed+=("$scenario")
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "molecule: FAILED: ${failed[*]} (of ${#scenarios[@]})" >&2

@@ -81,12 +81,14 @@ def env_for(arm: dict[str, str], cluster: local_postgres.Cluster, base: Path) ->
         "AZURE_SECRET": arm["ARM_EMULATOR_CLIENT_SECRET"], "AZURE_TENANT": arm["ARM_EMULATOR_TENANT_ID"],
         "AZURE_CLOUD_ENVIRONMENT": arm["ARM_EMULATOR_URL"], "REQUESTS_CA_BUNDLE": arm["ARM_EMULATOR_CA"],
         # Key Vault data planes are <vault>.vault.localhost on the emulator's port; the same port
-        # tunnels them (CONNECT) where DNS does not resolve *.localhost. ARM itself goes direct.
-        "HTTPS_PROXY": arm["ARM_EMULATOR_PROXY"], "NO_PROXY": "127.0.0.1,localhost",
+        # tunnels them (CONNECT) where DNS does not resolve *.localhost. ARM itself (127.0.0.1) goes direct;
+        # NO_PROXY must not list "localhost", which would also match every *.vault.localhost.
+        "HTTPS_PROXY": arm["ARM_EMULATOR_PROXY"], "NO_PROXY": "127.0.0.1",
         "ARM_EMULATOR_URL": arm["ARM_EMULATOR_URL"], "ARM_EMULATOR_CA": arm["ARM_EMULATOR_CA"],
         "SANDBOX_PG_HOST": cluster.host, "SANDBOX_PG_PORT": str(cluster.port),
         "SANDBOX_PG_ADMIN": cluster.admin_user, "SANDBOX_PG_PASSWORD_FILE": cluster.password_file,
         "SANDBOX_PG_ROOTCERT": cluster.ssl_rootcert or "", "SANDBOX_VARS": str(base / "ansible-vars.yml"),
+        "SANDBOX_PG_VARS": str(base / "postgres-login.yml"),
         "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections"), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
     }
 
@@ -100,7 +102,8 @@ def up(base: Path, latency: Path | None) -> dict[str, str]:
                "password_file": cluster.password_file, "sslmode": "require" if cluster.tls else "disable"}
     (arm_dir / "local-postgres.json").write_text(json.dumps(backing, indent=1) + "\n", encoding="utf-8")
     env = env_for(emulator_up(arm_dir, latency), cluster, base)
-    _write_vars(base, cluster)
+    _write_vars(base)
+    _write_login(base, cluster)
     env_file = base / "env.sh"
     env_file.touch(mode=0o600)
     env_file.write_text("# written by tools/sandbox/services.py up; source it to reach the sandbox\n"
@@ -116,16 +119,27 @@ def _secret_file(path: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def _write_vars(base: Path, cluster: local_postgres.Cluster) -> None:
-    """DIR/ansible-vars.yml (0600) for -e @: the server the database tier logs in to, the app password, the exports."""
+def _write_vars(base: Path) -> None:
+    """DIR/ansible-vars.yml (0600) for -e @: the servers' admin login, the app roles' password, where exports go."""
     values = {
-        "postgresql_login_host": cluster.host, "postgresql_login_port": cluster.port,
-        "postgresql_login_user": cluster.admin_user, "postgresql_login_password": cluster.admin_password,
-        "postgresql_ssl_mode": "require" if cluster.tls else "disable",
+        # Every emulated server is a role on this one cluster: one administrator login per deployment.
+        "postgresql_server_admin_login": "psqladmin{{ inventory_hostname | replace('-', '') }}",
         "postgresql_app_password": _secret_file(base / "app.password"),
         "teardown_export_dir": str(base / "exports"),
     }
     path = base / "ansible-vars.yml"
+    path.touch(mode=0o600)
+    path.write_text("# written by tools/sandbox/services.py up (secrets: keep it 0600)\n"
+                    + "".join(f"{k}: {json.dumps(v)}\n" for k, v in values.items()), encoding="utf-8")
+
+
+def _write_login(base: Path, cluster: local_postgres.Cluster) -> None:
+    """DIR/postgres-login.yml (0600): postgresql_login_* of the cluster itself, for running the database roles
+    directly against it (molecule). Not for deploy.yml: there the server's role sets them."""
+    values = {"postgresql_login_host": cluster.host, "postgresql_login_port": cluster.port,
+              "postgresql_login_user": cluster.admin_user, "postgresql_login_password": cluster.admin_password,
+              "postgresql_ssl_mode": "require" if cluster.tls else "disable"}
+    path = base / "postgres-login.yml"
     path.touch(mode=0o600)
     path.write_text("# written by tools/sandbox/services.py up (secrets: keep it 0600)\n"
                     + "".join(f"{k}: {json.dumps(v)}\n" for k, v in values.items()), encoding="utf-8")
@@ -137,7 +151,8 @@ def down(base: Path) -> None:
         if proc.returncode:
             raise SandboxError(f"the ARM emulator did not stop: {proc.stderr.strip()}")
     local_postgres.stop(base / "postgres", remove=True)
-    for leftover in (base / "arm", base / "env.sh", base / "ansible-vars.yml", base / "app.password"):
+    for leftover in (base / "arm", base / "env.sh", base / "ansible-vars.yml", base / "postgres-login.yml",
+                     base / "app.password"):
         if leftover.is_dir():
             subprocess.run(["rm", "-rf", str(leftover)], check=True)
         else:

@@ -38,10 +38,12 @@ def _env(sandbox: Path) -> dict[str, str]:
     return {key: shlex.split(value)[0] if value else "" for key, value in pairs}
 
 
-def _resources(env: dict[str, str]) -> list[str]:
+def _resources(env: dict[str, str], deleted_vaults: bool = False) -> list[str]:
+    """Ids of what the emulator stores: resources in groups, or the soft-deleted vaults (subscription level)."""
     context = ssl.create_default_context(cafile=env["ARM_EMULATOR_CA"])
     with urllib.request.urlopen(env["ARM_EMULATOR_URL"] + "/_emulator/state", context=context, timeout=10) as resp:
-        return sorted(doc["id"] for doc in json.loads(resp.read())["resources"].values())
+        ids = sorted(doc["id"] for doc in json.loads(resp.read())["resources"].values())
+    return [i for i in ids if ("/deletedvaults/" in i.lower()) == deleted_vaults]
 
 
 def _writes(env: dict[str, str]) -> int:
@@ -136,6 +138,9 @@ def test_teardown_leaves_nothing_in_the_emulator_and_the_exports_on_disk(sandbox
     run = _teardown(path)
     assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert _resources(env) == []
+    # Key Vaults are soft-deleted (the seed: "soft-delete protects secrets"); a re-deploy recovers them.
+    assert sorted(v.rsplit("/", 1)[-1][:len("kv-cf-global-dev")] for v in _resources(env, deleted_vaults=True)) == [
+        "kv-cf-global-dev", "kv-cf-westeu-dev"]
     for deployment, databases in (("global-dev", 3), ("westeu-dev-1", 8)):
         exports = list((path / "exports" / deployment).iterdir())
         assert len(exports) == 1
