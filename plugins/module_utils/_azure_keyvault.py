@@ -43,7 +43,7 @@ def generate_password(length: int = 32) -> str:
         raise AzureInputError(f"length: {length} is out of range; Azure passwords have 8-128 characters")
     alphabet = "".join(PASSWORD_CLASSES)
     while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        candidate = "".join(secrets.choice(alphabet) for _index in range(length))
         # A letter first: some tools treat a leading '-' or '=' specially.
         if candidate[0].isalpha() and all(any(c in cls for c in candidate) for cls in PASSWORD_CLASSES):
             return candidate

@@ -30,7 +30,7 @@ def validate_vault_uri(vault_uri: str) -> str:
     parsed = urlparse(vault_uri or "")
     if parsed.scheme != "https" or not parsed.hostname or parsed.path not in ("", "/"):
         raise AzureInputError(f"vault_uri: {vault_uri!r} is not a vault URI such as https://kv-cf-westeu-dev-1.vault.azure.net/ "
-                         "(the key_vault module returns it as key_vault.vault_uri)")
+                              "(the key_vault module returns it as key_vault.vault_uri)")
     return vault_uri.rstrip("/") + "/"
 
 

@@ -113,7 +113,7 @@ notes:
   - With RBAC authorization, the identity that writes secrets needs a data-plane role on the vault
     (C(Key Vault Secrets Officer)); assign it separately.
 author:
-  - ComplianceFlow Platform Team
+  - ComplianceFlow Platform Team (@complianceflow)
 """
 
 EXAMPLES = r"""
@@ -126,7 +126,8 @@ EXAMPLES = r"""
     network_acls:
       default_action: Deny
       virtual_network_subnet_ids:
-        - /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-cf-westeu-dev-1/providers/Microsoft.Network/virtualNetworks/vnet-cf-westeu-dev-1/subnets/snet-cf-westeu-dev-1-apps
+        - vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-apps
+        - vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-mgmt
     tags: {Deployment: westeu-dev-1}
   register: vault
 
@@ -270,8 +271,9 @@ def ensure_present(module: AzureModule, client, rg: str, spec: dict, existing: d
     if not plan["changed"]:
         module.exit_with(recovered, plan["before"], plan["after"], key_vault=vault_view(existing), recovered=recovered)
     if module.check_mode:
-        predicted = dict(vault_view(existing) or {"name": name, "location": spec["location"], "vault_uri": None,
-                                                   "tenant_id": tenant, "id": None, "provisioning_state": None})
+        blank = {"name": name, "location": spec["location"], "vault_uri": None, "tenant_id": tenant, "id": None,
+                 "provisioning_state": None}
+        predicted = dict(vault_view(existing) or blank)
         predicted.update(plan["after"])
         module.exit_with(True, plan["before"], plan["after"], key_vault=predicted, recovered=recovered)
     if plan["create"]:

@@ -79,7 +79,7 @@ attributes:
 requirements:
   - azure-keyvault-secrets >= 4.8
 author:
-  - ComplianceFlow Platform Team
+  - ComplianceFlow Platform Team (@complianceflow)
 """
 
 EXAMPLES = r"""
@@ -151,9 +151,13 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure_keyvau
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure_kvclient import secret_client, validate_vault_uri
 
 
+def _stamp(when) -> str | None:
+    return when.isoformat() if when else None
+
+
 def _props(secret) -> dict:
     props = getattr(secret, "properties", secret)
-    stamp = lambda d: d.isoformat() if d else None  # noqa: E731
+    stamp = _stamp
     return {"name": props.name, "id": props.id, "version": props.version, "enabled": props.enabled,
             "content_type": props.content_type, "tags": props.tags or {}, "created_on": stamp(props.created_on),
             "updated_on": stamp(props.updated_on)}

@@ -12,7 +12,7 @@ description:
   - Creates or updates a flexible server (version, SKU and tier, storage, backup retention, geo-redundant backup,
     high availability, VNet integration, administrator, tags), the databases listed in O(databases) and the server
     parameters in O(parameters), or deletes the server.
-  - VNet integration is checked before anything is created: the subnet O(delegated_subnet_id) must exist and be
+  - VNet integration is checked before anything is created. The subnet O(delegated_subnet_id) must exist and be
     delegated to C(Microsoft.DBforPostgreSQL/flexibleServers), and the private DNS zone O(private_dns_zone_id) must
     exist; otherwise the module fails and says what to fix.
   - Azure never returns the administrator password, so it cannot be compared. It is sent when the server is created
@@ -148,7 +148,7 @@ requirements:
   - azure-mgmt-network
   - azure-mgmt-privatedns
 author:
-  - ComplianceFlow Platform Team
+  - ComplianceFlow Platform Team (@complianceflow)
 """
 
 EXAMPLES = r"""
@@ -288,7 +288,10 @@ def check_network(module: AzureModule, spec: dict):
     network = module.client("network")
     subnet = as_rest(module.get_or_none(f"read subnet {parts[9]}", network.subnets.get, parts[3], parts[7], parts[9]))
     problem = subnet_delegation_problem(subnet, subnet_id)
-    if problem:
+    if problem and subnet is None and module.check_mode:
+        # Check mode of a whole deployment: the network role has not really created it yet.
+        module.warn(problem + " (check mode: it may be created by an earlier task of this run)")
+    elif problem:
         module.fail_json(msg=problem)
     zparts = zone_id.strip("/").split("/")
     if len(zparts) != 8 or zparts[6].lower() != "privatednszones":
@@ -296,6 +299,9 @@ def check_network(module: AzureModule, spec: dict):
                              "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/privateDnsZones/<zone>)")
     dns = module.client("privatedns")
     if module.get_or_none(f"read private DNS zone {zparts[7]}", dns.private_zones.get, zparts[3], zparts[7]) is None:
+        if module.check_mode:
+            module.warn(f"private_dns_zone_id: {zone_id} does not exist (check mode: it may be created by an earlier task of this run)")
+            return
         module.fail_json(msg=f"private_dns_zone_id: the private DNS zone {zone_id} does not exist; create it (role network "
                              "creates privatelink.postgres.database.azure.com) before the server")
 
@@ -432,7 +438,10 @@ def main():
             module.wait(poller, what)
         module.exit_with(True, server_view(existing), {}, server={}, databases=[], parameters={}, restart_required=[])
     if existing is None and (not spec["administrator_login"] or spec["administrator_login_password"] is None):
-        module.fail_json(msg=f"administrator_login and administrator_login_password are required to create server {name}")
+        if not (module.check_mode and spec["administrator_login"]):
+            module.fail_json(msg=f"administrator_login and administrator_login_password are required to create server {name}")
+        # Check mode before the vault exists: nothing is sent, the prediction needs no password.
+        spec["administrator_login_password"] = "(not known in check mode)"
     spec["administrator_login"] = spec["administrator_login"] or (existing or {}).get("properties", {}).get("administratorLogin")
     server_changed, server, plan = ensure_server(module, client, rg, spec, existing)
     exists = server is not None

@@ -54,4 +54,3 @@ def awx_env(emu):
 @pytest.fixture(scope="session")
 def ansible(awx_env):
     return Runner(awx_env)
-

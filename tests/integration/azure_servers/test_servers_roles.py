@@ -10,7 +10,7 @@ import psycopg
 from ansible_run import run_playbook
 from azure_play import arm_id, resource
 
-PLAYBOOK = """
+AZURE_PLAY = """
 - name: Azure resources of the deployment
   hosts: localhost
   connection: local
@@ -22,7 +22,8 @@ PLAYBOOK = """
     - complianceflow.infra.network
     - complianceflow.infra.key_vault
     - complianceflow.infra.postgresql_server
-
+"""
+DATABASE_PLAY = """
 - name: Database tier on the server, admin password from the Key Vault
   hosts: localhost
   connection: local
@@ -40,6 +41,7 @@ PLAYBOOK = """
     - complianceflow.infra.database_schema
     - complianceflow.infra.database_seed
 """
+PLAYBOOK = AZURE_PLAY + DATABASE_PLAY
 RG = "rg-cf-westeu-dev-1"
 SERVICES = ["user_service", "form_service", "rule_service", "declaration_service", "review_service", "case_service",
             "notification_service", "analytics_service"]
@@ -52,6 +54,13 @@ def recap_changed(stdout: str) -> int:
 
 
 def test_westeu_dev_1_vault_server_and_database_tier(awx_env, emu, local_pg):
+    # Check mode on a deployment that does not exist yet: predicted, nothing written.
+    mark = emu.request_count()
+    check = run_playbook("# e2e check\n" + AZURE_PLAY, check=True, env=awx_env, json_output=False, timeout=600)
+    assert check.rc == 0, check.stdout[-4000:]
+    assert not [r for r in emu.requests(since=mark) if r["method"] in ("PUT", "PATCH", "DELETE")]
+    assert resource(emu, arm_id(emu, RG)) is None
+
     first = run_playbook("# e2e\n" + PLAYBOOK, verbosity=3, env=awx_env, json_output=False, timeout=600)
     assert first.rc == 0, first.stdout[-4000:] + first.stderr[-2000:]
     assert recap_changed(first.stdout) > 0

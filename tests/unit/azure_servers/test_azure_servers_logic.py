@@ -18,7 +18,7 @@ SUBNET = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/vi
 
 def test_generated_passwords_have_all_four_classes_and_differ():
     seen = set()
-    for _ in range(200):
+    for _round in range(200):
         password = kv.generate_password(32)
         assert len(password) == 32 and password[0].isalpha()
         for cls in (string.ascii_uppercase, string.ascii_lowercase, string.digits, kv.PASSWORD_SYMBOLS):
