@@ -137,3 +137,16 @@ def test_bad_input_fails_before_any_call(ansible, emu, net):
     run = ansible.play([server_task(net, "psql-input", high_availability="ZoneRedundant")])
     assert "Burstable" in run.result("server")["msg"]
     assert not [r for r in emu.requests(since=mark) if "DBforPostgreSQL" in r["path"]]
+
+
+def test_creation_is_bounded_by_timeout(ansible, emu, net):
+    run = ansible.play([task("zone", "private_dns_zone", resource_group=net, name=ZONE)])
+    assert run.rc == 0
+    emu.set_latency({"Microsoft.DBforPostgreSQL/flexibleServers": 30})
+    try:
+        run = ansible.play([server_task(net, f"psql-slow-{uuid.uuid4().hex[:6]}", administrator_login="slowadmin",
+                                        databases=None, parameters=None, timeout=2)])
+    finally:
+        emu.set_latency({}, replace=True)
+    result = run.result("server")
+    assert result["failed"] and "timed out after 2 s" in result["msg"] and "Traceback" not in run.stdout
