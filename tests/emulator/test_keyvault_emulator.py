@@ -23,6 +23,7 @@ def body(emu, **props):
 def test_data_plane_answers_with_the_challenge_the_sdk_expects(emu, vaults, group, credential):
     vault = vaults.begin_create_or_update(group, "kv-challenge", body(emu)).result()
     uri = vault.properties.vault_uri
+    assert vault.properties.sku.name == "standard" and vault.properties.tenant_id == emu.tenant_id
     port = emu.url.rsplit(":", 1)[1]
     assert uri == f"https://kv-challenge.vault.localhost:{port}/"
     proxies = {"https": emu.proxy}

@@ -99,7 +99,6 @@ class Vaults(TopLevelType):
             ctx.state.delete(deleted["id"])
         doc.setdefault("_secrets", {})
         doc.setdefault("_deletedSecrets", {})
-        doc["sku"] = doc["properties"].pop("_sku")
         doc.setdefault("systemData", {"createdAt": _now()})
         return doc, created
 
@@ -130,7 +129,7 @@ class Vaults(TopLevelType):
         acls = self._network_acls(ctx, props.get("networkAcls"))
         result = {
             "tenantId": tenant.lower(),
-            "_sku": {"family": "A", "name": str(sku["name"]).lower()},
+            "sku": {"family": "A", "name": str(sku["name"]).lower()},  # inside properties, as Key Vault returns it
             "accessPolicies": list(props.get("accessPolicies") or []),
             "enabledForDeployment": bool(props.get("enabledForDeployment", False)),
             "enabledForDiskEncryption": bool(props.get("enabledForDiskEncryption", False)),
@@ -177,7 +176,7 @@ class Vaults(TopLevelType):
         """Vaults_Update: PATCH merges properties (and tags) into the vault."""
         doc = self.get(ctx, ref)
         merged = {"location": doc["location"], "tags": body.get("tags", doc.get("tags")),
-                  "properties": dict(doc["properties"], sku=doc["sku"], **require_dict(body.get("properties"), "properties"))}
+                  "properties": dict(doc["properties"], **require_dict(body.get("properties"), "properties"))}
         return self.put(ctx, ref, merged)[0]
 
     def delete_plan(self, ctx: Context, ref: Ref) -> list[str] | None:
