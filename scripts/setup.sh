@@ -10,6 +10,7 @@ cd "$repo"
 need_apt=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need_apt+=(postgresql-15 postgresql-client-15)
 command -v git >/dev/null || need_apt+=(git)
+command -v shellcheck >/dev/null || need_apt+=(shellcheck)   # ansible-test sanity's shellcheck test
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
