@@ -1,8 +1,8 @@
 """Fixtures of the cross-tenant attack suite (tests/integration/database/test_attack_*.py).
 
 The database under attack is prepared once per test session, on a cluster of its own, by the
-collection itself: playbooks/seed.yml-style play with the roles database_setup, database_schema
-and database_seed (real ansible-playbook), exactly as an operator would run them. The attacks
+collection itself: playbooks/seed.yml (the roles database_setup, database_schema and
+database_seed) through the real ansible-playbook, exactly as an operator would run it. The attacks
 then connect as the app role of each database, like a service behind the pooler.
 
 Ground truth comes from the seed files, never from the database under attack: "what tenant X
@@ -144,28 +144,15 @@ def victim_row(database: str, table: str, victim: str, **changes) -> dict:
 
 
 def _prepare_with_roles(cluster, password: str) -> None:
-    """Prepare every database with the collection's roles (the real ansible-playbook)."""
+    """Prepare every database as an operator would: playbooks/seed.yml (roles database_setup,
+    database_schema, database_seed) through the real ansible-playbook."""
     from ansible_run import run_playbook
 
-    play = f"""---
-- name: Prepare the databases under attack with the collection's roles
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  vars:
-    postgresql_login_host: {cluster.host}
-    postgresql_login_port: {cluster.port}
-    postgresql_login_user: {cluster.admin_user}
-    postgresql_ssl_mode: disable
-    deployment_plan:
-      databases: {DATABASES}
-  roles:
-    - complianceflow.infra.database_setup
-    - complianceflow.infra.database_schema
-    - complianceflow.infra.database_seed
-"""
-    run = run_playbook(play, extra_vars={"postgresql_login_password": cluster.admin_password,
-                                         "postgresql_app_password": password}, env=PLAYBOOK_ENV)
+    extra = {"postgresql_login_host": cluster.host, "postgresql_login_port": cluster.port,
+             "postgresql_login_user": cluster.admin_user, "postgresql_login_password": cluster.admin_password,
+             "postgresql_ssl_mode": "disable", "postgresql_app_password": password,
+             "deployment_plan": {"databases": DATABASES}}
+    run = run_playbook(REPO / "playbooks" / "seed.yml", extra_vars=extra, env=PLAYBOOK_ENV)
     assert run.rc == 0, f"preparing the databases failed:\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
 
 
