@@ -7,6 +7,7 @@
 #   sanity       ansible-test sanity, every test that runs without Docker
 #   lint         ansible-lint, production profile
 #   inventories  validation of all inventories together + the offline plan of each
+#   molecule     one molecule scenario per role (converge, idempotence, verify), no Docker
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -16,7 +17,7 @@ export ANSIBLE_COLLECTIONS_PATH="$repo/.collections"
 export ANSIBLE_CONFIG="$repo/ansible.cfg"
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(changelog pytest sanity lint inventories)
+[ ${#stages[@]} -gt 0 ] || stages=(changelog pytest sanity lint inventories molecule)
 
 stage_changelog() { antsibull-changelog lint; }
 
@@ -46,6 +47,8 @@ stage_sanity() {
 stage_lint() { ansible-lint --profile production --strict; }
 
 stage_inventories() { bash scripts/validate-inventories.sh; }
+
+stage_molecule() { bash scripts/test-molecule.sh; }
 
 for s in "${stages[@]}"; do
   echo "=== test: $s"
