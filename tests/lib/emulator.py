@@ -25,6 +25,9 @@ REPO = Path(__file__).resolve().parents[2]
 CLI = REPO / "tools" / "arm-emulator"
 
 
+AWX_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_CLOUD_ENVIRONMENT")
+
+
 class EmulatorError(RuntimeError):
     """The emulator did not start, or an admin call failed."""
 
@@ -106,6 +109,15 @@ class Emulator:
             "AZURE_CLIENT_SECRET": self.client_secret, "AZURE_TENANT_ID": self.tenant_id,
             "AZURE_AUTHORITY_HOST": self.url, "REQUESTS_CA_BUNDLE": self.ca,
         }
+
+    def awx_env(self, with_proxy: bool = False) -> dict[str, str]:
+        """Only what an AWX Azure credential injects (plus the CA bundle, as a private CA would be
+        on an execution environment); with_proxy adds the CONNECT proxy for *.localhost names."""
+        env = {name: value for name, value in self.env().items() if name in AWX_NAMES}
+        env["REQUESTS_CA_BUNDLE"] = self.ca
+        if with_proxy:
+            env.update(self.proxy_env())
+        return env
 
     @property
     def proxy(self) -> str:

@@ -13,8 +13,6 @@ import pytest
 from azure_play import Runner
 from emulator import Emulator
 
-AWX_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_CLOUD_ENVIRONMENT")
-
 
 @pytest.fixture(scope="session")
 def emu(tmp_path_factory):
@@ -30,9 +28,7 @@ def _clean_faults(emu):
 
 @pytest.fixture(scope="session")
 def awx_env(emu):
-    full = emu.env()
-    env = {name: full[name] for name in AWX_NAMES}
-    env["REQUESTS_CA_BUNDLE"] = emu.ca
+    env = emu.awx_env()
     # Nothing else may supply credentials: the run must work from the AWX names alone.
     for name in ("AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_AUTHORITY_HOST", "AZURE_AD_USER", "AZURE_PASSWORD"):
         assert name not in os.environ, f"{name} is set in the test environment"

@@ -14,9 +14,6 @@ from azure_play import Runner
 from emulator import Emulator
 from pg import start_cluster
 
-AWX_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_CLOUD_ENVIRONMENT")
-
-
 @pytest.fixture(scope="session")
 def local_pg():
     cluster = start_cluster("servers", tls=True)
@@ -44,11 +41,7 @@ def _clean_faults(emu):
 
 @pytest.fixture(scope="session")
 def awx_env(emu):
-    full = emu.env()
-    env = {name: full[name] for name in AWX_NAMES}
-    env["REQUESTS_CA_BUNDLE"] = emu.ca
-    env.update(emu.proxy_env())
-    return env
+    return emu.awx_env(with_proxy=True)
 
 
 @pytest.fixture(scope="session")
