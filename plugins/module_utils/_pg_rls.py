@@ -79,7 +79,10 @@ def _table_findings(session, tables: list[dict], app_role: str, column: str) -> 
         "ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r) END FROM unnest(p.polroles) r ORDER BY 1), "
         "pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid) "
         "FROM pg_policy p WHERE p.polrelid = ANY(%s)", ([t["oid"] for t in tables],))
-    wanted_expr = f"{column}=selectcurrent_tenant_id"
+    # A direct call, not an initplan `(SELECT ...)`: the SQL function is inlined into a STABLE
+    # expression the planner uses as an index condition (and for partition pruning at executor
+    # start) with no InitPlan and no One-Time Filter over joins (bench/rls/README.md).
+    wanted_expr = f"{column}=current_tenant_id"
     for table in tables:
         name = table["name"]
         qname = sql.SQL(name)  # already quoted by format('%I.%I') in tenant_tables()
@@ -92,8 +95,8 @@ def _table_findings(session, tables: list[dict], app_role: str, column: str) -> 
             findings.append(_finding(f"table {name}", "row level security not forced (the owner would bypass it)",
                                      sql.SQL("ALTER TABLE {} FORCE ROW LEVEL SECURITY").format(qname)))
         mine = [p for p in policies if p[0] == table["oid"]]
-        create = sql.SQL("CREATE POLICY {} ON {} AS PERMISSIVE FOR ALL TO {} USING ({} = (SELECT public.current_tenant_id())) "
-                         "WITH CHECK ({} = (SELECT public.current_tenant_id()))").format(
+        create = sql.SQL("CREATE POLICY {} ON {} AS PERMISSIVE FOR ALL TO {} USING ({} = public.current_tenant_id()) "
+                         "WITH CHECK ({} = public.current_tenant_id())").format(
             ident(POLICY), qname, ident(app_role), ident(column), ident(column))
         own = [p for p in mine if p[1] == POLICY]
         if not own:
@@ -101,7 +104,7 @@ def _table_findings(session, tables: list[dict], app_role: str, column: str) -> 
         elif (own[0][2], own[0][3], own[0][4], _norm(own[0][5]), _norm(own[0][6])) != ("*", True, [app_role], wanted_expr, wanted_expr):
             drop = sql.SQL("DROP POLICY {} ON {}").format(ident(POLICY), qname)
             findings.append(_finding(f"table {name}", f"policy {POLICY} differs (must be FOR ALL TO {app_role} USING and WITH CHECK "
-                                     f"{column} = (SELECT current_tenant_id()))", sql.Composed([drop, sql.SQL("; "), create])))
+                                     f"{column} = current_tenant_id())", sql.Composed([drop, sql.SQL("; "), create])))
         for pol in mine:
             if pol[1] != POLICY and pol[3] and (app_role in pol[4] or "public" in pol[4]):
                 findings.append(_finding(f"policy {pol[1]} on {name}", "extra PERMISSIVE policy for the app role widens "

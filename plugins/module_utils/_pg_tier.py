@@ -8,6 +8,8 @@ belong to the owner and nothing needs a superuser.
 """
 from __future__ import annotations
 
+import re
+
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import (
     PgError,
     Session,
@@ -21,6 +23,33 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._postgres imp
 APP_TABLE_PRIVILEGES = ["DELETE", "INSERT", "SELECT", "UPDATE"]
 APP_SEQUENCE_PRIVILEGES = ["SELECT", "USAGE"]
 FORBIDDEN_TABLE_PRIVILEGES = ["REFERENCES", "TRIGGER", "TRUNCATE"]
+# Session bounds of the app role in its database (ALTER ROLE ... IN DATABASE ... SET): a tenant's
+# session cannot hold or wait for a lock, run a statement or sit idle in a transaction forever.
+APP_TIMEOUTS = {"lock_timeout": "3s", "statement_timeout": "30s", "idle_in_transaction_session_timeout": "60s"}
+_UNITS_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+_DURATION = re.compile(r"^\s*(\d+)\s*(ms|s|min|h|d)?\s*$")
+
+
+def duration_ms(value, what: str) -> int:
+    """A PostgreSQL duration ('250ms', '3s', '2min', '1h', '1d'; a bare number is ms; 0 = no limit) in ms."""
+    match = _DURATION.match(str(value))
+    if not match:
+        raise PgError(f"{what}: {value!r} is not a duration; use an integer with ms, s, min, h or d (e.g. '3s'), 0 for no limit")
+    ms = int(match.group(1)) * _UNITS_MS[match.group(2) or "ms"]
+    if ms > 2_147_483_647:
+        raise PgError(f"{what}: {value!r} is longer than PostgreSQL allows (about 24 days)")
+    return ms
+
+
+def normalize_timeouts(timeouts: dict | None) -> dict:
+    """The wanted app role timeouts, every value checked; None or a missing key takes the default."""
+    out = {}
+    for name, default in APP_TIMEOUTS.items():
+        value = (timeouts or {}).get(name)
+        value = default if value is None else str(value).strip()
+        duration_ms(value, f"app_timeouts.{name}")
+        out[name] = value
+    return out
 
 
 def normalize_databases(databases: list[dict]) -> list[dict]:
@@ -36,7 +65,8 @@ def normalize_databases(databases: list[dict]) -> list[dict]:
         app = check_identifier(item.get("app_role") or f"{name}_app", "app role name")
         if owner == app:
             raise PgError(f"database {name!r}: the owner and app roles must differ (both {owner!r})")
-        out.append({"name": name, "owner": owner, "app_role": app, "app_password": item.get("app_password")})
+        out.append({"name": name, "owner": owner, "app_role": app, "app_password": item.get("app_password"),
+                    "timeouts": normalize_timeouts(item.get("app_timeouts"))})
     return out
 
 
@@ -45,7 +75,7 @@ def wanted_state(db: dict) -> dict:
         "exists": True, "owner": db["owner"], "public_database_privileges": [], "public_schema_privileges": [],
         "owner_role": {"exists": True, "bypassrls": False},
         "app_role": {"exists": True, "login": True, "bypassrls": False, "inherit": False, "member_of": [],
-                     "database_privileges": ["CONNECT"], "schema_privileges": ["USAGE"]},
+                     "database_privileges": ["CONNECT"], "schema_privileges": ["USAGE"], "settings": dict(db["timeouts"])},
         "tables_missing_privileges": [], "tables_with_forbidden_privileges": [], "sequences_missing_privileges": [],
         "default_privileges": {"tables": APP_TABLE_PRIVILEGES, "sequences": APP_SEQUENCE_PRIVILEGES},
     }
@@ -81,6 +111,7 @@ def observe(admin: Session, db: dict, schema: str, params: dict) -> dict:
             app_role["database_privileges"] = _acl_privileges(
                 admin, acl.format("(SELECT oid FROM pg_roles WHERE rolname = %s)"), (db["name"], db["app_role"]))
     if app_role["exists"]:
+        app_role["settings"] = _role_settings(admin, db) if state["exists"] else {}
         app_role.setdefault("database_privileges", [])
         app_role.setdefault("schema_privileges", [])
     if state["exists"] and state["owner"] == db["owner"]:
@@ -90,6 +121,24 @@ def observe(admin: Session, db: dict, schema: str, params: dict) -> dict:
         finally:
             session.close()
     return state
+
+
+def _role_settings(admin: Session, db: dict) -> dict:
+    """The app role's timeouts in its database (pg_db_role_setting), as name: value text."""
+    rows = admin.read("SELECT unnest(s.setconfig) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+                      "JOIN pg_roles r ON r.oid = s.setrole WHERE d.datname = %s AND r.rolname = %s", (db["name"], db["app_role"]))
+    pairs = (row[0].split("=", 1) for row in rows)
+    return {name: value for name, value in pairs if name in APP_TIMEOUTS}
+
+
+def plan_timeouts(admin: Session, db: dict, have: dict) -> None:
+    """ALTER ROLE ... IN DATABASE ... SET for every timeout whose value differs (compared in ms)."""
+    current = have["app_role"].get("settings") or {}
+    for name, value in db["timeouts"].items():
+        if name in current and _DURATION.match(current[name]) and duration_ms(current[name], name) == duration_ms(value, name):
+            continue
+        admin.change(sql.SQL("ALTER ROLE {} IN DATABASE {} SET {} = {}").format(
+            ident(db["app_role"]), ident(db["name"]), sql.Identifier(name), sql.Literal(value)))
 
 
 def _observe_inside(session: Session, db: dict, schema: str, app_role: dict) -> dict:
@@ -220,6 +269,7 @@ def ensure_present(admin: Session, db: dict, schema: str, params: dict, update_p
     before = observe(admin, db, schema, params)
     plan_roles(admin, db, before, update_password)
     plan_database(admin, db, before)
+    plan_timeouts(admin, db, before)
     if admin.check_mode and not before["exists"]:
         # The database does not exist yet: render the statements it would get, run nothing.
         plan_inside(Session(admin.conn, admin.queries, check_mode=True), db, before, schema)

@@ -13,7 +13,9 @@ description:
     NULL, so no row is visible and every insert is rejected; a value that is not a uuid raises
     C(invalid input syntax for type uuid)).
   - Every table with the tenant column (partitions included) gets row level security ENABLEd and FORCEd and one policy
-    C(tenant_isolation) FOR ALL TO the app role whose USING and WITH CHECK expressions compare C(tenant_id) with the sub-select C(SELECT current_tenant_id).
+    C(tenant_isolation) FOR ALL TO the app role whose USING and WITH CHECK expressions are C(tenant_id = public.current_tenant_id()),
+    a direct call the planner inlines into an index condition (a policy in the earlier C((SELECT current_tenant_id())) form is
+    rewritten).
   - The audit fails on a tenant table without RLS, FORCE or that policy; an extra permissive policy for the app role; a
     PRIMARY KEY, UNIQUE (constraint or index), EXCLUDE or FOREIGN KEY on a tenant table without the tenant column, or a foreign
     key from a table without it to a tenant table (existence oracles across tenants); a view over tenant tables that is not

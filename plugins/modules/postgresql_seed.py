@@ -81,7 +81,8 @@ def read_seed(path: str):
         raise PgError("the Python package PyYAML is required: pip install pyyaml")
     try:
         with open(path, encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            # libyaml's parser when PyYAML was built with it (about 4x faster on large files), same safe constructor
+            return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506: a safe loader
     except OSError as exc:
         raise PgError(f"cannot read seed file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:

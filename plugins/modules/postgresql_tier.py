@@ -49,6 +49,29 @@ options:
       app_password:
         description: Password of the app role (sent as a SCRAM verifier computed on the controller).
         type: str
+      app_timeouts:
+        description:
+          - Session bounds of the app role in this database, set with C(ALTER ROLE <app> IN DATABASE <name> SET) and so
+            applied to every new login of the app role there (not to the admin's C(SET ROLE) sessions of seed and import).
+          - An app role session then does not wait for a lock, run a statement or sit idle inside a transaction longer than
+            this unless it changes them itself with C(SET): they bound accidents and the waits of other tenants' requests (see
+            the C(LOCK TABLE) case in C(docs/database-security.md)), not a hostile session.
+          - Values are PostgreSQL durations (V(250ms), V(3s), V(2min), V(1h); a bare number is milliseconds; V(0) means no
+            limit). Values are compared in milliseconds, so V(3000ms) and V(3s) are the same. Omitted keys take the default.
+        type: dict
+        suboptions:
+          lock_timeout:
+            description: Longest wait for a lock.
+            type: str
+            default: 3s
+          statement_timeout:
+            description: Longest run of one statement.
+            type: str
+            default: 30s
+          idle_in_transaction_session_timeout:
+            description: Longest idle time inside an open transaction before the server ends the session.
+            type: str
+            default: 60s
   schema:
     description: Schema that holds the objects.
     type: str
@@ -76,6 +99,8 @@ EXAMPLES = r"""
         app_password: "{{ user_service_app_password }}"
       - name: form_service
         app_password: "{{ form_service_app_password }}"
+        app_timeouts:  # reports run longer than the 30s default; the others keep theirs
+          statement_timeout: 2min
 """
 
 RETURN = r"""
@@ -111,6 +136,11 @@ ARGUMENT_SPEC = {
         "owner": {"type": "str"},
         "app_role": {"type": "str"},
         "app_password": {"type": "str", "no_log": True},
+        "app_timeouts": {"type": "dict", "options": {
+            "lock_timeout": {"type": "str", "default": "3s"},
+            "statement_timeout": {"type": "str", "default": "30s"},
+            "idle_in_transaction_session_timeout": {"type": "str", "default": "60s"},
+        }},
     }},
     "schema": {"type": "str", "default": "public"},
     "update_password": {"type": "str", "default": "on_create", "choices": ["on_create", "always"], "no_log": False},

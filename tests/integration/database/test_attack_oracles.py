@@ -56,7 +56,7 @@ def _normalise(message: str, *values: str) -> str:
 @pytest.mark.parametrize("database,table,column,parent_table", [
     ("user_service", "user_roles", "user_id", "users"),
     ("case_service", "case_events", "case_id", "cases"),
-    ("declaration_service", "declaration_events", "declaration_id", "declarations"),  # FK into a partitioned table
+    ("declaration_service", "declaration_events", "declaration_id", "declarations"),
 ])
 def test_foreign_key_to_another_tenants_row_fails_like_a_missing_one(attack_tier, database, table, column, parent_table):
     """A reference to the victim's existing row and to a row nobody has must fail identically."""

@@ -69,11 +69,11 @@ def test_copy_to_or_from_a_server_file_or_program_is_denied(attack_tier):
     "CREATE TABLE public.stash (tenant_id uuid, note text)",
     "CREATE VIEW public.all_users AS SELECT * FROM users",
     "CREATE OR REPLACE FUNCTION public.current_tenant_id() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT NULL::uuid $$",
-    "ALTER TABLE declarations DETACH PARTITION declarations_p0",
+    "ALTER TABLE notification_log DETACH PARTITION notification_log_2026_02",
     "CREATE TRIGGER t BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
 ])
 def test_ddl_and_grants_that_would_open_the_door_are_denied(attack_tier, statement):
-    database = "declaration_service" if "declarations" in statement else "user_service"
+    database = "notification_service" if "notification_log" in statement else "user_service"
     conn = attack_tier.app(database)
     with rolled_back(conn, ATTACKER):
         expect_error(conn, statement, sqlstate="42501")

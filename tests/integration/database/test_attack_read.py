@@ -160,10 +160,10 @@ def test_cached_generic_plan_follows_the_tenant_of_each_transaction(attack_tier)
 
 
 def test_partitions_queried_directly_show_only_own_rows(attack_tier):
-    """Each partition of declarations is a table of its own; its policy must hold when it is named directly."""
-    conn = attack_tier.app("declaration_service")
+    """Each partition of notification_log is a table of its own; its policy must hold when it is named directly."""
+    conn = attack_tier.app("notification_service")
     partitions = [name for (name,) in conn.execute(
-        "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'declarations'::regclass ORDER BY 1")]
+        "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'notification_log'::regclass ORDER BY 1")]
     assert len(partitions) >= 2
     with as_tenant(conn, ATTACKER):
         seen = []
@@ -171,12 +171,14 @@ def test_partitions_queried_directly_show_only_own_rows(attack_tier):
             rows = conn.execute(sql.SQL("SELECT tenant_id::text, id::text FROM {}").format(ident(part))).fetchall()
             assert {t for t, _id in rows} <= {ATTACKER}, f"partition {part} leaked"
             seen += [i for _tenant, i in rows]
-        assert sorted(seen) == sorted(r["id"] for r in seeded("declaration_service", "declarations", ATTACKER))
+        assert sorted(seen) == sorted(r["id"] for r in seeded("notification_service", "notification_log", ATTACKER))
         # an insert aimed at a partition directly is checked like one through the parent
-        row = victim_row("declaration_service", "declarations", CONTOSO, id=NOBODY, reference="X-1")
-        home = conn.execute("SELECT tableoid::regclass::text FROM declarations LIMIT 1").fetchone()[0]
+        row = victim_row("notification_service", "notification_log", CONTOSO, id=NOBODY)
+        home = conn.execute("SELECT tableoid::regclass::text FROM notification_log"  # the attacker's row of that month
+                            " WHERE date_trunc('month', created_at) = date_trunc('month', %s::timestamptz) LIMIT 1",
+                            (row["created_at"],)).fetchone()[0]
         for part in partitions:
-            # the attacker's own partition (routing would accept the row) and every other one
+            # the partition routing would pick for the row (same month as the attacker's) and every other one
             err = expect_error(conn, *insert(part, row), sqlstate="42501" if part == home else None)
             assert "row-level security" in str(err) or "partition constraint" in str(err), str(err)
 

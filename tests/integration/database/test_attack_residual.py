@@ -89,7 +89,7 @@ def test_every_view_is_security_invoker_and_every_tenant_table_is_forced(attack_
             checked += 1
         conn.close()
     seeded_tables = sum(1 for db in DATABASES for rows in load_seed(db).values() if rows and "tenant_id" in rows[0])
-    assert checked >= seeded_tables + 4  # + the four declarations partitions
+    assert checked >= seeded_tables + 4  # + the four notification_log partitions
 
 
 def _estimate(conn, column: str, value: str) -> int:
@@ -123,7 +123,9 @@ def test_planner_estimates_reflect_other_tenants_value_frequencies(attack_tier):
             assert attacker.execute("SELECT count(*) FROM daily_aggregates WHERE metric = 'merger_talks'").fetchone()[0] == 0
             leaked = _estimate(attacker, "metric", "merger_talks"), _estimate(attacker, "metric", "no_such_metric")
             mitigated = _estimate(attacker, "dimension", "merger_talks"), _estimate(attacker, "dimension", "no_such_value")
-        assert leaked[0] > 10 * leaked[1], leaked  # the residual: visible in the estimate only
+        # the residual: visible in the estimate only (scaled down by the policy's own selectivity,
+        # 1/n_distinct(tenant_id), since the policy is a plain expression the planner estimates)
+        assert leaked[0] >= 5 * leaked[1], leaked
         assert mitigated[0] == mitigated[1], mitigated
     finally:
         with as_tenant(victim, VICTIM):
@@ -133,13 +135,18 @@ def test_planner_estimates_reflect_other_tenants_value_frequencies(attack_tier):
 
 def test_app_role_can_lock_a_table_for_every_tenant(attack_tier):
     """RESIDUAL (availability, not confidentiality): UPDATE lets a role LOCK TABLE in any mode, so
-    one tenant's session can stall every tenant. Mitigation: lock_timeout / statement_timeout /
-    idle_in_transaction_session_timeout for the app role, and monitoring of pg_locks."""
+    one tenant's session can stall every tenant. Bound: postgresql_tier sets lock_timeout,
+    statement_timeout and idle_in_transaction_session_timeout on the app role, so another tenant's
+    request fails after lock_timeout instead of hanging. Left: a session may raise its own values
+    (SET), so the holder is bounded only by the pooler and monitoring of pg_locks."""
+    from psycopg.errors import LockNotAvailable
+
     attacker, victim = attack_tier.app("case_service"), attack_tier.app("case_service")
+    assert [victim.execute(f"SHOW {g}").fetchone()[0] for g in (
+        "lock_timeout", "statement_timeout", "idle_in_transaction_session_timeout")] == ["3s", "30s", "1min"]
     with as_tenant(attacker, ATTACKER):
+        attacker.execute("SET LOCAL idle_in_transaction_session_timeout = 0")  # the residual: its own bound is its own
         attacker.execute("LOCK TABLE cases IN ACCESS EXCLUSIVE MODE")
-        with as_tenant(victim, VICTIM):
-            victim.execute("SET LOCAL lock_timeout = '200ms'")
-            from psycopg.errors import LockNotAvailable
-            with pytest.raises(LockNotAvailable):
+        with as_tenant(victim, VICTIM):  # no SET: the role's lock_timeout applies
+            with pytest.raises(LockNotAvailable, match="lock timeout"):
                 victim.execute("SELECT count(*) FROM cases")

@@ -79,6 +79,41 @@ def test_drift_is_repaired(pg_cluster, tier):
     assert run_module("postgresql_tier", args)[1]["changed"] is False
 
 
+def _app_settings(pg_cluster, name):
+    with connect(pg_cluster, name, user=f"{name}_app", password="app-pw-Zq81") as conn:
+        return [conn.execute(f"SHOW {g}").fetchone()[0] for g in ("lock_timeout", "statement_timeout",
+                                                                   "idle_in_transaction_session_timeout")]
+
+
+def test_app_role_timeouts_default_change_and_idempotence(pg_cluster, pg_admin, tier):
+    name, args = tier
+    assert run_module("postgresql_tier", args)[1]["changed"] is True
+    assert _app_settings(pg_cluster, name) == ["3s", "30s", "1min"]  # every login of the app role is bounded
+    changed = {**args, "databases": [{**args["databases"][0], "app_timeouts": {"statement_timeout": "2min"}}]}
+    run, res = run_module("postgresql_tier", changed, check=True, diff=True)
+    assert res["changed"] is True
+    assert res["queries"] == [f'ALTER ROLE "{name}_app" IN DATABASE "{name}" SET "statement_timeout" = \'2min\'']
+    assert res["diff"]["before"][name]["app_role"]["settings"]["statement_timeout"] == "30s"
+    assert res["diff"]["after"][name]["app_role"]["settings"]["statement_timeout"] == "2min"
+    assert _app_settings(pg_cluster, name)[1] == "30s"  # check mode changed nothing
+    assert run_module("postgresql_tier", changed)[1]["changed"] is True
+    assert _app_settings(pg_cluster, name) == ["3s", "2min", "1min"]
+    # the same duration written differently is no change
+    same = {**args, "databases": [{**args["databases"][0], "app_timeouts": {"statement_timeout": "120000ms"}}]}
+    assert run_module("postgresql_tier", same)[1]["queries"] == []
+    # drift (someone reset the setting) is repaired
+    pg_admin.execute(f'ALTER ROLE "{name}_app" IN DATABASE "{name}" RESET lock_timeout')
+    assert run_module("postgresql_tier", changed)[1]["queries"] == [f'ALTER ROLE "{name}_app" IN DATABASE "{name}" SET "lock_timeout" = \'3s\'']
+
+
+def test_bad_timeout_fails_early_and_clearly(pg_admin, tier):
+    name, args = tier
+    bad = {**args, "databases": [{**args["databases"][0], "app_timeouts": {"lock_timeout": "3 seconds"}}]}
+    run, res = run_module("postgresql_tier", bad)
+    assert run.rc != 0 and "app_timeouts.lock_timeout: '3 seconds' is not a duration" in res["msg"]
+    assert res["queries"] == [] and _db(pg_admin, name) is None
+
+
 def test_absent_drops_database_and_roles(pg_admin, tier):
     name, args = tier
     run_module("postgresql_tier", args)

@@ -1,11 +1,13 @@
 """Pure logic of the database modules: names, migration files and history, seed validation, ordering."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_data import dependency_order, plan_seed
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_migrations import pending_migrations, read_migrations
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import _norm
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_tier import normalize_databases
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_tier import duration_ms, normalize_databases
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, check_identifier
 
 A = "11111111-1111-4111-8111-111111111111"
@@ -25,11 +27,22 @@ def test_identifier_rejects_with_value_and_rule(name):
 
 def test_tier_defaults_and_conflicts():
     assert normalize_databases([{"name": "case_service"}]) == [
-        {"name": "case_service", "owner": "case_service_owner", "app_role": "case_service_app", "app_password": None}]
+        {"name": "case_service", "owner": "case_service_owner", "app_role": "case_service_app", "app_password": None,
+         "timeouts": {"lock_timeout": "3s", "statement_timeout": "30s", "idle_in_transaction_session_timeout": "60s"}}]
     with pytest.raises(PgError, match="listed twice"):
         normalize_databases([{"name": "a"}, {"name": "a"}])
     with pytest.raises(PgError, match="must differ"):
         normalize_databases([{"name": "a", "owner": "r", "app_role": "r"}])
+
+
+def test_app_timeouts_are_checked_durations():
+    db = normalize_databases([{"name": "a", "app_timeouts": {"statement_timeout": " 2min", "lock_timeout": None}}])[0]
+    assert db["timeouts"] == {"lock_timeout": "3s", "statement_timeout": "2min", "idle_in_transaction_session_timeout": "60s"}
+    assert [duration_ms(v, "x") for v in ("250", "250ms", "3s", "2min", "1h", "1d", "0")] == [
+        250, 250, 3000, 120_000, 3_600_000, 86_400_000, 0]
+    for bad in ("3 seconds", "-1s", "1.5s", "", "25d"):
+        with pytest.raises(PgError, match="app_timeouts.lock_timeout: " + re.escape(repr(bad))):
+            normalize_databases([{"name": "a", "app_timeouts": {"lock_timeout": bad}}])
 
 
 def test_migration_files_ordered_with_checksums(tmp_path):
@@ -70,11 +83,12 @@ def test_pending_and_refusals():
 
 
 def test_policy_expression_normalisation():
-    wanted = "tenant_id=selectcurrent_tenant_id"
-    assert _norm("(tenant_id = ( SELECT current_tenant_id() AS current_tenant_id))") == wanted
-    assert _norm("(tenant_id = ( SELECT public.current_tenant_id() AS current_tenant_id))") == wanted
-    assert _norm("((tenant_id = ( SELECT current_tenant_id() AS current_tenant_id)) OR true)") != wanted
-    assert _norm("(tenant_id = current_tenant_id())") != wanted
+    wanted = "tenant_id=current_tenant_id"
+    assert _norm("(tenant_id = current_tenant_id())") == wanted
+    assert _norm("(tenant_id = public.current_tenant_id())") == wanted
+    assert _norm("((tenant_id = current_tenant_id()) OR true)") != wanted
+    # the earlier initplan form is a difference, so the module rewrites existing policies
+    assert _norm("(tenant_id = ( SELECT current_tenant_id() AS current_tenant_id))") != wanted
 
 
 def _meta(parents=(), tenant=True, pk=("tenant_id", "id"), columns=("tenant_id", "id", "body")):
