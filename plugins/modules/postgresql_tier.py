@@ -54,7 +54,7 @@ options:
           - Session bounds of the app role in this database, set with C(ALTER ROLE <app> IN DATABASE <name> SET) and so
             applied to every new login of the app role there (not to the admin's C(SET ROLE) sessions of seed and import).
           - An app role session then does not wait for a lock, run a statement or sit idle inside a transaction longer than
-            this unless it changes them itself with C(SET): they bound accidents and the waits of other tenants' requests (see
+            this unless it changes them itself with C(SET), so they bound accidents and the waits of other tenants' requests (see
             the C(LOCK TABLE) case in C(docs/database-security.md)), not a hostile session.
           - Values are PostgreSQL durations (V(250ms), V(3s), V(2min), V(1h); a bare number is milliseconds; V(0) means no
             limit). Values are compared in milliseconds, so V(3000ms) and V(3s) are the same. Omitted keys take the default.

@@ -81,8 +81,8 @@ def test_drift_is_repaired(pg_cluster, tier):
 
 def _app_settings(pg_cluster, name):
     with connect(pg_cluster, name, user=f"{name}_app", password="app-pw-Zq81") as conn:
-        return [conn.execute(f"SHOW {g}").fetchone()[0] for g in ("lock_timeout", "statement_timeout",
-                                                                   "idle_in_transaction_session_timeout")]
+        names = ("lock_timeout", "statement_timeout", "idle_in_transaction_session_timeout")
+        return [conn.execute(f"SHOW {g}").fetchone()[0] for g in names]
 
 
 def test_app_role_timeouts_default_change_and_idempotence(pg_cluster, pg_admin, tier):
