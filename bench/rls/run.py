@@ -11,9 +11,10 @@
    role, one transaction per tenant with the tenant set, then VACUUM ANALYZE.
 3. Runs a tenant's request mix (point lookup by (tenant_id, id), a page of the 50 most recent
    declarations, count + sum by status over the tenant's ~10k rows, a join of the latest events
-   to their declarations) in three modes, request by request (app, then owner, same parameters,
-   same connection style: autocommit, one transaction per request, the tenant set once with
-   set_config(..., true) and timed on its own, never inside a query), after a warm-up:
+   to their declarations) in three modes, each on a connection of its own, taking turns request
+   by request (same parameters, rotating order, same connection style: autocommit, one
+   transaction per request, the tenant set once with set_config(..., true) and timed on its own,
+   never inside a query), after a warm-up:
      A  app role, tenant set, RLS alone (no tenant predicate in the query)
      B  app role, tenant set, RLS + the query template's own `tenant_id = $1`
      O  owner, RLS lifted, explicit `WHERE tenant_id = $1` (the baseline)
@@ -214,40 +215,45 @@ def params_for(i: int, tenants: list[str], per_tenant: int) -> dict:
     return {"t": t, "id": str(uuid.UUID(hashlib.md5(f"{t}:{n}".encode()).hexdigest()))}
 
 
-def run_block(conn, modes, params: dict, samples: dict | None, flip: bool) -> None:
-    """One request: the tenant set once for the transaction, as the app does (timed on its own,
-    not inside any query), then every query in every mode of this connection. The mode order
-    flips from one request to the next, because a query right after a heavy one runs slower."""
+def run_block(conn, mode: str, params: dict, samples: dict | None) -> None:
+    """One request in one mode: the tenant set once for the transaction, as the app does (timed
+    on its own, not inside any query), then every query."""
     with conn.transaction():  # one transaction per request, as behind the pooler
         ms = timed(conn, SET_TENANT, (params["t"],))
         if samples is not None:
-            samples["set_config"][modes[0]].append(ms)
+            samples["set_config"][mode].append(ms)
         for name, alias, query in QUERIES:
-            for mode in (reversed(modes) if flip else modes):
-                ms = timed(conn, query_text(query, alias, mode), params)
-                if samples is not None:
-                    samples[name][mode].append(ms)
+            ms = timed(conn, query_text(query, alias, mode), params)
+            if samples is not None:
+                samples[name][mode].append(ms)
 
 
 def measure(cluster, password: str, tenants: list[str], per_tenant: int, reps: int, prepared: bool = False) -> dict:
-    """Median ms per query and mode. Both sides use the same connection style (autocommit, one
-    transaction per request, the tenant set the same way) and alternate request by request with
-    the same parameters, so background load hits every mode alike. FORCE only binds the owner:
-    lifting it for the run leaves the app role's row-level security exactly as it is."""
+    """Median ms per query and mode. Every mode has a connection of its own doing exactly the same
+    work per request (autocommit, one transaction, the tenant set the same way: running two modes
+    on one connection and one on another measurably slowed the shared one). The modes take turns
+    request by request with the same parameters, in a rotating order, so background load hits
+    every mode alike. FORCE only binds the owner: lifting it for the run leaves the app role's
+    row-level security exactly as it is."""
     names = ["set_config"] + [name for name, _alias, _query in QUERIES]
     samples = {name: {mode: [] for mode in MODES} for name in names}
-    app, owner = connect(cluster, APP, password, prepared), connect(cluster, prepared=prepared)
+    conns = {mode: connect(cluster, APP, password, prepared) for mode in APP_MODES}
+    conns.update({mode: connect(cluster, prepared=prepared) for mode in OWNER_MODES})
+    order = list(MODES)
     try:
-        with owner_without_rls(owner):
+        with contextlib.ExitStack() as stack:
+            for mode in OWNER_MODES:
+                stack.enter_context(owner_without_rls(conns[mode]))
             for i in range(-50, reps):  # the first 50 warm the cache and are discarded
                 params = params_for(i, tenants, per_tenant)
                 keep = samples if i >= 0 else None
-                run_block(app, APP_MODES, params, keep, flip=i % 2 == 1)
-                run_block(owner, OWNER_MODES, params, keep, flip=i % 2 == 1)
-            check_same_results(app, owner, params_for(1, tenants, per_tenant))
+                for k in range(len(order)):
+                    mode = order[(i + k) % len(order)]
+                    run_block(conns[mode], mode, params, keep)
+            check_same_results(conns, params_for(1, tenants, per_tenant))
     finally:
-        app.close()
-        owner.close()
+        for conn in conns.values():
+            conn.close()
     return {name: {mode: statistics.median(values) for mode, values in modes.items() if values} for name, modes in samples.items()}
 
 
@@ -265,13 +271,13 @@ def owner_without_rls(conn):
         conn.execute("RESET ROLE")
 
 
-def check_same_results(app, owner, params: dict) -> None:
+def check_same_results(conns: dict, params: dict) -> None:
     """Every mode must answer the same question, or the ratios mean nothing."""
     answers = []
-    for conn, modes in ((app, APP_MODES), (owner, OWNER_MODES)):
+    for mode, conn in conns.items():
         with conn.transaction():
             conn.execute(SET_TENANT, (params["t"],))
-            answers += [[conn.execute(query_text(q, alias, m), params).fetchall() for _name, alias, q in QUERIES] for m in modes]
+            answers.append([conn.execute(query_text(q, alias, mode), params).fetchall() for _name, alias, q in QUERIES])
     if not all(answers[0]) or any(a != answers[0] for a in answers):
         sys.exit("bench: the modes returned different (or no) rows; the comparison is void")
 
