@@ -14,6 +14,7 @@ from azure_play import Runner
 from emulator import Emulator
 from pg import start_cluster
 
+
 @pytest.fixture(scope="session")
 def local_pg():
     cluster = start_cluster("servers", tls=True)
