@@ -23,7 +23,9 @@ stage_changelog() { antsibull-changelog lint; }
 
 stage_pytest() {
   local rc=0
-  python -m pytest -q -p no:cacheprovider tests || rc=$?
+  # Two workers (the machine has two cores; most of a test's time is waiting on ansible-playbook,
+  # the emulator or PostgreSQL). loadfile keeps each file's tests, which share fixtures, together.
+  python -m pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" --dist loadfile tests || rc=$?
   [ "$rc" = 5 ] && echo "test: pytest collected no tests: that is a failure" >&2
   return "$rc"
 }

@@ -93,7 +93,9 @@ def _plan_shape(conn, query: str, params) -> str:
 
 @pytest.mark.parametrize("probe_column,victim_value,absent_value", [
     ("email", "erin@contoso.example", "zz-nobody@contoso.example"),
-    ("id", seeded("user_service", "users", VICTIM)[0]["id"], str(uuid.uuid4())),
+    # A fixed id no tenant has (uuid5, not uuid4: parametrized ids must be the same in every
+    # pytest-xdist worker).
+    ("id", seeded("user_service", "users", VICTIM)[0]["id"], str(uuid.uuid5(uuid.NAMESPACE_URL, "complianceflow:nobody"))),
 ])
 def test_explain_analyze_does_not_tell_whether_another_tenant_has_a_value(attack_tier, probe_column, victim_value, absent_value):
     """Row counts in EXPLAIN ANALYZE (actual rows, Rows Removed by Filter) must not depend on
