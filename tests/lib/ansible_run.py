@@ -15,6 +15,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# ansible-core ships no json stdout callback; tests/lib/callbacks has a test-only one.
+JSON_CALLBACK_ENV = {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "tests" / "lib" / "callbacks"),
+                     "ANSIBLE_STDOUT_CALLBACK": "json_results"}
 
 
 @dataclass
@@ -79,9 +82,7 @@ def run_playbook(playbook: str | Path, *, inventory: str | Path | list | None = 
     run_env["ANSIBLE_NOCOLOR"] = "1"
     run_env["ANSIBLE_PYTHON_INTERPRETER"] = sys.executable
     if json_output:
-        # ansible-core ships no json stdout callback; tests/lib/callbacks has a test-only one.
-        run_env["ANSIBLE_CALLBACK_PLUGINS"] = str(REPO / "tests" / "lib" / "callbacks")
-        run_env["ANSIBLE_STDOUT_CALLBACK"] = "json_results"
+        run_env.update(JSON_CALLBACK_ENV)
     run_env.update(env or {})
     try:
         proc = subprocess.run(cmd, cwd=REPO, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)

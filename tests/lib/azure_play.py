@@ -3,10 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ansible_run import REPO, run_playbook
-
-# ansible-core 2.19 ships no json stdout callback: the test-only one of tests/lib/callbacks.
-JSON_CALLBACK_ENV = {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "tests" / "lib" / "callbacks"), "ANSIBLE_STDOUT_CALLBACK": "json_results"}
+from ansible_run import JSON_CALLBACK_ENV, run_playbook
 
 
 def resource(emu, resource_id: str) -> dict | None:

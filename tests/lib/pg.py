@@ -19,6 +19,7 @@ from typing import Iterator
 
 import psycopg
 import pytest
+from ansible_run import JSON_CALLBACK_ENV  # noqa: F401  (re-exported for the database tests)
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools"))
@@ -81,12 +82,6 @@ def module_args(cluster: Cluster) -> dict:
 def unique_name(prefix: str = "t") -> str:
     """A fresh lower-case identifier (database or role name) for one test."""
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
-
-
-# ansible-core 2.19 has no json stdout callback (ansible_run.py names ansible.builtin.json):
-# use the test-only one in tests/lib/callbacks, which writes the same shape.
-JSON_CALLBACK_ENV = {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "tests" / "lib" / "callbacks"),
-                     "ANSIBLE_STDOUT_CALLBACK": "json_results"}
 
 
 def run_module(module: str, args: dict, *, check: bool = False, diff: bool = False, verbosity: int = 0,

@@ -27,6 +27,7 @@ import pytest
 import yaml
 from psycopg import sql
 
+from ansible_run import JSON_CALLBACK_ENV
 from pg import connect, start_cluster
 
 REPO = Path(__file__).resolve().parents[3]
@@ -36,9 +37,7 @@ GLOBAL_DATABASES = ["tenant_registry", "master_data", "global_config"]
 REGIONAL_DATABASES = ["user_service", "form_service", "rule_service", "declaration_service", "review_service",
                       "case_service", "notification_service", "analytics_service"]
 DATABASES = GLOBAL_DATABASES + REGIONAL_DATABASES
-# ansible-core 2.19 has no json stdout callback of its own; tests/lib/callbacks provides one.
-PLAYBOOK_ENV = {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "tests" / "lib" / "callbacks"),
-                "ANSIBLE_STDOUT_CALLBACK": "json_results"}
+PLAYBOOK_ENV = JSON_CALLBACK_ENV
 
 
 def load_seed(database: str) -> dict[str, list[dict]]:

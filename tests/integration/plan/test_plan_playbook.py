@@ -9,10 +9,8 @@ import subprocess
 import pytest
 import yaml
 
-from ansible_run import REPO, run_playbook
+from ansible_run import JSON_CALLBACK_ENV as JSON_ENV, REPO, run_playbook
 
-# ansible-core 2.19 ships no json stdout callback: use the test-only one of tests/lib/callbacks.
-JSON_ENV = {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "tests" / "lib" / "callbacks"), "ANSIBLE_STDOUT_CALLBACK": "json_results"}
 PLAN = REPO / "playbooks" / "plan.yml"
 VALID_FORM = "{region}-{env}-{instance}"
 BAD_NAMES = {
