@@ -5,6 +5,9 @@
 Pure Python: servers, databases and configurations are ARM REST JSON; no SDK, no Ansible.
 The administrator password is write-only in Azure (never returned), so it is never compared:
 it is sent when the server is created, and on update only when the caller asks.
+
+An option the caller leaves unset (None) means "leave it as it is" on an existing server: only the
+options given are compared and patched. CREATE_DEFAULTS fill the unset ones when a server is created.
 """
 
 from __future__ import annotations
@@ -22,13 +25,34 @@ TIERS = {"Burstable": ("B", "Standard_B"), "GeneralPurpose": ("GP", "Standard_D"
 STORAGE_GB = (32, 64, 128, 256, 512, 1024, 2048, 4095, 4096, 8192, 16384, 32767)
 HA_MODES = ("Disabled", "SameZone", "ZoneRedundant")
 DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers"
+# Needed to create a server (the collection creates VNet-integrated servers only); not needed to manage one.
+CREATE_REQUIRED = ("location", "version", "sku_name", "delegated_subnet_id", "private_dns_zone_id", "administrator_login",
+                   "administrator_login_password")
+# What an unset option becomes when the server is created (an existing server keeps its value).
+CREATE_DEFAULTS = {"storage_size_gb": 32, "storage_auto_grow": False, "backup_retention_days": 7, "geo_redundant_backup": False,
+                   "high_availability": "Disabled"}
+DATABASE_DEFAULTS = {"charset": "UTF8", "collation": "en_US.utf8"}
 # Parameters Azure applies only after a server restart (isDynamicConfig false).
 STATIC_PARAMETERS = ("shared_preload_libraries", "max_connections", "max_worker_processes", "max_prepared_transactions",
                      "max_locks_per_transaction", "wal_level", "cron.database_name")
 
 
-def normalize_sku(sku_name: str, tier: str) -> dict:
-    """Azure's sku {name, tier}; accepts Terraform's prefixed names (GP_Standard_D4s_v3) too."""
+def infer_tier(sku_name: str | None) -> str | None:
+    """The tier a size belongs to (B_/GP_/MO_ prefix, else the Standard_B/D/E family); None when unknown."""
+    name = sku_name or ""
+    for tier, (prefix, family) in TIERS.items():
+        if name.startswith(prefix + "_") or name.startswith(family):
+            return tier
+    return None
+
+
+def normalize_sku(sku_name: str, tier: str | None = None) -> dict:
+    """Azure's sku {name, tier}; accepts Terraform's prefixed names (GP_Standard_D4s_v3) too; tier defaults to the size's."""
+    tier = tier or infer_tier(sku_name)
+    if tier is None:
+        raise AzureInputError(f"sku_name: {sku_name!r} is not a size of a known tier; expected e.g. Standard_B1ms (Burstable), "
+                              "Standard_D4s_v3 (GeneralPurpose), Standard_E4s_v3 (MemoryOptimized), or with Terraform's prefix "
+                              "(B_Standard_B1ms, GP_Standard_D4s_v3, MO_Standard_E4s_v3)")
     if tier not in TIERS:
         raise AzureInputError(f"tier: {tier!r} is not one of {', '.join(TIERS)}")
     prefix, family = TIERS[tier]
@@ -42,6 +66,11 @@ def normalize_sku(sku_name: str, tier: str) -> dict:
         raise AzureInputError(f"sku_name: {sku_name!r} is not a {tier} size; expected e.g. {family}...s_v3 "
                               f"(or {prefix}_{family}...s_v3)")
     return {"name": name, "tier": tier}
+
+
+def missing_for_create(spec: dict) -> list[str]:
+    """The options a create needs that the caller did not give."""
+    return [key for key in CREATE_REQUIRED if spec.get(key) in (None, "")]
 
 
 def validate_server(spec: dict) -> None:
@@ -65,12 +94,12 @@ def validate_server(spec: dict) -> None:
     days = spec.get("backup_retention_days")
     if days is not None and not 7 <= days <= 35:
         raise AzureInputError(f"backup_retention_days: {days} is out of range 7-35")
-    if spec.get("high_availability") not in (None, "Disabled") and spec.get("tier") == "Burstable":
+    if spec.get("sku_name"):
+        normalize_sku(spec["sku_name"], spec.get("tier"))
+    tier = spec.get("tier") or infer_tier(spec.get("sku_name"))
+    if spec.get("high_availability") not in (None, "Disabled") and tier == "Burstable":
         raise AzureInputError(f"high_availability: {spec['high_availability']} is not available in the Burstable tier; "
                               "use GeneralPurpose or MemoryOptimized, or Disabled")
-    if bool(spec.get("delegated_subnet_id")) != bool(spec.get("private_dns_zone_id")):
-        raise AzureInputError("delegated_subnet_id and private_dns_zone_id go together: VNet integration needs both "
-                              "(the subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers and the private DNS zone)")
     for db in spec.get("databases") or []:
         if not DATABASE_RE.match(db["name"] or ""):
             raise AzureInputError(f"databases: {db['name']!r} is not a valid database name (letters, digits, _ and -, "
@@ -102,8 +131,13 @@ def subnet_delegation_problem(subnet: dict | None, subnet_id: str) -> str | None
 
 
 def create_body(spec: dict, location: str, tags: dict) -> dict:
+    """The PUT body of a new server; options left unset take CREATE_DEFAULTS."""
+    spec = dict(spec)
+    for key, value in CREATE_DEFAULTS.items():
+        if spec.get(key) is None:
+            spec[key] = value
     props = {
-        "version": spec["version"],
+        "version": str(spec["version"]),
         "administratorLogin": spec["administrator_login"],
         "administratorLoginPassword": spec["administrator_login_password"],
         "storage": {"storageSizeGB": spec["storage_size_gb"], "autoGrow": "Enabled" if spec["storage_auto_grow"] else "Disabled"},
@@ -119,7 +153,7 @@ def create_body(spec: dict, location: str, tags: dict) -> dict:
     if spec.get("delegated_subnet_id"):
         props["network"] = {"delegatedSubnetResourceId": spec["delegated_subnet_id"],
                             "privateDnsZoneArmResourceId": spec["private_dns_zone_id"], "publicNetworkAccess": "Disabled"}
-    return {"location": location, "sku": normalize_sku(spec["sku_name"], spec["tier"]), "tags": tags, "properties": props}
+    return {"location": location, "sku": normalize_sku(spec["sku_name"], spec.get("tier")), "tags": tags, "properties": props}
 
 
 def server_view(doc: dict | None) -> dict:
@@ -153,59 +187,92 @@ SERVER_KEYS = ("version", "sku_name", "tier", "storage_size_gb", "storage_auto_g
                "administrator_login", "tags")
 
 
+def wanted_server(spec: dict, current_tags: dict | None = None) -> dict:
+    """The server settings the caller gave, in server_view's terms (unset options are absent)."""
+    wanted = {key: spec[key] for key in SERVER_KEYS if key not in ("sku_name", "tier", "tags") and spec.get(key) is not None}
+    if "version" in wanted:
+        wanted["version"] = str(wanted["version"])
+    if spec.get("sku_name"):
+        sku = normalize_sku(spec["sku_name"], spec.get("tier"))
+        wanted["sku_name"], wanted["tier"] = sku["name"], sku["tier"]
+    elif spec.get("tier"):
+        wanted["tier"] = spec["tier"]
+    if spec.get("tags") is not None:
+        wanted["tags"] = merge_tags(current_tags, spec["tags"], spec.get("purge_tags", True))
+    return wanted
+
+
+def _immutable_differences(before: dict, wanted: dict) -> list[str]:
+    """What the caller asked for that Azure cannot change on an existing server (only options given are looked at)."""
+    problems = []
+    if "version" in wanted and str(before["version"]) != wanted["version"]:
+        problems.append(f"version (server {before['version']}, asked {wanted['version']}: a major upgrade is a separate operation)")
+    if "geo_redundant_backup" in wanted and before["geo_redundant_backup"] != wanted["geo_redundant_backup"]:
+        problems.append(f"geo_redundant_backup (server {before['geo_redundant_backup']}: Azure sets it only at creation)")
+    if "delegated_subnet_id" in wanted and not ids_equal(before["delegated_subnet_id"], wanted["delegated_subnet_id"]):
+        problems.append(f"delegated_subnet_id (server {before['delegated_subnet_id']}: the network of a server is chosen at creation)")
+    if "private_dns_zone_id" in wanted and not ids_equal(before["private_dns_zone_id"], wanted["private_dns_zone_id"]):
+        problems.append(f"private_dns_zone_id (server {before['private_dns_zone_id']}: chosen at creation)")
+    if "administrator_login" in wanted and (before["administrator_login"] or "").lower() != wanted["administrator_login"].lower():
+        problems.append(f"administrator_login (server {before['administrator_login']!r})")
+    if "storage_size_gb" in wanted and (before["storage_size_gb"] or 0) > wanted["storage_size_gb"]:
+        problems.append(f"storage_size_gb (server {before['storage_size_gb']} GB: storage can grow, never shrink)")
+    if "tier" in wanted and "sku_name" not in wanted and before["tier"] != wanted["tier"]:
+        problems.append(f"tier (server {before['tier']}: a new tier needs sku_name, a size of that tier)")
+    tier = wanted.get("tier", before["tier"])
+    if wanted.get("high_availability") not in (None, "Disabled") and tier == "Burstable":
+        problems.append(f"high_availability (not available in the Burstable tier of server {before['sku_name']}; "
+                        "give sku_name of a GeneralPurpose or MemoryOptimized size)")
+    return problems
+
+
 def plan_server(existing: dict | None, spec: dict, location: str) -> dict:
-    """Create body, or PATCH body for the differences; immutable differences fail with a clear message."""
-    current = server_view(existing)
-    tags = merge_tags(current.get("tags"), spec.get("tags"), spec.get("purge_tags", True))
-    sku = normalize_sku(spec["sku_name"], spec["tier"])
-    wanted = {
-        "version": spec["version"], "sku_name": sku["name"], "tier": sku["tier"], "storage_size_gb": spec["storage_size_gb"],
-        "storage_auto_grow": spec["storage_auto_grow"], "backup_retention_days": spec["backup_retention_days"],
-        "geo_redundant_backup": spec["geo_redundant_backup"], "high_availability": spec["high_availability"],
-        "delegated_subnet_id": spec.get("delegated_subnet_id"), "private_dns_zone_id": spec.get("private_dns_zone_id"),
-        "administrator_login": spec["administrator_login"], "tags": tags,
-    }
+    """Create body, or PATCH body for the differences in the options given; immutable differences fail clearly.
+
+    before/after hold the options the caller gave (the whole new server when it is created), so a diff
+    shows what was asked and changed, never a default the caller did not set.
+    """
     if existing is None:
-        if not spec.get("administrator_login_password"):
-            raise AzureInputError("administrator_login_password is required to create the server")
-        return {"changed": True, "create": True, "body": create_body(spec, location, tags), "before": {}, "after": wanted}
-    before = {k: current.get(k) for k in SERVER_KEYS}
+        missing = missing_for_create(dict(spec, location=location))
+        if missing:
+            raise AzureInputError(f"server {spec['name']} does not exist; to create it, also give: {', '.join(missing)}")
+        tags = merge_tags(None, spec.get("tags"), True)
+        body = create_body(spec, location, tags)
+        after = wanted_server(dict(CREATE_DEFAULTS, **{k: v for k, v in spec.items() if v is not None}))
+        after["tags"] = tags
+        return {"changed": True, "create": True, "body": body, "before": {}, "after": after}
+    current = server_view(existing)
+    wanted = wanted_server(spec, current.get("tags"))
+    before = {k: current.get(k) for k in SERVER_KEYS if k in wanted}
+    problems = _immutable_differences({k: current.get(k) for k in SERVER_KEYS}, wanted)
+    if problems:
+        raise AzureInputError(f"cannot change on existing server {spec['name']}: " + "; ".join(problems))
     after = dict(wanted)
-    immutable = []
-    if str(before["version"]) != str(wanted["version"]):
-        immutable.append(f"version (server {before['version']}, asked {wanted['version']}: a major upgrade is a separate operation)")
-    if before["geo_redundant_backup"] != wanted["geo_redundant_backup"]:
-        immutable.append(f"geo_redundant_backup (server {before['geo_redundant_backup']}: Azure sets it only at creation)")
-    if not ids_equal(before["delegated_subnet_id"], wanted["delegated_subnet_id"]):
-        immutable.append("delegated_subnet_id (the network of a server is chosen at creation)")
-    if (before["administrator_login"] or "").lower() != (wanted["administrator_login"] or "").lower():
-        immutable.append(f"administrator_login (server {before['administrator_login']!r})")
-    if (before["storage_size_gb"] or 0) > wanted["storage_size_gb"]:
-        immutable.append(f"storage_size_gb (server {before['storage_size_gb']} GB: storage can grow, never shrink)")
-    if immutable:
-        raise AzureInputError("cannot change on an existing server: " + "; ".join(immutable))
-    # An id's casing may differ between what Azure returns and what was asked.
-    after["delegated_subnet_id"] = before["delegated_subnet_id"]
-    if ids_equal(before["private_dns_zone_id"], wanted["private_dns_zone_id"]):
-        after["private_dns_zone_id"] = before["private_dns_zone_id"]
+    for key in ("delegated_subnet_id", "private_dns_zone_id", "administrator_login"):
+        if key in wanted:
+            after[key] = before[key]  # equal up to casing: keep Azure's spelling
     patch: dict = {"properties": {}}
-    if (before["sku_name"], before["tier"]) != (wanted["sku_name"], wanted["tier"]):
-        patch["sku"] = sku
-    if (before["storage_size_gb"], before["storage_auto_grow"]) != (wanted["storage_size_gb"], wanted["storage_auto_grow"]):
-        patch["properties"]["storage"] = {"storageSizeGB": wanted["storage_size_gb"],
-                                          "autoGrow": "Enabled" if wanted["storage_auto_grow"] else "Disabled"}
-    if before["backup_retention_days"] != wanted["backup_retention_days"]:
+    if ("sku_name" in wanted) and (before["sku_name"], before["tier"]) != (wanted["sku_name"], wanted["tier"]):
+        patch["sku"] = {"name": wanted["sku_name"], "tier": wanted["tier"]}
+    storage = {}
+    if "storage_size_gb" in wanted and before["storage_size_gb"] != wanted["storage_size_gb"]:
+        storage["storageSizeGB"] = wanted["storage_size_gb"]
+    if "storage_auto_grow" in wanted and before["storage_auto_grow"] != wanted["storage_auto_grow"]:
+        storage["autoGrow"] = "Enabled" if wanted["storage_auto_grow"] else "Disabled"
+    if storage:
+        patch["properties"]["storage"] = storage
+    if "backup_retention_days" in wanted and before["backup_retention_days"] != wanted["backup_retention_days"]:
         patch["properties"]["backup"] = {"backupRetentionDays": wanted["backup_retention_days"]}
-    if before["high_availability"] != wanted["high_availability"]:
+    if "high_availability" in wanted and before["high_availability"] != wanted["high_availability"]:
         patch["properties"]["highAvailability"] = {"mode": wanted["high_availability"]}
-    if before["private_dns_zone_id"] != after["private_dns_zone_id"]:
-        raise AzureInputError("private_dns_zone_id: the private DNS zone of an existing server cannot be changed")
+        if wanted["high_availability"] != "Disabled" and spec.get("standby_availability_zone"):
+            patch["properties"]["highAvailability"]["standbyAvailabilityZone"] = spec["standby_availability_zone"]
     if spec.get("update_password"):
         patch["properties"]["administratorLoginPassword"] = spec["administrator_login_password"]
         after["administrator_login_password"] = "(sent)"
         before["administrator_login_password"] = "(not readable)"
-    if before["tags"] != tags:
-        patch["tags"] = tags
+    if "tags" in wanted and before["tags"] != wanted["tags"]:
+        patch["tags"] = wanted["tags"]
     if not patch["properties"]:
         del patch["properties"]
     return {"changed": bool(patch), "create": False, "patch": patch, "before": before, "after": after}
@@ -218,7 +285,8 @@ def plan_databases(existing: list[dict], wanted: list[dict] | None, purge: bool)
     if wanted is None:
         return {"create": [], "delete": [], "before": sorted(have), "after": sorted(have)}
     names = [d["name"] for d in wanted]
-    create = [d for d in wanted if d["name"] not in have]
+    # charset/collation left unset take DATABASE_DEFAULTS for a new database and are not compared on an existing one.
+    create = [dict(d, **{k: d.get(k) or v for k, v in DATABASE_DEFAULTS.items()}) for d in wanted if d["name"] not in have]
     for db in wanted:
         old = have.get(db["name"])
         if old is None:

@@ -20,6 +20,14 @@ description:
   - Some parameters (for example C(shared_preload_libraries)) take effect only after a restart in Azure. The module
     reports them in RV(restart_required) and restarts the server only with O(restart=true).
   - Creation, updates, database and parameter changes are each bounded by O(timeout).
+  - On an existing server only the options given are compared and changed; an option left unset means "leave it as
+    it is" (so O(name), O(resource_group) and O(state=present) alone report no change). Where an option below says
+    "default when the server is created", that value applies to a new server only and is never compared afterwards.
+  - To create a server, O(location), O(version), O(sku_name), O(delegated_subnet_id), O(private_dns_zone_id),
+    O(administrator_login) and O(administrator_login_password) are needed; when the server does not exist and any of
+    them is missing, the module fails before any write and names them. The collection creates VNet-integrated
+    (private access) servers only.
+  - To read a server without managing it, use M(complianceflow.infra.postgresql_flexible_server_info).
 options:
   resource_group:
     description: Resource group of the server.
@@ -30,58 +38,56 @@ options:
     type: str
     required: true
   location:
-    description: Azure location. Required to create.
+    description: Azure location. Required to create; not compared afterwards (a server does not move).
     type: str
   version:
-    description: PostgreSQL major version.
+    description: PostgreSQL major version. Required to create; cannot change afterwards (a major upgrade is a separate operation).
     type: str
     choices: ["12", "13", "14", "15", "16", "17"]
-    default: "15"
   sku_name:
-    description: Compute size, as Azure names it (V(Standard_D4s_v3)) or with Terraform's tier prefix (V(GP_Standard_D4s_v3)).
+    description:
+      - Compute size, as Azure names it (V(Standard_D4s_v3)) or with Terraform's tier prefix (V(GP_Standard_D4s_v3)).
+        Required to create.
     type: str
-    default: Standard_B1ms
   tier:
-    description: Compute tier; must match O(sku_name).
+    description:
+      - Compute tier; must match O(sku_name). Default (when O(sku_name) is given) the tier of that size.
+      - On an existing server, a different tier needs O(sku_name) of that tier.
     type: str
     choices: [Burstable, GeneralPurpose, MemoryOptimized]
-    default: Burstable
   storage_size_gb:
-    description: Storage in GiB (32, 64, 128, 256, 512, 1024, 2048, 4095, 4096, 8192, 16384, 32767). It can grow, never shrink.
+    description:
+      - Storage in GiB (32, 64, 128, 256, 512, 1024, 2048, 4095, 4096, 8192, 16384, 32767). It can grow, never shrink.
+      - Default when the server is created V(32).
     type: int
-    default: 32
   storage_auto_grow:
-    description: Let Azure grow the storage when it fills up.
+    description: Let Azure grow the storage when it fills up. Default when the server is created V(false).
     type: bool
-    default: false
   backup_retention_days:
-    description: Days of point-in-time restore (7-35).
+    description: Days of point-in-time restore (7-35). Default when the server is created V(7).
     type: int
-    default: 7
   geo_redundant_backup:
-    description: Keep backups in the paired region. Azure sets it only at creation.
+    description: Keep backups in the paired region. Azure sets it only at creation. Default when the server is created V(false).
     type: bool
-    default: false
   high_availability:
-    description: High availability mode; not available in the Burstable tier.
+    description: High availability mode; not available in the Burstable tier. Default when the server is created V(Disabled).
     type: str
     choices: [Disabled, SameZone, ZoneRedundant]
-    default: Disabled
   availability_zone:
-    description: Zone of the primary (Azure picks one when omitted).
+    description: Zone of the primary (Azure picks one when omitted). Used when the server is created only.
     type: str
   standby_availability_zone:
-    description: Zone of the standby with O(high_availability=ZoneRedundant).
+    description: Zone of the standby with O(high_availability=ZoneRedundant), sent when high availability is turned on.
     type: str
   delegated_subnet_id:
     description:
       - The subnet delegated to C(Microsoft.DBforPostgreSQL/flexibleServers) (private access), by resource id or as
-        C(<vnet>/<subnet>) in O(resource_group).
+        C(<vnet>/<subnet>) in O(resource_group). Required to create; cannot change afterwards.
     type: str
   private_dns_zone_id:
     description:
       - The private DNS zone, by resource id or by name in O(resource_group) (for example
-        V(privatelink.postgres.database.azure.com)); needed with O(delegated_subnet_id).
+        V(privatelink.postgres.database.azure.com)). Required to create; cannot change afterwards.
     type: str
   administrator_login:
     description: Administrator login. Required to create; cannot change afterwards.
@@ -105,13 +111,11 @@ options:
         type: str
         required: true
       charset:
-        description: Character set.
+        description: Character set. Default when the database is created V(UTF8); compared only when given.
         type: str
-        default: UTF8
       collation:
-        description: Collation.
+        description: Collation. Default when the database is created V(en_US.utf8); compared only when given.
         type: str
-        default: en_US.utf8
   purge_databases:
     description: Delete databases that are not in O(databases) (Azure's system databases are never touched).
     type: bool
@@ -139,7 +143,9 @@ attributes:
     support: full
   diff_mode:
     support: full
-    details: Shows before and after of the server settings, the database names and the parameters set; never the password.
+    details:
+      - Shows before and after of the server settings given (the whole new server when it is created), the database names
+        when O(databases) is given and the parameters given; never the password.
   idempotent:
     support: full
     details: Idempotent unless O(update_password=true).
@@ -174,6 +180,19 @@ EXAMPLES = r"""
       shared_preload_libraries: pgaudit,pg_stat_statements
       pgaudit.log: ddl,role,write
     tags: {Deployment: westeu-dev-1}
+
+- name: Longer backup retention on the existing server; nothing else is compared or changed
+  complianceflow.infra.postgresql_flexible_server:
+    resource_group: rg-cf-westeu-dev-1
+    name: psql-cf-westeu-dev-1
+    backup_retention_days: 14
+
+- name: Add a tag, keeping the server's other tags
+  complianceflow.infra.postgresql_flexible_server:
+    resource_group: rg-cf-westeu-dev-1
+    name: psql-cf-westeu-dev-1
+    tags: {Owner: platform}
+    purge_tags: false
 """
 
 RETURN = r"""
@@ -187,6 +206,9 @@ server:
       type: str
     name:
       description: Server name.
+      type: str
+    location:
+      description: Azure location.
       type: str
     fqdn:
       description: Fully qualified domain name clients connect to.
@@ -206,6 +228,9 @@ server:
     storage_size_gb:
       description: Storage in GiB.
       type: int
+    storage_auto_grow:
+      description: Whether Azure grows the storage when it fills up.
+      type: bool
     backup_retention_days:
       description: Backup retention.
       type: int
@@ -220,6 +245,9 @@ server:
       type: str
     private_dns_zone_id:
       description: The private DNS zone.
+      type: str
+    public_network_access:
+      description: V(Disabled) for a VNet-integrated server.
       type: str
     state:
       description: Server state (V(Ready)).
@@ -252,29 +280,42 @@ connection:
       emulator), for libpq's C(hostaddr).
   returned: when the server exists
   type: dict
+  contains:
+    host:
+      description: The FQDN.
+      type: str
+      sample: psql-cf-westeu-dev-1.postgres.database.azure.com
+    port:
+      description: The port.
+      type: int
+      sample: 5432
+    user:
+      description: The administrator login.
+      type: str
+    sslmode:
+      description: V(require) (the collection's servers require TLS).
+      type: str
+    hostaddr:
+      description: The address the FQDN lands on, only where the ARM endpoint reports one (the local emulator).
+      type: str
+      returned: when the ARM endpoint reports it
 """
 
-import traceback
-
-from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC, as_rest
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import validate_name, validate_tags
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure_keyvault import subnet_id
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure_postgresql import (
-    connection_info, private_dns_zone_id, normalize_sku, parameter_text, pending_restart, plan_databases, plan_parameters, plan_server, server_view,
-    subnet_delegation_problem, validate_server)
+    connection_info, missing_for_create, private_dns_zone_id, parameter_text, pending_restart, plan_databases, plan_parameters, plan_server,
+    server_view, subnet_delegation_problem, validate_server)
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_postgresql_client import (
+    list_configurations, list_databases, postgresql_client, read_server)
 
-try:
-    from azure.mgmt.postgresqlflexibleservers import PostgreSQLManagementClient
-    HAS_SDK, SDK_ERROR = True, None
-except ImportError:
-    PostgreSQLManagementClient = None  # pylint: disable=invalid-name
-    HAS_SDK, SDK_ERROR = False, traceback.format_exc()
-
+# No defaults here: an option left unset is not compared on an existing server (create-time defaults live in
+# _azure_postgresql.CREATE_DEFAULTS and DATABASE_DEFAULTS).
 DB_SPEC = dict(
     name={"type": "str", "required": True},
-    charset={"type": "str", "default": "UTF8"},
-    collation={"type": "str", "default": "en_US.utf8"},
+    charset={"type": "str"},
+    collation={"type": "str"},
 )
 
 
@@ -310,10 +351,7 @@ def ensure_server(module: AzureModule, client, rg: str, spec: dict, existing: di
     with module.validating():
         plan = plan_server(existing, spec, spec["location"])
     if plan["create"]:
-        if not spec["location"]:
-            module.fail_json(msg=f"location is required to create server {spec['name']}")
-        if spec["delegated_subnet_id"]:
-            check_network(module, spec)
+        check_network(module, spec)
     if not plan["changed"] or module.check_mode:
         return plan["changed"], existing, plan
     what = f"{'create' if plan['create'] else 'update'} PostgreSQL server {spec['name']}"
@@ -329,10 +367,7 @@ def ensure_server(module: AzureModule, client, rg: str, spec: dict, existing: di
 
 def ensure_databases(module: AzureModule, client, rg: str, spec: dict, exists: bool) -> tuple[bool, dict]:
     server = spec["name"]
-    existing = []
-    if exists:
-        with module.operation(f"list databases of {server}"):
-            existing = [as_rest(d) for d in client.databases.list_by_server(rg, server)]
+    existing = list_databases(module, client, rg, server) if exists else []
     with module.validating():
         plan = plan_databases(existing, spec["databases"], spec["purge_databases"])
     changed = bool(plan["create"] or plan["delete"])
@@ -357,8 +392,7 @@ def ensure_parameters(module: AzureModule, client, rg: str, spec: dict, exists: 
     server = spec["name"]
     current = {}
     if exists:
-        with module.operation(f"list parameters of {server}"):
-            current = {c.name.lower(): as_rest(c) for c in client.configurations.list_by_server(rg, server)}
+        current = list_configurations(module, client, rg, server)
     elif spec["parameters"]:
         # A server that does not exist yet (check mode): every given value is a change.
         changes = {k: parameter_text(v) for k, v in spec["parameters"].items()}
@@ -375,9 +409,20 @@ def ensure_parameters(module: AzureModule, client, rg: str, spec: dict, exists: 
                 rg, server, name, {"properties": {"value": value, "source": "user-override"}})))
     for what, poller in started:
         module.wait(poller, what)
-    with module.operation(f"list parameters of {server}"):
-        current = {c.name.lower(): as_rest(c) for c in client.configurations.list_by_server(rg, server)}
-    return True, plan, pending_restart(current)
+    return True, plan, pending_restart(list_configurations(module, client, rg, server))
+
+
+def require_create_options(module: AzureModule, spec: dict):
+    """A server that does not exist is created: fail before any write when an option it needs is missing."""
+    missing = missing_for_create(spec)
+    if missing == ["administrator_login_password"] and module.check_mode:
+        # Check mode of a whole deployment before the vault exists: nothing is sent, the prediction needs no password.
+        module.warn(f"server {spec['name']} does not exist and administrator_login_password is not given: "
+                    "a real run would fail (check mode predicts the creation)")
+        spec["administrator_login_password"] = "(not known in check mode)"
+    elif missing:
+        module.fail_json(msg=f"server {spec['name']} does not exist in resource group {spec['resource_group']}; "
+                             f"to create it, also give: {', '.join(missing)}")
 
 
 def main():
@@ -386,14 +431,14 @@ def main():
             resource_group={"type": "str", "required": True},
             name={"type": "str", "required": True},
             location={"type": "str"},
-            version={"type": "str", "default": "15", "choices": ["12", "13", "14", "15", "16", "17"]},
-            sku_name={"type": "str", "default": "Standard_B1ms"},
-            tier={"type": "str", "default": "Burstable", "choices": ["Burstable", "GeneralPurpose", "MemoryOptimized"]},
-            storage_size_gb={"type": "int", "default": 32},
-            storage_auto_grow={"type": "bool", "default": False},
-            backup_retention_days={"type": "int", "default": 7},
-            geo_redundant_backup={"type": "bool", "default": False},
-            high_availability={"type": "str", "default": "Disabled", "choices": ["Disabled", "SameZone", "ZoneRedundant"]},
+            version={"type": "str", "choices": ["12", "13", "14", "15", "16", "17"]},
+            sku_name={"type": "str"},
+            tier={"type": "str", "choices": ["Burstable", "GeneralPurpose", "MemoryOptimized"]},
+            storage_size_gb={"type": "int"},
+            storage_auto_grow={"type": "bool"},
+            backup_retention_days={"type": "int"},
+            geo_redundant_backup={"type": "bool"},
+            high_availability={"type": "str", "choices": ["Disabled", "SameZone", "ZoneRedundant"]},
             availability_zone={"type": "str"},
             standby_availability_zone={"type": "str"},
             delegated_subnet_id={"type": "str"},
@@ -416,18 +461,13 @@ def main():
         validate_name(rg, "resource_group", "resource group")
         spec["tags"] = validate_tags(spec["tags"])
         validate_server(spec)
-        if spec["state"] == "present":
-            normalize_sku(spec["sku_name"], spec["tier"])
-    if not HAS_SDK:
-        module.fail_json(msg=missing_required_lib("azure-mgmt-postgresqlflexibleservers (pip install azure-mgmt-postgresqlflexibleservers)"),
-                         exception=SDK_ERROR)
+    client = postgresql_client(module)
     with module.validating():
         if spec["delegated_subnet_id"]:
             spec["delegated_subnet_id"] = subnet_id(spec["delegated_subnet_id"], module.subscription_id, rg, "delegated_subnet_id")
         if spec["private_dns_zone_id"]:
             spec["private_dns_zone_id"] = private_dns_zone_id(spec["private_dns_zone_id"], module.subscription_id, rg)
-    client = module.client(PostgreSQLManagementClient)
-    existing = as_rest(module.get_or_none(f"get PostgreSQL server {name}", client.servers.get, rg, name))
+    existing = read_server(module, client, rg, name)
     if spec["state"] == "absent":
         if existing is None:
             module.exit_with(False, {}, {}, server={}, databases=[], parameters={}, restart_required=[])
@@ -437,12 +477,8 @@ def main():
                 poller = client.servers.begin_delete(rg, name)
             module.wait(poller, what)
         module.exit_with(True, server_view(existing), {}, server={}, databases=[], parameters={}, restart_required=[])
-    if existing is None and (not spec["administrator_login"] or spec["administrator_login_password"] is None):
-        if not (module.check_mode and spec["administrator_login"]):
-            module.fail_json(msg=f"administrator_login and administrator_login_password are required to create server {name}")
-        # Check mode before the vault exists: nothing is sent, the prediction needs no password.
-        spec["administrator_login_password"] = "(not known in check mode)"
-    spec["administrator_login"] = spec["administrator_login"] or (existing or {}).get("properties", {}).get("administratorLogin")
+    if existing is None:
+        require_create_options(module, spec)
     server_changed, server, plan = ensure_server(module, client, rg, spec, existing)
     exists = server is not None
     db_changed, db_plan = ensure_databases(module, client, rg, spec, exists)
@@ -460,8 +496,12 @@ def main():
                     "maintenance window)")
     changed = server_changed or db_changed or param_changed or restarted
     view = server_view(server) if server else dict(plan["after"], name=name, fqdn=f"{name}.postgres.database.azure.com")
-    before = {"server": plan["before"], "databases": db_plan["before"], "parameters": param_plan["before"]}
-    after = {"server": plan["after"], "databases": db_plan["after"], "parameters": param_plan["after"]}
+    # The diff holds what was given: databases and parameters only when listed.
+    before, after = {"server": plan["before"]}, {"server": plan["after"]}
+    if spec["databases"] is not None:
+        before["databases"], after["databases"] = db_plan["before"], db_plan["after"]
+    if spec["parameters"] is not None:
+        before["parameters"], after["parameters"] = param_plan["before"], param_plan["after"]
     result = {"server": view, "databases": db_plan["after"], "parameters": param_plan["after"],
               "restart_required": restart_required, "restarted": restarted}
     if server:

@@ -150,3 +150,79 @@ def test_creation_is_bounded_by_timeout(ansible, emu, net):
         emu.set_latency({}, replace=True)
     result = run.result("server")
     assert result["failed"] and "timed out after 2 s" in result["msg"] and "Traceback" not in run.stdout
+
+
+# --- an existing server: only the options given are compared ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def existing(ansible, net):
+    """One server created with the full option set (its own login: roles are cluster-wide in the backing PostgreSQL)."""
+    run = ansible.play([task("zone", "private_dns_zone", resource_group=net, name=ZONE)])
+    assert run.rc == 0
+    name = f"psql-cmp-{uuid.uuid4().hex[:6]}"
+    run = ansible.play([server_task(net, name, administrator_login="cmpadmin", parameters=None)])
+    assert run.rc == 0 and run.result("server")["changed"] is True, run.stdout[-3000:]
+    return {"rg": net, "name": name, "created": run.result("server")}
+
+
+def bare_task(existing, title="bare", **args):
+    return task(title, "postgresql_flexible_server", resource_group=existing["rg"], name=existing["name"], **args)
+
+
+def test_existing_server_with_name_and_group_only_is_ok_unchanged_and_not_written(ansible, emu, existing):
+    mark = emu.request_count()
+    run = ansible.play([bare_task(existing, state="present")], diff=True)
+    result = run.result("bare")
+    assert run.rc == 0 and result["changed"] is False, run.stdout[-3000:]
+    assert result["diff"] == {"before": {"server": {}}, "after": {"server": {}}}
+    assert result["server"] == existing["created"]["server"]
+    assert result["connection"] == existing["created"]["connection"]
+    assert "mod_db_one" in result["databases"]
+    assert not server_writes(emu, mark)
+
+
+def test_one_changed_option_is_the_only_change_and_the_second_run_is_unchanged(ansible, emu, existing):
+    server_id = arm_id(emu, existing["rg"], f"Microsoft.DBforPostgreSQL/flexibleServers/{existing['name']}")
+    tags_before = resource(emu, server_id)["tags"]
+    mark = emu.request_count()
+    run = ansible.play([bare_task(existing, backup_retention_days=14)], diff=True)
+    result = run.result("bare")
+    assert run.rc == 0 and result["changed"] is True, run.stdout[-3000:]
+    assert result["diff"] == {"before": {"server": {"backup_retention_days": 7}}, "after": {"server": {"backup_retention_days": 14}}}
+    writes = server_writes(emu, mark)
+    assert [(w["method"], w["path"].rsplit("/", 1)[-1]) for w in writes] == [("PATCH", existing["name"])]
+    stored = resource(emu, server_id)
+    assert stored["properties"]["backup"]["backupRetentionDays"] == 14 and stored["tags"] == tags_before
+    mark = emu.request_count()
+    run = ansible.play([bare_task(existing, backup_retention_days=14)])
+    assert run.result("bare")["changed"] is False and not server_writes(emu, mark)
+
+    # The role's full option set with one tag more: the diff differs in the tags only (databases listed, unchanged).
+    full = server_task(existing["rg"], existing["name"], administrator_login="cmpadmin", parameters=None, backup_retention_days=14,
+                       tags={"Deployment": "test", "Owner": "platform"})
+    run = ansible.play([full], diff=True)
+    result = run.result("server")
+    assert result["changed"] is True, run.stdout[-3000:]
+    before, after = result["diff"]["before"], result["diff"]["after"]
+    assert {k for k in after["server"] if before["server"].get(k) != after["server"][k]} == {"tags"}
+    assert before["databases"] == after["databases"] and "parameters" not in after
+    assert resource(emu, server_id)["tags"] == {"Deployment": "test", "Owner": "platform"}
+    mark = emu.request_count()
+    assert ansible.play([full]).result("server")["changed"] is False and not server_writes(emu, mark)
+
+
+def test_missing_server_without_create_options_fails_before_any_write_naming_them(ansible, emu, net):
+    name = f"psql-none-{uuid.uuid4().hex[:6]}"
+    mark = emu.request_count()
+    run = ansible.play([task("bare", "postgresql_flexible_server", resource_group=net, name=name, backup_retention_days=14)])
+    result = run.result("bare")
+    assert result["failed"] and f"server {name} does not exist" in result["msg"]
+    for option in ("location", "version", "sku_name", "delegated_subnet_id", "private_dns_zone_id", "administrator_login",
+                   "administrator_login_password"):
+        assert option in result["msg"]
+    # Only what is missing is named.
+    run = ansible.play([server_task(net, name, sku_name=None, administrator_login_password=None)])
+    msg = run.result("server")["msg"]
+    assert msg.endswith("also give: sku_name, administrator_login_password") and "Traceback" not in run.stdout
+    assert not server_writes(emu, mark)
+    assert resource(emu, arm_id(emu, net, f"Microsoft.DBforPostgreSQL/flexibleServers/{name}")) is None

@@ -165,10 +165,75 @@ def test_existing_server_is_unchanged_and_password_is_not_resent():
 def test_server_updates_and_immutable_settings():
     existing = as_existing(server_spec())
     plan = pg.plan_server(existing, server_spec(storage_size_gb=256, backup_retention_days=14), "westeurope")
-    assert plan["patch"] == {"properties": {"storage": {"storageSizeGB": 256, "autoGrow": "Disabled"}, "backup": {"backupRetentionDays": 14}}}
+    assert plan["patch"] == {"properties": {"storage": {"storageSizeGB": 256}, "backup": {"backupRetentionDays": 14}}}
     with pytest.raises(AzureInputError) as err:
         pg.plan_server(existing, server_spec(storage_size_gb=64, geo_redundant_backup=False, version="16"), "westeurope")
     assert "never shrink" in str(err.value) and "geo_redundant_backup" in str(err.value) and "version" in str(err.value)
+
+
+def bare(**over):
+    """What the module passes when the task gives only these options (everything else unset)."""
+    spec = {k: None for k in server_spec()}
+    spec.update(name="psql-cf-westeu-dev-1", update_password=False, purge_tags=True)
+    spec.update(over)
+    return spec
+
+
+def test_existing_server_with_only_its_name_is_left_alone():
+    existing = as_existing(server_spec())
+    plan = pg.plan_server(existing, bare(), None)
+    assert plan == {"changed": False, "create": False, "patch": {}, "before": {}, "after": {}}
+
+
+def test_existing_server_compares_only_the_options_given():
+    existing = as_existing(server_spec())
+    plan = pg.plan_server(existing, bare(backup_retention_days=14), None)
+    assert plan["patch"] == {"properties": {"backup": {"backupRetentionDays": 14}}}
+    assert plan["before"] == {"backup_retention_days": 35} and plan["after"] == {"backup_retention_days": 14}
+    plan = pg.plan_server(existing, bare(tags={"c": "d"}, purge_tags=False), None)
+    assert plan["patch"] == {"tags": {"a": "b", "c": "d"}} and set(plan["after"]) == {"tags"}
+    # A size of the same tier: the tier follows from the size.
+    plan = pg.plan_server(existing, bare(sku_name="Standard_D8s_v3"), None)
+    assert plan["patch"] == {"sku": {"name": "Standard_D8s_v3", "tier": "GeneralPurpose"}}
+    assert pg.plan_server(existing, bare(sku_name="GP_Standard_D4s_v3", storage_auto_grow=False), None)["changed"] is False
+
+
+def test_existing_server_refuses_what_cannot_change_only_when_given():
+    existing = as_existing(server_spec(sku_name="B_Standard_B1ms", tier="Burstable", high_availability="Disabled"))
+    with pytest.raises(AzureInputError, match="tier .*needs sku_name"):
+        pg.plan_server(existing, bare(tier="GeneralPurpose"), None)
+    with pytest.raises(AzureInputError, match="high_availability .*Burstable"):
+        pg.plan_server(existing, bare(high_availability="ZoneRedundant"), None)
+    with pytest.raises(AzureInputError, match="delegated_subnet_id"):
+        pg.plan_server(existing, bare(delegated_subnet_id=SUBNET.replace("/db", "/other")), None)
+    assert pg.plan_server(existing, bare(delegated_subnet_id=SUBNET.upper()), None)["changed"] is False
+
+
+def test_missing_server_names_every_option_a_create_needs():
+    with pytest.raises(AzureInputError) as err:
+        pg.plan_server(None, bare(backup_retention_days=14), None)
+    for option in pg.CREATE_REQUIRED:
+        assert option in str(err.value)
+    assert pg.missing_for_create(dict(server_spec(), location="westeurope")) == []
+
+
+def test_create_defaults_fill_only_unset_options():
+    spec = bare(**{k: server_spec()[k] for k in ("version", "sku_name", "delegated_subnet_id", "private_dns_zone_id",
+                                                 "administrator_login", "administrator_login_password")})
+    plan = pg.plan_server(None, spec, "westeurope")
+    props = plan["body"]["properties"]
+    assert plan["body"]["sku"] == {"name": "Standard_D4s_v3", "tier": "GeneralPurpose"}
+    assert props["storage"] == {"storageSizeGB": 32, "autoGrow": "Disabled"}
+    assert props["backup"] == {"backupRetentionDays": 7, "geoRedundantBackup": "Disabled"}
+    assert props["highAvailability"] == {"mode": "Disabled"}
+    assert plan["after"]["backup_retention_days"] == 7 and plan["after"]["tags"] == {}
+    assert "administrator_login_password" not in plan["after"]
+
+
+@pytest.mark.parametrize("sku,tier", [("Standard_B2s", "Burstable"), ("GP_Standard_D2s_v3", "GeneralPurpose"),
+                                      ("Standard_E4ds_v5", "MemoryOptimized"), ("Standard_X1", None)])
+def test_tier_follows_from_the_size(sku, tier):
+    assert pg.infer_tier(sku) == tier
 
 
 @pytest.mark.parametrize("over,message", [
@@ -178,7 +243,7 @@ def test_server_updates_and_immutable_settings():
     ({"storage_size_gb": 100}, "not an Azure size"),
     ({"backup_retention_days": 3}, "7-35"),
     ({"tier": "Burstable", "sku_name": "Standard_B1ms"}, "Burstable"),
-    ({"private_dns_zone_id": None}, "go together"),
+    ({"sku_name": "Standard_X1", "tier": None}, "not a size of a known tier"),
     ({"databases": [{"name": "bad name"}]}, "not a valid database name"),
 ])
 def test_server_input_errors(over, message):
@@ -219,6 +284,11 @@ def test_databases_plan_keeps_system_databases():
     assert [d["name"] for d in plan["create"]] == ["form_service"] and plan["delete"] == ["old"]
     with pytest.raises(AzureInputError, match="cannot change"):
         pg.plan_databases(existing, [{"name": "user_service", "charset": "LATIN1", "collation": None}], purge=False)
+    # Unset charset/collation: compared never, defaulted for a new database.
+    existing[-1]["properties"]["collation"] = "C"
+    plan = pg.plan_databases(existing, [{"name": "user_service", "charset": None, "collation": None},
+                                        {"name": "new_db", "charset": None, "collation": None}], purge=False)
+    assert plan["create"] == [{"name": "new_db", "charset": "UTF8", "collation": "en_US.utf8"}]
 
 
 def test_connection_info_uses_hostaddr_only_when_the_endpoint_gives_one():
