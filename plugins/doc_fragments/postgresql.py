@@ -68,3 +68,53 @@ options:
     type: str
     default: tenant_id
 """
+
+    # The same modules with the list form (one invocation for several databases; module_utils/_pg_multi.py).
+    # A module with per-database options (path) documents `databases` in full: a fragment's suboptions are not merged.
+    DATABASES = r"""
+options:
+  database:
+    description:
+      - The tier database to work in (the single database form).
+      - Exactly one of O(database) and O(databases) is required.
+    type: str
+  databases:
+    description:
+      - Several tier databases in one invocation (the list form), handled one after another in list order, each exactly as
+        O(database) would be, in its own transaction(s).
+      - Every entry is validated (names, files) before the first connection, so a bad entry fails before anything is done
+        to any database.
+      - A failure stops the run at that database; the databases before it stay done. The failure message names the
+        database and the ones done before it, and RV(databases) holds the result of each.
+      - Mutually exclusive with O(database), O(owner) and O(app_role).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The database.
+        type: str
+        required: true
+      owner:
+        description: Owner role. Defaults to C(<name>_owner).
+        type: str
+      app_role:
+        description: App role. Defaults to C(<name>_app).
+        type: str
+      tenant_column:
+        description: Name of the tenant column. Defaults to O(tenant_column).
+        type: str
+  owner:
+    description: Owner role of the database (DDL and reference data run as it). Defaults to C(<database>_owner).
+    type: str
+  app_role:
+    description:
+      - The app role (the C(tenant_isolation) policy targets it; tenant rows are read and written as it). Defaults to
+        C(<database>_app).
+    type: str
+  tenant_column:
+    description:
+      - Name of the tenant column; every table that has it is a tenant table.
+      - With O(databases), the default of each entry's C(tenant_column).
+    type: str
+    default: tenant_id
+"""

@@ -52,10 +52,14 @@ def run_pg_module(argument_spec: dict, runner: Callable[[AnsibleModule, list], d
 def absent_in_check_mode(module: AnsibleModule, database: str) -> bool:
     """In check mode, a database that postgresql_tier has not created yet (it would have, in a real
     run) cannot be connected to: callers then predict 'everything would change' instead of failing."""
-    if not module.check_mode:
-        return False
+    return module.check_mode and database in absent_databases(module, [database])
+
+
+def absent_databases(module: AnsibleModule, databases: list[str]) -> set[str]:
+    """Which of `databases` do not exist (one query for all of them)."""
     conn = connect(module.params, "postgres")
     try:
-        return not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        found = {row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (list(databases),))}
     finally:
         conn.close()
+    return set(databases) - found

@@ -19,10 +19,12 @@ description:
   - Files must not contain C(BEGIN)/C(COMMIT), nor statements that cannot run in a transaction (C(CREATE INDEX CONCURRENTLY)).
   - In check mode the pending migrations and the RLS step really run inside one transaction that is rolled back, so the
     prediction, failures included, is what a real run would do.
+  - With O(databases), one invocation migrates several databases in list order; every directory is read and checked before
+    the first connection, and a failure leaves the databases before it migrated.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
-  - complianceflow.infra.postgresql.database
+  - complianceflow.infra.postgresql.databases
   - complianceflow.infra.attributes
 attributes:
   check_mode:
@@ -33,9 +35,39 @@ attributes:
     support: full
 options:
   path:
-    description: Directory with the migration files of this database.
+    description:
+      - Directory with the migration files of O(database).
+      - Required with O(database); with O(databases) each entry has its own C(path).
     type: path
-    required: true
+  databases:
+    description:
+      - Several tier databases in one invocation (the list form), migrated one after another in list order, each exactly as
+        O(database) would be (each migration its own transaction).
+      - Every entry is validated (names, migration file names and versions) before the first connection, so a bad entry fails
+        before anything is done to any database.
+      - A failure stops the run at that database; the databases before it stay migrated. The failure message names the
+        database and the ones done before it, and RV(databases) holds the result of each.
+      - Mutually exclusive with O(database), O(path), O(owner) and O(app_role).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The database.
+        type: str
+        required: true
+      path:
+        description: Directory with the migration files of this database.
+        type: path
+        required: true
+      owner:
+        description: Owner role. Defaults to C(<name>_owner).
+        type: str
+      app_role:
+        description: App role. Defaults to C(<name>_app).
+        type: str
+      tenant_column:
+        description: Name of the tenant column. Defaults to O(tenant_column).
+        type: str
   rls_mode:
     description: The row level security step after each migration; see M(complianceflow.infra.postgresql_rls) O(ignore:mode).
     type: str
@@ -53,25 +85,51 @@ EXAMPLES = r"""
     login_password: "{{ postgresql_admin_password }}"
     database: user_service
     path: "{{ role_path }}/files/migrations/user_service"
+
+- name: Schema of every database of the tier, one module run
+  complianceflow.infra.postgresql_migrations:
+    login_host: "{{ postgresql_host }}"
+    login_user: cfadmin
+    login_password: "{{ postgresql_admin_password }}"
+    databases:
+      - name: user_service
+        path: "{{ role_path }}/files/migrations/user_service"
+      - name: form_service
+        path: "{{ role_path }}/files/migrations/form_service"
 """
 
 RETURN = r"""
 applied:
-  description: Files applied by this run (in check mode, that would be applied).
+  description:
+    - Files applied by this run (in check mode, that would be applied).
+    - With O(databases), as C(<database>/<file>) in the order applied.
   returned: always
   type: list
   elements: str
   sample: [0001_baseline.sql]
 version:
   description: The highest applied version after the run (0 when none).
-  returned: always
+  returned: with O(database)
   type: int
   sample: 1
 rls:
   description:
     - Result of the last row level security step (see M(complianceflow.infra.postgresql_rls) RV(ignore:rls)).
     - Null in check mode when the database does not exist yet.
-  returned: always
+  returned: with O(database)
+  type: dict
+databases:
+  description:
+    - With O(databases), the result of each database handled, in list order, with keys C(name), C(changed), C(applied),
+      C(version), C(rls) and C(queries) as above for one database.
+    - On failure the last one is the failed database, with C(failed) and C(msg); the ones before it stay done.
+  returned: with O(databases)
+  type: list
+  elements: dict
+  sample: [{name: user_service, changed: true, applied: [0001_baseline.sql], version: 1, rls: {}, queries: []}]
+diff:
+  description: Applied migrations before and after; with O(databases), keyed by database (changed databases only).
+  returned: when changed and in diff mode
   type: dict
 queries:
   description: Statements that changed something, with placeholders instead of values; a migration appears as a comment line
@@ -82,35 +140,26 @@ queries:
   sample: ['SET LOCAL ROLE "user_service_owner"', '-- migration 0001_baseline.sql (sha256:5d0c...)']
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_migrations import migrate, read_migrations, read_history
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import (
-    DATABASE_ARGSPEC,
-    absent_in_check_mode,
-    database_roles,
-    run_pg_module,
-)
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_migrations import migrate, read_history, read_migrations
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_multi import databases_argspec, run_databases
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import Session, connect
 
-ARGUMENT_SPEC = {
-    **DATABASE_ARGSPEC,
-    "path": {"type": "path", "required": True},
-    "rls_mode": {"type": "str", "default": "enforce", "choices": ["enforce", "audit"]},
-}
+PER_DATABASE = {"path": {"type": "path", "required": True}}
+MODULE_ARGS = databases_argspec(PER_DATABASE, rls_mode={"type": "str", "default": "enforce", "choices": ["enforce", "audit"]})
 
 
-def run(module, queries):
-    params = module.params
-    database, owner, app, column = database_roles(params)
-    files = read_migrations(params["path"])
-    if absent_in_check_mode(module, database):
+def migrate_one(module, entry, files, queries, absent):
+    database = entry["database"]
+    if absent:
         return {"changed": True, "applied": [m["file"] for m in files], "version": max([m["version"] for m in files], default=0),
                 "rls": None, "msg": f"database {database} does not exist yet: every migration would be applied"}
     # check_mode=False: in check mode the statements do run, in a transaction that is rolled back.
-    session = Session(connect(params, database), queries, check_mode=False)
+    session = Session(connect(module.params, database), queries, check_mode=False)
     try:
         before = sorted(f"{v:04d}_{n}.sql" for v, (n, _c) in read_history(session).items())
-        result = migrate(session, files, owner=owner, app_role=app, column=column, rls_mode=params["rls_mode"],
-                         check_mode=module.check_mode)
+        result = migrate(session, files, owner=entry["owner"], app_role=entry["app_role"], column=entry["tenant_column"],
+                         rls_mode=module.params["rls_mode"], check_mode=module.check_mode)
     finally:
         session.close()
     result["changed"] = bool(queries)
@@ -119,8 +168,17 @@ def run(module, queries):
     return result
 
 
+def summarize(results):
+    return {"applied": [f"{r['name']}/{f}" for r in results for f in r.get("applied") or []]}
+
+
+def run(module, queries):
+    return run_databases(module, queries, per_database=PER_DATABASE, prepare=lambda entry: read_migrations(entry["path"]),
+                         work=migrate_one, summarize=summarize)
+
+
 def main():
-    run_pg_module(ARGUMENT_SPEC, run)
+    run_pg_module(runner=run, **MODULE_ARGS)
 
 
 if __name__ == "__main__":

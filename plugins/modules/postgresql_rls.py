@@ -26,10 +26,12 @@ description:
     BYPASSRLS, materialized views, extra policies). V(audit) changes nothing.
   - Needs no superuser and no event trigger; M(complianceflow.infra.postgresql_migrations) runs the same step after every
     migration, which is what makes row level security automatic.
+  - With O(databases), one invocation handles several databases in list order (both modes); the first database with a
+    remaining problem fails the run, and the databases before it keep what was done to them.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
-  - complianceflow.infra.postgresql.database
+  - complianceflow.infra.postgresql.databases
   - complianceflow.infra.attributes
 attributes:
   check_mode:
@@ -61,11 +63,23 @@ EXAMPLES = r"""
     login_password: "{{ postgresql_admin_password }}"
     database: declaration_service
     mode: audit
+
+- name: Audit every database of the tier, one module run
+  complianceflow.infra.postgresql_rls:
+    login_host: "{{ postgresql_host }}"
+    login_user: cfadmin
+    login_password: "{{ postgresql_admin_password }}"
+    databases:
+      - name: user_service
+      - name: declaration_service
+    mode: audit
 """
 
 RETURN = r"""
 rls:
-  description: What the step saw and did (null in check mode when the database does not exist yet).
+  description:
+    - What the step saw and did (null in check mode when the database does not exist yet).
+    - With O(databases), keyed by database (the databases handled, the failed one included).
   returned: always, also on failure after the connection
   type: dict
   contains:
@@ -83,6 +97,19 @@ rls:
       description: The findings fixed (in check mode, that would be fixed).
       type: list
       elements: dict
+databases:
+  description:
+    - With O(databases), the result of each database handled, in list order, with keys C(name), C(changed), C(rls) and
+      C(queries) as above for one database.
+    - On failure the last one is the failed database, with C(failed) and C(msg); the ones before it keep their fixes.
+  returned: with O(databases)
+  type: list
+  elements: dict
+  sample: [{name: user_service, changed: false, rls: {tables: [public.users], findings: [], fixed: []}, queries: []}]
+diff:
+  description: Findings before and after; with O(databases), keyed by database (changed databases only).
+  returned: when changed and in diff mode
+  type: dict
 queries:
   description: Statements that changed something (in check mode, that would have), with placeholders instead of values.
   returned: always
@@ -91,46 +118,44 @@ queries:
   sample: ['SET LOCAL ROLE "declaration_service_owner"', 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY']
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import (
-    DATABASE_ARGSPEC,
-    absent_in_check_mode,
-    database_roles,
-    run_pg_module,
-)
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_multi import databases_argspec, run_databases
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import failure_message, rls_step
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
 
-ARGUMENT_SPEC = {
-    **DATABASE_ARGSPEC,
-    "mode": {"type": "str", "default": "enforce", "choices": ["enforce", "audit"]},
-}
+MODULE_ARGS = databases_argspec({}, mode={"type": "str", "default": "enforce", "choices": ["enforce", "audit"]})
 
 
-def run(module, queries):
-    params = module.params
-    database, owner, app, column = database_roles(params)
-    if absent_in_check_mode(module, database):
-        return {"changed": params["mode"] == "enforce", "rls": None,
+def rls_one(module, entry, _prepared, queries, absent):
+    database, mode = entry["database"], module.params["mode"]
+    if absent:
+        return {"changed": mode == "enforce", "rls": None,
                 "msg": f"database {database} does not exist yet: its row level security would be set up"}
-    session = Session(connect(params, database), queries, check_mode=module.check_mode)
+    roles = {"owner": entry["owner"], "app_role": entry["app_role"], "column": entry["tenant_column"], "mode": mode}
+    session = Session(connect(module.params, database), queries, check_mode=module.check_mode)
     try:
         if module.check_mode:
-            summary, remaining = rls_step(session, owner=owner, app_role=app, column=column, mode=params["mode"])
+            summary, remaining = rls_step(session, **roles)
         else:
             with session.conn.transaction():  # the safe fixes are committed even when others remain
-                summary, remaining = rls_step(session, owner=owner, app_role=app, column=column, mode=params["mode"])
+                summary, remaining = rls_step(session, **roles)
     finally:
         session.close()
     if remaining:
-        raise PgError(failure_message(database, remaining, params["mode"]), rls=summary, changed=bool(queries))
+        raise PgError(failure_message(database, remaining, mode), rls=summary, changed=bool(queries))
     result = {"changed": bool(queries), "rls": summary}
     if module._diff and queries:
         result["diff"] = {"before": {"findings": summary["findings"]}, "after": {"findings": []}}
     return result
 
 
+def run(module, queries):
+    return run_databases(module, queries, per_database={}, work=rls_one,
+                         summarize=lambda results: {"rls": {r["name"]: r.get("rls") for r in results}})
+
+
 def main():
-    run_pg_module(ARGUMENT_SPEC, run)
+    run_pg_module(runner=run, **MODULE_ARGS)
 
 
 if __name__ == "__main__":

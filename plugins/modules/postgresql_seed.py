@@ -16,10 +16,12 @@ description:
   - Every row is inserted with C(ON CONFLICT DO NOTHING) on the primary key; ids are literal in the file, so a re-run inserts
     nothing and reports no change. Rows that exist are never updated.
   - The file is validated against the database (tables, columns, primary key values, tenant ids) before anything is written.
+  - With O(databases), one invocation seeds several databases in list order; every file is read and parsed before the first
+    connection, each database is loaded as with O(database), and a failure leaves the databases before it seeded.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
-  - complianceflow.infra.postgresql.database
+  - complianceflow.infra.postgresql.databases
   - complianceflow.infra.attributes
 attributes:
   check_mode:
@@ -31,9 +33,39 @@ attributes:
     support: full
 options:
   path:
-    description: The seed file.
+    description:
+      - The seed file of O(database).
+      - Required with O(database); with O(databases) each entry has its own C(path).
     type: path
-    required: true
+  databases:
+    description:
+      - Several tier databases in one invocation (the list form), seeded one after another in list order, each exactly as
+        O(database) would be.
+      - Every entry is validated (names; seed file readable and valid YAML) before the first connection, so a bad entry fails
+        before anything is done to any database.
+      - A failure stops the run at that database; the databases before it stay seeded. The failure message names the
+        database and the ones done before it, and RV(databases) holds the result of each.
+      - Mutually exclusive with O(database), O(path), O(owner) and O(app_role).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The database.
+        type: str
+        required: true
+      path:
+        description: The seed file of this database.
+        type: path
+        required: true
+      owner:
+        description: Owner role. Defaults to C(<name>_owner).
+        type: str
+      app_role:
+        description: App role. Defaults to C(<name>_app).
+        type: str
+      tenant_column:
+        description: Name of the tenant column. Defaults to O(tenant_column).
+        type: str
 """
 
 EXAMPLES = r"""
@@ -44,14 +76,40 @@ EXAMPLES = r"""
     login_password: "{{ postgresql_admin_password }}"
     database: user_service
     path: "{{ role_path }}/files/seed/user_service.yml"
+
+- name: Seed several databases, one module run
+  complianceflow.infra.postgresql_seed:
+    login_host: "{{ postgresql_host }}"
+    login_user: cfadmin
+    login_password: "{{ postgresql_admin_password }}"
+    databases:
+      - name: user_service
+        path: "{{ role_path }}/files/seed/user_service.yml"
+      - name: form_service
+        path: "{{ role_path }}/files/seed/form_service.yml"
 """
 
 RETURN = r"""
 inserted:
-  description: Rows inserted per table (in check mode, that would be inserted).
+  description:
+    - Rows inserted per table (in check mode, that would be inserted).
+    - With O(databases), keyed by database, then table.
   returned: success
   type: dict
   sample: {users: 6, user_roles: 8}
+databases:
+  description:
+    - With O(databases), the result of each database handled, in list order, with keys C(name), C(changed), C(inserted) and
+      C(queries) as above for one database.
+    - On failure the last one is the failed database, with C(failed) and C(msg); the ones before it stay seeded.
+  returned: with O(databases)
+  type: list
+  elements: dict
+  sample: [{name: user_service, changed: true, inserted: {users: 6}, queries: []}]
+diff:
+  description: Seed rows present per table before and after; with O(databases), keyed by database (changed databases only).
+  returned: when changed and in diff mode
+  type: dict
 queries:
   description: Statements that ran (one INSERT per table and column set, with placeholders), role switches included.
   returned: always
@@ -60,12 +118,8 @@ queries:
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_data import load_seed
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import (
-    DATABASE_ARGSPEC,
-    absent_in_check_mode,
-    database_roles,
-    run_pg_module,
-)
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_multi import databases_argspec, run_databases
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
 
 try:
@@ -73,7 +127,8 @@ try:
 except ImportError:  # ansible-core itself requires PyYAML on the controller
     yaml = None
 
-ARGUMENT_SPEC = {**DATABASE_ARGSPEC, "path": {"type": "path", "required": True}}
+PER_DATABASE = {"path": {"type": "path", "required": True}}
+MODULE_ARGS = databases_argspec(PER_DATABASE)
 
 
 def read_seed(path: str):
@@ -89,21 +144,20 @@ def read_seed(path: str):
         raise PgError(f"seed file {path} is not valid YAML: {exc}") from None
 
 
-def run(module, queries):
-    database, owner, app, column = database_roles(module.params)
-    path = module.params["path"]
-    data = read_seed(path)
-    if absent_in_check_mode(module, database):
+def seed_one(module, entry, data, queries, absent):
+    database, path = entry["database"], entry["path"]
+    if absent:
         return {"changed": True, "inserted": {}, "msg": f"database {database} does not exist yet: every seed row would be inserted"}
     session = Session(connect(module.params, database), queries, check_mode=False)
     try:
         with session.conn.transaction(force_rollback=module.check_mode):
-            inserted = load_seed(session, data, owner=owner, app_role=app, column=column, source=path)
+            inserted = load_seed(session, data, owner=entry["owner"], app_role=entry["app_role"], column=entry["tenant_column"],
+                                 source=path)
     finally:
         session.close()
     total: dict[str, int] = {}
-    for entry in data["tables"]:
-        total[entry["table"]] = total.get(entry["table"], 0) + len(entry.get("rows") or [])
+    for table in data["tables"]:
+        total[table["table"]] = total.get(table["table"], 0) + len(table.get("rows") or [])
     result = {"changed": any(inserted.values()), "inserted": inserted}
     if module._diff and result["changed"]:
         result["diff"] = {"before": {t: f"{n - inserted.get(t, 0)} of {n} seed rows present" for t, n in total.items()},
@@ -111,8 +165,13 @@ def run(module, queries):
     return result
 
 
+def run(module, queries):
+    return run_databases(module, queries, per_database=PER_DATABASE, prepare=lambda entry: read_seed(entry["path"]), work=seed_one,
+                         summarize=lambda results: {"inserted": {r["name"]: r.get("inserted") or {} for r in results}})
+
+
 def main():
-    run_pg_module(ARGUMENT_SPEC, run)
+    run_pg_module(runner=run, **MODULE_ARGS)
 
 
 if __name__ == "__main__":

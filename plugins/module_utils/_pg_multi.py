@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE to the collection: one module invocation for one or several tier databases.
+
+The modules that work inside a tier database (postgresql_migrations, postgresql_rls, postgresql_seed)
+take either `database` (+ its options at the top level, the original form) or a `databases` list of
+entries. A module process costs about 0.35 s before it does anything, so a deployment runs each step
+once for all its databases instead of once per database.
+
+Order of work: every entry is validated (identifiers, files read and parsed) before the first
+connection; then the databases are handled one after another, each in its own transaction(s) as in
+the single form. A failure stops the run at that database: the ones before it stay done, and the
+failed result says which they were.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import DATABASE_ARGSPEC, absent_databases
+from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, check_identifier
+
+ENTRY_OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "owner": {"type": "str"},
+    "app_role": {"type": "str"},
+    "tenant_column": {"type": "str"},
+}
+
+
+def databases_argspec(per_database: dict, **common) -> dict:
+    """argument_spec and the other AnsibleModule keyword arguments of a module with both forms, for
+    run_pg_module(runner=..., **this).
+
+    `per_database` holds the options that differ per database (e.g. `path`); they exist at the top
+    level for the single form (required there when required per entry) and inside each entry.
+    `common` are the module's options that apply to every database.
+    """
+    spec = {
+        **DATABASE_ARGSPEC,
+        **common,
+        "database": {"type": "str"},
+        **{key: {**value, "required": False} for key, value in per_database.items()},
+        "databases": {"type": "list", "elements": "dict", "options": {**ENTRY_OPTIONS, **per_database}},
+    }
+    exclusive = [("database", "databases")] + [("databases", key) for key in ("owner", "app_role", *per_database)]
+    kwargs = {"argument_spec": spec, "mutually_exclusive": exclusive, "required_one_of": [("database", "databases")]}
+    required = [key for key, value in per_database.items() if value.get("required")]
+    if required:
+        kwargs["required_by"] = {"database": required}
+    return kwargs
+
+
+def database_entries(params: dict, per_database) -> list[dict]:
+    """The entries of either form, each {database, owner, app_role, tenant_column, <per-database options>},
+    names defaulted and validated. An error names the entry (`databases[2] (form_service)`)."""
+    listed = params.get("databases")
+    raw = listed if listed is not None else [{"name": params["database"], "owner": params["owner"],
+                                              "app_role": params["app_role"], **{k: params[k] for k in per_database}}]
+    if listed is not None and not listed:
+        raise PgError("databases is empty: give at least one entry (or use database)")
+    entries, seen = [], {}
+    for index, item in enumerate(raw):
+        try:
+            database = check_identifier(item["name"], "database name")
+            entry = {
+                **{key: item[key] for key in per_database},
+                "database": database,
+                "owner": check_identifier(item["owner"] or f"{database}_owner", "owner role name"),
+                "app_role": check_identifier(item["app_role"] or f"{database}_app", "app role name"),
+                "tenant_column": check_identifier(item.get("tenant_column") or params["tenant_column"], "tenant column name"),
+            }
+        except PgError as exc:
+            raise PgError(entry_label(listed, index, item.get("name")) + str(exc)) from None
+        if database in seen:
+            raise PgError(f"databases[{index}]: database {database!r} is listed twice (also databases[{seen[database]}])")
+        seen[database] = index
+        entries.append(entry)
+    return entries
+
+
+def entry_label(listed, index: int, name) -> str:
+    return "" if listed is None else f"databases[{index}] ({name}): "
+
+
+def run_databases(module, queries: list, *, per_database, work: Callable, prepare: Callable | None = None,
+                  summarize: Callable | None = None) -> dict:
+    """Validate and prepare every entry, then `work(module, entry, prepared, queries, absent)` per database.
+
+    `prepare(entry)` reads what the entry names (files) before any connection. `work` returns that
+    database's result (changed, optional diff, module keys) or raises PgError; `absent` is True in
+    check mode for a database that does not exist yet. The single form returns `work`'s result as
+    is. The list form returns changed (any), `databases` (each database's own result with name and
+    queries), diff keyed by database, and whatever `summarize(results)` adds.
+    """
+    listed = module.params.get("databases") is not None
+    entries = database_entries(module.params, per_database)
+    prepared = []
+    for index, entry in enumerate(entries):
+        try:
+            prepared.append(prepare(entry) if prepare else None)
+        except PgError as exc:
+            raise PgError(entry_label(module.params.get("databases"), index, entry["database"]) + str(exc), **exc.result) from None
+    absent = absent_databases(module, [e["database"] for e in entries]) if module.check_mode else set()
+    if not listed:
+        return work(module, entries[0], prepared[0], queries, entries[0]["database"] in absent)
+    results: list[dict] = []
+    for entry, data in zip(entries, prepared):
+        own: list[str] = []
+        try:
+            result = work(module, entry, data, own, entry["database"] in absent)
+        except PgError as exc:
+            queries.extend(own)
+            failed = {**exc.result, "name": entry["database"], "failed": True, "msg": str(exc), "queries": own}
+            failed.setdefault("changed", bool(own) and not module.check_mode)
+            done = ", ".join(r["name"] for r in results) or "none"
+            raise PgError(f"database {entry['database']}: {exc} (databases done before it, which stay done: {done})",
+                          **merge(results + [failed], summarize)) from None
+        queries.extend(own)
+        results.append({**result, "name": entry["database"], "queries": own})
+    return merge(results, summarize)
+
+
+def merge(results: list[dict], summarize: Callable | None = None) -> dict:
+    """The list form's result: per-database diffs lifted into one diff keyed by database."""
+    before, after = {}, {}
+    for result in results:
+        diff = result.pop("diff", None)
+        if diff:
+            before[result["name"]], after[result["name"]] = diff["before"], diff["after"]
+    merged = {"changed": any(r.get("changed") for r in results), "databases": results}
+    if after:
+        merged["diff"] = {"before": before, "after": after}
+    if summarize:
+        merged.update(summarize(results))
+    return merged
