@@ -105,11 +105,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 databases:
-  description: Per database the names used.
+  description: Per database the names used and whether this run changed (in check mode, would change) anything of it.
   returned: always
   type: list
   elements: dict
-  sample: [{name: user_service, owner: user_service_owner, app_role: user_service_app}]
+  sample: [{name: user_service, owner: user_service_owner, app_role: user_service_app, changed: false}]
 queries:
   description: Statements that changed something (in check mode, that would have), with placeholders instead of values.
   returned: always
@@ -153,17 +153,19 @@ def run(module, queries):
     databases = normalize_databases(params["databases"])
     check_identifier(params["schema"], "schema name")
     admin = Session(connect(params, "postgres"), queries, check_mode=module.check_mode)
-    before, after = {}, {}
+    before, after, changed = {}, {}, {}
     try:
         for db in databases:
+            done = len(queries)
             if params["state"] == "present":
                 before[db["name"]], after[db["name"]] = ensure_present(admin, db, params["schema"], params, params["update_password"])
             else:
                 before[db["name"]], after[db["name"]] = ensure_absent(admin, db)
+            changed[db["name"]] = len(queries) > done
     finally:
         admin.close()
     result = {"changed": bool(queries),
-              "databases": [{k: db[k] for k in ("name", "owner", "app_role")} for db in databases]}
+              "databases": [{**{k: db[k] for k in ("name", "owner", "app_role")}, "changed": changed[db["name"]]} for db in databases]}
     if module._diff and queries:
         result["diff"] = {"before": before, "after": after}
     return result
