@@ -5,7 +5,8 @@ import uuid
 
 import psycopg
 from azure_play import task
-from test_servers_postgresql import PASSWORD, ZONE, net, server_task  # noqa: F401  (net is a fixture)
+# net is a fixture of that module, used here by name.
+from test_servers_postgresql import PASSWORD, ZONE, net, server_task  # noqa: F401 pylint: disable=unused-import
 
 INFO_LOGIN = "infoadmin"  # its own login: roles are cluster-wide in the backing PostgreSQL
 
