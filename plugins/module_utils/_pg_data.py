@@ -112,17 +112,23 @@ def _json_default(value):
 
 # ---------------------------------------------------------------- seed
 
+def check_seed_shape(data, source: str) -> None:
+    """The document's structure, which needs no database (checked for every file before connecting)."""
+    if not isinstance(data, dict) or not isinstance(data.get("tables"), list):
+        raise PgError(f"{source}: expected a mapping with a list 'tables' of {{table: name, rows: [...]}}")
+    for position, entry in enumerate(data["tables"], 1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("table"), str) or not isinstance(entry.get("rows", []), list):
+            raise PgError(f"{source}: tables[{position}] must be a mapping with 'table' (a name) and 'rows' (a list)")
+
+
 def plan_seed(data, tables: dict[str, dict], column: str, source: str):
     """Validate the seed document against the catalog; returns (reference batches, {tenant: batches}).
 
     A batch is (table, columns, [json documents]); batches keep the file's order.
     """
-    if not isinstance(data, dict) or not isinstance(data.get("tables"), list):
-        raise PgError(f"{source}: expected a mapping with a list 'tables' of {{table: name, rows: [...]}}")
+    check_seed_shape(data, source)
     reference, tenants = [], {}
-    for position, entry in enumerate(data["tables"], 1):
-        if not isinstance(entry, dict) or not isinstance(entry.get("table"), str) or not isinstance(entry.get("rows", []), list):
-            raise PgError(f"{source}: tables[{position}] must be a mapping with 'table' (a name) and 'rows' (a list)")
+    for entry in data["tables"]:
         name = entry["table"]
         meta = tables.get(name)
         if meta is None:

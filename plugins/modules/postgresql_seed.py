@@ -41,8 +41,8 @@ options:
     description:
       - Several tier databases in one invocation (the list form), seeded one after another in list order, each exactly as
         O(database) would be.
-      - Every entry is validated (names; seed file readable and valid YAML) before the first connection, so a bad entry fails
-        before anything is done to any database.
+      - Every entry is validated (names; seed file readable, valid YAML, C(tables) well formed) before the first connection,
+        so a bad entry fails before anything is done to any database.
       - A failure stops the run at that database; the databases before it stay seeded. The failure message names the
         database and the ones done before it, and RV(databases) holds the result of each.
       - Mutually exclusive with O(database), O(path), O(owner) and O(app_role).
@@ -117,7 +117,7 @@ queries:
   elements: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_data import load_seed
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg_data import check_seed_shape, load_seed
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_multi import databases_argspec, run_databases
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
@@ -137,11 +137,13 @@ def read_seed(path: str):
     try:
         with open(path, encoding="utf-8") as handle:
             # libyaml's parser when PyYAML was built with it (about 4x faster on large files), same safe constructor
-            return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506: a safe loader
+            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506: a safe loader
     except OSError as exc:
         raise PgError(f"cannot read seed file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise PgError(f"seed file {path} is not valid YAML: {exc}") from None
+    check_seed_shape(data, path)
+    return data
 
 
 def seed_one(module, entry, data, queries, absent):

@@ -97,11 +97,13 @@ def test_rls_audit_and_enforce_lists(pg_cluster, pg_args, dbs):
 def test_seed_list_check_apply_rerun_and_bad_second_file(pg_cluster, pg_args, dbs, tmp_path):
     migrate_all(pg_args, [{"name": n, "path": str(BASE)} for n in dbs])
     bad = tmp_path / "bad.yml"
-    bad.write_text("tables: [unclosed")
-    run, res = run_module("postgresql_seed", {**pg_args, "databases": [{"name": dbs[0], "path": str(SEED)},
-                                                                        {"name": dbs[1], "path": str(bad)}]})
-    assert res["failed"] is True and f"databases[1] ({dbs[1]}): seed file {bad} is not valid YAML" in res["msg"], res["msg"]
-    assert counts(pg_cluster, dbs[0])["countries"] == 0
+    for content, message in (("tables: [unclosed", f"seed file {bad} is not valid YAML"),
+                             ("tables: [{table: notes, rows: 3}]", f"{bad}: tables[1] must be a mapping")):
+        bad.write_text(content)
+        entries = [{"name": dbs[0], "path": str(SEED)}, {"name": dbs[1], "path": str(bad)}]
+        run, res = run_module("postgresql_seed", {**pg_args, "databases": entries})
+        assert res["failed"] is True and f"databases[1] ({dbs[1]}): {message}" in res["msg"], res["msg"]
+        assert counts(pg_cluster, dbs[0])["countries"] == 0
 
     entries = [{"name": n, "path": str(SEED)} for n in dbs]
     empty = [counts(pg_cluster, n) for n in dbs]
