@@ -98,6 +98,50 @@ def test_second_sandbox_run_changes_nothing(sandbox):
     assert _writes(env) == writes, "a no-change run sent PUT/PATCH/DELETE to the emulator"
 
 
+def _playbook(sandbox: Path, name: str, inventories, check: bool = False, **extra):
+    variables = yaml.safe_load((sandbox / "ansible-vars.yml").read_text())
+    variables.update(extra)
+    return run_playbook(REPO / "playbooks" / name, inventory=inventories, extra_vars=variables, env=_env(sandbox),
+                        check=check, timeout=600)
+
+
+def test_seed_playbook_reads_the_deployments_and_changes_nothing_seeded(sandbox):
+    path, _first = sandbox
+    env = _env(path)
+    writes = _writes(env)
+    run = _playbook(path, "seed.yml", BOTH)
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert run.total("changed") == 0, run.stdout[-4000:]
+    assert _writes(env) == writes, "seed.yml sent PUT/PATCH/DELETE to the emulator"
+    assert _acme_users(path) > 0
+
+
+def test_seed_playbook_refuses_sample_data_outside_dev(sandbox):
+    path, _first = sandbox
+    env = _env(path)
+    before = len(_requests(env))
+    run = _playbook(path, "seed.yml", [REPO / "inventories" / "westeu-prod-1", *BOTH])
+    assert run.rc != 0
+    assert "-e confirm_seed=westeu-prod-1" in run.stdout
+    assert len(_requests(env)) == before, "a refused seed run reached Azure"
+
+
+def test_check_mode_on_a_new_deployment_predicts_without_writing(sandbox):
+    path, _first = sandbox
+    env = _env(path)
+    writes = _writes(env)
+    run = _playbook(path, "deploy.yml", [REPO / "inventories" / "eastus-dev-1"], check=True)
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert run.total("changed") > 0
+    assert "server psql-cf-eastus-dev-1 does not exist yet" in run.stdout
+    assert _writes(env) == writes, "check mode sent PUT/PATCH/DELETE to the emulator"
+    assert not [r for r in _resources(env) if "eastus" in r]
+
+
+def _requests(env: dict[str, str]) -> list[str]:
+    return (Path(env["ARM_EMULATOR_CA"]).parent / "requests.jsonl").read_text().splitlines()
+
+
 def test_prod_teardown_is_refused_without_its_name(sandbox):
     path, _first = sandbox
     env = _env(path)
