@@ -102,6 +102,7 @@ RETURN = r"""
 applied:
   description:
     - Files applied by this run (in check mode, that would be applied).
+    - On failure, the files committed before the failed migration.
     - With O(databases), as C(<database>/<file>) in the order applied.
   returned: always
   type: list
@@ -143,7 +144,7 @@ queries:
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_migrations import migrate, read_history, read_migrations
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg_multi import databases_argspec, run_databases
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import Session, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
 
 PER_DATABASE = {"path": {"type": "path", "required": True}}
 MODULE_ARGS = databases_argspec(PER_DATABASE, rls_mode={"type": "str", "default": "enforce", "choices": ["enforce", "audit"]})
@@ -157,15 +158,29 @@ def migrate_one(module, entry, files, queries, absent):
     # check_mode=False: in check mode the statements do run, in a transaction that is rolled back.
     session = Session(connect(module.params, database), queries, check_mode=False)
     try:
-        before = sorted(f"{v:04d}_{n}.sql" for v, (n, _c) in read_history(session).items())
-        result = migrate(session, files, owner=entry["owner"], app_role=entry["app_role"], column=entry["tenant_column"],
-                         rls_mode=module.params["rls_mode"], check_mode=module.check_mode)
+        before = applied_files(session)
+        try:
+            result = migrate(session, files, owner=entry["owner"], app_role=entry["app_role"], column=entry["tenant_column"],
+                             rls_mode=module.params["rls_mode"], check_mode=module.check_mode)
+        except PgError as exc:
+            # The migrations before the failed one are committed (never in check mode): say which.
+            try:
+                done = [] if module.check_mode else [f for f in applied_files(session) if f not in before]
+            except PgError:  # the connection is gone too: the original error is the one to show
+                done = None
+            if done is not None:
+                exc.result.update(applied=done, changed=bool(done))
+            raise
     finally:
         session.close()
     result["changed"] = bool(queries)
     if module._diff and queries:
         result["diff"] = {"before": {"applied": before}, "after": {"applied": before + result["applied"]}}
     return result
+
+
+def applied_files(session):
+    return sorted(f"{v:04d}_{n}.sql" for v, (n, _c) in read_history(session).items())
 
 
 def summarize(results):

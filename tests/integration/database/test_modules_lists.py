@@ -70,6 +70,7 @@ def test_failure_in_second_database_names_it_and_keeps_the_first(pg_cluster, pg_
     first, second = res["databases"]
     assert first["name"] == dbs[0] and first["applied"] == ["0001_notes.sql", "0002_view.sql"] and "failed" not in first
     assert second["name"] == dbs[1] and second["failed"] is True and "0003_oracle.sql" in second["msg"]
+    assert second["applied"] == ["0001_notes.sql", "0002_view.sql"] and second["changed"] is True  # committed before 0003
     assert len(history(pg_cluster, dbs[0])) == 2 and len(history(pg_cluster, dbs[1])) == 2  # 0003 rolled back
 
 
