@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from .errors import ArmError, invalid_request, missing_api_version, no_route, resource_group_not_found
+from .errors import ArmError, invalid_request, missing_api_version, no_route, resource_group_not_found, subscription_not_found
 from .providers.base import Context, Ref, ResourceType
 from .state import set_provisioning_state
 
@@ -35,6 +35,9 @@ def dispatch(ctx: Context, method: str, segments: list[str], body: Any, info: di
     if len(segments) < 2:
         raise no_route(method, "/" + "/".join(segments))
     sub, rest = segments[1], segments[2:]
+    if not ctx.config.knows_subscription(sub):
+        # As ARM answers a wrong or inaccessible subscription id: before any routing.
+        raise subscription_not_found(sub)
     low = [s.lower() for s in rest]
 
     if len(rest) == 6 and low[0] == "providers" and low[2] == "locations" and low[4] in ("operations", "operationresults"):

@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                              help="TCP port (0: any free port; start reuses the previous port when free)")
             cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
         if name == "start":
-            cmd.add_argument("--config", help="JSON or YAML config: latency, faults, credentials, token_lifetime")
+            cmd.add_argument("--config", help="JSON or YAML config: latency, faults, credentials, subscriptions, token_lifetime")
             cmd.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for the server to answer")
     args = parser.parse_args(argv)
     return {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "serve": cmd_serve}[args.command](args)

@@ -1,4 +1,4 @@
-"""Runtime configuration: latency per resource type, fault injection, accepted credentials.
+"""Runtime configuration: latency per resource type, fault injection, accepted credentials, known subscriptions.
 
 Read from a JSON (or YAML) file at start and changed at runtime through /_emulator/*.
 """
@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .identity import DEFAULT_SUBSCRIPTION
 
 FAULT_KINDS = ("http", "fail_operation")
 MATCH_KEYS = ("method", "resource_type", "name", "path")
@@ -113,13 +115,15 @@ class Config:
         self.latency: dict[str, float] = {}
         self.faults: list[Fault] = []
         self.credentials: list[dict] = []
+        self.subscriptions: list[str] = [DEFAULT_SUBSCRIPTION]
         self.token_lifetime = 3600
         self.apply(data or {})
 
     def apply(self, data: dict) -> None:
-        unknown = set(data) - {"latency", "faults", "credentials", "token_lifetime"}
+        unknown = set(data) - {"latency", "faults", "credentials", "subscriptions", "token_lifetime"}
         if unknown:
-            raise ConfigError(f"unknown config keys {sorted(unknown)}; valid: latency, faults, credentials, token_lifetime")
+            raise ConfigError(f"unknown config keys {sorted(unknown)}; valid: latency, faults, credentials, subscriptions, "
+                              "token_lifetime")
         if "latency" in data:
             self.set_latency(data["latency"])
         if "faults" in data:
@@ -130,6 +134,8 @@ class Config:
                 self.faults = [Fault.from_dict(item) for item in faults]
         if "credentials" in data:
             self.set_credentials(data["credentials"])
+        if "subscriptions" in data:
+            self.set_subscriptions(data["subscriptions"])
         if "token_lifetime" in data:
             self.token_lifetime = int(data["token_lifetime"])
 
@@ -157,6 +163,18 @@ class Config:
             raise ConfigError("credentials must be a list of {client_id, client_secret[, tenant_id]} mappings")
         with self._lock:
             self.credentials = [dict(c) for c in credentials]
+
+    def set_subscriptions(self, subscriptions: Any) -> None:
+        """Extra subscription ids that exist (the default one always does); others answer 404 SubscriptionNotFound."""
+        if not isinstance(subscriptions, list) or not all(isinstance(s, str) and s.strip() for s in subscriptions):
+            raise ConfigError(f"subscriptions must be a list of subscription id strings, got {subscriptions!r}")
+        known = [DEFAULT_SUBSCRIPTION] + [s.strip() for s in subscriptions if s.strip().lower() != DEFAULT_SUBSCRIPTION]
+        with self._lock:
+            self.subscriptions = known
+
+    def knows_subscription(self, subscription_id: str) -> bool:
+        with self._lock:
+            return subscription_id.lower() in (s.lower() for s in self.subscriptions)
 
     def delay_for(self, type_name: str) -> float:
         with self._lock:
@@ -188,4 +206,5 @@ class Config:
             return {"latency": dict(self.latency), "faults": [f.to_dict() for f in self.faults],
                     "credentials": [{"tenant_id": c.get("tenant_id"), "client_id": c["client_id"]}
                                     for c in self.credentials],
+                    "subscriptions": list(self.subscriptions),
                     "token_lifetime": self.token_lifetime}

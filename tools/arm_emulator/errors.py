@@ -29,6 +29,10 @@ class ArmError(Exception):
 
 # --- ARM (Microsoft.Resources) codes, as Azure returns them -------------------------------
 
+def subscription_not_found(subscription_id: str) -> ArmError:
+    return ArmError(404, "SubscriptionNotFound", f"The subscription '{subscription_id}' could not be found.")
+
+
 def resource_group_not_found(name: str) -> ArmError:
     return ArmError(404, "ResourceGroupNotFound", f"Resource group '{name}' could not be found.")
 

@@ -129,6 +129,9 @@ class App:
             if (method, what) == ("POST", "credentials"):
                 self.config.set_credentials(body)
                 return Response(204)
+            if (method, what) == ("POST", "subscriptions"):
+                self.config.set_subscriptions(body)
+                return Response(200, {"subscriptions": self.config.snapshot()["subscriptions"]})
             if (method, what) == ("GET", "state"):
                 with self.state.lock:
                     return Response(200, {"resources": self.state.resources, "operations": self.state.operations})
