@@ -22,7 +22,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.complianceflow.infra.plugins.module_utils import _azure_auth as auth
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_errors import describe_azure_error
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure_errors import describe_azure_error, is_subscription_not_found
 
 try:
     from azure.core.exceptions import AzureError, ResourceNotFoundError
@@ -220,17 +220,23 @@ class AzureModule:
             yield
         except AzureError as err:  # pylint: disable=catching-non-exception
             plan = self._plan
-            self.fail_json(**describe_azure_error(err, description, plan.origin if plan else None))
+            self.fail_json(**describe_azure_error(err, description, plan.origin if plan else None, self._subscription))
         except ValueError as err:
             # azure-identity/MSAL report a bad authority or tenant as ValueError.
             self.fail_json(msg=f"{description} failed: {err}")
 
     def get_or_none(self, description: str, func, *args):
-        """func(*args), or None when Azure answers 404."""
+        """func(*args), or None when Azure answers 404 for the resource (or its group).
+
+        A 404 SubscriptionNotFound is not "missing": the subscription id is wrong or not
+        accessible, so reporting "does not exist" would be a silent wrong answer; it fails.
+        """
         with self.operation(description):
             try:
                 return func(*args)
-            except ResourceNotFoundError:
+            except ResourceNotFoundError as err:
+                if is_subscription_not_found(err):
+                    raise
                 return None
 
     def wait(self, poller, description: str):

@@ -23,11 +23,21 @@ def _first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
-def describe_azure_error(exc, operation: str, auth_origin: str | None = None) -> dict:
+def error_code(exc) -> str | None:
+    """The ARM error code (`error.code` of the response body) an SDK exception carries, if any."""
+    return getattr(getattr(exc, "error", None), "code", None)
+
+
+def is_subscription_not_found(exc) -> bool:
+    """True for ARM's 404 SubscriptionNotFound: a wrong or inaccessible subscription, not a missing resource."""
+    return getattr(exc, "status_code", None) == 404 and (error_code(exc) or "").lower() == "subscriptionnotfound"
+
+
+def describe_azure_error(exc, operation: str, auth_origin: str | None = None, subscription_id: str | None = None) -> dict:
     """A dict for fail_json: `msg` plus `azure_error` (operation, code, message, status, request id)."""
     kind = type(exc).__name__
+    code = error_code(exc)
     error = getattr(exc, "error", None)
-    code = getattr(error, "code", None)
     message = getattr(error, "message", None) or _first_line(getattr(exc, "message", None) or str(exc))
     status = getattr(exc, "status_code", None)
     request_id = _request_id(exc)
@@ -46,6 +56,10 @@ def describe_azure_error(exc, operation: str, auth_origin: str | None = None) ->
         if status:
             head += f" (HTTP {status})"
         msg = f"{head}: {code + ': ' if code else ''}{message}"
+        if is_subscription_not_found(exc):
+            origin = f" (credentials from {auth_origin})" if auth_origin else ""
+            msg += (f"; subscription_id {subscription_id or '(unknown)'} does not exist or the identity{origin} has no access to it: "
+                    "check the subscription_id option (or AZURE_SUBSCRIPTION_ID) and the identity's role assignments on that subscription")
     if request_id:
         msg += f" [x-ms-request-id: {request_id}]"
     return {"msg": msg, "azure_error": details}
