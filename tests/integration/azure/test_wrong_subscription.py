@@ -58,3 +58,14 @@ def test_right_subscription_and_missing_group_still_read_as_missing(ansible, emu
     codes = {r["error_code"] for r in emu.requests(since=mark, method="GET") if "/subscriptions/" in r["path"]}
     assert codes == {"ResourceGroupNotFound"}
     assert not arm_writes(emu, mark)
+
+
+def test_the_error_code_is_compared_without_case(ansible, emu, rg_name):
+    # An ARM front end that spells the code in another case (injected here) is still a wrong subscription.
+    emu.add_fault(status=404, code="subscriptionnotfound", message=f"The subscription '{emu.subscription_id}' could not be found.",
+                  method="GET", name=rg_name)
+    mark = emu.request_count()
+    run = ansible.play([task("group", "resource_group", name=rg_name, location="westeurope")], check=True)
+    result = run.result("group")
+    assert run.rc != 0 and f"subscription_id {emu.subscription_id} does not exist" in result["msg"], result
+    assert not arm_writes(emu, mark)
