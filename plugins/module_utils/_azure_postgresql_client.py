@@ -32,7 +32,7 @@ def postgresql_client(module: AzureModule):
 
 
 def read_server(module: AzureModule, client, rg: str, name: str) -> dict | None:
-    """The server, or None when it or its resource group does not exist (both answer 404)."""
+    """The server, or None when it or its resource group does not exist (404); a wrong subscription fails (see get_or_none)."""
     return as_rest(module.get_or_none(f"get PostgreSQL server {name}", client.servers.get, rg, name))
 
 
