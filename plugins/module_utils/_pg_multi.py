@@ -10,7 +10,9 @@ once for all its databases instead of once per database.
 Order of work: every entry is validated (identifiers, files read and parsed) before the first
 connection; then the databases are handled one after another, each in its own transaction(s) as in
 the single form. A failure stops the run at that database: the ones before it stay done, and the
-failed result says which they were.
+failed result says which they were. A read-only step (the RLS audit) passes keep_going=True instead:
+every database is handled, then one failure names each failed database and the ones that passed, so
+an operator sees all of them in one run rather than one per re-run.
 """
 from __future__ import annotations
 
@@ -83,7 +85,7 @@ def entry_label(listed, index: int, name) -> str:
 
 
 def run_databases(module, queries: list, *, per_database, work: Callable, prepare: Callable | None = None,
-                  summarize: Callable | None = None) -> dict:
+                  summarize: Callable | None = None, keep_going: bool = False) -> dict:
     """Validate and prepare every entry, then `work(module, entry, prepared, queries, absent)` per database.
 
     `prepare(entry)` reads what the entry names (files) before any connection. `work` returns that
@@ -91,6 +93,9 @@ def run_databases(module, queries: list, *, per_database, work: Callable, prepar
     check mode for a database that does not exist yet. The single form returns `work`'s result as
     is. The list form returns changed (any), `databases` (each database's own result with name and
     queries), diff keyed by database, and whatever `summarize(results)` adds.
+
+    `keep_going` (list form only; for steps that change nothing): a failed database does not stop
+    the others; after the last one, one PgError names every failed database with its message.
     """
     listed = module.params.get("databases") is not None
     entries = database_entries(module.params, per_database)
@@ -112,11 +117,19 @@ def run_databases(module, queries: list, *, per_database, work: Callable, prepar
             queries.extend(own)
             failed = {**exc.result, "name": entry["database"], "failed": True, "msg": str(exc), "queries": own}
             failed.setdefault("changed", bool(own) and not module.check_mode)
+            if keep_going:
+                results.append(failed)
+                continue
             done = ", ".join(r["name"] for r in results) or "none"
             raise PgError(f"database {entry['database']}: {exc} (databases done before it, which stay done: {done})",
                           **merge(results + [failed], summarize)) from None
         queries.extend(own)
         results.append({**result, "name": entry["database"], "queries": own})
+    failed = [r for r in results if r.get("failed")]
+    if failed:
+        passed = ", ".join(r["name"] for r in results if not r.get("failed")) or "none"
+        each = " | ".join(f"database {r['name']}: {r['msg']}" for r in failed)
+        raise PgError(f"{len(failed)} of {len(results)} databases failed (passed: {passed}): {each}", **merge(results, summarize))
     return merge(results, summarize)
 
 

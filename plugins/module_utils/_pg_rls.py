@@ -232,10 +232,16 @@ def describe(findings: list[dict]) -> list[dict]:
     return [{"object": f["object"], "problem": f["problem"], "fixable": f["fix"] is not None} for f in findings]
 
 
-def failure_message(database: str, findings: list[dict], mode: str) -> str:
+def failure_message(database: str, findings: list[dict], mode: str, limit: int | None = None) -> str:
+    """The failure of one database. With `limit` (one entry of a list whose failures are shown
+    together), a short form: no database name (the caller gives it) and at most `limit` findings."""
     what = "cannot be fixed safely" if mode == "enforce" else "found"
-    lines = "; ".join(f"{f['object']}: {f['problem']}" for f in findings)
-    return f"row level security audit of database {database!r} failed, {len(findings)} problem(s) {what}: {lines}"
+    if limit is None:
+        lines = "; ".join(f"{f['object']}: {f['problem']}" for f in findings)
+        return f"row level security audit of database {database!r} failed, {len(findings)} problem(s) {what}: {lines}"
+    lines = "; ".join(f"{f['object']}: {f['problem']}" for f in findings[:limit])
+    more = f"; and {len(findings) - limit} more (all in its rls.findings)" if len(findings) > limit else ""
+    return f"row level security audit: {len(findings)} problem(s) {what}: {lines}{more}"
 
 
 def rls_step(session, *, owner: str, app_role: str, column: str, mode: str) -> tuple[dict, list[dict]]:

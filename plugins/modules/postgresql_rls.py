@@ -26,8 +26,10 @@ description:
     BYPASSRLS, materialized views, extra policies). V(audit) changes nothing.
   - Needs no superuser and no event trigger; M(complianceflow.infra.postgresql_migrations) runs the same step after every
     migration, which is what makes row level security automatic.
-  - With O(databases), one invocation handles several databases in list order (both modes); the first database with a
-    remaining problem fails the run, and the databases before it keep what was done to them.
+  - With O(databases), one invocation handles several databases in list order (both modes). V(enforce) stops at the first
+    database with a remaining problem (it writes: the databases before it keep what was done to them, the ones after it are
+    not touched). V(audit) checks every database, a connection failure included, then fails once naming each failed
+    database with its first findings and the databases that passed.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
@@ -101,7 +103,10 @@ databases:
   description:
     - With O(databases), the result of each database handled, in list order, with keys C(name), C(changed), C(rls) and
       C(queries) as above for one database.
-    - On failure the last one is the failed database, with C(failed) and C(msg); the ones before it keep their fixes.
+    - With O(mode=enforce), on failure the last one is the failed database, with C(failed) and C(msg); the ones before it
+      keep their fixes.
+    - With O(mode=audit), every database listed; each failed one has C(failed) and C(msg) (its C(rls.findings) has all
+      findings; it has no C(rls) when it could not be connected to).
   returned: with O(databases)
   type: list
   elements: dict
@@ -124,6 +129,13 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls impor
 from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
 
 MODULE_ARGS = databases_argspec({}, mode={"type": "str", "default": "enforce", "choices": ["enforce", "audit"]})
+BRIEF_FINDINGS = 5  # per database in the one message of a list audit; all of them are in its rls.findings
+
+
+def audit_all(module) -> bool:
+    """A list audit checks every database before failing (it changes nothing, so going on is safe);
+    enforce changes things and stops at the first database with a remaining problem."""
+    return module.params["mode"] == "audit" and module.params["databases"] is not None
 
 
 def rls_one(module, entry, _prepared, queries, absent):
@@ -142,7 +154,8 @@ def rls_one(module, entry, _prepared, queries, absent):
     finally:
         session.close()
     if remaining:
-        raise PgError(failure_message(database, remaining, mode), rls=summary, changed=bool(queries))
+        limit = BRIEF_FINDINGS if audit_all(module) else None
+        raise PgError(failure_message(database, remaining, mode, limit), rls=summary, changed=bool(queries))
     result = {"changed": bool(queries), "rls": summary}
     if module._diff and queries:
         result["diff"] = {"before": {"findings": summary["findings"]}, "after": {"findings": []}}
@@ -150,7 +163,7 @@ def rls_one(module, entry, _prepared, queries, absent):
 
 
 def run(module, queries):
-    return run_databases(module, queries, per_database={}, work=rls_one,
+    return run_databases(module, queries, per_database={}, work=rls_one, keep_going=audit_all(module),
                          summarize=lambda results: {"rls": {r["name"]: r.get("rls") for r in results}})
 
 

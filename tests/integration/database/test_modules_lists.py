@@ -84,7 +84,7 @@ def test_rls_audit_and_enforce_lists(pg_cluster, pg_args, dbs):
         conn.execute(f'SET ROLE "{dbs[1]}_owner"')
         conn.execute("CREATE TABLE public.memos (tenant_id uuid NOT NULL, id int, PRIMARY KEY (tenant_id, id))")
     run, res = run_module("postgresql_rls", audit)
-    assert res["failed"] is True and res["msg"].startswith(f"database {dbs[1]}: "), res["msg"]
+    assert res["failed"] is True and res["msg"].startswith(f"1 of 2 databases failed (passed: {dbs[0]}): database {dbs[1]}: "), res["msg"]
     assert "public.memos" in res["msg"] and [d.get("failed", False) for d in res["databases"]] == [False, True]
     run, res = run_module("postgresql_rls", {**audit, "mode": "enforce"}, check=True, diff=True)
     assert res["changed"] is True and list(res["diff"]["after"]) == [dbs[1]] and rls_state(pg_cluster, dbs[1])["memos"] == (False, False, 0)
@@ -93,6 +93,63 @@ def test_rls_audit_and_enforce_lists(pg_cluster, pg_args, dbs):
     assert rls_state(pg_cluster, dbs[1])["memos"] == (True, True, 1)
     run, res = run_module("postgresql_rls", audit)
     assert res["changed"] is False and "failed" not in res
+
+
+def as_owner(pg_cluster, db, statement):
+    with connect(pg_cluster, db) as conn:
+        conn.execute(f'SET ROLE "{db}_owner"')
+        conn.execute(statement)
+
+
+def test_rls_audit_list_checks_every_database_then_fails_once(pg_cluster, pg_args, dbs):
+    """A read-only audit does not stop at the first failed database: the 1st and 3rd fail for
+    different reasons, the 2nd passes, and one failure names both failed ones."""
+    names = [dbs[0], dbs[1], unique_name("lst")]
+    run_module("postgresql_tier", {**pg_args, "databases": [{"name": names[2]}]})
+    migrate_all(pg_args, [{"name": n, "path": str(BASE)} for n in names])
+    as_owner(pg_cluster, names[0], "ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY")
+    as_owner(pg_cluster, names[2], "DROP POLICY tenant_isolation ON public.notes")
+    audit = {**pg_args, "databases": [{"name": n} for n in names], "mode": "audit"}
+
+    run, res = run_module("postgresql_rls", audit)
+    assert res["failed"] is True and res["changed"] is False and res["queries"] == [], res
+    assert res["msg"].startswith(f"2 of 3 databases failed (passed: {names[1]}): database {names[0]}: "), res["msg"]
+    first, third = res["msg"].split(" | ")
+    assert "table public.notes: row level security not enabled" in first and "policy" not in first, res["msg"]
+    assert third.startswith(f"database {names[2]}: ") and "table public.notes: policy tenant_isolation missing" in third
+    assert f"database {names[1]}:" not in res["msg"] and "Traceback" not in run.stdout + run.stderr
+    entries = res["databases"]
+    assert [d["name"] for d in entries] == names and [d.get("failed", False) for d in entries] == [True, False, True]
+    assert entries[1]["rls"]["findings"] == [] and "msg" not in entries[1]
+    assert [f["problem"] for f in entries[0]["rls"]["findings"]] == ["row level security not enabled"]
+    assert [f["problem"] for f in entries[2]["rls"]["findings"]] == ["policy tenant_isolation missing"]
+    assert set(res["rls"]) == set(names)
+    # Audit changed nothing: the two gaps are still there for enforce to fix.
+    assert rls_state(pg_cluster, names[0])["notes"] == (False, True, 1) and rls_state(pg_cluster, names[2])["notes"] == (True, True, 0)
+
+    run, res = run_module("postgresql_rls", {**audit, "mode": "enforce"})  # enforce fixes both, then the audit passes
+    assert res["changed"] is True and [d["changed"] for d in res["databases"]] == [True, False, True], res
+    run, res = run_module("postgresql_rls", audit)
+    assert "failed" not in res and res["changed"] is False, res
+
+
+def test_rls_audit_list_goes_on_after_a_connection_failure(pg_args, dbs):
+    migrate_all(pg_args, [{"name": dbs[0], "path": str(BASE)}])
+    missing = unique_name("lst")  # never created: its connection fails
+    run, res = run_module("postgresql_rls", {**pg_args, "databases": [{"name": missing}, {"name": dbs[0]}], "mode": "audit"})
+    assert res["failed"] is True and res["msg"].startswith(f"1 of 2 databases failed (passed: {dbs[0]}): database {missing}: "), res
+    assert f'database "{missing}" does not exist' in res["msg"] and pg_args["login_password"] not in res["msg"]
+    gone, checked = res["databases"]
+    assert gone["failed"] is True and "rls" not in gone and "failed" not in checked
+    assert "public.notes" in checked["rls"]["tables"] and checked["rls"]["findings"] == []  # really audited after the failure
+
+
+def test_rls_enforce_list_still_stops_at_the_first_failed_database(pg_args, dbs):
+    missing = unique_name("lst")
+    run, res = run_module("postgresql_rls", {**pg_args, "databases": [{"name": missing}, {"name": dbs[0]}]})
+    assert res["failed"] is True and res["msg"].startswith(f"database {missing}: cannot connect"), res["msg"]
+    assert "databases done before it, which stay done: none" in res["msg"]
+    assert [d["name"] for d in res["databases"]] == [missing] and res["queries"] == []
 
 
 def test_seed_list_check_apply_rerun_and_bad_second_file(pg_cluster, pg_args, dbs, tmp_path):
