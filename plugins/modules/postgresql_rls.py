@@ -27,7 +27,7 @@ description:
   - Needs no superuser and no event trigger; M(complianceflow.infra.postgresql_migrations) runs the same step after every
     migration, which is what makes row level security automatic.
   - With O(databases), one invocation handles several databases in list order (both modes). V(enforce) stops at the first
-    database with a remaining problem (it writes: the databases before it keep what was done to them, the ones after it are
+    database with a remaining problem (it writes; the databases before it keep what was done to them, the ones after it are
     not touched). V(audit) checks every database, a connection failure included, then fails once naming each failed
     database with its first findings and the databases that passed.
 author: ComplianceFlow Platform Team (@complianceflow)
