@@ -107,7 +107,9 @@ def test_rls_audit_list_checks_every_database_then_fails_once(pg_cluster, pg_arg
     names = [dbs[0], dbs[1], unique_name("lst")]
     run_module("postgresql_tier", {**pg_args, "databases": [{"name": names[2]}]})
     migrate_all(pg_args, [{"name": n, "path": str(BASE)} for n in names])
-    as_owner(pg_cluster, names[0], "ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY")
+    for table in ("notes", "events", "events_p0", "events_p1"):  # 6 findings: more than the message lists
+        as_owner(pg_cluster, names[0], f"ALTER TABLE public.{table} DISABLE ROW LEVEL SECURITY"
+                 + (", NO FORCE ROW LEVEL SECURITY" if table in ("notes", "events") else ""))
     as_owner(pg_cluster, names[2], "DROP POLICY tenant_isolation ON public.notes")
     audit = {**pg_args, "databases": [{"name": n} for n in names], "mode": "audit"}
 
@@ -115,17 +117,19 @@ def test_rls_audit_list_checks_every_database_then_fails_once(pg_cluster, pg_arg
     assert res["failed"] is True and res["changed"] is False and res["queries"] == [], res
     assert res["msg"].startswith(f"2 of 3 databases failed (passed: {names[1]}): database {names[0]}: "), res["msg"]
     first, third = res["msg"].split(" | ")
-    assert "table public.notes: row level security not enabled" in first and "policy" not in first, res["msg"]
+    assert "6 problem(s) found: " in first and "table public.notes: row level security not enabled" in first, res["msg"]
+    assert first.endswith("; and 1 more (all in its rls.findings)") and "policy" not in first, res["msg"]
     assert third.startswith(f"database {names[2]}: ") and "table public.notes: policy tenant_isolation missing" in third
     assert f"database {names[1]}:" not in res["msg"] and "Traceback" not in run.stdout + run.stderr
     entries = res["databases"]
     assert [d["name"] for d in entries] == names and [d.get("failed", False) for d in entries] == [True, False, True]
     assert entries[1]["rls"]["findings"] == [] and "msg" not in entries[1]
-    assert [f["problem"] for f in entries[0]["rls"]["findings"]] == ["row level security not enabled"]
+    assert sorted(f["problem"] for f in entries[0]["rls"]["findings"]) == (
+        ["row level security not enabled"] * 4 + ["row level security not forced (the owner would bypass it)"] * 2)
     assert [f["problem"] for f in entries[2]["rls"]["findings"]] == ["policy tenant_isolation missing"]
     assert set(res["rls"]) == set(names)
     # Audit changed nothing: the two gaps are still there for enforce to fix.
-    assert rls_state(pg_cluster, names[0])["notes"] == (False, True, 1) and rls_state(pg_cluster, names[2])["notes"] == (True, True, 0)
+    assert rls_state(pg_cluster, names[0])["notes"] == (False, False, 1) and rls_state(pg_cluster, names[2])["notes"] == (True, True, 0)
 
     run, res = run_module("postgresql_rls", {**audit, "mode": "enforce"})  # enforce fixes both, then the audit passes
     assert res["changed"] is True and [d["changed"] for d in res["databases"]] == [True, False, True], res
