@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command. Sets up (scripts/setup.sh), then runs every stage; any failing
-# stage fails the run. Stages can be picked: scripts/test.sh unit sanity
+# stage fails the run. Stages can be picked: scripts/test.sh pytest sanity
 #   changelog    antsibull-changelog lint of the fragments
 #   pytest       unit tests + integration tests (real PostgreSQL, the local ARM emulator);
 #                pytest's exit 5 (nothing collected) is a failure like any other
@@ -9,15 +9,18 @@
 #   inventories  validation of all inventories together + the offline plan of each
 #   molecule     one molecule scenario per role (converge, idempotence, verify), no Docker
 set -euo pipefail
+all_stages=(changelog pytest sanity lint inventories molecule)
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=("${all_stages[@]}")
+for s in "${stages[@]}"; do  # a typo fails here, before the setup
+  [[ " ${all_stages[*]} " == *" $s "* ]] || { echo "scripts/test.sh: unknown stage '$s'; stages: ${all_stages[*]}" >&2; exit 2; }
+done
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 bash scripts/setup.sh
 export PATH="$repo/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$repo/.collections"
 export ANSIBLE_CONFIG="$repo/ansible.cfg"
-
-stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(changelog pytest sanity lint inventories molecule)
 
 stage_changelog() { antsibull-changelog lint; }
 
