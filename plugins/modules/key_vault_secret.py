@@ -15,6 +15,8 @@ description:
     module unless O(return_value=true).
   - An existing secret is never given a new version unless O(rotate=true) (new value from O(value) or generated) or
     O(force=true) with an O(value) that differs. Tags and content type are updated without a new version.
+  - Without O(value) and O(generate) the task only reads an existing secret (with O(return_value=true), its value) and
+    fails, before any write, when the secret does not exist.
   - The secret's value is returned only with O(return_value=true), and then only in a task that sets C(no_log) to true
     (the module refuses otherwise), so the value never appears in output, even at C(-vvv).
   - V(absent) deletes the secret (Azure keeps it soft-deleted for the vault's retention); O(purge=true) also purges it.
@@ -91,11 +93,10 @@ EXAMPLES = r"""
     length: 32
     content_type: password
 
-- name: Read it for the database tasks (the value stays out of the output)
+- name: Read it for the database tasks (the value stays out of the output; a missing secret fails)
   complianceflow.infra.key_vault_secret:
     vault_uri: "{{ vault.key_vault.vault_uri }}"
     name: postgresql-admin-password
-    generate: true
     return_value: true
   no_log: true
   register: admin_secret
@@ -205,8 +206,8 @@ def main():
             generate_password(spec["length"])  # validates the length before any call
     if spec["return_value"] and not module._module.no_log:  # pylint: disable=protected-access
         module.fail_json(msg="return_value=true is allowed only in a task with no_log: true, so that the secret stays out of the output")
-    if spec["state"] == "present" and spec["value"] is None and not spec["generate"]:
-        module.fail_json(msg=f"state=present needs value or generate=true (used only if secret {name} does not exist)")
+    if spec["rotate"] and spec["value"] is None and not spec["generate"]:
+        module.fail_json(msg=f"rotate=true needs value or generate=true: the new version of secret {name} needs a value")
     client = secret_client(module, vault_uri)
     meta, current = read(module, client, name)
     if spec["state"] == "absent":
@@ -234,6 +235,9 @@ def main():
                 module.warn(f"secret {name} was soft-deleted and has been recovered with its previous value")
             else:
                 module.exit_with(True, {}, {"recovered": name}, secret={"name": name, "vault_uri": vault_uri}, generated=False)
+    if meta is None and spec["value"] is None and not spec["generate"]:
+        # Without value or generate the task only reads (and checks) an existing secret.
+        module.fail_json(msg=f"secret {name} does not exist in {vault_uri}: give value or generate=true to create it")
     plan = plan_secret(meta, current, spec)
     if plan["warning"]:
         module.warn(plan["warning"])

@@ -137,3 +137,24 @@ def test_generated_secret_is_created_once_never_rotated_value_only_in_no_log(ans
     assert run.result("rotate")["changed"] is True
     versions = resource(emu, vault["id"])["_secrets"]["postgresql-admin-password"]
     assert len(versions) == 2 and versions[1]["value"] != password
+
+
+def test_secret_without_value_or_generate_only_reads(ansible, emu, rg):
+    name = f"kv-r-{uuid.uuid4().hex[:8]}"
+    vault = ansible.play([vault_task(rg, name)]).result("vault")["key_vault"]
+    uri = vault["vault_uri"]
+    ansible.play([task("store", "key_vault_secret", vault_uri=uri, name="kept", value="s3cr3t-Value")])
+    mark = len(emu.requests())
+
+    read = dict(task("read", "key_vault_secret", vault_uri=uri, name="kept", return_value=True), no_log=True, register="r")
+    run = ansible.play([read, {"name": "compare", "ansible.builtin.assert": {"that": ["r.value == 's3cr3t-Value'"]}}])
+    assert run.rc == 0 and run.total("changed") == 0, run.stdout[-3000:]
+    assert "s3cr3t-Value" not in run.stdout + run.stderr
+
+    run = ansible.play([task("missing", "key_vault_secret", vault_uri=uri, name="never-stored")])
+    result = run.result("missing")
+    assert result["failed"] and "secret never-stored does not exist" in result["msg"] and "generate=true" in result["msg"]
+    run = ansible.play([task("rotate", "key_vault_secret", vault_uri=uri, name="kept", rotate=True)])
+    assert run.result("rotate")["failed"] and "rotate=true needs value or generate=true" in run.result("rotate")["msg"]
+    assert not writes(emu, mark), "a read-only secret task wrote to the vault"
+    assert [v["value"] for v in resource(emu, vault["id"])["_secrets"]["kept"]] == ["s3cr3t-Value"]
