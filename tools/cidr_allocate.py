@@ -17,14 +17,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 try:
-    from ansible_collections.complianceflow.infra.plugins.module_utils import _cidr
+    from ansible_collections.complianceflow.infra.plugins.module_utils._deployment import cidr as _cidr
 except ImportError:
     sys.path.insert(0, str(REPO / ".collections"))  # created by scripts/setup.sh
     try:
-        from ansible_collections.complianceflow.infra.plugins.module_utils import _cidr
+        from ansible_collections.complianceflow.infra.plugins.module_utils._deployment import cidr as _cidr
     except ImportError:
         sys.exit("cidr_allocate: cannot import complianceflow.infra; run scripts/setup.sh first")
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import DeploymentError  # noqa: E402
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import DeploymentError  # noqa: E402
 
 
 def main(argv=None) -> int:

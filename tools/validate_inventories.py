@@ -15,9 +15,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._cidr import load_registry, overlaps, parse_cidr
-from ansible_collections.complianceflow.infra.plugins.module_utils._deployment import build_plan
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.cidr import load_registry, overlaps, parse_cidr
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.plan import build_plan
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import (
     ENVIRONMENTS,
     REGIONS,
     DeploymentError,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._deployment import build_plan, plan_summary
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import DeploymentError
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.plan import build_plan, plan_summary
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import DeploymentError
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},

@@ -69,7 +69,7 @@ options:
     default: tenant_id
 """
 
-    # The same modules with the list form (one invocation for several databases; module_utils/_pg_multi.py).
+    # The same modules with the list form (one invocation for several databases; module_utils/_pg/multi.py).
     # A module with per-database options (path) documents `databases` in full: a fragment's suboptions are not merged.
     DATABASES = r"""
 options:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filter complianceflow.infra.deployment: thin wrapper over module_utils._deployment.build_plan."""
+"""Filter complianceflow.infra.deployment: thin wrapper over module_utils._deployment.plan.build_plan."""
 
 from __future__ import annotations
 
@@ -53,8 +53,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._deployment import build_plan
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import DeploymentError
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.plan import build_plan
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import DeploymentError
 
 
 def deployment_filter(name, overrides=None, registry=None):

@@ -38,8 +38,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._deployment import plan_summary
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import DeploymentError
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.plan import plan_summary
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import DeploymentError
 
 
 def plan_summary_filter(plan):

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filter complianceflow.infra.resource_names: thin wrapper over module_utils._naming."""
+"""Filter complianceflow.infra.resource_names: thin wrapper over module_utils._deployment.naming."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import (
     DEFAULT_NAMING_SEED,
     DeploymentError,
     resource_names,

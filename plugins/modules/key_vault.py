@@ -190,9 +190,9 @@ key_vault:
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError, validate_name, validate_tags
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_keyvault import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, validate_name, validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import (
     normalize_network_acls, plan_vault, validate_vault_name, vault_view)
 
 try:

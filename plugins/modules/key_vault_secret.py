@@ -145,11 +145,11 @@ generated:
   type: bool
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import validate_tags
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_keyvault import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import (
     generate_password, plan_secret, secret_view, validate_secret_name)
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_kvclient import secret_client, validate_vault_uri
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault_client import secret_client, validate_vault_uri
 
 
 def _stamp(when) -> str | None:

@@ -163,9 +163,9 @@ network_security_group:
       type: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import validate_name
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_nsg import normalize_rules, nsg_view, plan_network_security_group
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_name
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.network_security_group import normalize_rules, nsg_view, plan_network_security_group
 
 RULE_SPEC = dict(
     name={"type": "str", "required": True},

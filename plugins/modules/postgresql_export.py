@@ -79,9 +79,9 @@ queries:
 
 import os
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_data import check_tenant_id, export_unit
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import DATABASE_ARGSPEC, database_roles, run_pg_module
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import check_tenant_id, export_unit
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import DATABASE_ARGSPEC, database_roles, run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session, connect
 
 ARGUMENT_SPEC = {
     **DATABASE_ARGSPEC,

@@ -301,13 +301,13 @@ connection:
       returned: when the ARM endpoint reports it
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import validate_name, validate_tags
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_keyvault import subnet_id
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_postgresql import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_name, validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import subnet_id
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql import (
     connection_info, missing_for_create, private_dns_zone_id, parameter_text, pending_restart, plan_databases, plan_parameters, plan_server,
     server_view, subnet_delegation_problem, validate_server)
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_postgresql_client import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql_client import (
     list_configurations, list_databases, postgresql_client, read_server)
 
 # No defaults here: an option left unset is not compared on an existing server (create-time defaults live in

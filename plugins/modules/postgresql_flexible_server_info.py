@@ -157,10 +157,10 @@ restart_required:
   elements: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import validate_name
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_postgresql import validate_server
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_postgresql_client import describe_server, postgresql_client
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_name
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql import validate_server
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql_client import describe_server, postgresql_client
 
 
 def main():

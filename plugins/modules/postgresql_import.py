@@ -66,14 +66,14 @@ queries:
   elements: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_data import REFERENCE, check_tenant_id, import_unit, verified_units
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import REFERENCE, check_tenant_id, import_unit, verified_units
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import (
     DATABASE_ARGSPEC,
     absent_in_check_mode,
     database_roles,
     run_pg_module,
 )
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import Session, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import Session, connect
 
 ARGUMENT_SPEC = {
     **DATABASE_ARGSPEC,

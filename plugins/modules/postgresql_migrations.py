@@ -141,10 +141,10 @@ queries:
   sample: ['SET LOCAL ROLE "user_service_owner"', '-- migration 0001_baseline.sql (sha256:5d0c...)']
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_migrations import migrate, read_history, read_migrations
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_multi import databases_argspec, run_databases
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.migrations import migrate, read_history, read_migrations
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import databases_argspec, run_databases
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session, connect
 
 PER_DATABASE = {"path": {"type": "path", "required": True}}
 MODULE_ARGS = databases_argspec(PER_DATABASE, rls_mode={"type": "str", "default": "enforce", "choices": ["enforce", "audit"]})

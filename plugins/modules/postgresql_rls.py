@@ -123,10 +123,10 @@ queries:
   sample: ['SET LOCAL ROLE "declaration_service_owner"', 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY']
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_multi import databases_argspec, run_databases
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import failure_message, rls_step
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import databases_argspec, run_databases
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.rls import failure_message, rls_step
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session, connect
 
 MODULE_ARGS = databases_argspec({}, mode={"type": "str", "default": "enforce", "choices": ["enforce", "audit"]})
 BRIEF_FINDINGS = 5  # per database in the one message of a list audit; all of them are in its rls.findings

@@ -117,10 +117,10 @@ queries:
   elements: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_data import check_seed_shape, load_seed
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_multi import databases_argspec, run_databases
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, Session, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import check_seed_shape, load_seed
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import databases_argspec, run_databases
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session, connect
 
 try:
     import yaml

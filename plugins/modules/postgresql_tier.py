@@ -122,13 +122,13 @@ diff:
   type: dict
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import run_pg_module
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_tier import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import run_pg_module
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier import (
     ensure_absent,
     ensure_present,
     normalize_databases,
 )
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import Session, check_identifier, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import Session, check_identifier, connect
 
 ARGUMENT_SPEC = {
     "databases": {"type": "list", "elements": "dict", "required": True, "options": {

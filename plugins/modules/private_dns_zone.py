@@ -118,9 +118,9 @@ private_dns_zone:
           type: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import validate_name, validate_tags
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_dns import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_name, validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import (
     link_body, normalize_links, plan_private_dns_zone, validate_zone_name, zone_view)
 
 LINK_SPEC = dict(

@@ -92,8 +92,8 @@ resource_group:
       sample: Succeeded
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, merge_tags, validate_name, validate_tags)
 
 

@@ -193,9 +193,9 @@ virtual_network:
           type: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import validate_name
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_network import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_name
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.virtual_network import (
     SUBNET_FIELDS, plan_virtual_network, validate_virtual_network, vnet_view)
 
 SUBNET_SPEC = dict(

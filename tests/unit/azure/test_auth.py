@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.complianceflow.infra.plugins.module_utils import _azure_auth as auth
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import auth
 
 SP = {"client_id": "app", "secret": "s3cr3t", "tenant": "tid"}
 AWX = {"AZURE_SUBSCRIPTION_ID": "sub-awx", "AZURE_CLIENT_ID": "awx-app", "AZURE_SECRET": "awx-secret", "AZURE_TENANT": "awx-tenant"}

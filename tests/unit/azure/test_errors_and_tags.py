@@ -6,8 +6,8 @@ import json
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError, merge_tags, parse_cidr, validate_tags
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_errors import describe_azure_error
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags, parse_cidr, validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.errors import describe_azure_error
 
 
 class FakeResponse:

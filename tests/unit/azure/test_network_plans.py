@@ -5,10 +5,10 @@ import copy
 
 import pytest
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_dns import plan_private_dns_zone, validate_zone_name
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_network import plan_virtual_network, validate_virtual_network
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_nsg import normalize_rules, plan_network_security_group
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import plan_private_dns_zone, validate_zone_name
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.virtual_network import plan_virtual_network, validate_virtual_network
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.network_security_group import normalize_rules, plan_network_security_group
 
 SUB, RG = "00000000-0000-0000-0000-000000000001", "rg-cf-westeu-dev-1"
 VNET_ID = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Network/virtualNetworks/vnet"

@@ -5,9 +5,9 @@ import re
 import string
 
 import pytest
-from ansible_collections.complianceflow.infra.plugins.module_utils import _azure_keyvault as kv
-from ansible_collections.complianceflow.infra.plugins.module_utils import _azure_postgresql as pg
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import key_vault as kv
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import postgresql as pg
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 
 SUB = "00000000-0000-0000-0000-000000000001"
 TENANT = "00000000-0000-0000-0000-0000000000aa"

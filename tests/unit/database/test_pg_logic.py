@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_data import dependency_order, plan_seed
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_migrations import pending_migrations, read_migrations
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import _norm
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_tier import duration_ms, normalize_databases
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, check_identifier
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import dependency_order, plan_seed
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.migrations import pending_migrations, read_migrations
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.rls import _norm
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier import duration_ms, normalize_databases
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, check_identifier
 
 A = "11111111-1111-4111-8111-111111111111"
 B = "22222222-2222-4222-8222-222222222222"

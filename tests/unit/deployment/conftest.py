@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from ansible_collections.complianceflow.infra.plugins.module_utils import _cidr
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment import cidr as _cidr
 
 
 @pytest.fixture

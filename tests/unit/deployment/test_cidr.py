@@ -11,13 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from netaddr import IPNetwork
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._cidr import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.cidr import (
     Registry,
     load_registry,
     subnet_plan,
     write_registry,
 )
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import (
     ENVIRONMENTS,
     REGIONS,
     DeploymentError,

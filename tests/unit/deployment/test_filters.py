@@ -7,7 +7,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.complianceflow.infra.plugins.filter.deployment import FilterModule as DeploymentFilters
 from ansible_collections.complianceflow.infra.plugins.filter.plan_summary import FilterModule as SummaryFilters
 from ansible_collections.complianceflow.infra.plugins.filter.resource_names import FilterModule as NameFilters
-from ansible_collections.complianceflow.infra.plugins.module_utils._deployment import build_plan
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.plan import build_plan
 
 deployment = DeploymentFilters().filters()["deployment"]
 resource_names = NameFilters().filters()["resource_names"]

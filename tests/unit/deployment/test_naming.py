@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import (
     ENVIRONMENTS,
     GLOBALLY_UNIQUE,
     REGIONS,

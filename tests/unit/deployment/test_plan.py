@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._cidr import load_registry
-from ansible_collections.complianceflow.infra.plugins.module_utils._deployment import build_plan, plan_summary
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import DeploymentError
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.cidr import load_registry
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.plan import build_plan, plan_summary
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import DeploymentError
 
 REGISTRY = load_registry()
 SEED_BUDGETS = {"global-dev": 150, "westeu-dev-1": 200, "global-stg": 300, "westeu-stg-1": 500, "global-prod": 1000,

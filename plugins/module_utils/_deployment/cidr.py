@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import (
     DeploymentError,
     parse_deployment_name,
 )
@@ -28,7 +28,7 @@ try:
 except ImportError:
     HAS_YAML = False
 
-DEFAULT_REGISTRY = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "cidr-registry.yml"))
+DEFAULT_REGISTRY = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "data", "cidr-registry.yml"))
 STATUSES = ("Active (MVP)", "Active", "Reserved")
 NEW_STATUS = "Reserved"
 SUPERNET = "10.0.0.0/8"

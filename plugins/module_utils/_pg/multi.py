@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_module import DATABASE_ARGSPEC, absent_databases
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, check_identifier
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import DATABASE_ARGSPEC, absent_databases
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, check_identifier
 
 ENTRY_OPTIONS = {
     "name": {"type": "str", "required": True},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import ident, sql
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import ident, sql
 
 POLICY = "tenant_isolation"
 FUNCTION_SQL = ("CREATE OR REPLACE FUNCTION public.current_tenant_id() RETURNS uuid LANGUAGE sql STABLE PARALLEL SAFE AS "

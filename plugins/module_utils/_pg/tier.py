@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import (
     PgError,
     Session,
     check_identifier,

@@ -13,7 +13,7 @@ import copy
 import ipaddress
 import re
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, ids_equal, id_or_name, merge_tags, parse_cidr, pick, validate_name, validate_tags)
 
 NSG_TYPE = "Microsoft.Network/networkSecurityGroups"

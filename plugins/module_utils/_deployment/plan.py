@@ -11,13 +11,13 @@ from __future__ import annotations
 import copy
 import re
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._cidr import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.cidr import (
     Registry,
     load_registry,
     parse_cidr,
     subnet_plan,
 )
-from ansible_collections.complianceflow.infra.plugins.module_utils._naming import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import (
     DEFAULT_NAMING_SEED,
     REGIONS,
     DeploymentError,

@@ -16,7 +16,7 @@ import traceback
 from urllib.parse import urlparse
 
 from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 
 try:
     from azure.keyvault.secrets import SecretClient
@@ -40,6 +40,6 @@ def secret_client(module, vault_uri: str):
         module.fail_json(msg=missing_required_lib("azure-keyvault-secrets (pip install azure-keyvault-secrets)"),
                          exception=KV_SECRETS_IMPORT_ERROR)
     # pylint: disable-next=import-outside-toplevel
-    from ansible_collections.complianceflow.infra.plugins.module_utils._azure import RETRY_SETTINGS, USER_AGENT
+    from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import RETRY_SETTINGS, USER_AGENT
     transport = module._transport_kwargs()  # pylint: disable=protected-access  # the base's CA/timeout settings
     return SecretClient(vault_uri, module.credential, user_agent=USER_AGENT, **RETRY_SETTINGS, **transport)

@@ -11,7 +11,7 @@ import re
 import secrets
 import string
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError, merge_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags
 
 VAULT_NAME_RE = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
 SECRET_NAME_RE = re.compile(r"^[0-9A-Za-z-]{1,127}$")

@@ -12,8 +12,8 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import AzureModule, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_postgresql import connection_info, pending_restart, server_view
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, as_rest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql import connection_info, pending_restart, server_view
 
 try:
     from azure.mgmt.postgresqlflexibleservers import PostgreSQLManagementClient

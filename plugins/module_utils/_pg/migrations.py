@@ -14,8 +14,8 @@ import hashlib
 import os
 import re
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg_rls import failure_message, function_findings, rls_step
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, error_text, ident, psycopg, sql
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.rls import failure_message, function_findings, rls_step
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, error_text, ident, psycopg, sql
 
 FILE_RE = re.compile(r"^(\d{4,})_([a-z0-9_]+)\.sql$")
 HISTORY = "cf_meta.schema_migrations"

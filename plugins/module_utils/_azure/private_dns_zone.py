@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, ids_equal, id_or_name, merge_tags, validate_name, validate_tags)
 
 VNET_TYPE = "Microsoft.Network/virtualNetworks"

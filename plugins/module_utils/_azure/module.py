@@ -20,9 +20,9 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.complianceflow.infra.plugins.module_utils import _azure_auth as auth
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import AzureInputError
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_errors import describe_azure_error, is_subscription_not_found
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import auth
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.errors import describe_azure_error, is_subscription_not_found
 
 try:
     from azure.core.exceptions import AzureError, ResourceNotFoundError

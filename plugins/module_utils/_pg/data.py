@@ -18,7 +18,7 @@ import json
 import os
 import uuid
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import PgError, error_text, ident, psycopg, sql
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, error_text, ident, psycopg, sql
 
 EXPORT_FORMAT = "complianceflow.infra/export/v1"
 REFERENCE = "_reference"

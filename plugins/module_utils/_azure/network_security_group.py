@@ -8,7 +8,7 @@ import copy
 import ipaddress
 import re
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure_compare import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, merge_tags, validate_name, validate_tags)
 
 PROTOCOLS = {p.lower(): p for p in ("Tcp", "Udp", "Icmp", "Esp", "Ah", "*")}

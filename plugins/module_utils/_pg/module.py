@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.complianceflow.infra.plugins.module_utils._postgres import (
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import (
     CONNECTION_ARGSPEC,
     PgError,
     check_identifier,
