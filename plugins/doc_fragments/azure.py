@@ -95,3 +95,39 @@ options:
     type: bool
     default: true
 """
+
+    # Every module that manages one resource through the resource engine.
+    RESOURCE = r"""
+options:
+  state:
+    description:
+      - V(present) creates the resource or brings it to the options given; only the options given are compared.
+      - V(absent) deletes it (a long-running operation bounded by O(timeout)); nothing to delete is no change.
+    type: str
+    choices: [present, absent]
+    default: present
+attributes:
+  check_mode:
+    support: full
+    details: Reads Azure, predicts the result and writes nothing.
+  diff_mode:
+    support: full
+    details: Shows before and after of the options given (and of what a purge removes); never a secret.
+  idempotent:
+    support: full
+    details: A second run with the same options reports no change and sends no write.
+"""
+
+    # Modules that can start a long-running write and return at once.
+    WAIT = r"""
+options:
+  wait:
+    description:
+      - With V(false), a create or update that Azure runs as a long-running operation is started and the task
+        returns at once with RV(operation), which M(complianceflow.infra.operation_wait) awaits later (several
+        operations in one task). Nothing else of the task waits on it.
+      - With V(true), the task waits for the operation, at most O(timeout) seconds.
+    type: bool
+    default: true
+"""
+

@@ -63,3 +63,12 @@ def describe_azure_error(exc, operation: str, auth_origin: str | None = None, su
     if request_id:
         msg += f" [x-ms-request-id: {request_id}]"
     return {"msg": msg, "azure_error": details}
+
+
+def describe_failed_operation(err, operation: str) -> dict:
+    """fail_json arguments for a long-running operation that ended Failed or Canceled (arm.OperationFailed)."""
+    code = getattr(err, "code", None)
+    message = getattr(err, "message", None) or "no message"
+    msg = f"{operation} failed: the operation ended {getattr(err, 'status', 'Failed')}: {code + ': ' if code else ''}{message}"
+    return {"msg": msg, "azure_error": {"operation": operation, "code": code, "message": message,
+                                        "status": getattr(err, "status", None), "exception": "OperationFailed"}}

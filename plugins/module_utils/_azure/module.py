@@ -15,14 +15,17 @@ import importlib
 import json
 import os
 import subprocess
+import time
 import traceback
 from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure import auth
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import ArmClient, OperationFailed, OperationTimeout
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.errors import describe_azure_error, is_subscription_not_found
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.errors import (
+    describe_azure_error, describe_failed_operation, is_subscription_not_found)
 
 try:
     from azure.core.exceptions import AzureError, ResourceNotFoundError
@@ -34,12 +37,12 @@ except ImportError:
 
 USER_AGENT = "complianceflow.infra"
 
-# key -> (python module, client class, pip package). Clients import lazily: a module only pays
-# for the SDK it uses, and a missing package is reported by name.
+# key -> (python module, client class, pip package): the service SDKs the engine uses (docs/resource-engine.md
+# says which type uses which). Registered once, imported lazily: a module pays only for the SDK it uses, and a
+# missing package is reported by its pip name.
 SDK_CLIENTS = {
     "network": ("azure.mgmt.network", "NetworkManagementClient", "azure-mgmt-network"),
-    "resource": ("azure.mgmt.resource.resources", "ResourceManagementClient", "azure-mgmt-resource"),
-    "privatedns": ("azure.mgmt.privatedns", "PrivateDnsManagementClient", "azure-mgmt-privatedns"),
+    "postgresql": ("azure.mgmt.postgresqlflexibleservers", "PostgreSQLManagementClient", "azure-mgmt-postgresqlflexibleservers"),
 }
 
 # Throttling (429) and 5xx are retried by azure-core's RetryPolicy, which honours Retry-After.
@@ -59,6 +62,8 @@ AZURE_AUTH_SPEC = {
     "timeout": {"type": "int", "default": 900},
 }
 
+STATE_SPEC = {"state": {"type": "str", "default": "present", "choices": ["present", "absent"]}}
+WAIT_SPEC = {"wait": {"type": "bool", "default": True}}
 TAGS_SPEC = {
     "tags": {"type": "dict"},
     "purge_tags": {"type": "bool", "default": True},
@@ -80,7 +85,8 @@ class AzureModule:
         self._cloud = None
         self._plan = None
         self._subscription = None
-        self._operation = None
+        self._clients = {}
+        self._arm = None
         if not HAS_AZURE_CORE:
             self.fail_json(msg=missing_required_lib("azure-core and azure-identity (pip install azure-core azure-identity)"),
                            exception=AZURE_CORE_IMPORT_ERROR)
@@ -101,6 +107,11 @@ class AzureModule:
     def diff_mode(self) -> bool:
         return bool(self._diff)
 
+    @property
+    def no_log(self) -> bool:
+        """Whether the task runs with no_log (a module may then return a secret's value)."""
+        return bool(self._module.no_log)
+
     # ---- auth and cloud
     def _fail_config(self, err: Exception):
         self.fail_json(msg=str(err))
@@ -114,7 +125,7 @@ class AzureModule:
                 self._fail_config(err)
         return self._plan
 
-    def _transport_kwargs(self) -> dict:
+    def transport_kwargs(self) -> dict:
         return {"connection_verify": auth.connection_verify(self.params), "connection_timeout": 30, "read_timeout": 120}
 
     @property
@@ -131,7 +142,7 @@ class AzureModule:
         from azure.core import PipelineClient
         from azure.core.rest import HttpRequest
 
-        client = PipelineClient(arm_url, policies=[core_policies.RetryPolicy(**RETRY_SETTINGS)], **self._transport_kwargs())
+        client = PipelineClient(arm_url, policies=[core_policies.RetryPolicy(**RETRY_SETTINGS)], **self.transport_kwargs())
         last = None
         for version in ("2022-09-01", "2015-01-01"):
             with self.operation(f"read cloud metadata from {arm_url}"):
@@ -150,7 +161,7 @@ class AzureModule:
         if self._credential is None:
             plan, cloud = self.auth_plan, self.cloud
             with self.operation("set up Azure credentials"):
-                self._credential = build_credential(plan, cloud, self._transport_kwargs())
+                self._credential = build_credential(plan, cloud, self.transport_kwargs())
         return self._credential
 
     @property
@@ -173,30 +184,38 @@ class AzureModule:
             return None
 
     # ---- clients
-    def client(self, which):
-        """An SDK client for this subscription and cloud: `which` is a key of SDK_CLIENTS or a client class."""
-        if isinstance(which, str):
+    def client(self, which: str):
+        """The SDK client `which` (a key of SDK_CLIENTS) for this subscription and cloud, built once."""
+        if which not in self._clients:
             module_name, class_name, package = SDK_CLIENTS[which]
             try:
                 cls = getattr(importlib.import_module(module_name), class_name)
             except ImportError:
                 self.fail_json(msg=missing_required_lib(f"{package} (pip install {package})"), exception=traceback.format_exc())
-        else:
-            cls = which
-        # Local decisions first (credentials, subscription) so a bad configuration fails before any network call.
-        subscription = self.subscription_id
-        cloud = self.cloud
-        return cls(self.credential, subscription, base_url=cloud.resource_manager.rstrip("/"),
-                   credential_scopes=list(cloud.credential_scopes), user_agent=USER_AGENT,
-                   **RETRY_SETTINGS, **self._transport_kwargs())
+            # Local decisions first (credentials, subscription) so a bad configuration fails before any network call.
+            subscription = self.subscription_id
+            cloud = self.cloud
+            self._clients[which] = cls(self.credential, subscription, base_url=cloud.resource_manager.rstrip("/"),
+                                       credential_scopes=list(cloud.credential_scopes), user_agent=USER_AGENT,
+                                       **RETRY_SETTINGS, **self.transport_kwargs())
+        return self._clients[which]
 
     def models(self, which: str):
+        """The models module of the SDK `which`."""
         module_name, _dummy, package = SDK_CLIENTS[which]
         try:
             return importlib.import_module(module_name + ".models")
         except ImportError:
             self.fail_json(msg=missing_required_lib(f"{package} (pip install {package})"), exception=traceback.format_exc())
             return None
+
+    @property
+    def arm(self) -> ArmClient:
+        """Raw ARM REST through azure-mgmt-core's ARMPipelineClient (the generated clients' policies)."""
+        if self._arm is None:
+            cloud = self.cloud
+            self._arm = ArmClient(build_arm_pipeline(self.credential, cloud, self.transport_kwargs()), cloud.resource_manager)
+        return self._arm
 
     # ---- input, results, errors and long-running operations
     @contextmanager
@@ -221,9 +240,20 @@ class AzureModule:
         except AzureError as err:  # pylint: disable=catching-non-exception
             plan = self._plan
             self.fail_json(**describe_azure_error(err, description, plan.origin if plan else None, self._subscription))
+        except OperationFailed as err:
+            self.fail_json(**describe_failed_operation(err, description))
+        except OperationTimeout as err:
+            timeout = self.params["timeout"]
+            self.fail_json(msg=f"{description}: timed out after {timeout} s (status {err.status}); Azure may still finish it: "
+                               "raise the timeout option or check the resource later",
+                           azure_error={"operation": description, "code": "Timeout", "status": err.status})
         except ValueError as err:
             # azure-identity/MSAL report a bad authority or tenant as ValueError.
             self.fail_json(msg=f"{description} failed: {err}")
+
+    def deadline(self) -> float:
+        """When a wait that starts now must end (monotonic clock): `timeout` seconds per operation."""
+        return time.monotonic() + self.params["timeout"]
 
     def get_or_none(self, description: str, func, *args):
         """func(*args), or None when Azure answers 404 for the resource (or its group).
@@ -238,18 +268,6 @@ class AzureModule:
                 if is_subscription_not_found(err):
                     raise
                 return None
-
-    def wait(self, poller, description: str):
-        """Wait for a begin_* poller for at most `timeout` seconds; the SDK honours Retry-After between polls."""
-        timeout = self.params["timeout"]
-        with self.operation(description):
-            result = poller.result(timeout=timeout)
-            if not poller.done():
-                self.fail_json(msg=f"{description}: timed out after {timeout} s (status {poller.status()}); "
-                                   "Azure may still finish it: raise the timeout option or check the resource later",
-                               azure_error={"operation": description, "code": "Timeout", "status": poller.status()})
-        return result
-
 
 def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict):
     """An azure-identity credential for the plan, pointed at the cloud's authority."""
@@ -273,8 +291,18 @@ def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict):
     return identity.AzureCliCredential(tenant_id=plan.tenant or "")
 
 
-def as_rest(obj) -> dict | None:
-    """ARM REST JSON of an SDK model (camelCase, `properties` nested), as the pure helpers expect."""
-    if obj is None:
-        return None
-    return obj.as_dict() if hasattr(obj, "as_dict") else dict(obj)
+def build_arm_pipeline(credential, cloud: auth.Cloud, transport: dict):
+    """An ARMPipelineClient with the policies of a generated azure-mgmt client: request id, user agent,
+    proxy, automatic resource provider registration, redirect, retry, ARM challenge authentication, hooks, logging."""
+    from azure.mgmt.core import ARMPipelineClient  # pylint: disable=import-outside-toplevel
+    from azure.mgmt.core.policies import (  # pylint: disable=import-outside-toplevel
+        ARMAutoResourceProviderRegistrationPolicy, ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy)
+
+    pipeline = [
+        core_policies.RequestIdPolicy(), core_policies.HeadersPolicy(), core_policies.UserAgentPolicy(USER_AGENT),
+        core_policies.ProxyPolicy(), core_policies.ContentDecodePolicy(), ARMAutoResourceProviderRegistrationPolicy(),
+        core_policies.RedirectPolicy(), core_policies.RetryPolicy(**RETRY_SETTINGS),
+        ARMChallengeAuthenticationPolicy(credential, *cloud.credential_scopes), core_policies.CustomHookPolicy(),
+        core_policies.NetworkTraceLoggingPolicy(), ARMHttpLoggingPolicy(),
+    ]
+    return ARMPipelineClient(base_url=cloud.resource_manager.rstrip("/"), policies=pipeline, **transport)

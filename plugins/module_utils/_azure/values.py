@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Comparison and validation helpers shared by the Azure modules. PRIVATE to the collection.
+"""Input values shared by the Azure modules: tags, names, the input error. PRIVATE to the collection.
 
 Pure Python: resources are handled as ARM REST JSON (what the SDK models' as_dict() gives:
 camelCase keys, `properties` nested), never as SDK objects.
@@ -8,7 +8,6 @@ camelCase keys, `properties` nested), never as SDK objects.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 # Tag limits from Azure's documentation (resource tags).
@@ -56,39 +55,6 @@ def merge_tags(existing: dict | None, wanted: dict | None, purge: bool) -> dict:
     return existing
 
 
-def ids_equal(a: str | None, b: str | None) -> bool:
-    """ARM resource ids compare case-insensitively."""
-    return (a or "").rstrip("/").lower() == (b or "").rstrip("/").lower()
-
-
-def resource_id(subscription_id: str, resource_group: str, provider_type: str, name: str) -> str:
-    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/{provider_type}/{name}"
-
-
-def id_or_name(value: str, subscription_id: str, resource_group: str, provider_type: str) -> str:
-    """A full resource id from a name (same subscription and group) or an id as given."""
-    if value.startswith("/subscriptions/"):
-        return value
-    return resource_id(subscription_id, resource_group, provider_type, value)
-
-
-def name_from_id(value: str | None) -> str | None:
-    return value.rstrip("/").rsplit("/", 1)[-1] if value else None
-
-
-def parse_cidr(value, what: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    """A network from CIDR text; host bits set or junk gives an error that names the value."""
-    try:
-        network = ipaddress.ip_network(str(value), strict=False)
-    except ValueError as err:
-        raise AzureInputError(f"{what}: {value!r} is not a CIDR block (expected e.g. 10.10.0.0/16)") from err
-    if "/" not in str(value):
-        raise AzureInputError(f"{what}: {value!r} has no prefix length (expected e.g. {network.network_address}/24)")
-    if str(network) != str(value).strip():
-        raise AzureInputError(f"{what}: {value!r} has host bits set; the network is {network}")
-    return network
-
-
 # Azure resource name rules (Microsoft.Network/Resources naming rules).
 _NAME_RULES = {
     "resource group": (r"^[-\w._()]{1,90}$", "1-90 characters: letters, digits, underscores, hyphens, periods and parentheses, not ending in a period"),
@@ -96,6 +62,11 @@ _NAME_RULES = {
                 "1-80 characters: letters, digits, underscores, periods and hyphens, "
                 "starting with a letter or digit and ending with a letter, digit or underscore"),
 }
+
+
+def same_location(a: str | None, b: str | None) -> bool:
+    """Azure spells a location "westeurope" or "West Europe": compare without case and spaces."""
+    return (a or "").replace(" ", "").lower() == (b or "").replace(" ", "").lower()
 
 
 def validate_name(value: str, what: str, rule: str = "network") -> str:

@@ -15,6 +15,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.n
     DeploymentError,
     parse_deployment_name,
 )
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.tiers import tiers_for
 
 try:
     from netaddr import AddrFormatError, IPAddress, IPNetwork
@@ -34,16 +35,6 @@ NEW_STATUS = "Reserved"
 SUPERNET = "10.0.0.0/8"
 ALLOCATE_HINT = "allocate one with: python tools/cidr_allocate.py {name}"
 
-# Third octet of each subnet inside a deployment's /16 (seed: "Subnet Structure").
-SUBNET_OCTETS = {
-    "container_apps": 1,
-    "database": 2,
-    "redis": 3,
-    "storage": 4,
-    "api_management": 5,  # prod only
-    "management": 10,
-}
-
 HEADER = """\
 ---
 # CIDR registry: one /16 per ComplianceFlow deployment, seeded from the architecture's
@@ -58,20 +49,32 @@ def _require_netaddr():
         raise DeploymentError("the Python package netaddr is required on the controller: pip install netaddr")
 
 
-def parse_cidr(value, what: str = "CIDR"):
-    """A strict IPv4 network in canonical form (e.g. 10.30.0.0/16) inside 10.0.0.0/8."""
+def parse_cidr(value, what: str = "CIDR", within: str | None = SUPERNET, error=DeploymentError, version: int | None = 4):
+    """The collection's one CIDR parser: a network in canonical form (network address, explicit prefix).
+
+    The deployment model asks for an IPv4 block inside 10.0.0.0/8 (the defaults); the Azure modules
+    pass within=None, version=None and error=AzureInputError. The message names the value and the valid form.
+    """
     _require_netaddr()
-    form = "an IPv4 network like 10.30.0.0/16 (network address, no host bits) inside " + SUPERNET
-    if not isinstance(value, str) or not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}/\d{1,2}", value):
-        raise DeploymentError(f"invalid {what} {value!r}: expected {form}")
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    example = "10.30.0.0/16"
     try:
-        net = IPNetwork(value)
-    except (AddrFormatError, ValueError) as exc:
-        raise DeploymentError(f"invalid {what} {value!r}: {exc}; expected {form}") from None
-    if str(net.cidr) != value:
-        raise DeploymentError(f"invalid {what} {value!r}: host bits are set (did you mean {str(net.cidr)!r}?); expected {form}")
-    if net not in IPNetwork(SUPERNET):
-        raise DeploymentError(f"invalid {what} {value!r}: outside {SUPERNET}; expected {form}")
+        net = IPNetwork(text) if text and "/" in text else None
+        if text and "/" not in text:
+            address = IPAddress(text)
+            raise error(f"{what}: {value!r} has no prefix length (expected e.g. {address}/24)")
+    except (AddrFormatError, ValueError, TypeError) as exc:
+        if isinstance(exc, error):
+            raise
+        net = None
+    if net is None or (net.version == 4 and not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}/\d{1,2}", text)):
+        raise error(f"{what}: {value!r} is not a CIDR block (expected e.g. {example})")
+    if version is not None and net.version != version:
+        raise error(f"{what}: {value!r} is not an IPv{version} network (expected e.g. {example})")
+    if str(net.cidr) != str(net):
+        raise error(f"{what}: {value!r} has host bits set; the network is {net.cidr} (did you mean {str(net.cidr)!r}?)")
+    if within is not None and net not in IPNetwork(within):
+        raise error(f"{what}: {value!r} is outside {within}")
     return net
 
 
@@ -222,9 +225,4 @@ def subnet_plan(vnet_cidr: str, environment: str) -> dict:
     net = parse_cidr(vnet_cidr, "vnet_cidr")
     if net.prefixlen != 16:
         raise DeploymentError(f"invalid vnet_cidr {vnet_cidr!r}: expected a /16 like 10.30.0.0/16")
-    plan = {}
-    for key, octet in SUBNET_OCTETS.items():
-        if key == "api_management" and environment != "prod":
-            continue
-        plan[key] = str(IPNetwork(f"{IPAddress(net.first + octet * 256)}/24"))
-    return plan
+    return {key: str(IPNetwork(f"{IPAddress(net.first + tier.octet * 256)}/24")) for key, tier in tiers_for(environment).items()}

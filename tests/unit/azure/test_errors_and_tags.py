@@ -6,7 +6,8 @@ import json
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags, parse_cidr, validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags, validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.cidr import parse_cidr
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.errors import describe_azure_error
 
 
@@ -72,4 +73,4 @@ def test_merge_tags(wanted, purge, result):
 ])
 def test_cidr_errors_name_the_value(value, message):
     with pytest.raises(AzureInputError, match=message):
-        parse_cidr(value, "address_prefixes")
+        parse_cidr(value, "address_prefixes", within=None, error=AzureInputError, version=None)

@@ -1,0 +1,292 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The resource engine: one path from options to Azure for every Azure module. PRIVATE to the collection.
+
+    validate (no call) → read the resource (or nothing) → state=absent deletes → a pure plan (Plan) →
+    check mode predicts, diff shows before/after → PUT, or PATCH (tags-only changes as a PATCH of the
+    tags) → bounded wait (or start only, wait=false) → child writes → one exit.
+
+A module declares a `Resource` subclass (what it is, how it is reached, its view and its planner) and
+calls `run(resource)`. Special cases are hooks with do-nothing defaults: related reads (a zone's
+links, a server's databases), child writes, work before a write (a Key Vault's recovery, a server's
+network check), work after a delete (a purge). The runner itself holds no Ansible import: it talks to
+`resource.module` (an AzureModule, or the fake of the unit tests).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
+
+ACTIONS = ("none", "create", "put", "patch", "tags")
+
+
+@dataclass
+class Child:
+    """A write on a child of the resource (a DNS zone's link, a server's database or parameter)."""
+
+    what: str
+    method: str                 # PUT | PATCH | DELETE | POST
+    resource_id: ResourceId
+    body: dict | None = None
+    api: object = None          # the child type's Api (GenericApi / SdkApi)
+
+
+@dataclass
+class Plan:
+    """What a planner decided. before/after hold only what the user set (the diff)."""
+
+    action: str = "none"
+    body: dict | None = None    # the PUT body (create/put) or the PATCH body (patch/tags)
+    before: dict = field(default_factory=dict)
+    after: dict = field(default_factory=dict)
+    children: list = field(default_factory=list)
+    notes: list = field(default_factory=list)   # warnings for the user (never secrets)
+
+    def __post_init__(self):
+        if self.action not in ACTIONS:
+            raise ValueError(f"Plan.action {self.action!r} is not one of {ACTIONS}")
+
+    @property
+    def changed(self) -> bool:
+        return self.action != "none" or bool(self.children)
+
+
+def tags_plan(existing: dict | None, body: dict, before: dict, after: dict, changed: bool, tags: dict) -> Plan:
+    """The common ending of a planner: create, PUT of `body`, a tags-only PATCH, or nothing."""
+    if existing is None:
+        return Plan("create", dict(body, tags=tags), {}, after)
+    if changed:
+        return Plan("put", dict(body, tags=tags), before, after)
+    if tags != dict(existing.get("tags") or {}):
+        return Plan("tags", {"tags": tags}, before, after)
+    return Plan("none", None, before, after)
+
+
+class Resource:
+    """One Azure resource type as a module manages it. Subclasses set the attributes and write
+    resource_id(), view() and plan(); the hooks below default to nothing."""
+
+    what = "resource"           # in messages: "create virtual network vnet-1"
+    result_key = "resource"     # the module's return key holding view()
+    api = None                  # GenericApi or SdkApi of the type
+    tags_method = "PATCH"       # a tags-only change; None sends it as a PUT of the whole body
+    serial_children = False     # child writes one at a time (Azure serialises them on one server)
+    already_changed = False     # set by a hook that wrote before the plan (a recovered vault)
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+
+    # ---- declared per type
+    def validate(self) -> None:
+        """Input checks that need no Azure call; raise AzureInputError naming the option."""
+
+    def resource_id(self) -> ResourceId:
+        raise NotImplementedError
+
+    def view(self, doc: dict | None) -> dict:
+        raise NotImplementedError
+
+    def plan(self, existing: dict | None, related: dict) -> Plan:
+        raise NotImplementedError
+
+    # ---- hooks
+    def before_plan(self, existing: dict | None, related: dict) -> dict | None:
+        """State=present, before the plan: may bring the resource back (a soft-deleted vault) and return it."""
+        return existing
+
+    def read_related(self, rid: ResourceId, existing: dict | None) -> dict:
+        """Further reads the plan needs (children); called only when the resource exists."""
+        return {}
+
+    def deleted_view(self, existing: dict, related: dict) -> dict:
+        """The diff's `before` of a delete."""
+        return {k: v for k, v in self.view(existing).items() if k not in ("id", "provisioning_state")}
+
+    def delete_children(self, existing: dict, related: dict) -> list:
+        """Children that must go before the resource (Azure refuses to delete a zone with links)."""
+        return []
+
+    def after_delete(self, existing: dict | None) -> bool:
+        """Work after the delete, also when nothing existed (a purge); True when it changed something."""
+        return False
+
+    def before_write(self, existing: dict | None, plan: Plan) -> None:
+        """Reads or checks just before the first write (not in check mode)."""
+
+    def predict(self, existing: dict | None, plan: Plan) -> dict:
+        """The resource as check mode predicts it after the plan."""
+        if plan.action in ("create", "put"):
+            rid = self.resource_id()
+            return dict(copy.deepcopy(plan.body), id=str(rid), name=rid.name)
+        if plan.action in ("patch", "tags"):
+            return deep_merge(existing or {}, plan.body or {})
+        return existing
+
+    def predict_related(self, related: dict, plan: Plan) -> dict:
+        """The related reads as check mode predicts them after the plan's child writes."""
+        return related
+
+    def result(self, doc: dict | None, related: dict) -> dict:
+        """The module's return values besides changed/diff."""
+        return {self.result_key: self.view(doc) if doc else {}}
+
+
+def deep_merge(base: dict, patch: dict) -> dict:
+    """`patch` applied over `base` as ARM applies a PATCH: objects merge, anything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in patch.items():
+        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else copy.deepcopy(value)
+    return out
+
+
+def run(resource: Resource) -> None:
+    """Manage the resource as its options say; always ends in exit_json or fail_json."""
+    module = resource.module
+    with module.validating():
+        resource.validate()
+        rid = resource.resource_id()
+    existing = read(resource, rid)
+    related = resource.read_related(rid, existing) if existing is not None else {}
+    if module.params.get("state") == "absent":
+        _absent(resource, rid, existing, related)
+    revived = resource.before_plan(existing, related)
+    if revived is not existing:
+        existing, related = revived, resource.read_related(rid, revived) if revived is not None else {}
+    with module.validating():
+        plan = resource.plan(existing, related)
+    for note in plan.notes:
+        module.warn(note)
+    if not plan.changed:
+        _exit(resource, resource.already_changed, plan, existing, related)
+    if module.check_mode:
+        _exit(resource, True, plan, resource.predict(existing, plan), resource.predict_related(related, plan))
+    resource.before_write(existing, plan)
+    doc = existing
+    if plan.action != "none":
+        method = "PATCH" if plan.action == "patch" or (plan.action == "tags" and resource.tags_method) else "PUT"
+        verb = {"create": "create", "tags": "update tags of"}.get(plan.action, "update")
+        op = start(resource.module, resource.api, f"{verb} {resource.what} {rid.name}", method, rid, plan.body)
+        if not module.params.get("wait", True) and not op.done:
+            _exit(resource, True, plan, resource.predict(existing, plan), related, operation=op.token())
+        doc = finish(module, op)
+    if plan.children:
+        apply_children(module, plan.children, serial=resource.serial_children)
+    if doc is not None:
+        related = resource.read_related(rid, doc)   # what the writes left (a new server's system databases too)
+    _exit(resource, True, plan, doc, related)
+
+
+def inspect(resource: Resource) -> None:
+    """Read only (the *_info modules): the resource as its module returns it, with exists; never a write."""
+    module = resource.module
+    with module.validating():
+        resource.validate()
+        rid = resource.resource_id()
+    existing = read(resource, rid)
+    related = resource.read_related(rid, existing) if existing is not None else {}
+    module.exit_json(changed=False, exists=existing is not None, **resource.result(existing, related))
+
+
+def read(resource: Resource, rid: ResourceId) -> dict | None:
+    """The resource, or None when it (or its group) does not exist."""
+    return resource.module.get_or_none(f"get {resource.what} {rid.name}", resource.api.get, resource.module, rid)
+
+
+def start(module, api, what: str, method: str, rid: ResourceId, body: dict | None = None):
+    with module.operation(what):
+        return api.start(module, what, method, rid, body)
+
+
+def finish(module, op) -> dict | None:
+    with module.operation(op.what):
+        return module.arm.finish(op, module.deadline())
+
+
+def apply(module, api, what: str, method: str, rid, body: dict | None = None) -> dict | None:
+    """One write, awaited."""
+    return finish(module, start(module, api, what, method, rid, body))
+
+
+def apply_children(module, children: list, serial: bool) -> list:
+    """Child writes: all started, then all awaited (Azure works on them side by side), or one by one."""
+    if serial:
+        return [finish(module, start(module, c.api, c.what, c.method, c.resource_id, c.body)) for c in children]
+    started = [start(module, c.api, c.what, c.method, c.resource_id, c.body) for c in children]
+    return [finish(module, op) for op in started]
+
+
+def _absent(resource: Resource, rid: ResourceId, existing: dict | None, related: dict) -> None:
+    module = resource.module
+    before = resource.deleted_view(existing, related) if existing is not None else {}
+    if existing is not None and not module.check_mode:
+        apply_children(module, resource.delete_children(existing, related), serial=resource.serial_children)
+        finish(module, start(module, resource.api, f"delete {resource.what} {rid.name}", "DELETE", rid))
+    changed = resource.after_delete(existing) or existing is not None
+    module.exit_with(changed, before, {}, **resource.result(None, {}))
+
+
+def _exit(resource: Resource, changed: bool, plan: Plan, doc: dict | None, related: dict, **extra) -> None:
+    resource.module.exit_with(changed, plan.before, plan.after, **resource.result(doc, related), **extra)
+
+
+@dataclass
+class KeyedMerge:
+    """merge_keyed's answer: the list to send and what changed, with diff views."""
+
+    items: list
+    added: list
+    updated: list
+    removed: list
+    before: list
+    after: list
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def merge_keyed(existing: list, wanted: list | None, *, purge: bool, view, build=None, same=None,
+                key=lambda item: str(item["name"]).lower()) -> KeyedMerge:
+    """Merge a list of named things (subnets, rules, links, databases, parameters) with what exists.
+
+    `view(existing_item)` gives an item in the wanted items' terms; an item is unchanged when every key
+    the user set equals the view's (`same(view, wanted)` overrides). `build(existing_item or None,
+    wanted)` makes the item to send (default: the wanted item). Existing items not listed are kept, or
+    removed with `purge`. before/after list the listed items (and the removed ones) for the diff.
+    """
+    build = build or (lambda _old, want: want)
+    same = same or (lambda have, want: all(have.get(k) == v for k, v in want.items()))
+    have = {key(item): item for item in existing}
+    if wanted is None:
+        return KeyedMerge(list(existing), [], [], [], [], [])
+    items, added, updated, before, after, listed = [], [], [], [], [], set()
+    for want in wanted:
+        k = key(want)
+        listed.add(k)
+        current = have.get(k)
+        after.append(want)
+        if current is None:
+            added.append(want)
+            items.append(build(None, want))
+            continue
+        current_view = view(current)
+        before.append({name: current_view.get(name) for name in want})
+        if same(current_view, want):
+            items.append(current)
+        else:
+            updated.append(want)
+            items.append(build(current, want))
+    removed = []
+    for k, item in have.items():
+        if k in listed:
+            continue
+        if purge:
+            removed.append(item)
+            before.append(view(item))
+        else:
+            items.append(item)
+    return KeyedMerge(items, added, updated, removed, before, after)
