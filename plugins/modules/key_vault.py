@@ -94,21 +94,14 @@ options:
     default: false
   state:
     description: V(present) creates or updates; V(absent) soft-deletes (and purges with O(purge=true)).
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - complianceflow.infra.attributes
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
+  - complianceflow.infra.azure.RESOURCE
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details: Shows before and after of the managed settings and tags.
-  idempotent:
-    support: full
 notes:
   - With RBAC authorization, the identity that writes secrets needs a data-plane role on the vault
     (C(Key Vault Secrets Officer)); assign it separately.
@@ -185,22 +178,15 @@ key_vault:
     provisioning_state:
       description: Azure provisioning state.
       type: str
+recovered:
+  description: Whether a soft-deleted vault of the same name was recovered (predicted in check mode).
+  returned: always
+  type: bool
 """
 
-import traceback
-
-from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, validate_name, validate_tags
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import (
-    normalize_network_acls, plan_vault, validate_vault_name, vault_view)
-
-try:
-    from azure.mgmt.keyvault import KeyVaultManagementClient
-    HAS_SDK, SDK_ERROR = True, None
-except ImportError:
-    KeyVaultManagementClient = None  # pylint: disable=invalid-name
-    HAS_SDK, SDK_ERROR = False, traceback.format_exc()
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import KeyVault
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
 
 ACL_SPEC = dict(
     default_action={"type": "str", "default": "Deny", "choices": ["Allow", "Deny"]},
@@ -209,83 +195,6 @@ ACL_SPEC = dict(
     ignore_missing_vnet_service_endpoint={"type": "bool", "default": False},
     ip_rules={"type": "list", "elements": "str", "default": []},
 )
-
-
-def find_deleted(module: AzureModule, client, name: str, location: str | None):
-    if not location:
-        return None
-    return as_rest(module.get_or_none(f"look for soft-deleted vault {name}", client.vaults.get_deleted, name, location))
-
-
-def purge(module: AzureModule, client, name: str, location: str):
-    what = f"purge soft-deleted vault {name}"
-    with module.operation(what):
-        poller = client.vaults.begin_purge_deleted(name, location)
-    module.wait(poller, what)
-
-
-def ensure_absent(module: AzureModule, client, rg: str, spec: dict, existing: dict | None):
-    name, location = spec["name"], spec["location"] or (existing or {}).get("location")
-    before = vault_view(existing)
-    deleted = None
-    if spec["purge"]:
-        if not location:
-            module.fail_json(msg="purge=true needs location (where the soft-deleted vault is kept)")
-        if existing and before["enable_purge_protection"]:
-            module.fail_json(msg=f"vault {name} has purge protection: Azure keeps it until its retention ends; "
-                                 "state=absent with purge=false soft-deletes it")
-        deleted = existing or find_deleted(module, client, name, location)
-    if existing is None and deleted is None:
-        module.exit_with(False, {}, {}, key_vault={})
-    if not module.check_mode:
-        if existing is not None:
-            with module.operation(f"delete vault {name}"):
-                client.vaults.delete(rg, name)
-        if spec["purge"]:
-            purge(module, client, name, location)
-    module.exit_with(True, before, {}, key_vault={})
-
-
-def ensure_present(module: AzureModule, client, rg: str, spec: dict, existing: dict | None, tenant: str):
-    name = spec["name"]
-    recovered = False
-    if existing is None:
-        if not spec["location"]:
-            module.fail_json(msg=f"location is required to create vault {name}")
-        deleted = find_deleted(module, client, name, spec["location"])
-        if deleted is not None:
-            if not spec["recover"]:
-                module.fail_json(msg=f"vault {name} is soft-deleted in {spec['location']}; recover=true recovers it, "
-                                     "or purge it first (key_vault state=absent purge=true)")
-            if module.check_mode:
-                module.exit_with(True, {}, {"recovered": name}, key_vault={"name": name, "location": spec["location"]})
-            what = f"recover soft-deleted vault {name}"
-            body = {"location": spec["location"], "properties": {"tenantId": tenant, "sku": {"family": "A", "name": spec["sku"]},
-                                                                 "createMode": "recover"}}
-            with module.operation(what):
-                poller = client.vaults.begin_create_or_update(rg, name, body)
-            existing = as_rest(module.wait(poller, what))
-            recovered = True
-    with module.validating():
-        plan = plan_vault(existing, spec, tenant, module.subscription_id)
-    if not plan["changed"]:
-        module.exit_with(recovered, plan["before"], plan["after"], key_vault=vault_view(existing), recovered=recovered)
-    if module.check_mode:
-        blank = {"name": name, "location": spec["location"], "vault_uri": None, "tenant_id": tenant, "id": None,
-                 "provisioning_state": None}
-        predicted = dict(vault_view(existing) or blank)
-        predicted.update(plan["after"])
-        module.exit_with(True, plan["before"], plan["after"], key_vault=predicted, recovered=recovered)
-    if plan["create"]:
-        what = f"create vault {name}"
-        with module.operation(what):
-            poller = client.vaults.begin_create_or_update(
-                rg, name, {"location": spec["location"], "tags": plan["tags"], "properties": plan["properties"]})
-        result = as_rest(module.wait(poller, what))
-    else:
-        with module.operation(f"update vault {name}"):
-            result = as_rest(client.vaults.update(rg, name, plan["patch"]))
-    module.exit_with(True, plan["before"], plan["after"], key_vault=vault_view(result), recovered=recovered)
 
 
 def main():
@@ -303,29 +212,11 @@ def main():
             network_acls={"type": "dict", "options": ACL_SPEC},
             recover={"type": "bool", "default": True},
             purge={"type": "bool", "default": False},
-            state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+            **STATE_SPEC,
             **TAGS_SPEC,
         ),
     )
-    spec = dict(module.params)
-    rg = spec["resource_group"]
-    with module.validating():
-        validate_name(rg, "resource_group", "resource group")
-        validate_vault_name(spec["name"])
-        spec["tags"] = validate_tags(spec["tags"])
-        if not 7 <= spec["soft_delete_retention_days"] <= 90:
-            raise AzureInputError(f"soft_delete_retention_days: {spec['soft_delete_retention_days']} is out of range 7-90")
-        normalize_network_acls(spec["network_acls"])
-    if not HAS_SDK:
-        module.fail_json(msg=missing_required_lib("azure-mgmt-keyvault (pip install azure-mgmt-keyvault)"), exception=SDK_ERROR)
-    client = module.client(KeyVaultManagementClient)
-    existing = as_rest(module.get_or_none(f"get vault {spec['name']}", client.vaults.get, rg, spec["name"]))
-    if spec["state"] == "absent":
-        ensure_absent(module, client, rg, spec, existing)
-    tenant = spec["tenant_id"] or (existing or {}).get("properties", {}).get("tenantId") or module.auth_plan.tenant
-    if not tenant:
-        module.fail_json(msg="tenant_id is required: the credentials in use do not name a tenant (set tenant_id or AZURE_TENANT)")
-    ensure_present(module, client, rg, spec, existing, tenant)
+    run(KeyVault(module))
 
 
 if __name__ == "__main__":

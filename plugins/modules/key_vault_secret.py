@@ -62,21 +62,15 @@ options:
     default: false
   state:
     description: V(present) ensures the secret exists; V(absent) deletes it.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - complianceflow.infra.attributes
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
+  - complianceflow.infra.azure.RESOURCE
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details: Shows the secret's existence, version, content type and tags; never its value.
   idempotent:
-    support: full
     details: A second run with the same options changes nothing; O(rotate=true) always makes a new version.
 requirements:
   - azure-keyvault-secrets >= 4.8
@@ -145,37 +139,9 @@ generated:
   type: bool
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_tags
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import (
-    generate_password, plan_secret, secret_view, validate_secret_name)
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault_client import secret_client, validate_vault_uri
-
-
-def _stamp(when) -> str | None:
-    return when.isoformat() if when else None
-
-
-def _props(secret) -> dict:
-    props = getattr(secret, "properties", secret)
-    stamp = _stamp
-    return {"name": props.name, "id": props.id, "version": props.version, "enabled": props.enabled,
-            "content_type": props.content_type, "tags": props.tags or {}, "created_on": stamp(props.created_on),
-            "updated_on": stamp(props.updated_on)}
-
-
-def read(module: AzureModule, client, name: str):
-    """(metadata, value) of the current version, or (None, None)."""
-    secret = module.get_or_none(f"read secret {name}", client.get_secret, name)
-    if secret is None:
-        return None, None
-    return _props(secret), secret.value
-
-
-def diff_view(meta: dict | None) -> dict:
-    if not meta:
-        return {}
-    return {"version": meta["version"], "content_type": meta["content_type"], "tags": meta["tags"]}
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault_secret import Secret
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
 
 
 def main():
@@ -191,87 +157,12 @@ def main():
             force={"type": "bool", "default": False},
             return_value={"type": "bool", "default": False},
             purge={"type": "bool", "default": False},
-            state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+            **STATE_SPEC,
             **TAGS_SPEC,
         ),
         mutually_exclusive=[("value", "generate")],
     )
-    spec = dict(module.params)
-    name = spec["name"]
-    with module.validating():
-        validate_secret_name(name)
-        vault_uri = validate_vault_uri(spec["vault_uri"])
-        spec["tags"] = validate_tags(spec["tags"])
-        if spec["generate"]:
-            generate_password(spec["length"])  # validates the length before any call
-    if spec["return_value"] and not module._module.no_log:  # pylint: disable=protected-access
-        module.fail_json(msg="return_value=true is allowed only in a task with no_log: true, so that the secret stays out of the output")
-    if spec["rotate"] and spec["value"] is None and not spec["generate"]:
-        module.fail_json(msg=f"rotate=true needs value or generate=true: the new version of secret {name} needs a value")
-    client = secret_client(module, vault_uri)
-    meta, current = read(module, client, name)
-    if spec["state"] == "absent":
-        if meta is None:
-            module.exit_with(False, {}, {}, secret={}, generated=False)
-        if not module.check_mode:
-            what = f"delete secret {name}"
-            with module.operation(what):
-                poller = client.begin_delete_secret(name)
-            module.wait(poller, what)
-            if spec["purge"]:
-                with module.operation(f"purge deleted secret {name}"):
-                    client.purge_deleted_secret(name)
-        module.exit_with(True, diff_view(meta), {}, secret={}, generated=False)
-    if meta is None:
-        # A soft-deleted secret blocks the name: recover it (never silently replace it).
-        deleted = module.get_or_none(f"look for deleted secret {name}", client.get_deleted_secret, name)
-        if deleted is not None:
-            if not module.check_mode:
-                what = f"recover deleted secret {name}"
-                with module.operation(what):
-                    poller = client.begin_recover_deleted_secret(name)
-                module.wait(poller, what)
-                meta, current = read(module, client, name)
-                module.warn(f"secret {name} was soft-deleted and has been recovered with its previous value")
-            else:
-                module.exit_with(True, {}, {"recovered": name}, secret={"name": name, "vault_uri": vault_uri}, generated=False)
-    if meta is None and spec["value"] is None and not spec["generate"]:
-        # Without value or generate the task only reads (and checks) an existing secret.
-        module.fail_json(msg=f"secret {name} does not exist in {vault_uri}: give value or generate=true to create it")
-    plan = plan_secret(meta, current, spec)
-    if plan["warning"]:
-        module.warn(plan["warning"])
-    generated = False
-    before = diff_view(meta)
-    if plan["action"] == "none":
-        result = {"secret": secret_view(meta, vault_uri), "generated": False}
-        if spec["return_value"]:
-            result["value"] = current
-        module.exit_with(False, before, before, **result)
-    if module.check_mode:
-        after = dict(before, version="(new)") if plan["action"] != "update_properties" else dict(before, tags=plan["tags"])
-        predicted = dict(secret_view(meta, vault_uri) or {"name": name, "vault_uri": vault_uri})
-        module.exit_with(True, before, after, secret=predicted, generated=spec["generate"] and plan["action"] != "update_properties")
-    if plan["action"] == "update_properties":
-        with module.operation(f"update properties of secret {name}"):
-            kwargs = {"tags": plan["tags"]}
-            if spec["content_type"] is not None:
-                kwargs["content_type"] = spec["content_type"]
-            client.update_secret_properties(name, **kwargs)
-    else:
-        value = spec["value"]
-        if value is None:
-            value = generate_password(spec["length"])
-            generated = True
-        tags = spec["tags"] if spec["tags"] is not None else (meta or {}).get("tags")
-        with module.operation(f"set secret {name}"):
-            client.set_secret(name, value, content_type=spec["content_type"], tags=tags)
-        current = value
-    meta, _dummy = read(module, client, name)
-    result = {"secret": secret_view(meta, vault_uri), "generated": generated}
-    if spec["return_value"]:
-        result["value"] = current
-    module.exit_with(True, before, diff_view(meta), **result)
+    run(Secret(module))
 
 
 if __name__ == "__main__":

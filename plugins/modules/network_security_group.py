@@ -83,21 +83,14 @@ options:
     default: false
   state:
     description: V(present) creates or updates; V(absent) deletes the group (Azure refuses while a subnet uses it).
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - complianceflow.infra.attributes
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
+  - complianceflow.infra.azure.RESOURCE
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details: Shows before and after of the listed rules, of rules O(purge_rules) removes, and of tags.
-  idempotent:
-    support: full
 author:
   - ComplianceFlow Platform Team (@complianceflow)
 """
@@ -163,9 +156,9 @@ network_security_group:
       type: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_name
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.network_security_group import normalize_rules, nsg_view, plan_network_security_group
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.network_security_group import NetworkSecurityGroup
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
 
 RULE_SPEC = dict(
     name={"type": "str", "required": True},
@@ -189,43 +182,11 @@ def main():
             location={"type": "str"},
             rules={"type": "list", "elements": "dict", "options": RULE_SPEC},
             purge_rules={"type": "bool", "default": False},
-            state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+            **STATE_SPEC,
             **TAGS_SPEC,
         ),
     )
-    params = module.params
-    rg, name = params["resource_group"], params["name"]
-    spec = {k: params[k] for k in ("name", "location", "rules", "purge_rules", "tags", "purge_tags")}
-    with module.validating():
-        validate_name(rg, "resource_group", "resource group")
-        validate_name(name, "name")
-        normalize_rules(spec["rules"])
-    client = module.client("network")
-    existing = as_rest(module.get_or_none(f"get network security group {name}", client.network_security_groups.get, rg, name))
-
-    if params["state"] == "absent":
-        if existing is None:
-            module.exit_with(False, {}, {}, network_security_group={})
-        if not module.check_mode:
-            module.wait(client.network_security_groups.begin_delete(rg, name), f"delete network security group {name}")
-        module.exit_with(True, {"rules": nsg_view(existing)["rules"]}, {}, network_security_group={})
-
-    with module.validating():
-        plan = plan_network_security_group(existing, spec)
-    if not plan["changed"]:
-        module.exit_with(False, plan["before"], plan["after"], network_security_group=nsg_view(existing))
-    result = plan["body"]
-    if not module.check_mode:
-        if plan["tags_only"]:
-            with module.operation(f"update tags of network security group {name}"):
-                result = as_rest(client.network_security_groups.update_tags(rg, name, {"tags": plan["tags"]}))
-        else:
-            models = module.models("network")
-            verb = "update" if existing else "create"
-            with module.operation(f"{verb} network security group {name}"):
-                poller = client.network_security_groups.begin_create_or_update(rg, name, models.NetworkSecurityGroup(plan["body"]))
-            result = as_rest(module.wait(poller, f"{verb} network security group {name}"))
-    module.exit_with(True, plan["before"], plan["after"], network_security_group=nsg_view(dict(result, name=name)))
+    run(NetworkSecurityGroup(module))
 
 
 if __name__ == "__main__":

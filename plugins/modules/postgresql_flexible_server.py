@@ -131,23 +131,18 @@ options:
     default: false
   state:
     description: V(present) creates or updates; V(absent) deletes the server with its databases.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - complianceflow.infra.attributes
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
+  - complianceflow.infra.azure.RESOURCE
+  - complianceflow.infra.azure.WAIT
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - Shows before and after of the server settings given (the whole new server when it is created), the database names
         when O(databases) is given and the parameters given; never the password.
   idempotent:
-    support: full
     details: Idempotent unless O(update_password=true).
 requirements:
   - azure-mgmt-postgresqlflexibleservers >= 1.0
@@ -299,16 +294,17 @@ connection:
       description: The address the FQDN lands on, only where the ARM endpoint reports one (the local emulator).
       type: str
       returned: when the ARM endpoint reports it
+operation:
+  description:
+    - With O(wait=false), the long-running create or update that was started, to pass to
+      M(complianceflow.infra.operation_wait). It holds ARM's polling URLs and the resource id, never a secret.
+  returned: when O(wait=false) and Azure runs the write as a long-running operation
+  type: dict
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_name, validate_tags
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import subnet_id
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql import (
-    connection_info, missing_for_create, private_dns_zone_id, parameter_text, pending_restart, plan_databases, plan_parameters, plan_server,
-    server_view, subnet_delegation_problem, validate_server)
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql_client import (
-    list_configurations, list_databases, postgresql_client, read_server)
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, WAIT_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql_server import FlexibleServer
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
 
 # No defaults here: an option left unset is not compared on an existing server (create-time defaults live in
 # _azure_postgresql.CREATE_DEFAULTS and DATABASE_DEFAULTS).
@@ -317,112 +313,6 @@ DB_SPEC = dict(
     charset={"type": "str"},
     collation={"type": "str"},
 )
-
-
-def check_network(module: AzureModule, spec: dict):
-    """Fail before creating anything when the subnet is not delegated or the private DNS zone is missing."""
-    subnet_id, zone_id = spec["delegated_subnet_id"], spec["private_dns_zone_id"]
-    parts = subnet_id.strip("/").split("/")
-    if len(parts) != 10 or parts[5].lower() != "microsoft.network" or parts[8].lower() != "subnets":
-        module.fail_json(msg=f"delegated_subnet_id: {subnet_id!r} is not a subnet resource id "
-                             "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>)")
-    network = module.client("network")
-    subnet = as_rest(module.get_or_none(f"read subnet {parts[9]}", network.subnets.get, parts[3], parts[7], parts[9]))
-    problem = subnet_delegation_problem(subnet, subnet_id)
-    if problem and subnet is None and module.check_mode:
-        # Check mode of a whole deployment: the network role has not really created it yet.
-        module.warn(problem + " (check mode: it may be created by an earlier task of this run)")
-    elif problem:
-        module.fail_json(msg=problem)
-    zparts = zone_id.strip("/").split("/")
-    if len(zparts) != 8 or zparts[6].lower() != "privatednszones":
-        module.fail_json(msg=f"private_dns_zone_id: {zone_id!r} is not a private DNS zone resource id "
-                             "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/privateDnsZones/<zone>)")
-    dns = module.client("privatedns")
-    if module.get_or_none(f"read private DNS zone {zparts[7]}", dns.private_zones.get, zparts[3], zparts[7]) is None:
-        if module.check_mode:
-            module.warn(f"private_dns_zone_id: {zone_id} does not exist (check mode: it may be created by an earlier task of this run)")
-            return
-        module.fail_json(msg=f"private_dns_zone_id: the private DNS zone {zone_id} does not exist; create it (role network "
-                             "creates privatelink.postgres.database.azure.com) before the server")
-
-
-def ensure_server(module: AzureModule, client, rg: str, spec: dict, existing: dict | None) -> tuple[bool, dict | None, dict]:
-    with module.validating():
-        plan = plan_server(existing, spec, spec["location"])
-    if plan["create"]:
-        check_network(module, spec)
-    if not plan["changed"] or module.check_mode:
-        return plan["changed"], existing, plan
-    what = f"{'create' if plan['create'] else 'update'} PostgreSQL server {spec['name']}"
-    with module.operation(what):
-        if plan["create"]:
-            poller = client.servers.begin_create_or_update(rg, spec["name"], plan["body"])
-        else:
-            poller = client.servers.begin_update(rg, spec["name"], plan["patch"])
-    module.wait(poller, what)
-    with module.operation(f"read PostgreSQL server {spec['name']}"):
-        return True, as_rest(client.servers.get(rg, spec["name"])), plan
-
-
-def ensure_databases(module: AzureModule, client, rg: str, spec: dict, exists: bool) -> tuple[bool, dict]:
-    server = spec["name"]
-    existing = list_databases(module, client, rg, server) if exists else []
-    with module.validating():
-        plan = plan_databases(existing, spec["databases"], spec["purge_databases"])
-    changed = bool(plan["create"] or plan["delete"])
-    if module.check_mode or not changed:
-        return changed, plan
-    started = []
-    for db in plan["create"]:
-        what = f"create database {db['name']} on {server}"
-        with module.operation(what):
-            started.append((what, client.databases.begin_create(
-                rg, server, db["name"], {"properties": {"charset": db["charset"], "collation": db["collation"]}})))
-    for name in plan["delete"]:
-        what = f"delete database {name} on {server}"
-        with module.operation(what):
-            started.append((what, client.databases.begin_delete(rg, server, name)))
-    for what, poller in started:
-        module.wait(poller, what)
-    return True, plan
-
-
-def ensure_parameters(module: AzureModule, client, rg: str, spec: dict, exists: bool) -> tuple[bool, dict, list]:
-    server = spec["name"]
-    current = {}
-    if exists:
-        current = list_configurations(module, client, rg, server)
-    elif spec["parameters"]:
-        # A server that does not exist yet (check mode): every given value is a change.
-        changes = {k: parameter_text(v) for k, v in spec["parameters"].items()}
-        return True, {"changes": changes, "restart": [], "before": {}, "after": changes}, []
-    with module.validating():
-        plan = plan_parameters(current, spec["parameters"])
-    if module.check_mode or not plan["changes"]:
-        return bool(plan["changes"]), plan, pending_restart(current)
-    started = []
-    for name, value in plan["changes"].items():
-        what = f"set parameter {name} of {server}"
-        with module.operation(what):
-            started.append((what, client.configurations.begin_update(
-                rg, server, name, {"properties": {"value": value, "source": "user-override"}})))
-    for what, poller in started:
-        module.wait(poller, what)
-    return True, plan, pending_restart(list_configurations(module, client, rg, server))
-
-
-def require_create_options(module: AzureModule, spec: dict):
-    """A server that does not exist is created: fail before any write when an option it needs is missing."""
-    missing = missing_for_create(spec)
-    if missing == ["administrator_login_password"] and module.check_mode:
-        # Check mode of a whole deployment before the vault exists: nothing is sent, the prediction needs no password.
-        module.warn(f"server {spec['name']} does not exist and administrator_login_password is not given: "
-                    "a real run would fail (check mode predicts the creation)")
-        spec["administrator_login_password"] = "(not known in check mode)"
-    elif missing:
-        module.fail_json(msg=f"server {spec['name']} does not exist in resource group {spec['resource_group']}; "
-                             f"to create it, also give: {', '.join(missing)}")
 
 
 def main():
@@ -450,63 +340,13 @@ def main():
             purge_databases={"type": "bool", "default": False},
             parameters={"type": "dict"},
             restart={"type": "bool", "default": False},
-            state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+            **STATE_SPEC,
+            **WAIT_SPEC,
             **TAGS_SPEC,
         ),
         required_if=[("update_password", True, ("administrator_login_password",))],
     )
-    spec = dict(module.params)
-    rg, name = spec["resource_group"], spec["name"]
-    with module.validating():
-        validate_name(rg, "resource_group", "resource group")
-        spec["tags"] = validate_tags(spec["tags"])
-        validate_server(spec)
-    client = postgresql_client(module)
-    with module.validating():
-        if spec["delegated_subnet_id"]:
-            spec["delegated_subnet_id"] = subnet_id(spec["delegated_subnet_id"], module.subscription_id, rg, "delegated_subnet_id")
-        if spec["private_dns_zone_id"]:
-            spec["private_dns_zone_id"] = private_dns_zone_id(spec["private_dns_zone_id"], module.subscription_id, rg)
-    existing = read_server(module, client, rg, name)
-    if spec["state"] == "absent":
-        if existing is None:
-            module.exit_with(False, {}, {}, server={}, databases=[], parameters={}, restart_required=[])
-        if not module.check_mode:
-            what = f"delete PostgreSQL server {name}"
-            with module.operation(what):
-                poller = client.servers.begin_delete(rg, name)
-            module.wait(poller, what)
-        module.exit_with(True, server_view(existing), {}, server={}, databases=[], parameters={}, restart_required=[])
-    if existing is None:
-        require_create_options(module, spec)
-    server_changed, server, plan = ensure_server(module, client, rg, spec, existing)
-    exists = server is not None
-    db_changed, db_plan = ensure_databases(module, client, rg, spec, exists)
-    param_changed, param_plan, restart_required = ensure_parameters(module, client, rg, spec, exists)
-    restarted = bool(restart_required and spec["restart"])
-    if restarted:
-        if not module.check_mode:
-            what = f"restart PostgreSQL server {name} for {', '.join(restart_required)}"
-            with module.operation(what):
-                poller = client.servers.begin_restart(rg, name)
-            module.wait(poller, what)
-        restart_required = []
-    elif restart_required:
-        module.warn(f"server {name}: {', '.join(restart_required)} take effect after a restart (restart=true, or restart it in a "
-                    "maintenance window)")
-    changed = server_changed or db_changed or param_changed or restarted
-    view = server_view(server) if server else dict(plan["after"], name=name, fqdn=f"{name}.postgres.database.azure.com")
-    # The diff holds what was given: databases and parameters only when listed.
-    before, after = {"server": plan["before"]}, {"server": plan["after"]}
-    if spec["databases"] is not None:
-        before["databases"], after["databases"] = db_plan["before"], db_plan["after"]
-    if spec["parameters"] is not None:
-        before["parameters"], after["parameters"] = param_plan["before"], param_plan["after"]
-    result = {"server": view, "databases": db_plan["after"], "parameters": param_plan["after"],
-              "restart_required": restart_required, "restarted": restarted}
-    if server:
-        result["connection"] = connection_info(server)
-    module.exit_with(changed, before, after, **result)
+    run(FlexibleServer(module))
 
 
 if __name__ == "__main__":

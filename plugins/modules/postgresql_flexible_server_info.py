@@ -158,25 +158,13 @@ restart_required:
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_name
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql import validate_server
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql_client import describe_server, postgresql_client
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql_server import FlexibleServerInfo
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import inspect
 
 
 def main():
-    module = AzureModule(
-        argument_spec=dict(
-            resource_group={"type": "str", "required": True},
-            name={"type": "str", "required": True},
-        ),
-        supports_check_mode=True,
-    )
-    rg, name = module.params["resource_group"], module.params["name"]
-    with module.validating():
-        validate_name(rg, "resource_group", "resource group")
-        validate_server({"name": name})
-    client = postgresql_client(module)
-    module.exit_json(changed=False, **describe_server(module, client, rg, name))
+    module = AzureModule(argument_spec=dict(resource_group={"type": "str", "required": True}, name={"type": "str", "required": True}))
+    inspect(FlexibleServerInfo(module))
 
 
 if __name__ == "__main__":

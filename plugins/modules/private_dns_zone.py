@@ -45,21 +45,14 @@ options:
     default: false
   state:
     description: V(present) creates or updates; V(absent) deletes the links, then the zone.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - complianceflow.infra.attributes
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
+  - complianceflow.infra.azure.RESOURCE
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details: Shows before and after of tags and of the listed (and purged) links.
-  idempotent:
-    support: full
 author:
   - ComplianceFlow Platform Team (@complianceflow)
 """
@@ -118,80 +111,15 @@ private_dns_zone:
           type: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_name, validate_tags
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import (
-    link_body, normalize_links, plan_private_dns_zone, validate_zone_name, zone_view)
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import PrivateDnsZone
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
 
 LINK_SPEC = dict(
     name={"type": "str", "required": True},
     virtual_network={"type": "str", "required": True},
     registration_enabled={"type": "bool", "default": False},
 )
-
-
-def list_links(module: AzureModule, client, rg: str, zone: str) -> list:
-    with module.operation(f"list virtual network links of private DNS zone {zone}"):
-        return [as_rest(link) for link in client.virtual_network_links.list(rg, zone)]
-
-
-def wait_all(module: AzureModule, started: list) -> list:
-    # Start every write first, then wait: Azure works on them in parallel.
-    return [as_rest(module.wait(poller, what)) for what, poller in started]
-
-
-def ensure_absent(module: AzureModule, client, rg: str, zone: str, existing: dict | None):
-    if existing is None:
-        module.exit_with(False, {}, {}, private_dns_zone={})
-    links = list_links(module, client, rg, zone)
-    if not module.check_mode:
-        started = []
-        for link in links:
-            with module.operation(f"delete virtual network link {link['name']} of {zone}"):
-                started.append((f"delete virtual network link {link['name']} of {zone}",
-                                client.virtual_network_links.begin_delete(rg, zone, link["name"])))
-        wait_all(module, started)
-        with module.operation(f"delete private DNS zone {zone}"):
-            poller = client.private_zones.begin_delete(rg, zone)
-        module.wait(poller, f"delete private DNS zone {zone}")
-    view = zone_view(existing, links)
-    module.exit_with(True, {"tags": view["tags"], "virtual_network_links": view["virtual_network_links"]}, {}, private_dns_zone={})
-
-
-def ensure_present(module: AzureModule, client, rg: str, spec: dict, existing: dict | None):
-    zone = spec["name"]
-    links = list_links(module, client, rg, zone) if existing else []
-    with module.validating():
-        plan = plan_private_dns_zone(existing, links, spec, module.subscription_id, rg)
-    if not plan["changed"]:
-        module.exit_with(False, plan["before"], plan["after"], private_dns_zone=zone_view(existing, links))
-    result = existing or dict(plan["zone_body"], name=zone)
-    if module.check_mode:
-        result = dict(result, tags=plan["tags"])
-        by_name = {l["name"].lower(): l for l in links}
-        for link in plan["put_links"]:
-            by_name[link["name"].lower()] = dict(link_body(link), name=link["name"])
-        links = [l for k, l in by_name.items() if l["name"] not in plan["delete_links"]]
-        module.exit_with(True, plan["before"], plan["after"], private_dns_zone=zone_view(result, links))
-    if plan["zone_create"]:
-        with module.operation(f"create private DNS zone {zone}"):
-            poller = client.private_zones.begin_create_or_update(rg, zone, plan["zone_body"])
-        result = as_rest(module.wait(poller, f"create private DNS zone {zone}"))
-    elif plan["tags_changed"]:
-        with module.operation(f"update tags of private DNS zone {zone}"):
-            poller = client.private_zones.begin_update(rg, zone, {"tags": plan["tags"]})
-        result = as_rest(module.wait(poller, f"update tags of private DNS zone {zone}"))
-    started = []
-    for link in plan["put_links"]:
-        what = f"link private DNS zone {zone} to {link['virtual_network']} as {link['name']}"
-        with module.operation(what):
-            started.append((what, client.virtual_network_links.begin_create_or_update(rg, zone, link["name"], link_body(link))))
-    for link_name in plan["delete_links"]:
-        what = f"delete virtual network link {link_name} of {zone}"
-        with module.operation(what):
-            started.append((what, client.virtual_network_links.begin_delete(rg, zone, link_name)))
-    wait_all(module, started)
-    module.exit_with(True, plan["before"], plan["after"], private_dns_zone=zone_view(result, list_links(module, client, rg, zone)))
 
 
 def main():
@@ -201,24 +129,11 @@ def main():
             name={"type": "str", "required": True},
             virtual_network_links={"type": "list", "elements": "dict", "options": LINK_SPEC},
             purge_virtual_network_links={"type": "bool", "default": False},
-            state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+            **STATE_SPEC,
             **TAGS_SPEC,
         ),
     )
-    params = module.params
-    rg = params["resource_group"]
-    spec = {k: params[k] for k in ("name", "virtual_network_links", "purge_virtual_network_links", "tags", "purge_tags")}
-    with module.validating():
-        validate_name(rg, "resource_group", "resource group")
-        spec["name"] = validate_zone_name(spec["name"])
-        validate_tags(spec["tags"])
-        # Names only here: ids need the subscription, which needs the credentials.
-        normalize_links(spec["virtual_network_links"], "-", rg)
-    client = module.client("privatedns")
-    existing = as_rest(module.get_or_none(f"get private DNS zone {spec['name']}", client.private_zones.get, rg, spec["name"]))
-    if params["state"] == "absent":
-        ensure_absent(module, client, rg, spec["name"], existing)
-    ensure_present(module, client, rg, spec, existing)
+    run(PrivateDnsZone(module))
 
 
 if __name__ == "__main__":

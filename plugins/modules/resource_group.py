@@ -23,23 +23,16 @@ options:
     type: str
   state:
     description:
-      - V(present) creates or updates the group.
+      - V(present) creates the group or updates its tags.
       - V(absent) deletes the group and B(every resource in it) (a long-running operation bounded by O(timeout)).
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - complianceflow.infra.attributes
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
+  - complianceflow.infra.azure.RESOURCE
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details: Shows location and tags before and after.
-  idempotent:
-    support: full
 author:
   - ComplianceFlow Platform Team (@complianceflow)
 """
@@ -92,72 +85,14 @@ resource_group:
       sample: Succeeded
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    AzureInputError, merge_tags, validate_name, validate_tags)
-
-
-def view(group: dict | None) -> dict:
-    if not group:
-        return {}
-    return {"id": group.get("id"), "name": group.get("name"), "location": group.get("location"),
-            "tags": dict(group.get("tags") or {}), "provisioning_state": (group.get("properties") or {}).get("provisioningState")}
-
-
-def ensure_absent(module: AzureModule, client, name: str, existing: dict | None):
-    if existing is None:
-        module.exit_with(False, {}, {}, resource_group={})
-    if not module.check_mode:
-        module.wait(client.resource_groups.begin_delete(name), f"delete resource group {name}")
-    before = view(existing)
-    module.exit_with(True, {k: before[k] for k in ("name", "location", "tags")}, {}, resource_group={})
-
-
-def ensure_present(module: AzureModule, client, name: str, existing: dict | None, tags_wanted: dict | None):
-    params = module.params
-    with module.validating():
-        location = params["location"]
-        if existing is None and not location:
-            raise AzureInputError(f"resource group {name!r} does not exist: location is needed to create it")
-        if existing and location and existing["location"].lower() != location.replace(" ", "").lower():
-            raise AzureInputError(f"resource group {name!r} is in {existing['location']}; a resource group cannot move to {location}")
-    old_tags = dict((existing or {}).get("tags") or {})
-    tags = merge_tags(old_tags, tags_wanted, params["purge_tags"])
-    before = {"location": existing["location"], "tags": old_tags} if existing else {}
-    after = {"location": existing["location"] if existing else location, "tags": tags}
-    if existing is None:
-        result = {"name": name, "location": location, "tags": tags}
-        if not module.check_mode:
-            with module.operation(f"create resource group {name}"):
-                result = as_rest(client.resource_groups.create_or_update(name, {"location": location, "tags": tags}))
-        module.exit_with(True, before, after, resource_group=view(result))
-    if tags == old_tags:
-        module.exit_with(False, before, after, resource_group=view(existing))
-    result = dict(existing, tags=tags)
-    if not module.check_mode:
-        with module.operation(f"update tags of resource group {name}"):
-            result = as_rest(client.resource_groups.update(name, {"tags": tags}))
-    module.exit_with(True, before, after, resource_group=view(result))
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.resource_group import ResourceGroup
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
 
 
 def main():
-    module = AzureModule(
-        argument_spec=dict(
-            name={"type": "str", "required": True},
-            location={"type": "str"},
-            state={"type": "str", "default": "present", "choices": ["present", "absent"]},
-            **TAGS_SPEC,
-        ),
-    )
-    name = module.params["name"]
-    with module.validating():
-        validate_name(name, "name", "resource group")
-        tags_wanted = validate_tags(module.params["tags"])
-    client = module.client("resource")
-    existing = as_rest(module.get_or_none(f"get resource group {name}", client.resource_groups.get, name))
-    if module.params["state"] == "absent":
-        ensure_absent(module, client, name, existing)
-    ensure_present(module, client, name, existing, tags_wanted)
+    module = AzureModule(argument_spec=dict(name={"type": "str", "required": True}, location={"type": "str"}, **STATE_SPEC, **TAGS_SPEC))
+    run(ResourceGroup(module))
 
 
 if __name__ == "__main__":

@@ -79,21 +79,14 @@ options:
     default: false
   state:
     description: V(present) creates or updates; V(absent) deletes the network.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - complianceflow.infra.attributes
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
+  - complianceflow.infra.azure.RESOURCE
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details: Shows before and after of the fields the task sets, and of subnets O(purge_subnets) removes.
-  idempotent:
-    support: full
 author:
   - ComplianceFlow Platform Team (@complianceflow)
 """
@@ -193,10 +186,9 @@ virtual_network:
           type: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule, TAGS_SPEC, as_rest
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import validate_name
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.virtual_network import (
-    SUBNET_FIELDS, plan_virtual_network, validate_virtual_network, vnet_view)
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.virtual_network import VirtualNetwork
 
 SUBNET_SPEC = dict(
     name={"type": "str", "required": True},
@@ -209,36 +201,6 @@ SUBNET_SPEC = dict(
 )
 
 
-def ensure_absent(module: AzureModule, client, rg: str, name: str, existing: dict | None):
-    if existing is None:
-        module.exit_with(False, {}, {}, virtual_network={})
-    if not module.check_mode:
-        module.wait(client.virtual_networks.begin_delete(rg, name), f"delete virtual network {name}")
-    view = vnet_view(existing)
-    before = {"address_prefixes": view["address_prefixes"], "subnets": [{k: s[k] for k in ("name",) + SUBNET_FIELDS} for s in view["subnets"]]}
-    module.exit_with(True, before, {}, virtual_network={})
-
-
-def ensure_present(module: AzureModule, client, rg: str, spec: dict, existing: dict | None):
-    name = spec["name"]
-    with module.validating():
-        plan = plan_virtual_network(existing, spec, module.subscription_id, rg)
-    if not plan["changed"]:
-        module.exit_with(False, plan["before"], plan["after"], virtual_network=vnet_view(existing))
-    result = plan["body"]
-    if not module.check_mode:
-        if plan["tags_only"]:
-            with module.operation(f"update tags of virtual network {name}"):
-                result = as_rest(client.virtual_networks.update_tags(rg, name, {"tags": plan["tags"]}))
-        else:
-            models = module.models("network")
-            verb = "update" if existing else "create"
-            with module.operation(f"{verb} virtual network {name}"):
-                poller = client.virtual_networks.begin_create_or_update(rg, name, models.VirtualNetwork(plan["body"]))
-            result = as_rest(module.wait(poller, f"{verb} virtual network {name}"))
-    module.exit_with(True, plan["before"], plan["after"], virtual_network=vnet_view(dict(result, name=name)))
-
-
 def main():
     module = AzureModule(
         argument_spec=dict(
@@ -249,21 +211,11 @@ def main():
             dns_servers={"type": "list", "elements": "str"},
             subnets={"type": "list", "elements": "dict", "options": SUBNET_SPEC},
             purge_subnets={"type": "bool", "default": False},
-            state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+            **STATE_SPEC,
             **TAGS_SPEC,
         ),
     )
-    params = module.params
-    rg, name = params["resource_group"], params["name"]
-    spec = {k: params[k] for k in ("name", "location", "address_prefixes", "dns_servers", "subnets", "purge_subnets", "tags", "purge_tags")}
-    with module.validating():
-        validate_name(rg, "resource_group", "resource group")
-        validate_virtual_network(spec)
-    client = module.client("network")
-    existing = as_rest(module.get_or_none(f"get virtual network {name}", client.virtual_networks.get, rg, name))
-    if params["state"] == "absent":
-        ensure_absent(module, client, rg, name, existing)
-    ensure_present(module, client, rg, spec, existing)
+    run(VirtualNetwork(module))
 
 
 if __name__ == "__main__":

@@ -1,28 +1,28 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Key Vault desired state, comparison and password generation. PRIVATE to the collection.
+"""Key Vaults for the resource engine: desired state, comparison, soft delete and recovery. PRIVATE to the collection.
 
-Pure Python: vaults are ARM REST JSON (camelCase, `properties` nested); no SDK, no Ansible.
+The planners are pure Python on ARM REST JSON. Two special cases are hooks of the runner: a vault of the
+same name that is soft-deleted is recovered before the plan (recover=true), and state=absent can purge
+the deleted vault afterwards (purge=true), also when only the soft-deleted vault is left.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-import string
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource, apply
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
+    AzureInputError, merge_tags, validate_name, validate_tags)
+
+VAULT_TYPE = "Microsoft.KeyVault/vaults"
+# The version azure-mgmt-keyvault 14.1 sends (docs/resource-engine.md: generic operations, no SDK needed).
+API = GenericApi("2026-05-15")
 
 VAULT_NAME_RE = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
-SECRET_NAME_RE = re.compile(r"^[0-9A-Za-z-]{1,127}$")
-SUBNET_ID_RE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/subnets/[^/]+$",
-                          re.IGNORECASE)
-
-# Punctuation that survives libpq connection strings, URLs in .pgpass-less tools, shells and YAML
-# without quoting surprises (no quotes, backslash, '@', ':', '/', '%', '{', '}', '#', '$').
-PASSWORD_SYMBOLS = "-_.!*+=~^"
-PASSWORD_CLASSES = (string.ascii_uppercase, string.ascii_lowercase, string.digits, PASSWORD_SYMBOLS)
-
+SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
 
 def validate_vault_name(name: str) -> str:
     if not isinstance(name, str) or not VAULT_NAME_RE.match(name):
@@ -31,52 +31,14 @@ def validate_vault_name(name: str) -> str:
     return name
 
 
-def validate_secret_name(name: str) -> str:
-    if not isinstance(name, str) or not SECRET_NAME_RE.match(name):
-        raise AzureInputError(f"name: {name!r} is not a valid secret name; Key Vault allows 1-127 letters, digits and hyphens")
-    return name
-
-
-def generate_password(length: int = 32) -> str:
-    """A random password with all four character classes (Azure's rules need three of four, 8-128 chars)."""
-    if not 8 <= length <= 128:
-        raise AzureInputError(f"length: {length} is out of range; Azure passwords have 8-128 characters")
-    alphabet = "".join(PASSWORD_CLASSES)
-    while True:
-        candidate = "".join(secrets.choice(alphabet) for _index in range(length))
-        # A letter first: some tools treat a leading '-' or '=' specially.
-        if candidate[0].isalpha() and all(any(c in cls for c in candidate) for cls in PASSWORD_CLASSES):
-            return candidate
-
-
-def password_problems(password: str, login: str | None = None) -> list[str]:
-    """Why Azure Database for PostgreSQL would reject this administrator password (empty: fine)."""
-    problems = []
-    if not 8 <= len(password) <= 128:
-        problems.append(f"it has {len(password)} characters (8-128 required)")
-    classes = sum(any(c in cls for c in password) for cls in (string.ascii_uppercase, string.ascii_lowercase, string.digits))
-    classes += any(not c.isalnum() for c in password)
-    if classes < 3:
-        problems.append("it uses fewer than three of: upper-case, lower-case, digits, non-alphanumeric")
-    if login and login.lower() in password.lower():
-        problems.append("it contains the login name")
-    return problems
-
-
 def subnet_id(value: str, subscription_id: str | None, resource_group: str, what: str) -> str:
     """A subnet resource id from an id, or from `<vnet>/<subnet>` in the given subscription and group
-    (returned unchanged while the subscription is not known yet: only its shape is checked)."""
-    value = (value or "").strip()
-    short = re.match(r"^([^/]+)/([^/]+)$", value)
-    if short:
-        if not subscription_id:
-            return value
-        return (f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Network"
-                f"/virtualNetworks/{short.group(1)}/subnets/{short.group(2)}")
-    if not SUBNET_ID_RE.match(value):
+    (only its shape is checked while the subscription is not known yet)."""
+    try:
+        return id_or_name(value, subscription_id or "-", resource_group, SUBNET_TYPE, what)
+    except AzureInputError:
         raise AzureInputError(f"{what}: {value!r} is neither a subnet resource id (/subscriptions/<id>/resourceGroups/<rg>/"
-                              "providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>) nor <vnet>/<subnet>")
-    return value
+                              "providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>) nor <vnet>/<subnet>") from None
 
 
 def normalize_network_acls(acls: dict | None, subscription_id: str | None = None, resource_group: str = "") -> dict | None:
@@ -150,11 +112,8 @@ MANAGED = ("sku", "enable_rbac_authorization", "soft_delete_retention_days", "en
 
 
 def plan_vault(existing: dict | None, spec: dict, tenant_id: str, subscription_id: str | None = None) -> dict:
-    """Decide create / update for a vault.
-
-    Returns changed, create, properties (for a create), patch (for an update: properties + tags),
-    before/after (the managed view) and the wanted tags.
-    """
+    """Create (PUT), update (PATCH of the properties that differ, and tags), or nothing; what Azure
+    cannot change (retention, purge protection off) fails before any call."""
     wanted_props = desired_properties(spec, tenant_id, subscription_id)
     current = vault_view(existing)
     tags = merge_tags(current.get("tags"), spec.get("tags"), spec.get("purge_tags", True))
@@ -172,7 +131,7 @@ def plan_vault(existing: dict | None, spec: dict, tenant_id: str, subscription_i
     before = {k: current[k] for k in MANAGED if k in current}
     after = {k: wanted[k] for k in MANAGED if k in wanted}
     if existing is None:
-        return {"changed": True, "create": True, "properties": wanted_props, "tags": tags, "before": {}, "after": after}
+        return Plan("create", {"location": spec.get("location"), "tags": tags, "properties": wanted_props}, {}, after)
     if current["soft_delete_retention_days"] != spec["soft_delete_retention_days"]:
         raise AzureInputError(f"soft_delete_retention_days: the vault has {current['soft_delete_retention_days']} days; "
                               "Azure sets the retention once, at creation, and it cannot be changed")
@@ -195,45 +154,97 @@ def plan_vault(existing: dict | None, spec: dict, tenant_id: str, subscription_i
         patch["properties"] = patch_props
     if before["tags"] != tags:
         patch["tags"] = tags
-    return {"changed": bool(patch), "create": False, "patch": patch, "tags": tags, "before": before, "after": after}
+    return Plan("patch" if patch else "none", patch, before, after)
 
 
-def secret_view(bundle: dict | None, vault_uri: str) -> dict:
-    """A secret's metadata (never its value) from the SDK's KeyVaultSecret/SecretProperties fields."""
-    if not bundle:
-        return {}
-    return {
-        "name": bundle.get("name"),
-        "id": bundle.get("id"),
-        "version": bundle.get("version"),
-        "vault_uri": vault_uri,
-        "enabled": bundle.get("enabled"),
-        "content_type": bundle.get("content_type"),
-        "tags": dict(bundle.get("tags") or {}),
-        "created_on": bundle.get("created_on"),
-        "updated_on": bundle.get("updated_on"),
-    }
+def deleted_vault_id(subscription_id: str, location: str, name: str) -> ResourceId:
+    """Where ARM keeps a soft-deleted vault: /subscriptions/{s}/providers/Microsoft.KeyVault/locations/{l}/deletedVaults/{n}."""
+    return ResourceId(subscription_id, None, "Microsoft.KeyVault", ("locations", "deletedVaults"), (location.replace(" ", "").lower(), name))
 
 
-def plan_secret(existing: dict | None, existing_value: str | None, spec: dict) -> dict:
-    """Decide what to do with a secret. Never a new version of an existing secret unless spec['rotate'],
-    or spec['force'] with a value that differs.
+def validate_vault_options(params: dict) -> None:
+    validate_name(params["resource_group"], "resource_group", "resource group")
+    validate_vault_name(params["name"])
+    if params.get("soft_delete_retention_days") is not None and not 7 <= params["soft_delete_retention_days"] <= 90:
+        raise AzureInputError(f"soft_delete_retention_days: {params['soft_delete_retention_days']} is out of range 7-90")
 
-    Returns action: create | new_version | update_properties | none, and warning (or None).
-    """
-    if existing is None:
-        return {"action": "create", "warning": None}
-    value = spec.get("value")
-    if spec.get("rotate"):
-        return {"action": "new_version", "warning": None}
-    warning = None
-    if value is not None and value != existing_value:
-        if spec.get("force"):
-            return {"action": "new_version", "warning": None}
-        warning = (f"secret {spec['name']} exists with a different value; it was left unchanged "
-                   "(force=true sets the given value, rotate=true makes a new one)")
-    tags = merge_tags(existing.get("tags"), spec.get("tags"), spec.get("purge_tags", True))
-    content_type = spec.get("content_type")
-    if tags != dict(existing.get("tags") or {}) or (content_type is not None and content_type != existing.get("content_type")):
-        return {"action": "update_properties", "warning": warning, "tags": tags}
-    return {"action": "none", "warning": warning}
+
+class KeyVault(Resource):
+    what = "vault"
+    result_key = "key_vault"
+    api = API
+    recovered = False
+
+    def validate(self):
+        validate_vault_options(self.params)
+        self.params["tags"] = validate_tags(self.params.get("tags"))
+        normalize_network_acls(self.params.get("network_acls"))
+        if self.params.get("state") == "absent" and self.params["purge"] and not self.params["location"]:
+            raise AzureInputError("purge=true needs location (where the soft-deleted vault is kept)")
+
+    def resource_id(self) -> ResourceId:
+        return ResourceId.build(self.module.subscription_id, self.params["resource_group"], VAULT_TYPE, self.params["name"])
+
+    def view(self, doc):
+        return vault_view(doc)
+
+    def deleted_view(self, existing, related):
+        return vault_view(existing)
+
+    def find_deleted(self, location: str | None) -> dict | None:
+        if not location:
+            return None
+        rid = deleted_vault_id(self.module.subscription_id, location, self.params["name"])
+        return self.module.get_or_none(f"look for soft-deleted vault {rid.name}", API.get, self.module, rid)
+
+    def before_plan(self, existing, related):
+        """Recover a soft-deleted vault of the same name (recover=true) before comparing the options."""
+        if existing is not None:
+            return existing
+        name, location = self.params["name"], self.params["location"]
+        if not location:
+            self.module.fail_json(msg=f"location is required to create vault {name}")
+        if self.find_deleted(location) is None:
+            return None
+        if not self.params["recover"]:
+            self.module.fail_json(msg=f"vault {name} is soft-deleted in {location}; recover=true recovers it, "
+                                      "or purge it first (key_vault state=absent purge=true)")
+        if self.module.check_mode:
+            self.module.exit_with(True, {}, {"recovered": name}, key_vault={"name": name, "location": location}, recovered=True)
+        body = {"location": location, "properties": {"tenantId": self.tenant(None), "sku": {"family": "A", "name": self.params["sku"]},
+                                                     "createMode": "recover"}}
+        self.recovered = self.already_changed = True
+        return apply(self.module, API, f"recover soft-deleted vault {name}", "PUT", self.resource_id(), body)
+
+    def tenant(self, existing) -> str:
+        tenant = self.params["tenant_id"] or ((existing or {}).get("properties") or {}).get("tenantId") or self.module.auth_plan.tenant
+        if not tenant:
+            self.module.fail_json(msg="tenant_id is required: the credentials in use do not name a tenant (set tenant_id or AZURE_TENANT)")
+        return tenant
+
+    def plan(self, existing, related):
+        return plan_vault(existing, self.params, self.tenant(existing), self.module.subscription_id)
+
+    def predict(self, existing, plan):
+        if existing is None:
+            blank = {"name": self.params["name"], "location": self.params["location"], "properties": {"tenantId": self.tenant(None)}}
+            return dict(blank, **plan.body)
+        return super().predict(existing, plan)
+
+    def after_delete(self, existing):
+        """purge=true: purge the deleted vault (also one that was soft-deleted before this run)."""
+        if not self.params["purge"]:
+            return False
+        name, location = self.params["name"], self.params["location"]
+        if existing is not None and vault_view(existing)["enable_purge_protection"]:
+            self.module.fail_json(msg=f"vault {name} has purge protection: Azure keeps it until its retention ends; "
+                                      "state=absent with purge=false soft-deletes it")
+        if existing is None and self.find_deleted(location) is None:
+            return False
+        if not self.module.check_mode:
+            rid = deleted_vault_id(self.module.subscription_id, location, name)
+            apply(self.module, API, f"purge soft-deleted vault {name}", "POST", f"{rid}/purge")
+        return True
+
+    def result(self, doc, related):
+        return {self.result_key: vault_view(doc) if doc else {}, "recovered": self.recovered}

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Network security group rules: validation, normalisation and the desired body. PRIVATE to the collection."""
+"""Network security groups with their rules for the resource engine. PRIVATE to the collection."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ import copy
 import ipaddress
 import re
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import SdkApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Resource, merge_keyed, tags_plan
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, merge_tags, validate_name, validate_tags)
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.virtual_network import NETWORK_API_VERSION
+
+NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
+API = SdkApi("network", "network_security_groups", NETWORK_API_VERSION, model="NetworkSecurityGroup", patch="update_tags")
 
 PROTOCOLS = {p.lower(): p for p in ("Tcp", "Udp", "Icmp", "Esp", "Ah", "*")}
 DIRECTIONS = {d.lower(): d for d in ("Inbound", "Outbound")}
@@ -124,8 +131,8 @@ def _same_rule(have: dict, want: dict) -> bool:
     return all(have.get(k) == want.get(k) for k in keys)
 
 
-def plan_network_security_group(existing: dict | None, spec: dict) -> dict:
-    """{changed, tags_only, body, before, after} for state=present; only user-set parts are compared."""
+def plan_network_security_group(existing: dict | None, spec: dict):
+    """The Plan for state=present; only the listed rules (and tags, when given) are compared."""
     validate_name(spec["name"], "name")
     tags_wanted = validate_tags(spec.get("tags"))
     rules = normalize_rules(spec.get("rules"))
@@ -133,35 +140,37 @@ def plan_network_security_group(existing: dict | None, spec: dict) -> dict:
         raise AzureInputError(f"network security group {spec['name']!r} does not exist: location is needed to create it")
     body = copy.deepcopy(existing) if existing else {"location": spec["location"], "properties": {}}
     props = body.setdefault("properties", {})
-    before, after, changed = {}, {}, existing is None
+    before, after, changed = {}, {}, False
     if rules is not None:
-        have = {r["name"].lower(): r for r in props.get("securityRules") or []}
-        new_rules, before_rules, after_rules = [], [], []
-        for rule in rules:
-            current = have.pop(rule["name"].lower(), None)
-            if current is not None:
-                before_rules.append({k: v for k, v in rule_view(current).items() if k in rule})
-            after_rules.append(rule)
-            if current is not None and _same_rule(rule_view(current), rule):
-                new_rules.append(current)
-            else:
-                changed = True
-                new_rules.append(rule_body(rule))
-        for current in have.values():
-            if spec.get("purge_rules"):
-                changed = True
-                before_rules.append(rule_view(current))
-            else:
-                new_rules.append(current)
-        props["securityRules"] = new_rules
-        before["rules"], after["rules"] = before_rules, after_rules
+        merged = merge_keyed(props.get("securityRules") or [], rules, purge=spec.get("purge_rules"), view=rule_view,
+                             build=lambda _old, want: rule_body(want), same=_same_rule)
+        props["securityRules"] = merged.items
+        before["rules"], after["rules"], changed = merged.before, merged.after, merged.changed
     old_tags = dict((existing or {}).get("tags") or {})
     tags = merge_tags(old_tags, tags_wanted, spec.get("purge_tags", True))
     if tags_wanted is not None:
         before["tags"], after["tags"] = old_tags, tags
-    body["tags"] = tags
-    tags_changed = existing is not None and tags != old_tags
-    if existing is None:
-        before = {}
-    return {"changed": changed or tags_changed, "tags_only": tags_changed and not changed, "body": body,
-            "tags": tags, "before": before, "after": after}
+    return tags_plan(existing, body, before, after, changed, tags)
+
+
+class NetworkSecurityGroup(Resource):
+    what = "network security group"
+    result_key = "network_security_group"
+    api = API
+
+    def validate(self):
+        validate_name(self.params["resource_group"], "resource_group", "resource group")
+        validate_name(self.params["name"], "name")
+        normalize_rules(self.params["rules"])
+
+    def resource_id(self) -> ResourceId:
+        return ResourceId.build(self.module.subscription_id, self.params["resource_group"], NSG_TYPE, self.params["name"])
+
+    def view(self, doc):
+        return nsg_view(dict(doc, name=doc.get("name") or self.params["name"]) if doc else doc)
+
+    def deleted_view(self, existing, related):
+        return {"rules": nsg_view(existing)["rules"]}
+
+    def plan(self, existing, related):
+        return plan_network_security_group(existing, {k: self.params[k] for k in ("name", "location", "rules", "purge_rules", "tags", "purge_tags")})

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, ids_equal, merge_tags
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import password_problems
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ids_equal
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault_secret import password_problems
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags
 
 SERVER_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 LOGIN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")

@@ -1,15 +1,26 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private DNS zones and their virtual network links: validation and plans. PRIVATE to the collection."""
+"""Private DNS zones and their virtual network links for the resource engine. PRIVATE to the collection.
+
+The links are child resources: the plan writes the zone (create, or a tags-only PATCH) and then starts
+every link write together; a delete removes the links first (Azure refuses a zone that has links).
+"""
 
 from __future__ import annotations
 
 import re
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource, merge_keyed
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    AzureInputError, ids_equal, id_or_name, merge_tags, validate_name, validate_tags)
+    AzureInputError, merge_tags, validate_name, validate_tags)
 
+ZONE_TYPE = "Microsoft.Network/privateDnsZones"
 VNET_TYPE = "Microsoft.Network/virtualNetworks"
+# The version azure-mgmt-privatedns 2.0 sends (docs/resource-engine.md: generic operations, no SDK needed).
+API = GenericApi("2024-06-01")
+LINKS = "virtualNetworkLinks"
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
@@ -54,50 +65,90 @@ def normalize_links(links: list | None, subscription_id: str, resource_group: st
             raise AzureInputError(f"virtual_network_links[{name}].virtual_network is required (a name in this resource group or an id)")
         if not vnet.startswith("/"):
             validate_name(vnet, f"virtual_network_links[{name}].virtual_network")
-        result.append({"name": name, "virtual_network": id_or_name(vnet, subscription_id, resource_group, VNET_TYPE),
+        result.append({"name": name, "virtual_network": id_or_name(vnet, subscription_id, resource_group, VNET_TYPE,
+                                                                   f"virtual_network_links[{name}].virtual_network"),
                        "registration_enabled": bool(link.get("registration_enabled"))})
     return result
 
 
-def plan_private_dns_zone(zone: dict | None, links: list, spec: dict, subscription_id: str, resource_group: str) -> dict:
-    """{zone_changed, tags_only, zone_body, put_links, delete_links, changed, before, after} for state=present."""
-    spec["name"] = validate_zone_name(spec["name"])
+def link_body(link: dict) -> dict:
+    return {"location": "global", "properties": {"virtualNetwork": {"id": link["virtual_network"]},
+                                                 "registrationEnabled": link["registration_enabled"]}}
+
+
+def _same_link(have: dict, want: dict) -> bool:
+    return ids_equal(have["virtual_network"], want["virtual_network"]) and have["registration_enabled"] == want["registration_enabled"]
+
+
+def _link_diff_view(link: dict) -> dict:
+    view = link_view(link)
+    return {k: view[k] for k in ("name", "virtual_network", "registration_enabled")}
+
+
+def plan_private_dns_zone(zone: dict | None, links: list, spec: dict, zone_id: ResourceId) -> Plan:
+    """The zone's write (create, tags-only PATCH, or none) plus the link writes as children."""
     tags_wanted = validate_tags(spec.get("tags"))
-    wanted_links = normalize_links(spec.get("virtual_network_links"), subscription_id, resource_group)
+    wanted = normalize_links(spec.get("virtual_network_links"), zone_id.subscription, zone_id.resource_group)
     old_tags = dict((zone or {}).get("tags") or {})
     tags = merge_tags(old_tags, tags_wanted, spec.get("purge_tags", True))
     before, after = {}, {}
     if tags_wanted is not None:
         before["tags"], after["tags"] = old_tags, tags
-    have = {l["name"].lower(): link_view(l) for l in links}
-    put_links, delete_links = [], []
-    if wanted_links is not None:
-        before["virtual_network_links"], after["virtual_network_links"] = [], []
-        for link in wanted_links:
-            current = have.pop(link["name"].lower(), None)
-            if current:
-                before["virtual_network_links"].append({k: current[k] for k in link})
-            after["virtual_network_links"].append(link)
-            if current is None or not ids_equal(current["virtual_network"], link["virtual_network"]) \
-                    or current["registration_enabled"] != link["registration_enabled"]:
-                put_links.append(link)
-        if spec.get("purge_virtual_network_links"):
-            for current in have.values():
-                delete_links.append(current["name"])
-                before["virtual_network_links"].append({k: current[k] for k in ("name", "virtual_network", "registration_enabled")})
-    tags_changed = zone is not None and tags != old_tags
+    merged = merge_keyed(links, wanted, purge=spec.get("purge_virtual_network_links"), view=_link_diff_view, same=_same_link)
+    if wanted is not None:
+        before["virtual_network_links"], after["virtual_network_links"] = merged.before, merged.after
+    children = [Child(f"link private DNS zone {zone_id.name} to {link['virtual_network']} as {link['name']}", "PUT",
+                      zone_id.child(LINKS, link["name"]), link_body(link), API) for link in merged.added + merged.updated]
+    children += [Child(f"delete virtual network link {link['name']} of {zone_id.name}", "DELETE",
+                       zone_id.child(LINKS, link["name"]), None, API) for link in merged.removed]
     if zone is None:
-        before = {}
-    return {"zone_create": zone is None, "tags_changed": tags_changed, "tags": tags,
-            "zone_body": {"location": "global", "tags": tags},
-            "put_links": put_links, "delete_links": delete_links,
-            "changed": zone is None or tags_changed or bool(put_links) or bool(delete_links),
-            "before": before, "after": after}
+        return Plan("create", {"location": "global", "tags": tags}, {}, after, children)
+    return Plan("tags" if tags != old_tags else "none", {"tags": tags}, before, after, children)
 
 
-def link_body(link: dict, tags: dict | None = None) -> dict:
-    body = {"location": "global", "properties": {"virtualNetwork": {"id": link["virtual_network"]},
-                                                 "registrationEnabled": link["registration_enabled"]}}
-    if tags is not None:
-        body["tags"] = tags
-    return body
+class PrivateDnsZone(Resource):
+    what = "private DNS zone"
+    result_key = "private_dns_zone"
+    api = API
+
+    def validate(self):
+        validate_name(self.params["resource_group"], "resource_group", "resource group")
+        self.zone = validate_zone_name(self.params["name"])
+        validate_tags(self.params["tags"])
+        # Names only here: ids need the subscription, which needs the credentials.
+        normalize_links(self.params["virtual_network_links"], "-", self.params["resource_group"])
+
+    def resource_id(self) -> ResourceId:
+        return ResourceId.build(self.module.subscription_id, self.params["resource_group"], ZONE_TYPE, self.zone)
+
+    def read_related(self, rid, existing):
+        with self.module.operation(f"list virtual network links of private DNS zone {rid.name}"):
+            return {"links": API.list(self.module, rid, LINKS)}
+
+    def view(self, doc):
+        return zone_view(doc)
+
+    def result(self, doc, related):
+        return {self.result_key: zone_view(doc, related.get("links")) if doc else {}}
+
+    def deleted_view(self, existing, related):
+        view = zone_view(existing, related["links"])
+        return {"tags": view["tags"], "virtual_network_links": view["virtual_network_links"]}
+
+    def delete_children(self, existing, related):
+        rid = self.resource_id()
+        return [Child(f"delete virtual network link {link['name']} of {rid.name}", "DELETE", rid.child(LINKS, link["name"]), None, API)
+                for link in related["links"]]
+
+    def plan(self, existing, related):
+        spec = {k: self.params[k] for k in ("virtual_network_links", "purge_virtual_network_links", "tags", "purge_tags")}
+        return plan_private_dns_zone(existing, related.get("links", []), spec, self.resource_id())
+
+    def predict_related(self, related, plan):
+        links = {link["name"].lower(): link for link in related.get("links", [])}
+        for child in plan.children:
+            if child.method == "DELETE":
+                links.pop(child.resource_id.name.lower(), None)
+            else:
+                links[child.resource_id.name.lower()] = dict(child.body, name=child.resource_id.name)
+        return {"links": list(links.values())}

@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Virtual networks and subnets: validation, views and the desired ARM body. PRIVATE to the collection.
+"""Virtual networks with their subnets for the resource engine. PRIVATE to the collection.
 
-Pure Python on ARM REST JSON. `plan_virtual_network` answers the body to PUT (existing fields
-the user did not set are kept), whether only tags change, and before/after views of what the
-user set, so the module only has to call Azure.
+Pure planning on ARM REST JSON: the body to PUT keeps what exists and the user did not set (a route
+table attached by someone else, subnets not listed unless purge_subnets), and before/after hold only
+what the user set.
 """
 
 from __future__ import annotations
@@ -13,8 +13,17 @@ import copy
 import ipaddress
 import re
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import SdkApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Resource, merge_keyed, tags_plan
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    AzureInputError, ids_equal, id_or_name, merge_tags, parse_cidr, pick, validate_name, validate_tags)
+    AzureInputError, merge_tags, pick, same_location, validate_name, validate_tags)
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.cidr import overlaps, parse_cidr
+
+# azure-mgmt-network 33 sends api-version 2026-03-01 (docs/resource-engine.md: why this type keeps its SDK).
+NETWORK_API_VERSION = "2026-03-01"
+API = SdkApi("network", "virtual_networks", NETWORK_API_VERSION, model="VirtualNetwork", patch="update_tags")
+SUBNET_API = SdkApi("network", "subnets", NETWORK_API_VERSION, args_of=lambda rid: (rid.resource_group, rid.names[0], rid.name))
 
 NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
 VNET_TYPE = "Microsoft.Network/virtualNetworks"
@@ -28,10 +37,10 @@ def validate_virtual_network(spec: dict) -> dict:
     """Check names, CIDRs and subnet placement before any call; return the spec with parsed parts."""
     validate_name(spec["name"], "name")
     spec["tags"] = validate_tags(spec.get("tags"))
-    spaces = [parse_cidr(p, "address_prefixes") for p in spec.get("address_prefixes") or []]
+    spaces = [_cidr(p, "address_prefixes") for p in spec.get("address_prefixes") or []]
     for i, a in enumerate(spaces):
         for b in spaces[i + 1:]:
-            if a.overlaps(b):
+            if a.version == b.version and overlaps(a, b):
                 raise AzureInputError(f"address_prefixes: {a} and {b} overlap")
     for server in spec.get("dns_servers") or []:
         try:
@@ -46,11 +55,11 @@ def validate_virtual_network(spec: dict) -> dict:
         what = f"subnets[{name}].address_prefix"
         if subnet.get("address_prefix") is None:
             raise AzureInputError(f"{what} is required")
-        net = parse_cidr(subnet["address_prefix"], what)
-        if spaces and not any(net.version == s.version and net.subnet_of(s) for s in spaces):
+        net = _cidr(subnet["address_prefix"], what)
+        if spaces and not any(net.version == s.version and net in s for s in spaces):
             raise AzureInputError(f"{what}: {net} is outside the address space {', '.join(map(str, spaces))}")
         for other, other_net in seen.values():
-            if net.overlaps(other_net):
+            if net.version == other_net.version and overlaps(net, other_net):
                 raise AzureInputError(f"{what}: {net} overlaps subnet {other!r} ({other_net})")
         seen[name.lower()] = (name, net)
         for service in subnet.get("delegations") or []:
@@ -60,6 +69,10 @@ def validate_virtual_network(spec: dict) -> dict:
             if not _SERVICE_ENDPOINT.match(service):
                 raise AzureInputError(f"subnets[{name}].service_endpoints: {service!r} is not a service like Microsoft.Storage")
     return spec
+
+
+def _cidr(value, what: str):
+    return parse_cidr(value, what, within=None, error=AzureInputError, version=None)
 
 
 def _prefixes(props: dict) -> list:
@@ -99,26 +112,29 @@ def vnet_view(vnet: dict | None) -> dict:
 
 
 def _wanted_subnet(spec: dict, subscription_id: str, resource_group: str) -> dict:
-    """The user-set fields of one subnet, normalised like subnet_view."""
+    """The user-set fields of one subnet (and its name), normalised like subnet_view."""
     wanted = {k: spec.get(k) for k in SUBNET_FIELDS if spec.get(k) is not None}
     for key in ("delegations", "service_endpoints"):
         if key in wanted:
             wanted[key] = sorted(set(wanted[key]))
     nsg = wanted.get("network_security_group")
     if nsg is not None:
-        wanted["network_security_group"] = id_or_name(nsg, subscription_id, resource_group, NSG_TYPE) if nsg else None
-    return wanted
+        wanted["network_security_group"] = id_or_name(nsg, subscription_id, resource_group, NSG_TYPE, "network_security_group") if nsg else None
+    return {"name": spec["name"], **wanted}
 
 
-def _field_equal(key: str, have, want) -> bool:
-    if key == "network_security_group":
-        return ids_equal(have, want)
-    return have == want
+def _same_subnet(have: dict, want: dict) -> bool:
+    return all(ids_equal(have.get(k), v) if k == "network_security_group" else have.get(k) == v
+               for k, v in want.items() if k != "name")
 
 
-def _apply_subnet(existing: dict | None, name: str, wanted: dict) -> dict:
+def _subnet_diff_view(subnet: dict) -> dict:
+    return {"name": subnet.get("name"), **pick(subnet_view(subnet), SUBNET_FIELDS)}
+
+
+def _apply_subnet(existing: dict | None, wanted: dict) -> dict:
     """A subnet body: the existing one (fields the user did not set kept) with `wanted` applied."""
-    subnet = copy.deepcopy(existing) if existing else {"name": name, "properties": {}}
+    subnet = copy.deepcopy(existing) if existing else {"name": wanted["name"], "properties": {}}
     props = subnet.setdefault("properties", {})
     if "address_prefix" in wanted:
         props.pop("addressPrefixes", None)
@@ -142,25 +158,19 @@ def _apply_subnet(existing: dict | None, name: str, wanted: dict) -> dict:
     return subnet
 
 
-def plan_virtual_network(existing: dict | None, spec: dict, subscription_id: str, resource_group: str) -> dict:
-    """What to do for state=present.
-
-    Returns {changed, tags_only, body (REST JSON to PUT), tags (final), before, after} where
-    before/after hold only what the user set (plus subnets purge_subnets removes).
-    """
+def plan_virtual_network(existing: dict | None, spec: dict, subscription_id: str, resource_group: str):
+    """The Plan for state=present: create, PUT of the whole network, a tags-only PATCH, or nothing."""
     if existing is None and not spec.get("address_prefixes"):
         raise AzureInputError(f"virtual network {spec['name']!r} does not exist: address_prefixes is needed to create it")
     if existing is None and not spec.get("location"):
         raise AzureInputError(f"virtual network {spec['name']!r} does not exist: location is needed to create it")
-    if existing and spec.get("location") and existing.get("location", "").replace(" ", "").lower() != spec["location"].replace(" ", "").lower():
+    if existing and spec.get("location") and not same_location(existing.get("location"), spec["location"]):
         raise AzureInputError(f"virtual network {spec['name']!r} is in {existing.get('location')}; "
                               f"Azure cannot move it to {spec['location']} (delete it first)")
     body = copy.deepcopy(existing) if existing else {"location": spec["location"], "properties": {}}
     props = body.setdefault("properties", {})
     have = vnet_view(existing)
-    before, after = {}, {}
-    changed = False
-
+    before, after, changed = {}, {}, False
     if spec.get("address_prefixes") is not None:
         before["address_prefixes"] = have.get("address_prefixes", [])
         after["address_prefixes"] = list(spec["address_prefixes"])
@@ -175,50 +185,39 @@ def plan_virtual_network(existing: dict | None, spec: dict, subscription_id: str
         if before["dns_servers"] != after["dns_servers"]:
             props.setdefault("dhcpOptions", {})["dnsServers"] = list(spec["dns_servers"])
             changed = True
-
     if spec.get("subnets") is not None:
-        changed = _plan_subnets(props, have, spec, subscription_id, resource_group, before, after) or changed
-
-    tags = merge_tags(existing.get("tags") if existing else {}, spec.get("tags"), spec.get("purge_tags", True))
-    tags_changed = tags != dict((existing or {}).get("tags") or {})
+        wanted = [_wanted_subnet(s, subscription_id, resource_group) for s in spec["subnets"]]
+        merged = merge_keyed(props.get("subnets") or [], wanted, purge=spec.get("purge_subnets"), view=_subnet_diff_view,
+                             build=_apply_subnet, same=_same_subnet)
+        props["subnets"] = merged.items
+        before["subnets"], after["subnets"] = merged.before, merged.after
+        changed = changed or merged.changed
+    old_tags = dict((existing or {}).get("tags") or {})
+    tags = merge_tags(old_tags, spec.get("tags"), spec.get("purge_tags", True))
     if spec.get("tags") is not None:
-        before["tags"] = dict((existing or {}).get("tags") or {})
-        after["tags"] = tags
-    body["tags"] = tags
-    if existing is None:
-        changed = True
-        before = {}
-    return {"changed": changed or tags_changed, "tags_only": bool(existing) and tags_changed and not changed,
-            "body": body, "tags": tags, "before": before, "after": after}
+        before["tags"], after["tags"] = old_tags, tags
+    return tags_plan(existing, body, {} if existing is None else before, after, changed, tags)
 
 
-def _plan_subnets(props, have, spec, subscription_id, resource_group, before, after) -> bool:
-    existing_subnets = {s["name"].lower(): s for s in props.get("subnets") or []}
-    have_views = {s["name"].lower(): s for s in have.get("subnets", [])}
-    new_subnets, changed = [], False
-    before["subnets"], after["subnets"] = [], []
-    listed = set()
-    for sub in spec["subnets"]:
-        key = sub["name"].lower()
-        listed.add(key)
-        wanted = _wanted_subnet(sub, subscription_id, resource_group)
-        current = have_views.get(key)
-        differs = current is None or any(not _field_equal(k, current.get(k), v) for k, v in wanted.items())
-        if current is not None:
-            before["subnets"].append({"name": current["name"], **pick(current, wanted)})
-        after["subnets"].append({"name": sub["name"], **wanted})
-        if differs:
-            changed = True
-            new_subnets.append(_apply_subnet(existing_subnets.get(key), sub["name"], wanted))
-        else:
-            new_subnets.append(existing_subnets[key])
-    for key, subnet in existing_subnets.items():
-        if key in listed:
-            continue
-        if spec.get("purge_subnets"):
-            changed = True
-            before["subnets"].append({"name": subnet["name"], **pick(have_views[key], SUBNET_FIELDS)})
-        else:
-            new_subnets.append(subnet)
-    props["subnets"] = new_subnets
-    return changed
+class VirtualNetwork(Resource):
+    what = "virtual network"
+    result_key = "virtual_network"
+    api = API
+
+    def validate(self):
+        validate_name(self.params["resource_group"], "resource_group", "resource group")
+        self.spec = validate_virtual_network({k: self.params[k] for k in (
+            "name", "location", "address_prefixes", "dns_servers", "subnets", "purge_subnets", "tags", "purge_tags")})
+
+    def resource_id(self) -> ResourceId:
+        return ResourceId.build(self.module.subscription_id, self.params["resource_group"], VNET_TYPE, self.params["name"])
+
+    def view(self, doc):
+        return vnet_view(dict(doc, name=doc.get("name") or self.params["name"]) if doc else doc)
+
+    def deleted_view(self, existing, related):
+        view = vnet_view(existing)
+        return {"address_prefixes": view["address_prefixes"], "subnets": [_subnet_diff_view(s) for s in existing["properties"].get("subnets") or []]}
+
+    def plan(self, existing, related):
+        return plan_virtual_network(existing, self.spec, self.module.subscription_id, self.params["resource_group"])

@@ -12,6 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.tiers import tiers_for
+
 APP = "cf"
 ENVIRONMENTS = ("dev", "stg", "prod")
 INSTANCE_MAX = 99
@@ -39,15 +41,6 @@ ENVIRONMENT_ALIASES = {
 VALID_FORMS = ("global-{env} or {region}-{env}-{instance}, where env is one of dev, stg, prod, region is one of "
                + ", ".join(REGIONS) + " and instance is 1..99 without leading zeros (e.g. westeu-dev-1, global-prod)")
 
-# Subnet keys of the plan -> descriptor used in subnet and NSG names.
-SUBNET_DESCRIPTORS = {
-    "container_apps": "apps",
-    "database": "db",
-    "redis": "redis",
-    "storage": "st",
-    "api_management": "apim",
-    "management": "mgmt",
-}
 # Private endpoint / private DNS zone keys -> descriptor.
 PRIVATE_LINK_DESCRIPTORS = {
     "postgresql": "psql",
@@ -169,8 +162,8 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
     names = {
         "resource_group": f"rg-{APP}-{d}",
         "virtual_network": f"vnet-{APP}-{d}",
-        "subnets": {k: f"snet-{APP}-{d}-{v}" for k, v in SUBNET_DESCRIPTORS.items()},
-        "network_security_groups": {k: f"nsg-{APP}-{d}-{v}" for k, v in SUBNET_DESCRIPTORS.items()},
+        "subnets": {k: f"snet-{APP}-{d}-{t.descriptor}" for k, t in tiers_for(dep.environment).items()},
+        "network_security_groups": {k: f"nsg-{APP}-{d}-{t.descriptor}" for k, t in tiers_for(dep.environment).items()},
         "postgresql_server": f"psql-{APP}-{d}",
         "redis_cache": f"redis-{APP}-{d}",
         "key_vault": key_vault_name(dep, suffix),
@@ -185,10 +178,6 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
         "private_dns_zone_links": {k: f"pdnslink-{APP}-{d}-{v}" for k, v in PRIVATE_LINK_DESCRIPTORS.items()},
         "budget": f"budget-{APP}-{d}",
     }
-    if dep.environment != "prod":
-        # api_management is a prod-only subnet: keep subnet and NSG keys equal to the plan's subnets.
-        del names["subnets"]["api_management"]
-        del names["network_security_groups"]["api_management"]
     problems = check_names(names)
     if problems:  # only reachable through a future pattern change: fail rather than emit a bad name
         raise DeploymentError(f"generated names for {d!r} break Azure's rules: " + "; ".join(problems))

@@ -17,6 +17,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.c
     parse_cidr,
     subnet_plan,
 )
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.tiers import SUBNET_TIERS, subnet_settings
 from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import (
     DEFAULT_NAMING_SEED,
     REGIONS,
@@ -83,6 +84,8 @@ PRIVATE_DNS_ZONES = {
     "storage_blob": "privatelink.blob.core.windows.net",
     "key_vault": "privatelink.vaultcore.azure.net",
 }
+# Key Vault secrets the deployment keeps (generated once, never printed).
+SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql_app_password": "postgresql-app-password"}
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
                  "features", "sizing")
@@ -223,6 +226,9 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
 
     default_amount = SEED_BUDGETS.get(dep.name, DEFAULT_BUDGETS[dep.environment])
     region = REGIONS[dep.region_code]
+    subnets = subnet_plan(vnet_cidr, dep.environment)
+    sizing = _check_sizing(dep.name, dep.environment, overrides.get("sizing", {}))
+    sizing["postgresql"]["storage_size_gb"] = sizing["postgresql"]["storage_mb"] // 1024   # the unit the module takes
     plan = {
         "name": dep.name,
         "scope": dep.scope,
@@ -232,13 +238,17 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "environment": dep.environment,
         "instance": dep.instance,
         "vnet_cidr": vnet_cidr,
-        "subnets": subnet_plan(vnet_cidr, dep.environment),
+        "subnets": subnets,
+        "subnet_tiers": {key: subnet_settings(key, cidr, names, subnets) for key, cidr in subnets.items()},
         "names": names,
         "private_dns_zones": dict(PRIVATE_DNS_ZONES),
         "tags": tags,
         "budget": _check_budget(dep.name, default_amount, overrides.get("budget", {})),
         "features": features,
-        "sizing": _check_sizing(dep.name, dep.environment, overrides.get("sizing", {})),
+        "sizing": sizing,
+        "key_vault": {"allowed_subnets": [f"{names['virtual_network']}/{names['subnets'][key]}" for key in subnets
+                                          if SUBNET_TIERS[key].key_vault_access]},
+        "secrets": dict(SECRETS),
         "databases": list(DATABASES[dep.scope]),
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }

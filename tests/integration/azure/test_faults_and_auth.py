@@ -72,11 +72,11 @@ def test_secret_given_as_module_option_is_never_printed(ansible, emu, rg_name):
 
 
 def test_missing_sdk_names_the_pip_package(ansible, emu, tmp_path):
-    # A directory shadowing azure.mgmt.privatedns makes its import fail as if not installed.
-    shadow = tmp_path / "azure" / "mgmt" / "privatedns"
+    # A directory shadowing azure.mgmt.network makes its import fail as if not installed.
+    shadow = tmp_path / "azure" / "mgmt" / "network"
     shadow.mkdir(parents=True)
-    (shadow / "__init__.py").write_text("raise ImportError('No module named azure.mgmt.privatedns')\n")
-    run = ansible.play([task("zone", "private_dns_zone", resource_group="rg-x", name="privatelink.blob.core.windows.net")],
+    (shadow / "__init__.py").write_text("raise ImportError('No module named azure.mgmt.network')\n")
+    run = ansible.play([task("nsg", "network_security_group", resource_group="rg-x", name="nsg-x", location="westeurope")],
                        extra_env={"PYTHONPATH": str(tmp_path)})
-    msg = run.result("zone")["msg"]
-    assert "azure-mgmt-privatedns (pip install azure-mgmt-privatedns)" in msg
+    msg = run.result("nsg")["msg"]
+    assert "azure-mgmt-network (pip install azure-mgmt-network)" in msg

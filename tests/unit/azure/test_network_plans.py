@@ -5,6 +5,7 @@ import copy
 
 import pytest
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import plan_private_dns_zone, validate_zone_name
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.virtual_network import plan_virtual_network, validate_virtual_network
@@ -41,53 +42,53 @@ def as_azure_returns(body):
 
 def test_create_body_has_subnets_delegation_and_nsg_id_from_name():
     plan = plan_virtual_network(None, vnet_spec(), SUB, RG)
-    assert plan["changed"] and not plan["tags_only"] and plan["before"] == {}
-    subnets = plan["body"]["properties"]["subnets"]
+    assert plan.changed and plan.action != "tags" and plan.before == {}
+    subnets = plan.body["properties"]["subnets"]
     assert subnets[0]["properties"]["delegations"] == [{"name": "Microsoft.App.environments", "properties": {"serviceName": "Microsoft.App/environments"}}]
     assert subnets[1]["properties"]["networkSecurityGroup"] == {"id": NSG_ID}
 
 
 def test_second_run_is_no_change_even_with_azure_defaults_and_id_case():
-    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG)["body"])
+    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG).body)
     plan = plan_virtual_network(created, vnet_spec(), SUB, RG)
-    assert not plan["changed"]
+    assert not plan.changed
 
 
 def test_tag_change_alone_is_tags_only():
-    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG)["body"])
+    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG).body)
     plan = plan_virtual_network(created, vnet_spec(tags={"Deployment": "westeu-dev-1", "Owner": "DevOps"}), SUB, RG)
-    assert plan["changed"] and plan["tags_only"]
-    assert plan["before"]["tags"] == {"Deployment": "westeu-dev-1"} and plan["after"]["tags"]["Owner"] == "DevOps"
+    assert plan.changed and plan.action == "tags"
+    assert plan.before["tags"] == {"Deployment": "westeu-dev-1"} and plan.after["tags"]["Owner"] == "DevOps"
 
 
 def test_subnet_change_keeps_fields_the_user_did_not_set():
-    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG)["body"])
+    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG).body)
     created["properties"]["subnets"][1]["properties"]["routeTable"] = {"id": "/rt"}
     spec = vnet_spec(subnets=[{"name": "db", "address_prefix": "10.10.2.0/24", "delegations": ["Microsoft.DBforPostgreSQL/flexibleServers"]}])
     plan = plan_virtual_network(created, spec, SUB, RG)
-    db = next(s for s in plan["body"]["properties"]["subnets"] if s["name"] == "db")
-    assert plan["changed"] and not plan["tags_only"]
+    db = next(s for s in plan.body["properties"]["subnets"] if s["name"] == "db")
+    assert plan.changed and plan.action != "tags"
     assert db["properties"]["routeTable"] == {"id": "/rt"}
     assert db["properties"]["networkSecurityGroup"]["id"].lower() == NSG_ID.lower()
-    assert plan["before"]["subnets"] == [{"name": "db", "address_prefix": "10.10.2.0/24", "delegations": []}]
-    assert plan["after"]["subnets"][0]["delegations"] == ["Microsoft.DBforPostgreSQL/flexibleServers"]
+    assert plan.before["subnets"] == [{"name": "db", "address_prefix": "10.10.2.0/24", "delegations": []}]
+    assert plan.after["subnets"][0]["delegations"] == ["Microsoft.DBforPostgreSQL/flexibleServers"]
     # apps is not listed: kept without purge_subnets
-    assert [s["name"] for s in plan["body"]["properties"]["subnets"]] == ["db", "apps"]
+    assert [s["name"] for s in plan.body["properties"]["subnets"]] == ["db", "apps"]
 
 
 def test_purge_subnets_removes_unlisted_and_shows_them_in_before():
-    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG)["body"])
+    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG).body)
     spec = vnet_spec(subnets=[{"name": "db", "address_prefix": "10.10.2.0/24"}], purge_subnets=True)
     plan = plan_virtual_network(created, spec, SUB, RG)
-    assert [s["name"] for s in plan["body"]["properties"]["subnets"]] == ["db"]
-    assert [s["name"] for s in plan["before"]["subnets"]] == ["db", "apps"]
+    assert [s["name"] for s in plan.body["properties"]["subnets"]] == ["db"]
+    assert [s["name"] for s in plan.before["subnets"]] == ["db", "apps"]
 
 
 def test_empty_nsg_detaches():
-    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG)["body"])
+    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG).body)
     plan = plan_virtual_network(created, vnet_spec(subnets=[{"name": "db", "address_prefix": "10.10.2.0/24", "network_security_group": ""}]), SUB, RG)
-    db = next(s for s in plan["body"]["properties"]["subnets"] if s["name"] == "db")
-    assert plan["changed"] and "networkSecurityGroup" not in db["properties"]
+    db = next(s for s in plan.body["properties"]["subnets"] if s["name"] == "db")
+    assert plan.changed and "networkSecurityGroup" not in db["properties"]
 
 
 @pytest.mark.parametrize("over, message", [
@@ -110,7 +111,7 @@ def test_creating_without_address_space_says_what_is_missing():
 
 
 def test_location_cannot_change():
-    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG)["body"])
+    created = as_azure_returns(plan_virtual_network(None, vnet_spec(), SUB, RG).body)
     with pytest.raises(AzureInputError, match="cannot move it to northeurope"):
         plan_virtual_network(created, vnet_spec(location="northeurope"), SUB, RG)
 
@@ -141,24 +142,24 @@ def test_rules_are_normalised_with_defaults():
 
 def test_nsg_second_run_is_no_change_and_purge_removes_foreign_rules():
     spec = {"name": "nsg-db", "location": "westeurope", "rules": RULES, "purge_rules": False, "tags": None, "purge_tags": True}
-    created = nsg_as_azure(plan_network_security_group(None, spec)["body"])
+    created = nsg_as_azure(plan_network_security_group(None, spec).body)
     assert created["properties"]["securityRules"][0]["properties"]["destinationPortRange"] == "5432"
-    assert not plan_network_security_group(created, spec)["changed"]
+    assert not plan_network_security_group(created, spec).changed
     created["properties"]["securityRules"].append({"name": "foreign", "properties": {"priority": 200, "direction": "Inbound", "access": "Allow",
                                                                                      "protocol": "*", "sourceAddressPrefix": "*"}})
-    assert not plan_network_security_group(created, spec)["changed"]
+    assert not plan_network_security_group(created, spec).changed
     purged = plan_network_security_group(created, dict(spec, purge_rules=True))
-    assert purged["changed"] and [r["name"] for r in purged["body"]["properties"]["securityRules"]] == ["allow-pg", "deny-all"]
-    assert purged["before"]["rules"][-1]["name"] == "foreign"
+    assert purged.changed and [r["name"] for r in purged.body["properties"]["securityRules"]] == ["allow-pg", "deny-all"]
+    assert purged.before["rules"][-1]["name"] == "foreign"
 
 
 def test_nsg_port_change_is_a_change():
     spec = {"name": "nsg-db", "location": "westeurope", "rules": RULES, "purge_rules": False, "tags": None, "purge_tags": True}
-    created = nsg_as_azure(plan_network_security_group(None, spec)["body"])
+    created = nsg_as_azure(plan_network_security_group(None, spec).body)
     changed = [dict(RULES[0], destination_port_ranges=["5432", "6432"]), RULES[1]]
     plan = plan_network_security_group(created, dict(spec, rules=changed))
-    assert plan["changed"]
-    assert plan["body"]["properties"]["securityRules"][0]["properties"]["destinationPortRanges"] == ["5432", "6432"]
+    assert plan.changed
+    assert plan.body["properties"]["securityRules"][0]["properties"]["destinationPortRanges"] == ["5432", "6432"]
 
 
 @pytest.mark.parametrize("rule, message", [
@@ -193,10 +194,12 @@ def test_zone_links_by_name_and_purge():
              {"name": "old", "properties": {"virtualNetwork": {"id": "/other"}, "registrationEnabled": False}}]
     spec = {"name": zone["name"], "virtual_network_links": [{"name": "l1", "virtual_network": "vnet"}],
             "purge_virtual_network_links": False, "tags": {"a": "1"}, "purge_tags": True}
-    plan = plan_private_dns_zone(zone, links, dict(spec), SUB, RG)
-    assert not plan["changed"]
-    plan = plan_private_dns_zone(zone, links, dict(spec, purge_virtual_network_links=True), SUB, RG)
-    assert plan["changed"] and plan["delete_links"] == ["old"] and not plan["put_links"]
+    zone_id = ResourceId.build(SUB, RG, "Microsoft.Network/privateDnsZones", zone["name"])
+    plan = plan_private_dns_zone(zone, links, dict(spec), zone_id)
+    assert not plan.changed
+    plan = plan_private_dns_zone(zone, links, dict(spec, purge_virtual_network_links=True), zone_id)
+    assert plan.changed and [(c.method, c.resource_id.name) for c in plan.children] == [("DELETE", "old")]
     registering = [{"name": "l1", "virtual_network": "vnet", "registration_enabled": True}]
-    plan = plan_private_dns_zone(zone, links, dict(spec, virtual_network_links=registering), SUB, RG)
-    assert [l["name"] for l in plan["put_links"]] == ["l1"] and plan["put_links"][0]["virtual_network"] == VNET_ID
+    plan = plan_private_dns_zone(zone, links, dict(spec, virtual_network_links=registering), zone_id)
+    puts = [c for c in plan.children if c.method == "PUT"]
+    assert [c.resource_id.name for c in puts] == ["l1"] and puts[0].body["properties"]["virtualNetwork"]["id"] == VNET_ID

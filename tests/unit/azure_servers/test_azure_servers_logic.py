@@ -6,6 +6,7 @@ import string
 
 import pytest
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure import key_vault as kv
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import key_vault_secret as secret
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure import postgresql as pg
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 
@@ -19,12 +20,12 @@ SUBNET = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/vi
 def test_generated_passwords_have_all_four_classes_and_differ():
     seen = set()
     for _round in range(200):
-        password = kv.generate_password(32)
+        password = secret.generate_password(32)
         assert len(password) == 32 and password[0].isalpha()
-        for cls in (string.ascii_uppercase, string.ascii_lowercase, string.digits, kv.PASSWORD_SYMBOLS):
+        for cls in (string.ascii_uppercase, string.ascii_lowercase, string.digits, secret.PASSWORD_SYMBOLS):
             assert any(c in cls for c in password)
-        assert not set(password) - set("".join(kv.PASSWORD_CLASSES))
-        assert kv.password_problems(password, "psqladmin") == []
+        assert not set(password) - set("".join(secret.PASSWORD_CLASSES))
+        assert secret.password_problems(password, "psqladmin") == []
         seen.add(password)
     assert len(seen) == 200
 
@@ -32,7 +33,7 @@ def test_generated_passwords_have_all_four_classes_and_differ():
 @pytest.mark.parametrize("length", [7, 129])
 def test_password_length_outside_azure_range_is_refused(length):
     with pytest.raises(AzureInputError, match="8-128"):
-        kv.generate_password(length)
+        secret.generate_password(length)
 
 
 @pytest.mark.parametrize("password,problem", [
@@ -41,7 +42,7 @@ def test_password_length_outside_azure_range_is_refused(length):
     ("Psqladmin-Is-Here-1", "contains the login"),
 ])
 def test_password_problems_name_the_rule_not_the_password(password, problem):
-    problems = kv.password_problems(password, "psqladmin")
+    problems = secret.password_problems(password, "psqladmin")
     assert any(problem in p for p in problems)
     assert not any(password in p for p in problems)
 
@@ -75,15 +76,15 @@ def test_bad_vault_names(name):
 
 def test_subnets_by_name_expand_to_ids_and_match_azure_lowercase():
     plan = kv.plan_vault(existing_vault(), spec(), TENANT, SUB)
-    assert plan["changed"] is False
+    assert plan.changed is False
     created = kv.plan_vault(None, spec(), TENANT, SUB)
-    assert created["create"] and created["properties"]["networkAcls"]["virtualNetworkRules"][0]["id"] == SUBNET.lower()
-    assert "enablePurgeProtection" not in created["properties"]
+    assert created.action == "create" and created.body["properties"]["networkAcls"]["virtualNetworkRules"][0]["id"] == SUBNET.lower()
+    assert "enablePurgeProtection" not in created.body["properties"]
 
 
 def test_vault_update_patches_only_differences_and_refuses_what_azure_cannot_change():
     plan = kv.plan_vault(existing_vault(), spec(enable_purge_protection=True, tags={"a": "c"}), TENANT, SUB)
-    assert plan["patch"] == {"properties": {"enablePurgeProtection": True}, "tags": {"a": "c"}}
+    assert plan.body == {"properties": {"enablePurgeProtection": True}, "tags": {"a": "c"}}
     with pytest.raises(AzureInputError, match="never turns off"):
         kv.plan_vault(existing_vault(enablePurgeProtection=True), spec(), TENANT, SUB)
     with pytest.raises(AzureInputError, match="cannot be changed"):
@@ -94,14 +95,14 @@ def test_vault_update_patches_only_differences_and_refuses_what_azure_cannot_cha
 
 def test_secret_never_rotates_unless_asked():
     meta = {"name": "s", "tags": {}, "content_type": "password"}
-    assert kv.plan_secret(None, None, {"name": "s"})["action"] == "create"
-    assert kv.plan_secret(meta, "old", {"name": "s", "generate": True})["action"] == "none"
-    kept = kv.plan_secret(meta, "old-Value", {"name": "s", "value": "given-Value"})
+    assert secret.plan_secret(None, None, {"name": "s"})["action"] == "create"
+    assert secret.plan_secret(meta, "old", {"name": "s", "generate": True})["action"] == "none"
+    kept = secret.plan_secret(meta, "old-Value", {"name": "s", "value": "given-Value"})
     assert kept["action"] == "none" and "left unchanged" in kept["warning"] and "Value" not in kept["warning"]
-    assert kv.plan_secret(meta, "old", {"name": "s", "value": "new", "force": True})["action"] == "new_version"
-    assert kv.plan_secret(meta, "old", {"name": "s", "value": "old", "force": True})["action"] == "none"
-    assert kv.plan_secret(meta, "old", {"name": "s", "generate": True, "rotate": True})["action"] == "new_version"
-    assert kv.plan_secret(meta, "old", {"name": "s", "generate": True, "tags": {"x": "y"}})["action"] == "update_properties"
+    assert secret.plan_secret(meta, "old", {"name": "s", "value": "new", "force": True})["action"] == "new_version"
+    assert secret.plan_secret(meta, "old", {"name": "s", "value": "old", "force": True})["action"] == "none"
+    assert secret.plan_secret(meta, "old", {"name": "s", "generate": True, "rotate": True})["action"] == "new_version"
+    assert secret.plan_secret(meta, "old", {"name": "s", "generate": True, "tags": {"x": "y"}})["action"] == "update_properties"
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def test_westeu_prod_1_plan_matches_the_seed():
                             "Application": "ComplianceFlow", "ManagedBy": "Ansible", "CostCenter": "Platform",
                             "Owner": "DevOps", "Ephemeral": "false"}
     assert plan["sizing"] == {
-        "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072,
+        "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072, "storage_size_gb": 128,
                        "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
         "redis": {"sku_name": "Premium", "family": "P", "capacity": 1}}
     assert plan["features"] == {"api_management": True, "ddos_protection": True, "backup": True}

@@ -1,0 +1,275 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Key Vault secrets (data plane) for the resource engine, and password generation. PRIVATE to the collection.
+
+The secret's value never enters a view, a diff or a message: `SecretApi` keeps the value it reads
+apart from the metadata it returns, and the plan's body (which holds a value to write) is never output.
+A secret is created once and never given a new version unless asked (rotate, or force with a value
+that differs); tags and content type are updated on the current version.
+
+The client is azure-keyvault-secrets' SecretClient: its challenge policy asks the vault how to
+authenticate and checks that the vault's host ends with the challenge's resource domain; nothing
+here relaxes that check. The repository's emulator serves vaults as https://<name>.vault.localhost:<port>/,
+reached through its CONNECT proxy (docs/azure-servers.md).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from urllib.parse import urlparse
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags, validate_tags
+
+SECRET_NAME_RE = re.compile(r"^[0-9A-Za-z-]{1,127}$")
+# Punctuation that survives libpq connection strings, URLs in .pgpass-less tools, shells and YAML
+# without quoting surprises (no quotes, backslash, '@', ':', '/', '%', '{', '}', '#', '$').
+PASSWORD_SYMBOLS = "-_.!*+=~^"
+PASSWORD_CLASSES = (string.ascii_uppercase, string.ascii_lowercase, string.digits, PASSWORD_SYMBOLS)
+
+
+def validate_secret_name(name: str) -> str:
+    if not isinstance(name, str) or not SECRET_NAME_RE.match(name):
+        raise AzureInputError(f"name: {name!r} is not a valid secret name; Key Vault allows 1-127 letters, digits and hyphens")
+    return name
+
+
+def generate_password(length: int = 32) -> str:
+    """A random password with all four character classes (Azure's rules need three of four, 8-128 chars)."""
+    if not 8 <= length <= 128:
+        raise AzureInputError(f"length: {length} is out of range; Azure passwords have 8-128 characters")
+    alphabet = "".join(PASSWORD_CLASSES)
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _index in range(length))
+        # A letter first: some tools treat a leading '-' or '=' specially.
+        if candidate[0].isalpha() and all(any(c in cls for c in candidate) for cls in PASSWORD_CLASSES):
+            return candidate
+
+
+def password_problems(password: str, login: str | None = None) -> list[str]:
+    """Why Azure Database for PostgreSQL would reject this administrator password (empty: fine)."""
+    problems = []
+    if not 8 <= len(password) <= 128:
+        problems.append(f"it has {len(password)} characters (8-128 required)")
+    classes = sum(any(c in cls for c in password) for cls in (string.ascii_uppercase, string.ascii_lowercase, string.digits))
+    classes += any(not c.isalnum() for c in password)
+    if classes < 3:
+        problems.append("it uses fewer than three of: upper-case, lower-case, digits, non-alphanumeric")
+    if login and login.lower() in password.lower():
+        problems.append("it contains the login name")
+    return problems
+
+
+
+def validate_vault_uri(vault_uri: str) -> str:
+    parsed = urlparse(vault_uri or "")
+    if parsed.scheme != "https" or not parsed.hostname or parsed.path not in ("", "/"):
+        raise AzureInputError(f"vault_uri: {vault_uri!r} is not a vault URI such as https://kv-cf-westeu-dev-1.vault.azure.net/ "
+                              "(the key_vault module returns it as key_vault.vault_uri)")
+    return vault_uri.rstrip("/") + "/"
+
+
+def secret_view(bundle: dict | None, vault_uri: str) -> dict:
+    """A secret's metadata (never its value) from the SDK's KeyVaultSecret/SecretProperties fields."""
+    if not bundle:
+        return {}
+    return {
+        "name": bundle.get("name"),
+        "id": bundle.get("id"),
+        "version": bundle.get("version"),
+        "vault_uri": vault_uri,
+        "enabled": bundle.get("enabled"),
+        "content_type": bundle.get("content_type"),
+        "tags": dict(bundle.get("tags") or {}),
+        "created_on": bundle.get("created_on"),
+        "updated_on": bundle.get("updated_on"),
+    }
+
+
+def plan_secret(existing: dict | None, existing_value: str | None, spec: dict) -> dict:
+    """Decide what to do with a secret. Never a new version of an existing secret unless spec['rotate'],
+    or spec['force'] with a value that differs.
+
+    Returns action: create | new_version | update_properties | none, and warning (or None).
+    """
+    if existing is None:
+        return {"action": "create", "warning": None}
+    value = spec.get("value")
+    if spec.get("rotate"):
+        return {"action": "new_version", "warning": None}
+    warning = None
+    if value is not None and value != existing_value:
+        if spec.get("force"):
+            return {"action": "new_version", "warning": None}
+        warning = (f"secret {spec['name']} exists with a different value; it was left unchanged "
+                   "(force=true sets the given value, rotate=true makes a new one)")
+    tags = merge_tags(existing.get("tags"), spec.get("tags"), spec.get("purge_tags", True))
+    content_type = spec.get("content_type")
+    if tags != dict(existing.get("tags") or {}) or (content_type is not None and content_type != existing.get("content_type")):
+        return {"action": "update_properties", "warning": warning, "tags": tags}
+    return {"action": "none", "warning": warning}
+
+
+def secret_meta(secret) -> dict:
+    """A secret's metadata from the SDK's KeyVaultSecret / SecretProperties (never the value)."""
+    props = getattr(secret, "properties", secret)
+
+    def stamp(when):
+        return when.isoformat() if when else None
+
+    return {"name": props.name, "id": props.id, "version": props.version, "enabled": props.enabled,
+            "content_type": props.content_type, "tags": props.tags or {}, "created_on": stamp(props.created_on),
+            "updated_on": stamp(props.updated_on)}
+
+
+def diff_view(meta: dict | None) -> dict:
+    if not meta:
+        return {}
+    return {"version": meta["version"], "content_type": meta["content_type"], "tags": meta["tags"]}
+
+
+class SecretRef:
+    """A secret's address on the data plane (what the runner calls a resource id)."""
+
+    def __init__(self, vault_uri: str, name: str):
+        self.vault_uri, self.name = vault_uri, name
+
+    def __str__(self) -> str:
+        return f"{self.vault_uri}secrets/{self.name}"
+
+
+class SecretApi:
+    """The Key Vault data plane (azure-keyvault-secrets) behind the runner's Api interface. Writes are
+    synchronous on the data plane (a delete or recovery is awaited here), so every Operation is done."""
+
+    def __init__(self, vault_uri: str):
+        self.vault_uri = vault_uri
+        self.value = None      # the value of the last read: kept apart from the metadata
+        self._client = None
+
+    def client(self, module):
+        if self._client is None:
+            # pylint: disable-next=import-outside-toplevel
+            from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import RETRY_SETTINGS, USER_AGENT
+            try:
+                from azure.keyvault.secrets import SecretClient  # pylint: disable=import-outside-toplevel
+            except ImportError:
+                module.fail_json(msg="the Python package azure-keyvault-secrets is required (pip install azure-keyvault-secrets)")
+            self._client = SecretClient(self.vault_uri, module.credential, user_agent=USER_AGENT, **RETRY_SETTINGS,
+                                        **module.transport_kwargs())
+        return self._client
+
+    def get(self, module, ref: SecretRef) -> dict:
+        secret = self.client(module).get_secret(ref.name)
+        self.value = secret.value
+        return secret_meta(secret)
+
+    def get_deleted(self, module, ref: SecretRef):
+        return self.client(module).get_deleted_secret(ref.name)
+
+    def start(self, module, what: str, method: str, ref: SecretRef, body: dict | None = None) -> Operation:
+        client, result, timeout = self.client(module), None, module.params["timeout"]
+        if method == "PUT":
+            result = secret_meta(client.set_secret(ref.name, body["value"], content_type=body.get("content_type"), tags=body.get("tags")))
+            self.value = body["value"]
+        elif method == "PATCH":
+            # The data plane updates one version: the current one (PATCH /secrets/{name}/{version}).
+            kwargs = {k: body[k] for k in ("tags", "content_type") if body.get(k) is not None}
+            result = secret_meta(client.update_secret_properties(ref.name, body["version"], **kwargs))
+        elif method == "DELETE":
+            client.begin_delete_secret(ref.name).result(timeout)
+        elif method == "RECOVER":
+            client.begin_recover_deleted_secret(ref.name).result(timeout)
+        elif method == "PURGE":
+            client.purge_deleted_secret(ref.name)
+        return Operation(what, method, str(ref), "", done=True, result=result)
+
+
+class Secret(Resource):
+    what = "secret"
+    result_key = "secret"
+    tags_method = "PATCH"
+    generated = False
+
+    def validate(self):
+        params = self.params
+        validate_secret_name(params["name"])
+        self.vault_uri = validate_vault_uri(params["vault_uri"])
+        params["tags"] = validate_tags(params["tags"])
+        if params["generate"]:
+            generate_password(params["length"])  # validates the length before any call
+        if params["return_value"] and not self.module.no_log:
+            raise AzureInputError("return_value=true is allowed only in a task with no_log: true, so that the secret stays out of the output")
+        if params["rotate"] and params["value"] is None and not params["generate"]:
+            raise AzureInputError(f"rotate=true needs value or generate=true: the new version of secret {params['name']} needs a value")
+        self.api = SecretApi(self.vault_uri)
+
+    def resource_id(self) -> SecretRef:
+        return SecretRef(self.vault_uri, self.params["name"])
+
+    def view(self, doc):
+        return secret_view(doc, self.vault_uri)
+
+    def deleted_view(self, existing, related):
+        return diff_view(existing)
+
+    def after_delete(self, existing):
+        if existing is not None and self.params["purge"] and not self.module.check_mode:
+            self.module_apply("PURGE", f"purge deleted secret {self.params['name']}")
+        return False
+
+    def module_apply(self, method: str, what: str) -> None:
+        with self.module.operation(what):
+            self.api.start(self.module, what, method, self.resource_id())
+
+    def before_plan(self, existing, related):
+        """A soft-deleted secret blocks the name: recover it with its previous value (never silently replace it)."""
+        name = self.params["name"]
+        if existing is not None or self.module.get_or_none(f"look for deleted secret {name}", self.api.get_deleted,
+                                                           self.module, self.resource_id()) is None:
+            return existing
+        if self.module.check_mode:
+            self.module.exit_with(True, {}, {"recovered": name}, secret={"name": name, "vault_uri": self.vault_uri}, generated=False)
+        self.module_apply("RECOVER", f"recover deleted secret {name}")
+        self.module.warn(f"secret {name} was soft-deleted and has been recovered with its previous value")
+        self.already_changed = True
+        with self.module.operation(f"read secret {name}"):
+            return self.api.get(self.module, self.resource_id())
+
+    def plan(self, existing, related):
+        params, name = self.params, self.params["name"]
+        if existing is None and params["value"] is None and not params["generate"]:
+            # Without value or generate the task only reads (and checks) an existing secret.
+            raise AzureInputError(f"secret {name} does not exist in {self.vault_uri}: give value or generate=true to create it")
+        decided = plan_secret(existing, self.api.value, params)
+        before = diff_view(existing)
+        notes = [decided["warning"]] if decided["warning"] else []
+        action = decided["action"]
+        if action == "update_properties":
+            body = {"version": existing["version"], "tags": decided["tags"], "content_type": params["content_type"]}
+            return Plan("patch", body, before, dict(before, tags=decided["tags"]), notes=notes)
+        if action == "none":
+            return Plan("none", None, before, before, notes=notes)
+        self.generated = params["value"] is None
+        tags = params["tags"] if params["tags"] is not None else (existing or {}).get("tags")
+        body = {"value": params["value"], "content_type": params["content_type"], "tags": tags}
+        after = {"version": "(new)", "content_type": params["content_type"], "tags": tags or {}}
+        return Plan("create" if existing is None else "put", body, before, after, notes=notes)
+
+    def before_write(self, existing, plan):
+        if plan.body and "value" in plan.body and plan.body["value"] is None:
+            plan.body["value"] = generate_password(self.params["length"])
+
+    def predict(self, existing, plan):
+        if plan.action == "patch":
+            return dict(existing, tags=plan.body["tags"])
+        return existing or {"name": self.params["name"]}
+
+    def result(self, doc, related):
+        result = {"secret": secret_view(doc, self.vault_uri) if doc else {}, "generated": self.generated}
+        if self.params["return_value"] and doc and self.params["state"] == "present" and self.api.value is not None:
+            result["value"] = self.api.value
+        return result

@@ -1,0 +1,142 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: operation_wait
+short_description: Wait for long-running Azure operations that other tasks started
+version_added: 1.1.0
+description:
+  - Waits, in one process, for every operation that modules of this collection started with O(wait=false)
+    (for example a PostgreSQL Flexible Server create). Operations are polled side by side as Azure's
+    C(Retry-After) says, so the task takes as long as the slowest of them.
+  - Fails when any operation ended V(Failed) or V(Canceled), naming each one with Azure's error code and message,
+    after waiting for all of them.
+  - Only the operations' own polling URLs on the Azure Resource Manager endpoint of the credentials are read;
+    an operation pointing elsewhere is refused (the access token is never sent to another host).
+options:
+  operations:
+    description:
+      - The operations to wait for. Each item is either the RV(complianceflow.infra.postgresql_flexible_server#module:operation)
+        of a task that started it, or the whole registered result of such a task (a result without an operation,
+        because nothing was started or the write finished at once, is skipped).
+    type: list
+    elements: raw
+    required: true
+  timeout:
+    description: Seconds to wait for all the operations together.
+extends_documentation_fragment:
+  - complianceflow.infra.attributes
+  - complianceflow.infra.azure
+attributes:
+  check_mode:
+    support: full
+    details: Only reads; in check mode the starting tasks start nothing, so there is usually nothing to wait for.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details: Waiting changes nothing; the task that started the operation reported the change.
+author:
+  - ComplianceFlow Platform Team (@complianceflow)
+"""
+
+EXAMPLES = r"""
+- name: Start the server's create and go on
+  complianceflow.infra.postgresql_flexible_server:
+    resource_group: rg-cf-westeu-dev-1
+    name: psql-cf-westeu-dev-1
+    location: westeurope
+    version: "15"
+    sku_name: Standard_B1ms
+    delegated_subnet_id: vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-db
+    private_dns_zone_id: westeu-dev-1.private.postgres.database.azure.com
+    administrator_login: psqladmin
+    administrator_login_password: "{{ admin_password }}"
+    wait: false
+  register: server_started
+
+- name: Other work meanwhile
+  ansible.builtin.debug:
+    msg: the server is being created
+
+- name: Wait for it
+  complianceflow.infra.operation_wait:
+    operations: ["{{ server_started }}"]
+    timeout: 1800
+"""
+
+RETURN = r"""
+operations:
+  description: Every operation waited for, in the order given (skipped items left out).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    what:
+      description: What the operation does, for example C(create PostgreSQL server psql-cf-westeu-dev-1).
+      type: str
+    resource_id:
+      description: The resource it writes.
+      type: str
+    status:
+      description: V(Succeeded), V(Failed) or V(Canceled).
+      type: str
+    error:
+      description: Azure's error code and message of a failed operation.
+      type: dict
+      returned: when the operation failed
+"""
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule
+
+TOKEN_KEYS = ("what", "method", "resource_id", "api_version")
+
+
+def tokens(items: list) -> list:
+    """The operation tokens among items (tokens, or registered results holding one); bad items fail clearly."""
+    found = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValueError(f"operations[{index}]: {item!r} is neither an operation nor a registered result holding one")
+        if "operation" in item:
+            token = item["operation"]
+        elif set(TOKEN_KEYS) <= set(item):
+            token = item
+        elif "changed" in item or "skipped" in item:
+            continue   # a registered result that started nothing
+        else:
+            raise ValueError(f"operations[{index}]: {item!r} is neither an operation nor a registered result holding one")
+        if not isinstance(token, dict) or not set(TOKEN_KEYS) <= set(token):
+            raise ValueError(f"operations[{index}]: an operation needs {', '.join(TOKEN_KEYS)}")
+        found.append(token)
+    return found
+
+
+def main():
+    module = AzureModule(argument_spec=dict(operations={"type": "list", "elements": "raw", "required": True}))
+    try:
+        ops = [Operation.from_token(token) for token in tokens(module.params["operations"])]
+    except ValueError as err:
+        module.fail_json(msg=str(err))
+    what = ", ".join(op.what for op in ops) or "nothing"
+    with module.operation(f"wait for {what}"):
+        failed = module.arm.finish_all(ops, module.deadline()) if ops else {}
+    results = []
+    for index, op in enumerate(ops):
+        entry = {"what": op.what, "resource_id": op.resource_id, "status": "Succeeded"}
+        if index in failed:
+            err = failed[index]
+            entry.update(status=err.status, error={"code": err.code, "message": err.message})
+        results.append(entry)
+    if failed:
+        module.fail_json(msg="; ".join(f"{ops[i].what} ended {e.status}: {e.code or ''} {e.message or ''}".strip() for i, e in failed.items()),
+                         operations=results)
+    module.exit_json(changed=False, operations=results)
+
+
+if __name__ == "__main__":
+    main()
