@@ -105,11 +105,14 @@ EXAMPLES = r"""
 
 RETURN = r"""
 databases:
-  description: Per database the names used and whether this run changed (in check mode, would change) anything of it.
+  description:
+    - Per database the names used, whether this run changed (in check mode, would change) anything of it, and whether
+      the database existed before the run (C(existed); a check-mode run with O(state=absent) lists what exists
+      without dropping anything).
   returned: always
   type: list
   elements: dict
-  sample: [{name: user_service, owner: user_service_owner, app_role: user_service_app, changed: false}]
+  sample: [{name: user_service, owner: user_service_owner, app_role: user_service_app, changed: false, existed: true}]
 queries:
   description: Statements that changed something (in check mode, that would have), with placeholders instead of values.
   returned: always
@@ -165,7 +168,8 @@ def run(module, queries):
     finally:
         admin.close()
     result = {"changed": bool(queries),
-              "databases": [{**{k: db[k] for k in ("name", "owner", "app_role")}, "changed": changed[db["name"]]} for db in databases]}
+              "databases": [{**{k: db[k] for k in ("name", "owner", "app_role")}, "changed": changed[db["name"]],
+                             "existed": before[db["name"]]["exists"]} for db in databases]}
     if module._diff and queries:
         result["diff"] = {"before": before, "after": after}
     return result

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
-# Seed tenants (roles/database_seed/files/seed/tenant_registry.yml): deterministic ids.
+# Seed tenants (data/seed/tenant_registry.yml): deterministic ids.
 TENANTS = {"acme": "c4ac8cf9-3d47-58ca-ab5e-1e8d1c22a3c1", "contoso": "5153f6dd-b81e-5746-a588-edf0c163bada"}
 DEMO_DB = "user_service"
 

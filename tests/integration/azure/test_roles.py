@@ -61,13 +61,3 @@ def test_prod_plan_adds_the_api_management_subnet_check_mode_writes_nothing(ansi
     assert len(subnets) == 6
     assert not [r for r in emu.requests(since=mark) if r["method"] in ("PUT", "PATCH", "DELETE")]
     assert resource(emu, arm_id(emu, "rg-cf-westeu-prod-1")) is None
-
-
-def test_a_tier_without_rules_fails_before_any_call(ansible, emu):
-    plan = {"deployment_plan": "{{ deployment_name | complianceflow.infra.deployment | combine({'subnets': {'bastion': '10.10.11.0/24'}}, recursive=true) }}"}
-    mark = emu.request_count()
-    run = ansible.play([], roles=[{"role": "complianceflow.infra.network"}], extra_vars={"deployment_name": "westeu-dev-1"}, vars_=plan)
-    assert run.rc != 0
-    msg = run.result("complianceflow.infra.network : Check that every subnet tier of the plan has NSG rules and settings")["msg"]
-    assert "subnet tiers ['bastion'] of westeu-dev-1 have no NSG rules in this role" in msg
-    assert emu.requests(since=mark) == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import psycopg
-from ansible_run import run_playbook
+from ansible_run import REPO, run_playbook
 from azure_play import arm_id, resource
 
 AZURE_PLAY = """
@@ -35,13 +35,16 @@ DATABASE_PLAY = """
     postgresql_login_user: "{{ postgresql_server_connection.user }}"
     postgresql_login_password: "{{ postgresql_server_admin_password }}"
     postgresql_ssl_mode: "{{ postgresql_server_connection.ssl_mode }}"
+  vars_files: [REPO/playbooks/vars/postgresql_login.yml]
+  module_defaults:
+    group/complianceflow.infra.postgresql: "{{ postgresql_login_options }}"
   environment: "{{ postgresql_server_libpq_env }}"
   roles:
     - complianceflow.infra.database_setup
     - complianceflow.infra.database_schema
     - complianceflow.infra.database_seed
 """
-PLAYBOOK = AZURE_PLAY + DATABASE_PLAY
+PLAYBOOK = AZURE_PLAY + DATABASE_PLAY.replace("REPO/", str(REPO) + "/")
 RG = "rg-cf-westeu-dev-1"
 SERVICES = ["user_service", "form_service", "rule_service", "declaration_service", "review_service", "case_service",
             "notification_service", "analytics_service"]

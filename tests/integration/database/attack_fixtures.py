@@ -6,7 +6,7 @@ database_seed) through the real ansible-playbook, exactly as an operator would r
 then connect as the app role of each database, like a service behind the pooler.
 
 Ground truth comes from the seed files, never from the database under attack: "what tenant X
-owns" is what roles/database_seed/files/seed/<db>.yml says it owns. A victim's data is
+owns" is what data/seed/<db>.yml says it owns. A victim's data is
 compared before/after an attack through the victim's own view (app role, victim tenant set).
 
 Usage in a test module:
@@ -31,7 +31,7 @@ from ansible_run import JSON_CALLBACK_ENV
 from pg import connect, start_cluster
 
 REPO = Path(__file__).resolve().parents[3]
-SEED_DIR = REPO / "roles" / "database_seed" / "files" / "seed"
+SEED_DIR = REPO / "data" / "seed"
 MIGRATIONS_DIR = REPO / "roles" / "database_schema" / "files" / "migrations"
 GLOBAL_DATABASES = ["tenant_registry", "master_data", "global_config"]
 REGIONAL_DATABASES = ["user_service", "form_service", "rule_service", "declaration_service", "review_service",

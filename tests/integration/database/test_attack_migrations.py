@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-from ansible_run import run_playbook
+from ansible_run import REPO, run_playbook
 from attack_fixtures import attack_tier  # noqa: F401  # pylint: disable=unused-import
 from attack_fixtures import ACME, CONTOSO, MIGRATIONS_DIR, PLAYBOOK_ENV, as_tenant, expect_error
 from pg import connect, module_args, unique_name
@@ -48,6 +48,9 @@ def _migrate(tier, database: str, migrations_dir, rls_mode: str, *, create: bool
   hosts: localhost
   connection: local
   gather_facts: false
+  vars_files: [{REPO}/playbooks/vars/postgresql_login.yml]
+  module_defaults:
+    group/complianceflow.infra.postgresql: "{{{{ postgresql_login_options }}}}"
   vars:
     deployment_plan: {{databases: [{database}]}}
     database_schema_migrations_dir: {migrations_dir}

@@ -9,7 +9,7 @@ from ansible_run import run_playbook
 from pg import JSON_CALLBACK_ENV, REPO, connect, module_args, start_cluster
 
 DATABASES = ["tenant_registry", "declaration_service", "case_service"]
-TENANTS = [row["id"] for row in yaml.safe_load((REPO / "roles/database_seed/files/seed/tenant_registry.yml").read_text())
+TENANTS = [row["id"] for row in yaml.safe_load((REPO / "data/seed/tenant_registry.yml").read_text())
            ["tables"][0]["rows"]]
 
 

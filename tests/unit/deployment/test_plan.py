@@ -98,3 +98,37 @@ def test_summary_shows_names_cidrs_and_budget():
     for expected in ("rg-cf-westeu-prod-1", "10.30.0.0/16", "10.30.2.0/24", "snet-cf-westeu-prod-1-db", "stcfwesteuprod1",
                      "5000 USD/month", "ManagedBy=Ansible", "user_service"):
         assert expected in text
+
+
+def test_subnet_tiers_carry_every_tier_fact_the_roles_need():
+    plan = build_plan("westeu-prod-1", registry=REGISTRY)
+    tiers = plan["subnet_tiers"]
+    assert list(tiers) == list(plan["subnets"]) and "api_management" in tiers
+    db = tiers["database"]
+    assert db["cidr"] == "10.30.2.0/24" and db["key_vault_access"] is False
+    assert db["subnet"] == {"name": "snet-cf-westeu-prod-1-db", "address_prefix": "10.30.2.0/24",
+                            "network_security_group": "nsg-cf-westeu-prod-1-db",
+                            "delegations": ["Microsoft.DBforPostgreSQL/flexibleServers"], "service_endpoints": []}
+    rules = db["network_security_group"]["rules"]
+    assert db["network_security_group"]["name"] == "nsg-cf-westeu-prod-1-db"
+    assert [(r["name"], r["source_address_prefixes"], r.get("destination_port_ranges")) for r in rules[:-1]] == [
+        ("allow-postgresql-from-apps", ["10.30.1.0/24"], ["5432"]),
+        ("allow-postgresql-from-management", ["10.30.10.0/24"], ["5432"]),
+        ("allow-postgresql-intra-subnet", ["10.30.2.0/24"], ["5432"])]
+    assert all(r["destination_address_prefixes"] == ["10.30.2.0/24"] for r in rules[:-1])
+    for tier in tiers.values():
+        assert tier["network_security_group"]["rules"][-1] == {"name": "deny-all-inbound", "priority": 4096, "access": "Deny", "protocol": "*"}
+        assert tier["subnet"]["service_endpoints"] == (["Microsoft.KeyVault"] if tier["key_vault_access"] else [])
+    assert tiers["redis"]["subnet"]["private_endpoint_network_policies"] == "Enabled"
+    assert sorted(plan["key_vault"]["allowed_subnets"]) == [
+        "vnet-cf-westeu-prod-1/snet-cf-westeu-prod-1-apim", "vnet-cf-westeu-prod-1/snet-cf-westeu-prod-1-apps",
+        "vnet-cf-westeu-prod-1/snet-cf-westeu-prod-1-mgmt"]
+    assert plan["secrets"]["postgresql_admin_password"] == "postgresql-admin-password"
+    assert plan["sizing"]["postgresql"]["storage_size_gb"] == 128
+
+
+def test_dev_has_no_api_management_tier_and_the_vault_allows_apps_and_management():
+    plan = build_plan("westeu-dev-1", registry=REGISTRY)
+    assert "api_management" not in plan["subnet_tiers"] and "api_management" not in plan["names"]["subnets"]
+    assert sorted(plan["key_vault"]["allowed_subnets"]) == ["vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-apps",
+                                                            "vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-mgmt"]
