@@ -108,11 +108,13 @@ def _route(vault: dict, method: str, seg: list[str], body: dict, host: str) -> t
         name = _check_name(seg[1])
         if low[2] == "versions" and method == "GET":
             return 200, {"value": [_item(base, name, v, versioned=True) for v in _versions(secrets, name)], "nextLink": None}
+        found = next((v for v in _versions(secrets, name) if v["version"] == seg[2]), None)
+        if found is None:
+            raise _not_found(name)
         if method == "GET":
-            found = next((v for v in _versions(secrets, name) if v["version"] == seg[2]), None)
-            if found is None:
-                raise _not_found(name)
             return 200, _bundle(base, name, found)
+        if method == "PATCH":
+            return 200, _update(base, name, found, body)
     if len(seg) == 2 and low[0] == "deletedsecrets":
         name = _check_name(seg[1])
         entry = deleted.get(name)
@@ -174,6 +176,22 @@ def _set(vault: dict, base: str, name: str, body: dict) -> dict:
                "recoverableDays": vault["properties"].get("softDeleteRetentionInDays", 90)}
     vault["_secrets"].setdefault(name, []).append(version)
     return _bundle(base, name, version)
+
+
+def _update(base: str, name: str, version: dict, body: dict) -> dict:
+    """UpdateSecret (PATCH /secrets/{name}/{version}, Secrets 2026-04-01): contentType, attributes and tags of
+    one version; the answer is the bundle without its value."""
+    if "contentType" in body:
+        version["contentType"] = body["contentType"]
+    if "tags" in body:
+        version["tags"] = dict(body.get("tags") or {})
+    for key in ("enabled", "exp", "nbf"):
+        if key in (body.get("attributes") or {}):
+            version[key] = body["attributes"][key]
+    version["updated"] = int(time.time())
+    bundle = _bundle(base, name, version)
+    del bundle["value"]
+    return bundle
 
 
 def _attributes(version: dict) -> dict:

@@ -180,9 +180,9 @@ class SecretApi:
             kwargs = {k: body[k] for k in ("tags", "content_type") if body.get(k) is not None}
             result = secret_meta(client.update_secret_properties(ref.name, body["version"], **kwargs))
         elif method == "DELETE":
-            client.begin_delete_secret(ref.name).result(timeout)
+            client.begin_delete_secret(ref.name).wait(timeout)
         elif method == "RECOVER":
-            client.begin_recover_deleted_secret(ref.name).result(timeout)
+            client.begin_recover_deleted_secret(ref.name).wait(timeout)
         elif method == "PURGE":
             client.purge_deleted_secret(ref.name)
         return Operation(what, method, str(ref), "", done=True, result=result)

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from ansible_run import REPO, run_playbook
 from emulator import Emulator
+
+pytestmark = pytest.mark.slow
 
 AZURE_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_CLOUD_ENVIRONMENT",
                "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_AUTHORITY_HOST")

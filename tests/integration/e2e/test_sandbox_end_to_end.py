@@ -19,6 +19,8 @@ import pytest
 import yaml
 from ansible_run import REPO, run_playbook
 
+pytestmark = pytest.mark.slow
+
 BOTH = [REPO / "inventories" / "westeu-dev-1", REPO / "inventories" / "global-dev"]
 RECAP = re.compile(r"^\s+(deploy)\s+(.*)-> changed=(\d+) in total$", re.M)
 DEPLOYMENTS = ("global-dev", "westeu-dev-1")
@@ -98,11 +100,58 @@ def test_second_sandbox_run_changes_nothing(sandbox):
     assert _writes(env) == writes, "a no-change run sent PUT/PATCH/DELETE to the emulator"
 
 
-def _playbook(sandbox: Path, name: str, inventories, check: bool = False, **extra):
+def _playbook(sandbox: Path, name: str, inventories, check: bool = False, verbosity: int = 0, json_output: bool = True, **extra):
     variables = yaml.safe_load((sandbox / "ansible-vars.yml").read_text())
     variables.update(extra)
     return run_playbook(REPO / "playbooks" / name, inventory=inventories, extra_vars=variables, env=_env(sandbox),
-                        check=check, timeout=600)
+                        check=check, verbosity=verbosity, json_output=json_output, timeout=600)
+
+
+def _state(env: dict[str, str]) -> dict:
+    context = ssl.create_default_context(cafile=env["ARM_EMULATOR_CA"])
+    with urllib.request.urlopen(env["ARM_EMULATOR_URL"] + "/_emulator/state", context=context, timeout=10) as resp:
+        return {doc["id"].lower(): doc for doc in json.loads(resp.read())["resources"].values()}
+
+
+DAY_TWO = {"deployment_overrides": {"tags": {"DataClass": "internal"},
+                                    "sizing": {"postgresql": {"storage_mb": 65536, "backup_retention_days": 14}}}}
+
+
+def test_day_two_a_new_tag_and_bigger_sizes_converge_and_secrets_stay(sandbox):
+    """A user adds a tag and grows the server in the inventory, then re-runs deploy.yml: everything converges."""
+    path, _first = sandbox
+    env = _env(path)
+    before = _state(env)
+    secrets = {i: [v["version"] for v in d["_secrets"].get("postgresql-admin-password", [])]
+               for i, d in before.items() if d.get("type") == "Microsoft.KeyVault/vaults"}
+    run = _playbook(path, "deploy.yml", BOTH, **DAY_TWO)
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert run.total("changed") > 0
+    after = _state(env)
+    tagged = [d for d in after.values() if d.get("tags", {}).get("Deployment") in DEPLOYMENTS]
+    assert tagged and all(d["tags"].get("DataClass") == "internal" for d in tagged), [d["id"] for d in tagged if "DataClass" not in d["tags"]]
+    servers = [d for d in after.values() if d.get("type") == "Microsoft.DBforPostgreSQL/flexibleServers"]
+    assert len(servers) == 2
+    assert all((s["properties"]["storage"]["storageSizeGB"], s["properties"]["backup"]["backupRetentionDays"]) == (64, 14) for s in servers)
+    for vault_id, versions in secrets.items():   # tags changed on the secret's current version; no new version
+        assert [v["version"] for v in after[vault_id]["_secrets"]["postgresql-admin-password"]] == versions
+    again = _playbook(path, "deploy.yml", BOTH, **DAY_TWO)
+    assert again.rc == 0 and again.total("changed") == 0, again.stdout[-4000:]
+
+
+def test_a_verbose_run_prints_no_secret(sandbox):
+    path, _first = sandbox
+    env = _env(path)
+    values = [v["value"] for d in _state(env).values() if d.get("type") == "Microsoft.KeyVault/vaults"
+              for versions in d["_secrets"].values() for v in versions]
+    values.append((path / "app.password").read_text().strip())   # the sandbox gives the app roles' password
+    assert len(values) == 3   # both admin passwords (Key Vault) and the app password
+    run = _playbook(path, "deploy.yml", BOTH, verbosity=3, json_output=False, **DAY_TWO)
+    assert run.rc == 0, run.stdout[-4000:]
+    recap = re.findall(r"^(global-dev|westeu-dev-1)\s+: ok=\d+\s+changed=(\d+)", run.stdout, re.M)
+    assert sorted(recap) == [("global-dev", "0"), ("westeu-dev-1", "0")], run.stdout[-3000:]
+    leaked = [v for v in values if v in run.stdout + run.stderr]
+    assert not leaked, f"{len(leaked)} secret value(s) printed at -vvv"
 
 
 def test_seed_playbook_reads_the_deployments_and_changes_nothing_seeded(sandbox):

@@ -5,8 +5,11 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from ansible_run import REPO, run_playbook
+
+pytestmark = pytest.mark.slow
 
 TEARDOWN = REPO / "playbooks" / "teardown.yml"
 ACME, CONTOSO, FABRIKAM = ("c4ac8cf9-3d47-58ca-ab5e-1e8d1c22a3c1", "5153f6dd-b81e-5746-a588-edf0c163bada",

@@ -1,0 +1,210 @@
+"""One contract, every resource type: real ansible-playbook runs of each Azure module against the emulator.
+
+For each type, in order: a bad value is refused before any request; check mode predicts a create and
+writes nothing; the create (diff before is empty); a re-run changes nothing and writes nothing; one
+field changed in check mode shows in the diff and writes nothing; the change itself, seen in the
+emulator's stored document; state=absent deletes it; a second absent changes nothing.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from azure_play import arm_id, resource, task
+
+LOCATION = "westeurope"
+SERVER_PASSWORD = "Contract-Passw0rd-" + uuid.uuid4().hex[:6]
+
+
+@dataclass
+class Contract:
+    module: str
+    path: Callable[[str, str], str]          # (group, name) -> provider path under the group ("" for the group)
+    create: Callable[[str, str], dict]        # (group, name) -> the module's options
+    update: dict                              # one field changed
+    changed: Callable[[dict], object]         # stored document -> the changed field's value
+    after: object                             # ... and what it must be after the update
+    bad: dict                                 # an invalid value ...
+    message: str                              # ... and the message that names it
+    setup: Callable[[str], list] = lambda rg: []
+    absent: Callable[[str, str], dict] = None
+    exists: Callable[[dict], bool] = lambda doc: doc is not None
+    name: Callable[[], str] = field(default=lambda: f"ct-{uuid.uuid4().hex[:8]}")
+
+
+def group_tasks(rg):
+    return [task("group", "resource_group", name=rg, location=LOCATION)]
+
+
+def network_tasks(rg):
+    subnets = [{"name": "db", "address_prefix": "10.0.2.0/24", "delegations": ["Microsoft.DBforPostgreSQL/flexibleServers"]}]
+    return group_tasks(rg) + [
+        task("vnet", "virtual_network", resource_group=rg, name="vnet", location=LOCATION, address_prefixes=["10.0.0.0/16"], subnets=subnets),
+        task("zone", "private_dns_zone", resource_group=rg, name="contract.private.postgres.database.azure.com",
+             virtual_network_links=[{"name": "link", "virtual_network": "vnet"}])]
+
+
+def vault_tasks(rg):
+    return group_tasks(rg) + [task("vault", "key_vault", resource_group=rg, name=f"kv-{rg[-8:]}", location=LOCATION,
+                                   network_acls={"default_action": "Deny", "ip_rules": ["203.0.113.0/24"]})]
+
+
+def vault_uri(rg):
+    return f"https://kv-{rg[-8:]}.vault.localhost:{EMULATOR_PORT[0]}/"
+
+
+EMULATOR_PORT = [None]
+
+CONTRACTS = {
+    "resource_group": Contract(
+        "resource_group", lambda rg, n: "", lambda rg, n: {"name": rg, "location": LOCATION, "tags": {"a": "1"}},
+        {"tags": {"a": "2"}}, lambda d: d["tags"], {"a": "2"},
+        {"name": "rg-bad.", "location": LOCATION}, "'rg-bad.' is not a valid name",
+        absent=lambda rg, n: {"name": rg}),
+    "network_security_group": Contract(
+        "network_security_group", lambda rg, n: f"Microsoft.Network/networkSecurityGroups/{n}",
+        lambda rg, n: {"resource_group": rg, "name": n, "location": LOCATION,
+                       "rules": [{"name": "allow-pg", "priority": 100, "protocol": "Tcp", "destination_port_ranges": ["5432"]}]},
+        {"rules": [{"name": "allow-pg", "priority": 100, "protocol": "Tcp", "destination_port_ranges": ["6432"]}]},
+        lambda d: [r["properties"].get("destinationPortRange") for r in d["properties"]["securityRules"]], ["6432"],
+        {"resource_group": "rg-x", "name": "nsg", "rules": [{"name": "r", "priority": 99}]}, "must be an integer from 100 to 4096",
+        setup=group_tasks),
+    "virtual_network": Contract(
+        "virtual_network", lambda rg, n: f"Microsoft.Network/virtualNetworks/{n}",
+        lambda rg, n: {"resource_group": rg, "name": n, "location": LOCATION, "address_prefixes": ["10.20.0.0/16"],
+                       "subnets": [{"name": "apps", "address_prefix": "10.20.1.0/24"}]},
+        {"subnets": [{"name": "apps", "address_prefix": "10.20.1.0/24", "service_endpoints": ["Microsoft.KeyVault"]}]},
+        lambda d: [e["service"] for e in d["properties"]["subnets"][0]["properties"]["serviceEndpoints"]], ["Microsoft.KeyVault"],
+        {"resource_group": "rg-x", "name": "v", "address_prefixes": ["10.20.0.1/16"]}, "has host bits set; the network is 10.20.0.0/16",
+        setup=group_tasks),
+    "private_dns_zone": Contract(
+        "private_dns_zone", lambda rg, n: f"Microsoft.Network/privateDnsZones/{n}.example.internal",
+        lambda rg, n: {"resource_group": rg, "name": f"{n}.example.internal", "tags": {"a": "1"}},
+        {"tags": {"a": "2"}}, lambda d: d["tags"], {"a": "2"},
+        {"resource_group": "rg-x", "name": "localhost"}, "'localhost' is not a DNS zone name",
+        setup=group_tasks),
+    "key_vault": Contract(
+        "key_vault", lambda rg, n: f"Microsoft.KeyVault/vaults/kv-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"kv-{n}", "location": LOCATION,
+                       "network_acls": {"default_action": "Deny", "ip_rules": ["203.0.113.0/24"]}},
+        {"public_network_access": "Disabled"}, lambda d: d["properties"]["publicNetworkAccess"], "Disabled",
+        {"resource_group": "rg-x", "name": "kv--double"}, "'kv--double' is not a valid Key Vault name",
+        setup=group_tasks, absent=lambda rg, n: {"resource_group": rg, "name": f"kv-{n}", "location": LOCATION, "purge": True}),
+    "postgresql_flexible_server": Contract(
+        "postgresql_flexible_server", lambda rg, n: f"Microsoft.DBforPostgreSQL/flexibleServers/psql-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"psql-{n}", "location": LOCATION, "version": "15",
+                       "sku_name": "Standard_B1ms", "delegated_subnet_id": "vnet/db",
+                       "private_dns_zone_id": "contract.private.postgres.database.azure.com",
+                       "administrator_login": f"ct_{n.replace('-', '_')}", "administrator_login_password": SERVER_PASSWORD},
+        {"backup_retention_days": 14}, lambda d: d["properties"]["backup"]["backupRetentionDays"], 14,
+        {"resource_group": "rg-x", "name": "psql-x", "storage_size_gb": 33}, "storage_size_gb: 33 is not an Azure size",
+        setup=network_tasks),
+    "key_vault_secret": Contract(
+        "key_vault_secret", lambda rg, n: f"Microsoft.KeyVault/vaults/kv-{rg[-8:]}",
+        lambda rg, n: {"vault_uri": vault_uri(rg), "name": n, "generate": True, "tags": {"a": "1"}},
+        {"tags": {"a": "2"}}, lambda d: d["_secrets"][next(iter(d["_secrets"]))][-1]["tags"], {"a": "2"},
+        {"vault_uri": "http://kv.example/", "name": "s"}, "'http://kv.example/' is not a vault URI",
+        setup=vault_tasks, absent=lambda rg, n: {"vault_uri": vault_uri(rg), "name": n},
+        exists=lambda doc: bool(doc and doc.get("_secrets"))),
+}
+
+
+def writes(emu, since):
+    return [r for r in emu.requests(since=since) if r["method"] in ("PUT", "PATCH", "DELETE", "POST")
+            and "/_emulator/" not in r["path"] and "token" not in r["path"]]
+
+
+@pytest.mark.parametrize("kind", list(CONTRACTS))
+def test_resource_contract(ansible, emu, kind):
+    c = CONTRACTS[kind]
+    EMULATOR_PORT[0] = emu.url.rsplit(":", 1)[-1]
+    rg, name = f"rg-ct-{uuid.uuid4().hex[:8]}", c.name()
+    outputs = []
+    stored_id = arm_id(emu, rg, c.path(rg, name)) if c.path(rg, name) else arm_id(emu, rg)
+    args = c.create(rg, name)
+
+    def play(step_args, **kw):
+        run = ansible.play([task(kind, c.module, **step_args)], **kw)
+        outputs.append(run.stdout + run.stderr)
+        return run
+
+    mark = emu.request_count()
+    run = play(c.bad)
+    assert run.rc != 0 and c.message in run.result(kind)["msg"], run.stdout[-2000:]
+    assert emu.requests(since=mark) == [], "a bad value reached the emulator"
+
+    setup = c.setup(rg)
+    if setup:
+        assert ansible.play(setup).rc == 0
+    try:
+        mark = emu.request_count()
+        run = play(args, check=True, diff=True)
+        assert run.rc == 0 and run.result(kind)["changed"] is True, run.stdout[-3000:]
+        assert not writes(emu, mark) and not c.exists(resource(emu, stored_id)), "check mode wrote"
+
+        run = play(args, diff=True)
+        result = run.result(kind)
+        assert run.rc == 0 and result["changed"] is True, run.stdout[-3000:]
+        assert not any(result["diff"]["before"].values()), result["diff"]   # nothing before (PostgreSQL: {"server": {}})
+        assert c.exists(resource(emu, stored_id))
+
+        mark = emu.request_count()
+        run = play(args)
+        assert run.rc == 0 and run.result(kind)["changed"] is False, run.stdout[-3000:]
+        assert not writes(emu, mark), "a re-run wrote"
+
+        updated = dict(args, **c.update)
+        mark = emu.request_count()
+        run = play(updated, check=True, diff=True)
+        result = run.result(kind)
+        assert run.rc == 0 and result["changed"] is True and result["diff"]["before"] != result["diff"]["after"]
+        assert not writes(emu, mark) and c.changed(resource(emu, stored_id)) != c.after
+
+        run = play(updated)
+        assert run.rc == 0 and run.result(kind)["changed"] is True, run.stdout[-3000:]
+        assert c.changed(resource(emu, stored_id)) == c.after
+
+        gone = dict((c.absent or (lambda g, n: {k: args[k] for k in ("resource_group", "name")}))(rg, name), state="absent")
+        run = play(gone)
+        assert run.rc == 0 and run.result(kind)["changed"] is True, run.stdout[-3000:]
+        assert not c.exists(resource(emu, stored_id))
+        mark = emu.request_count()
+        run = play(gone)
+        assert run.rc == 0 and run.result(kind)["changed"] is False and not writes(emu, mark)
+    finally:
+        ansible.play([task("cleanup", "resource_group", name=rg, state="absent")])
+    assert not [out for out in outputs if SERVER_PASSWORD in out], "the server password was printed"
+
+
+def test_a_create_started_without_waiting_is_awaited_by_operation_wait(ansible, emu):
+    rg, name = f"rg-ct-{uuid.uuid4().hex[:8]}", f"psql-wait-{uuid.uuid4().hex[:6]}"
+    assert ansible.play(network_tasks(rg)).rc == 0
+    args = dict(CONTRACTS["postgresql_flexible_server"].create(rg, name[5:]), wait=False)
+    emu.set_latency({"Microsoft.DBforPostgreSQL/flexibleServers": 3})
+    try:
+        mark = emu.request_count()
+        run = ansible.play([{"name": "start", "complianceflow.infra.postgresql_flexible_server": args, "register": "started"},
+                            {"name": "wait", "complianceflow.infra.operation_wait": {"operations": ["{{ started }}", {"changed": False}]}}])
+    finally:
+        emu.set_latency({"Microsoft.DBforPostgreSQL/flexibleServers": 0})
+    started, waited = run.result("start"), run.result("wait")
+    assert run.rc == 0, run.stdout[-3000:]
+    assert started["changed"] is True and started["operation"]["method"] == "PUT"
+    assert started["operation"]["resource_id"].lower().endswith(f"/flexibleservers/{name}")
+    assert waited["changed"] is False and waited["operations"] == [
+        {"what": f"create PostgreSQL server {name}", "resource_id": started["operation"]["resource_id"], "status": "Succeeded"}]
+    polls = [r for r in emu.requests(since=mark) if "/operations/" in r["path"].lower()]
+    assert polls, "nothing polled the operation"
+    assert resource(emu, arm_id(emu, rg, f"Microsoft.DBforPostgreSQL/flexibleServers/{name}"))["properties"]["state"] == "Ready"
+    assert ansible.play([task("cleanup", "resource_group", name=rg, state="absent")]).rc == 0
+
+
+def test_operation_wait_refuses_a_polling_url_on_another_host(ansible, emu):
+    token = {"what": "create x", "method": "PUT", "resource_id": f"/subscriptions/{emu.subscription_id}/resourceGroups/rg/x",
+             "api_version": "1", "status_url": "https://attacker.example/ops/1", "result_url": None, "done": False}
+    mark = emu.request_count()
+    run = ansible.play([task("wait", "operation_wait", operations=[token])])
+    assert run.rc != 0 and "refusing to send the Azure token to 'https://attacker.example/ops/1'" in run.result("wait")["msg"]
+    assert not [r for r in emu.requests(since=mark) if "/ops/" in r["path"]]
