@@ -68,7 +68,8 @@ options:
       sizing:
         description:
           - C(postgresql) keys version, sku_name, tier, storage_mb, backup_retention_days, geo_redundant_backup,
-            high_availability; C(redis) keys sku_name, family, capacity. Deep-merged over the environment's profile.
+            high_availability; C(redis) keys sku_name, family, capacity; C(log_analytics) key retention_in_days (30-730).
+            Deep-merged over the environment's profile.
         type: dict
   registry:
     description: Path of another CIDR registry file. Default the collection's C(data/cidr-registry.yml).
@@ -157,6 +158,31 @@ plan:
       returned: always
       sample: {container_apps: 10.30.1.0/24, database: 10.30.2.0/24, redis: 10.30.3.0/24, storage: 10.30.4.0/24,
                api_management: 10.30.5.0/24, management: 10.30.10.0/24}
+    subnet_tiers:
+      description:
+        - Every fact of each subnet tier of RV(plan.subnets) (same keys), from the one tier table of the deployment model.
+        - C(cidr); C(key_vault_access) (whether its workloads reach the Key Vault); C(subnet), the entry the
+          M(complianceflow.infra.virtual_network) module takes in O(complianceflow.infra.virtual_network#module:subnets)
+          (name, address_prefix, network_security_group, delegations, service_endpoints and, for Redis and storage,
+          private_endpoint_network_policies); C(network_security_group), the C(name) and C(rules) the
+          M(complianceflow.infra.network_security_group) module takes (the tier's inbound rules, then deny-all-inbound).
+      type: dict
+      returned: always
+    key_vault:
+      description: C(allowed_subnets), the C(<vnet>/<subnet>) of the tiers whose workloads read the Key Vault.
+      type: dict
+      returned: always
+      sample: {allowed_subnets: [vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-apps, vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-mgmt]}
+    secrets:
+      description: Names of the Key Vault secrets the deployment keeps (C(postgresql_admin_password), C(postgresql_app_password)).
+      type: dict
+      returned: always
+    log_analytics:
+      description:
+        - The Log Analytics workspace's C(sku), C(retention_in_days) (per environment) and C(tables), the audit tables
+          with C(total_retention_in_days) 2556 (7 years), as M(complianceflow.infra.log_analytics_workspace) takes them.
+      type: dict
+      returned: always
     names:
       description:
         - Resource names, valid under Azure's rules. Strings C(resource_group), C(virtual_network), C(postgresql_server),
@@ -187,8 +213,9 @@ plan:
       type: dict
       returned: always
     sizing:
-      description: C(postgresql) (version, sku_name, tier, storage_mb, backup_retention_days, geo_redundant_backup,
-        high_availability) and C(redis) (sku_name, family, capacity).
+      description: C(postgresql) (version, sku_name, tier, storage_mb, storage_size_gb, backup_retention_days,
+        geo_redundant_backup, high_availability), C(redis) (sku_name, family, capacity) and C(log_analytics)
+        (retention_in_days).
       type: dict
       returned: always
     databases:

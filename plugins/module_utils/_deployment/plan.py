@@ -42,16 +42,19 @@ SIZING = {
         "postgresql": {"version": "15", "sku_name": "B_Standard_B1ms", "tier": "Burstable", "storage_mb": 32768,
                        "backup_retention_days": 7, "geo_redundant_backup": False, "high_availability": "Disabled"},
         "redis": {"sku_name": "Basic", "family": "C", "capacity": 0},
+        "log_analytics": {"retention_in_days": 30},
     },
     "stg": {
         "postgresql": {"version": "15", "sku_name": "GP_Standard_D2s_v3", "tier": "GeneralPurpose", "storage_mb": 65536,
                        "backup_retention_days": 14, "geo_redundant_backup": False, "high_availability": "Disabled"},
         "redis": {"sku_name": "Standard", "family": "C", "capacity": 1},
+        "log_analytics": {"retention_in_days": 30},
     },
     "prod": {
         "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072,
                        "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
         "redis": {"sku_name": "Premium", "family": "P", "capacity": 1},
+        "log_analytics": {"retention_in_days": 90},
     },
 }
 SIZING_RULES = {
@@ -70,6 +73,9 @@ SIZING_RULES = {
         "family": ("choice", ("C", "P")),
         "capacity": ("range", (0, 6)),
     },
+    "log_analytics": {
+        "retention_in_days": ("range", (30, 730)),
+    },
 }
 SKU_TIER_PREFIX = {"Burstable": "B_", "GeneralPurpose": "GP_", "MemoryOptimized": "MO_"}
 
@@ -84,6 +90,10 @@ PRIVATE_DNS_ZONES = {
     "storage_blob": "privatelink.blob.core.windows.net",
     "key_vault": "privatelink.vaultcore.azure.net",
 }
+# The seed's evidence of changes and access (activity log, Key Vault access, PostgreSQL audit logs): kept
+# 7 years, a total retention of 2556 days per table (docs/resource-engine.md cites the rules).
+AUDIT_TABLES = ("AzureActivity", "AZKVAuditLogs", "PGSQLServerLogs", "AzureDiagnostics")
+AUDIT_RETENTION_DAYS = 2556
 # Key Vault secrets the deployment keeps (generated once, never printed).
 SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql_app_password": "postgresql-app-password"}
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
@@ -105,10 +115,10 @@ def _string(name, key, value, pattern=r".{1,256}", expected="a non-empty string 
 def _check_sizing(name: str, env: str, override) -> dict:
     sizing = copy.deepcopy(SIZING[env])
     if not isinstance(override, dict):
-        _err(name, "sizing", override, "a dict with postgresql and/or redis")
+        _err(name, "sizing", override, "a dict with postgresql, redis and/or log_analytics")
     for group, values in override.items():
         if group not in SIZING_RULES:
-            _err(name, "sizing", group, "keys postgresql, redis")
+            _err(name, "sizing", group, "keys postgresql, redis, log_analytics")
         if not isinstance(values, dict):
             _err(name, f"sizing.{group}", values, "a dict")
         for key, value in values.items():
@@ -249,6 +259,8 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "key_vault": {"allowed_subnets": [f"{names['virtual_network']}/{names['subnets'][key]}" for key in subnets
                                           if SUBNET_TIERS[key].key_vault_access]},
         "secrets": dict(SECRETS),
+        "log_analytics": {"sku": "PerGB2018", "retention_in_days": sizing["log_analytics"]["retention_in_days"],
+                          "tables": [{"name": t, "total_retention_in_days": AUDIT_RETENTION_DAYS} for t in AUDIT_TABLES]},
         "databases": list(DATABASES[dep.scope]),
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }
@@ -282,6 +294,9 @@ def plan_summary(plan: dict) -> list:
     lines.append(f"postgresql      {pg['version']} {pg['sku_name']} ({pg['tier']}), {pg['storage_mb'] // 1024} GiB, "
                  f"backup {pg['backup_retention_days']} d, geo backup {pg['geo_redundant_backup']}, HA {pg['high_availability']}")
     lines.append(f"redis           {redis['sku_name']} {redis['family']}{redis['capacity']}")
+    la = plan["log_analytics"]
+    lines.append(f"log analytics   {la['sku']}, {la['retention_in_days']} d; audit tables {', '.join(t['name'] for t in la['tables'])} "
+                 f"kept {la['tables'][0]['total_retention_in_days']} d")
     lines.append("features        " + ", ".join(f"{k}={v}" for k, v in plan["features"].items()))
     lines.append("databases       " + ", ".join(plan["databases"]))
     return lines

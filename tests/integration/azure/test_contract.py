@@ -31,6 +31,7 @@ class Contract:
     setup: Callable[[str], list] = lambda rg: []
     absent: Callable[[str, str], dict] = None
     exists: Callable[[dict], bool] = lambda doc: doc is not None
+    child: str = ""                           # the changed field lives in this child document (".../tables/X")
     name: Callable[[], str] = field(default=lambda: f"ct-{uuid.uuid4().hex[:8]}")
 
 
@@ -101,6 +102,14 @@ CONTRACTS = {
         {"backup_retention_days": 14}, lambda d: d["properties"]["backup"]["backupRetentionDays"], 14,
         {"resource_group": "rg-x", "name": "psql-x", "storage_size_gb": 33}, "storage_size_gb: 33 is not an Azure size",
         setup=network_tasks),
+    "log_analytics_workspace": Contract(
+        "log_analytics_workspace", lambda rg, n: f"Microsoft.OperationalInsights/workspaces/log-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"log-{n}", "location": LOCATION, "retention_in_days": 30,
+                       "tables": [{"name": "AzureActivity", "total_retention_in_days": 2556}]},
+        {"tables": [{"name": "AzureActivity", "total_retention_in_days": 2191}]},
+        lambda d: d["properties"]["totalRetentionInDays"], 2191,
+        {"resource_group": "rg-x", "name": "log-x", "tables": [{"name": "AzureActivity", "total_retention_in_days": 2557}]},
+        "2557 is not a total retention Azure accepts", setup=group_tasks, child="/tables/AzureActivity"),
     "key_vault_secret": Contract(
         "key_vault_secret", lambda rg, n: f"Microsoft.KeyVault/vaults/kv-{rg[-8:]}",
         lambda rg, n: {"vault_uri": vault_uri(rg), "name": n, "generate": True, "tags": {"a": "1"}},
@@ -160,11 +169,11 @@ def test_resource_contract(ansible, emu, kind):
         run = play(updated, check=True, diff=True)
         result = run.result(kind)
         assert run.rc == 0 and result["changed"] is True and result["diff"]["before"] != result["diff"]["after"]
-        assert not writes(emu, mark) and c.changed(resource(emu, stored_id)) != c.after
+        assert not writes(emu, mark) and c.changed(resource(emu, stored_id + c.child)) != c.after
 
         run = play(updated)
         assert run.rc == 0 and run.result(kind)["changed"] is True, run.stdout[-3000:]
-        assert c.changed(resource(emu, stored_id)) == c.after
+        assert c.changed(resource(emu, stored_id + c.child)) == c.after
 
         gone = dict((c.absent or (lambda g, n: {k: args[k] for k in ("resource_group", "name")}))(rg, name), state="absent")
         run = play(gone)

@@ -36,7 +36,7 @@ def test_westeu_prod_1_plan_matches_the_seed():
     assert plan["sizing"] == {
         "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072, "storage_size_gb": 128,
                        "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
-        "redis": {"sku_name": "Premium", "family": "P", "capacity": 1}}
+        "redis": {"sku_name": "Premium", "family": "P", "capacity": 1}, "log_analytics": {"retention_in_days": 90}}
     assert plan["features"] == {"api_management": True, "ddos_protection": True, "backup": True}
     assert plan["budget"] == {"amount": 5000, "currency": "USD", "thresholds": [50, 80, 100]}
 
@@ -132,3 +132,11 @@ def test_dev_has_no_api_management_tier_and_the_vault_allows_apps_and_management
     assert "api_management" not in plan["subnet_tiers"] and "api_management" not in plan["names"]["subnets"]
     assert sorted(plan["key_vault"]["allowed_subnets"]) == ["vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-apps",
                                                             "vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-mgmt"]
+
+
+def test_the_audit_tables_are_kept_seven_years():
+    plan = build_plan("westeu-dev-1", registry=REGISTRY)
+    assert plan["log_analytics"]["retention_in_days"] == 30
+    assert {t["name"]: t["total_retention_in_days"] for t in plan["log_analytics"]["tables"]} == {
+        "AzureActivity": 2556, "AZKVAuditLogs": 2556, "PGSQLServerLogs": 2556, "AzureDiagnostics": 2556}
+    assert build_plan("westeu-prod-1", registry=REGISTRY)["log_analytics"]["retention_in_days"] == 90

@@ -8,7 +8,7 @@ import importlib
 
 from .base import ResourceType
 
-PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql")
+PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights")
 
 
 def load_registry() -> dict[str, ResourceType]:
