@@ -130,4 +130,3 @@ options:
     type: bool
     default: true
 """
-

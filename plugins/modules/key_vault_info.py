@@ -56,7 +56,7 @@ exists:
 key_vault:
   description:
     - The vault as M(complianceflow.infra.key_vault) returns it in its RV(complianceflow.infra.key_vault#module:key_vault)
-      (the same keys: settings, network rules, tags); an empty dict when it does not exist.
+      (the same keys, settings, network rules and tags); an empty dict when it does not exist.
   returned: always
   type: dict
   contains:

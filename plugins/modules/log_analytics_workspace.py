@@ -10,9 +10,9 @@ short_description: Manage a Log Analytics workspace and the retention of its tab
 version_added: 1.1.0
 description:
   - Creates or updates a Log Analytics workspace (C(Microsoft.OperationalInsights/workspaces)) and sets the retention of
-    the tables it lists: the Analytics retention (O(tables[].retention_in_days), at most two years) and the total
+    the tables it lists (the Analytics retention (O(tables[].retention_in_days), at most two years) and the total
     retention (O(tables[].total_retention_in_days)), which keeps data beyond that, for example 2556 days (7 years) for
-    audit evidence.
+    audit evidence).
   - Only the options given are compared; tables not listed are left alone.
   - A total retention beyond 730 days is a whole number of years (1095, 1460, 1826, 2191, 2556 ... 4383); anything else
     is refused before any call.

@@ -13,22 +13,26 @@ def _workspace(emu, group, name="log-emu-1"):
 
 def test_workspace_and_table_retention_follow_the_spec(emu, resources, group):
     ws = _workspace(emu, group)
-    created = resources.resources.begin_create_or_update_by_id(ws, api_version=API, parameters={"location": "westeurope", "properties": {"retentionInDays": 30}}).result()
+    created = resources.resources.begin_create_or_update_by_id(
+        ws, api_version=API, parameters={"location": "westeurope", "properties": {"retentionInDays": 30}}).result()
     assert created.properties["sku"] == {"name": "PerGB2018"} and created.properties["customerId"]
     table = resources.resources.get_by_id(ws + "/tables/AzureActivity", api_version=API)   # built-in tables exist in every workspace
     assert table.properties["retentionInDays"] == 30 and table.properties["totalRetentionInDays"] == 30
-    updated = resources.resources.begin_update_by_id(ws + "/tables/AzureActivity", api_version=API, parameters={"properties": {"totalRetentionInDays": 2556}}).result()
+    updated = resources.resources.begin_update_by_id(
+        ws + "/tables/AzureActivity", api_version=API, parameters={"properties": {"totalRetentionInDays": 2556}}).result()
     assert (updated.properties["totalRetentionInDays"], updated.properties["archiveRetentionInDays"]) == (2556, 2526)
     for bad in (2557, 800, 3):
         with pytest.raises(HttpResponseError, match="whole years"):
-            resources.resources.begin_update_by_id(ws + "/tables/AzureActivity", api_version=API, parameters={"properties": {"totalRetentionInDays": bad}}).result()
+            resources.resources.begin_update_by_id(
+                ws + "/tables/AzureActivity", api_version=API, parameters={"properties": {"totalRetentionInDays": bad}}).result()
 
 
 def test_bad_workspace_settings_are_refused(emu, resources, group):
     with pytest.raises(HttpResponseError, match="30 to 730"):
-        resources.resources.begin_create_or_update_by_id(_workspace(emu, group), api_version=API, parameters={"location": "westeurope", "properties": {"retentionInDays": 7}}).result()
+        resources.resources.begin_create_or_update_by_id(
+            _workspace(emu, group), api_version=API, parameters={"location": "westeurope", "properties": {"retentionInDays": 7}}).result()
     with pytest.raises(HttpResponseError, match="is not one of"):
-        resources.resources.begin_create_or_update_by_id(_workspace(emu, group), api_version=API, parameters=
-                                                         {"location": "westeurope", "properties": {"sku": {"name": "Gold"}}}).result()
+        resources.resources.begin_create_or_update_by_id(
+            _workspace(emu, group), api_version=API, parameters={"location": "westeurope", "properties": {"sku": {"name": "Gold"}}}).result()
     with pytest.raises(HttpResponseError, match="InvalidResourceName"):
         resources.resources.begin_create_or_update_by_id(_workspace(emu, group, "ab"), api_version=API, parameters={"location": "westeurope"}).result()

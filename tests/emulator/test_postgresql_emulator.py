@@ -1,6 +1,6 @@
 """PostgreSQL Flexible Servers in the emulator, driven by azure-mgmt-postgresqlflexibleservers: VNet
 validation with Azure-style codes, 202 long-running writes, databases, parameters and restarts.
-(The local PostgreSQL backing is exercised end to end in tests/integration/azure_servers.)"""
+(The local PostgreSQL backing is exercised end to end in tests/integration/azure.)"""
 from __future__ import annotations
 
 import pytest

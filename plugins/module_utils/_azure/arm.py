@@ -186,7 +186,7 @@ class ArmClient:
                 return failed
             if self._clock() >= deadline:
                 raise OperationTimeout(", ".join(op.what for op in pending.values()), "InProgress")
-            self._sleep(min(min(waits or [DEFAULT_POLL_SECONDS]), max(deadline - self._clock(), 0.0)))
+            self._sleep(min(*(waits or [DEFAULT_POLL_SECONDS]), max(deadline - self._clock(), 0.0)))
 
     def _poll_once(self, op: Operation):
         if op.status_url:

@@ -24,6 +24,7 @@ API = GenericApi("2026-05-15")
 VAULT_NAME_RE = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
 
+
 def validate_vault_name(name: str) -> str:
     if not isinstance(name, str) or not VAULT_NAME_RE.match(name):
         raise AzureInputError(f"name: {name!r} is not a valid Key Vault name; Azure allows 3-24 characters: letters, digits "
@@ -173,6 +174,7 @@ class KeyVault(Resource):
     what = "vault"
     result_key = "key_vault"
     api = API
+    provider_type = VAULT_TYPE
     recovered = False
 
     def validate(self):
@@ -182,8 +184,6 @@ class KeyVault(Resource):
         if self.params.get("state") == "absent" and self.params["purge"] and not self.params["location"]:
             raise AzureInputError("purge=true needs location (where the soft-deleted vault is kept)")
 
-    def resource_id(self) -> ResourceId:
-        return ResourceId.build(self.module.subscription_id, self.params["resource_group"], VAULT_TYPE, self.params["name"])
 
     def view(self, doc):
         return vault_view(doc)

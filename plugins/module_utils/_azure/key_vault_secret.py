@@ -63,7 +63,6 @@ def password_problems(password: str, login: str | None = None) -> list[str]:
     return problems
 
 
-
 def validate_vault_uri(vault_uri: str) -> str:
     parsed = urlparse(vault_uri or "")
     if parsed.scheme != "https" or not parsed.hostname or parsed.path not in ("", "/"):

@@ -100,6 +100,11 @@ def table_view(table: dict) -> dict:
             "total_retention_in_days": props.get("totalRetentionInDays"), "plan": props.get("plan")}
 
 
+def _table_properties(table: dict) -> dict:
+    pairs = (("retentionInDays", table.get("retention_in_days")), ("totalRetentionInDays", table.get("total_retention_in_days")))
+    return {key: value for key, value in pairs if value is not None}
+
+
 def plan_workspace(existing: dict | None, tables: list, params: dict, tables_wanted: list | None, rid: ResourceId) -> Plan:
     """Create (PUT), PATCH of the options given that differ, or nothing; then one PATCH per table that differs."""
     if existing is None and not params.get("location"):
@@ -123,9 +128,7 @@ def plan_workspace(existing: dict | None, tables: list, params: dict, tables_wan
     if tables_wanted is not None:
         before["tables"], after["tables"] = merged.before, merged.after
     children = [Child(f"set the retention of table {t['name']} of {rid.name}", "PATCH", rid.child("tables", t["name"]),
-                      {"properties": {k: v for k, v in (("retentionInDays", t.get("retention_in_days")),
-                                                          ("totalRetentionInDays", t.get("total_retention_in_days"))) if v is not None}}, API)
-                for t in merged.added + merged.updated]
+                      {"properties": _table_properties(t)}, API) for t in merged.added + merged.updated]
     if existing is None:
         return Plan("create", {"location": params["location"], "tags": tags, "properties": props}, {}, after, children)
     patch = dict({"properties": props} if props else {}, **({"tags": tags} if tags != old_tags else {}))
@@ -136,13 +139,12 @@ class LogAnalyticsWorkspace(Resource):
     what = "Log Analytics workspace"
     result_key = "workspace"
     api = API
+    provider_type = WORKSPACE_TYPE
 
     def validate(self):
         self.params["tags"] = validate_tags(self.params.get("tags"))
         self.tables = validate_workspace(self.params)
 
-    def resource_id(self) -> ResourceId:
-        return ResourceId.build(self.module.subscription_id, self.params["resource_group"], WORKSPACE_TYPE, self.params["name"])
 
     def view(self, doc):
         return workspace_view(doc)

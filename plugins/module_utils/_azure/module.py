@@ -269,6 +269,7 @@ class AzureModule:
                     raise
                 return None
 
+
 def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict):
     """An azure-identity credential for the plan, pointed at the cloud's authority."""
     try:

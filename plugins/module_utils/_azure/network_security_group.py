@@ -9,7 +9,6 @@ import ipaddress
 import re
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import SdkApi
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Resource, merge_keyed, tags_plan
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, merge_tags, validate_name, validate_tags)
@@ -157,14 +156,13 @@ class NetworkSecurityGroup(Resource):
     what = "network security group"
     result_key = "network_security_group"
     api = API
+    provider_type = NSG_TYPE
 
     def validate(self):
         validate_name(self.params["resource_group"], "resource_group", "resource group")
         validate_name(self.params["name"], "name")
         normalize_rules(self.params["rules"])
 
-    def resource_id(self) -> ResourceId:
-        return ResourceId.build(self.module.subscription_id, self.params["resource_group"], NSG_TYPE, self.params["name"])
 
     def view(self, doc):
         return nsg_view(dict(doc, name=doc.get("name") or self.params["name"]) if doc else doc)

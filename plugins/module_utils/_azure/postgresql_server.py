@@ -9,7 +9,7 @@ child writes (databases, parameters, the restart) go one after another (serial_c
 
 from __future__ import annotations
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi, SdkApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import SdkApi
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import subnet_id
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql import (

@@ -72,6 +72,7 @@ class Resource:
     what = "resource"           # in messages: "create virtual network vnet-1"
     result_key = "resource"     # the module's return key holding view()
     api = None                  # GenericApi or SdkApi of the type
+    provider_type = ""          # "Microsoft.Network/virtualNetworks": the default resource_id() from resource_group and name
     tags_method = "PATCH"       # a tags-only change; None sends it as a PUT of the whole body
     serial_children = False     # child writes one at a time (Azure serialises them on one server)
     already_changed = False     # set by a hook that wrote before the plan (a recovered vault)
@@ -85,7 +86,7 @@ class Resource:
         """Input checks that need no Azure call; raise AzureInputError naming the option."""
 
     def resource_id(self) -> ResourceId:
-        raise NotImplementedError
+        return ResourceId.build(self.module.subscription_id, self.params["resource_group"], self.provider_type, self.params["name"])
 
     def view(self, doc: dict | None) -> dict:
         raise NotImplementedError
@@ -146,11 +147,7 @@ def deep_merge(base: dict, patch: dict) -> dict:
 def run(resource: Resource) -> None:
     """Manage the resource as its options say; always ends in exit_json or fail_json."""
     module = resource.module
-    with module.validating():
-        resource.validate()
-        rid = resource.resource_id()
-    existing = read(resource, rid)
-    related = resource.read_related(rid, existing) if existing is not None else {}
+    rid, existing, related = _validate_and_read(resource)
     if module.params.get("state") == "absent":
         _absent(resource, rid, existing, related)
     revived = resource.before_plan(existing, related)
@@ -182,13 +179,17 @@ def run(resource: Resource) -> None:
 
 def inspect(resource: Resource) -> None:
     """Read only (the *_info modules): the resource as its module returns it, with exists; never a write."""
-    module = resource.module
-    with module.validating():
+    _rid, existing, related = _validate_and_read(resource)
+    resource.module.exit_json(changed=False, exists=existing is not None, **resource.result(existing, related))
+
+
+def _validate_and_read(resource: Resource) -> tuple:
+    """Input checks (no call), then the resource and its related reads: (id, resource or None, related)."""
+    with resource.module.validating():
         resource.validate()
         rid = resource.resource_id()
     existing = read(resource, rid)
-    related = resource.read_related(rid, existing) if existing is not None else {}
-    module.exit_json(changed=False, exists=existing is not None, **resource.result(existing, related))
+    return rid, existing, resource.read_related(rid, existing) if existing is not None else {}
 
 
 def read(resource: Resource, rid: ResourceId) -> dict | None:

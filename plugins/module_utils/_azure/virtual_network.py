@@ -14,7 +14,7 @@ import ipaddress
 import re
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import SdkApi
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import id_or_name, ids_equal
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Resource, merge_keyed, tags_plan
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, merge_tags, pick, same_location, validate_name, validate_tags)
@@ -203,14 +203,13 @@ class VirtualNetwork(Resource):
     what = "virtual network"
     result_key = "virtual_network"
     api = API
+    provider_type = VNET_TYPE
 
     def validate(self):
         validate_name(self.params["resource_group"], "resource_group", "resource group")
         self.spec = validate_virtual_network({k: self.params[k] for k in (
             "name", "location", "address_prefixes", "dns_servers", "subnets", "purge_subnets", "tags", "purge_tags")})
 
-    def resource_id(self) -> ResourceId:
-        return ResourceId.build(self.module.subscription_id, self.params["resource_group"], VNET_TYPE, self.params["name"])
 
     def view(self, doc):
         return vnet_view(dict(doc, name=doc.get("name") or self.params["name"]) if doc else doc)

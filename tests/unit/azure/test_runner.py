@@ -70,7 +70,8 @@ class FakeArm:
         body = json.loads(request.content) if request.content else {}
         if method == "PUT":
             created = key not in self.resources
-            self.resources[key] = dict(body, id=path, name=path.rsplit("/", 1)[-1], properties=dict(body.get("properties") or {}, provisioningState="Succeeded"))
+            props = dict(body.get("properties") or {}, provisioningState="Succeeded")
+            self.resources[key] = dict(body, id=path, name=path.rsplit("/", 1)[-1], properties=props)
         elif method == "PATCH":
             self.resources[key] = dict(self.resources[key], **body)
         elif method == "DELETE" and key not in self.resources:
@@ -189,11 +190,12 @@ class Widget(Resource):
         return plan
 
 
-def execute(fake, check_mode=False, **params):
-    module = FakeModule(fake, dict({"name": "w1"}, **params), check_mode=check_mode)
+def execute(fake, check_mode=False, module=None, **params):
+    """Run the Widget module once; its exit (or failure) result."""
+    module = module or FakeModule(fake, dict({"name": "w1"}, **params), check_mode=check_mode)
     with pytest.raises(Exit) as caught:
         run(Widget(module))
-    return caught.value.result, module
+    return caught.value.result
 
 
 WIDGET = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Test.Widgets/widgets/w1"
@@ -201,18 +203,18 @@ WIDGET = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/
 
 def test_create_then_second_run_sends_no_write():
     fake = FakeArm()
-    result, _ = execute(fake, size=3, tags={"a": "1"})
+    result = execute(fake, size=3, tags={"a": "1"})
     assert result["changed"] is True and result["widget"] == {"name": "w1", "size": 3, "tags": {"a": "1"}}
     assert result["diff"] == {"before": {}, "after": {"size": 3}}
     assert fake.writes() == [("PUT", WIDGET)]
     fake.log.clear()
-    result, _ = execute(fake, size=3, tags={"a": "1"})
+    result = execute(fake, size=3, tags={"a": "1"})
     assert result["changed"] is False and fake.writes() == []
 
 
 def test_check_mode_predicts_and_writes_nothing():
     fake = FakeArm()
-    result, _ = execute(fake, check_mode=True, size=3)
+    result = execute(fake, check_mode=True, size=3)
     assert result["changed"] is True and result["widget"]["size"] == 3
     assert fake.writes() == [] and fake.resources == {}
 
@@ -221,7 +223,7 @@ def test_tags_only_change_is_a_patch_of_the_tags():
     fake = FakeArm()
     execute(fake, size=3, tags={"a": "1"})
     fake.log.clear()
-    result, _ = execute(fake, size=3, tags={"a": "2"})
+    result = execute(fake, size=3, tags={"a": "2"})
     assert result["changed"] is True and fake.writes() == [("PATCH", WIDGET)]
     assert fake.resources[WIDGET.lower()]["tags"] == {"a": "2"} and fake.resources[WIDGET.lower()]["properties"]["size"] == 3
 
@@ -230,14 +232,14 @@ def test_a_real_change_is_a_put_of_the_whole_body():
     fake = FakeArm()
     execute(fake, size=3, tags={"a": "1"})
     fake.log.clear()
-    result, _ = execute(fake, size=4)
+    result = execute(fake, size=4)
     assert result["diff"] == {"before": {"size": 3}, "after": {"size": 4}}
     assert fake.writes() == [("PUT", WIDGET)] and fake.resources[WIDGET.lower()]["tags"] == {"a": "1"}
 
 
 def test_bad_input_fails_before_any_request():
     fake = FakeArm()
-    result, _ = execute(fake, size=11)
+    result = execute(fake, size=11)
     assert result["failed"] and result["msg"] == "size: 11 is out of range 1-10"
     assert fake.log == []
 
@@ -245,18 +247,19 @@ def test_bad_input_fails_before_any_request():
 def test_absent_deletes_and_a_second_absent_is_no_change():
     fake = FakeArm()
     execute(fake, size=3)
-    result, _ = execute(fake, state="absent")
+    result = execute(fake, state="absent")
     assert result["changed"] is True and result["widget"] == {} and result["diff"]["before"]["size"] == 3
     assert WIDGET.lower() not in fake.resources
     fake.log.clear()
-    result, _ = execute(fake, state="absent")
+    result = execute(fake, state="absent")
     assert result["changed"] is False and fake.writes() == []
 
 
 def test_long_running_create_is_polled_as_retry_after_says():
     fake = FakeArm()
     fake.slow["w1"] = 3
-    result, module = execute(fake, size=3)
+    module = FakeModule(fake, {"name": "w1", "size": 3})
+    result = execute(fake, module=module)
     assert result["changed"] is True and result["widget"]["size"] == 3
     polls = [p for m, p in fake.log if p.startswith("/ops/")]
     assert len(polls) == 3 and module.sleeps == [1.0, 1.0]
@@ -266,7 +269,7 @@ def test_long_running_create_is_polled_as_retry_after_says():
 def test_failed_operation_names_azure_code_and_message():
     fake = FakeArm()
     fake.fail["w1"] = {"code": "ServerBusy", "message": "Another operation is in progress"}
-    result, _ = execute(fake, size=3)
+    result = execute(fake, size=3)
     assert result["failed"] and result["msg"] == "create widget w1 failed: ServerBusy: Another operation is in progress"
 
 
@@ -283,7 +286,7 @@ def test_operation_past_the_timeout_fails_saying_it_may_still_finish():
 def test_wait_false_returns_a_token_that_finish_all_completes_elsewhere():
     fake = FakeArm()
     fake.slow["w1"] = 2
-    result, _ = execute(fake, size=3, wait=False)
+    result = execute(fake, size=3, wait=False)
     token = result["operation"]
     assert result["changed"] is True and token["status_url"] == BASE + "/ops/0" and "body" not in token
     other = FakeModule(fake, {"name": "w1"})
@@ -318,7 +321,7 @@ def test_children_are_started_together_then_awaited():
     writes = [(m, p.rsplit("/", 1)[-1]) for m, p in fake.log if m == "PUT" or p.startswith("/ops/")]
     assert writes[:3] == [("PUT", "w1"), ("PUT", "c1"), ("PUT", "c2")]
     fake.log.clear()
-    result, _ = execute(fake, size=3, children=["c2"])
+    result = execute(fake, size=3, children=["c2"])
     assert result["changed"] is True and [(m, p.rsplit("/", 1)[-1]) for m, p in fake.writes()] == [("DELETE", "c1")]
 
 

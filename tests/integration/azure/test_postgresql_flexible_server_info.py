@@ -6,7 +6,7 @@ import uuid
 import psycopg
 from azure_play import task
 # net is a fixture of that module, used here by name.
-from test_servers_postgresql import PASSWORD, ZONE, net, server_task  # noqa: F401 pylint: disable=unused-import
+from test_postgresql_flexible_server import PASSWORD, ZONE, net, server_task  # noqa: F401 pylint: disable=unused-import
 
 INFO_LOGIN = "infoadmin"  # its own login: roles are cluster-wide in the backing PostgreSQL
 
