@@ -9,7 +9,7 @@ module: operation_wait
 short_description: Wait for long-running Azure operations that other tasks started
 version_added: 1.1.0
 description:
-  - Waits, in one process, for every operation that modules of this collection started with O(wait=false)
+  - Waits, in one process, for every operation that modules of this collection started with O(complianceflow.infra.postgresql_flexible_server#module:wait=false)
     (for example a PostgreSQL Flexible Server create). Operations are polled side by side as Azure's
     C(Retry-After) says, so the task takes as long as the slowest of them.
   - Fails when any operation ended V(Failed) or V(Canceled), naming each one with Azure's error code and message,

@@ -184,7 +184,6 @@ class KeyVault(Resource):
         if self.params.get("state") == "absent" and self.params["purge"] and not self.params["location"]:
             raise AzureInputError("purge=true needs location (where the soft-deleted vault is kept)")
 
-
     def view(self, doc):
         return vault_view(doc)
 

@@ -145,7 +145,6 @@ class LogAnalyticsWorkspace(Resource):
         self.params["tags"] = validate_tags(self.params.get("tags"))
         self.tables = validate_workspace(self.params)
 
-
     def view(self, doc):
         return workspace_view(doc)
 

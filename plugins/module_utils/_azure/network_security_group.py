@@ -163,7 +163,6 @@ class NetworkSecurityGroup(Resource):
         validate_name(self.params["name"], "name")
         normalize_rules(self.params["rules"])
 
-
     def view(self, doc):
         return nsg_view(dict(doc, name=doc.get("name") or self.params["name"]) if doc else doc)
 

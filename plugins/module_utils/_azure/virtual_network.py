@@ -210,7 +210,6 @@ class VirtualNetwork(Resource):
         self.spec = validate_virtual_network({k: self.params[k] for k in (
             "name", "location", "address_prefixes", "dns_servers", "subnets", "purge_subnets", "tags", "purge_tags")})
 
-
     def view(self, doc):
         return vnet_view(dict(doc, name=doc.get("name") or self.params["name"]) if doc else doc)
 
