@@ -69,15 +69,6 @@ def test_vault_check_mode_create_idempotence_and_diff(ansible, emu, rg):
     assert not writes(emu, mark)
 
 
-def test_bad_vault_name_fails_before_any_call(ansible, emu, rg):
-    mark = emu.request_count()
-    run = ansible.play([vault_task(rg, "kv--double-hyphen")])
-    result = run.result("vault")
-    assert result["failed"] and "'kv--double-hyphen' is not a valid Key Vault name" in result["msg"]
-    assert "Traceback" not in run.stdout + run.stderr
-    assert not emu.requests(since=mark)
-
-
 def test_absent_soft_deletes_recover_brings_secrets_back_purge_removes(ansible, emu, rg):
     name = f"kv-d-{uuid.uuid4().hex[:8]}"
     run = ansible.play([vault_task(rg, name)])
