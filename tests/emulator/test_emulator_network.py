@@ -173,3 +173,13 @@ def test_a_subnet_holding_a_server_cannot_be_deleted_or_lose_its_delegation(emu,
     servers.begin_delete(group, "psql-inuse-test").result()
     network.subnets.begin_delete(group, "vnet-db", "snet-db").result()
     assert list(network.subnets.list(group, "vnet-db")) == []
+
+
+def test_a_service_tag_in_the_plural_prefixes_is_refused_as_azure_does(network, group):
+    rule = nm.SecurityRule(name="mixed", protocol="Tcp", source_port_range="*", destination_port_range="443",
+                           source_address_prefixes=["VirtualNetwork", "10.0.0.0/24"], destination_address_prefix="*",
+                           access="Allow", priority=100, direction="Inbound")
+    with pytest.raises(HttpResponseError) as err:
+        network.network_security_groups.begin_create_or_update(
+            group, "nsg-mixed", nm.NetworkSecurityGroup(location="westeurope", security_rules=[rule])).result()
+    assert err.value.error.code == "SecurityRuleParameterContainsUnsupportedValue" and "Unsupported value used: VirtualNetwork" in str(err.value)

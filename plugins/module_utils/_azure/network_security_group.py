@@ -52,6 +52,14 @@ def _address(value, what: str) -> str:
     return text
 
 
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+        return True
+    except ValueError:
+        return False
+
+
 def _choice(table: dict, value, what: str) -> str:
     try:
         return table[str(value).lower()]
@@ -84,6 +92,13 @@ def normalize_rules(rules: list | None) -> list | None:
             values = rule.get(key) or ["*"]
             check = _port_range if key.endswith("port_ranges") else _address
             out[key] = sorted({check(v, f"{what}.{key}") for v in values})
+            tags = [v for v in out[key] if key.endswith("address_prefixes") and not _is_ip(v)]
+            if tags and len(out[key]) > 1:
+                # Azure sends several prefixes in the plural field, which takes no tag and no '*' (400
+                # SecurityRuleParameterContainsUnsupportedValue; terraform-provider-azurerm#5617, its docs).
+                raise AzureInputError(f"{what}.{key}: {tags[0]!r} must stand alone: Azure accepts a service tag or * only as "
+                                      f"the single prefix of a rule, not with {', '.join(v for v in out[key] if v != tags[0])}; "
+                                      "split it into two rules")
         if rule.get("description") is not None:
             if len(rule["description"]) > 140:
                 raise AzureInputError(f"{what}.description: Azure allows at most 140 characters")

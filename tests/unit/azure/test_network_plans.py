@@ -203,3 +203,10 @@ def test_zone_links_by_name_and_purge():
     plan = plan_private_dns_zone(zone, links, dict(spec, virtual_network_links=registering), zone_id)
     puts = [c for c in plan.children if c.method == "PUT"]
     assert [c.resource_id.name for c in puts] == ["l1"] and puts[0].body["properties"]["virtualNetwork"]["id"] == VNET_ID
+
+
+@pytest.mark.parametrize("prefixes", [["VirtualNetwork", "10.0.0.0/24"], ["*", "10.0.0.1"], ["Internet", "AzureLoadBalancer"]])
+def test_a_service_tag_or_star_mixed_with_other_prefixes_is_refused(prefixes):
+    with pytest.raises(AzureInputError, match="must stand alone"):
+        normalize_rules([{"name": "r", "priority": 100, "source_address_prefixes": prefixes}])
+    assert normalize_rules([{"name": "r", "priority": 100, "source_address_prefixes": ["10.0.0.0/24", "10.0.1.5"]}])

@@ -39,6 +39,15 @@ def _canon(value: Any, allowed: tuple[str, ...], what: str, owner: str) -> str:
                    f"Value '{value}' of {what} in {owner} is invalid. Allowed values: {', '.join(allowed)}.")
 
 
+def _is_address(value: Any) -> bool:
+    """An IP address or CIDR block (not a service tag, not '*')."""
+    try:
+        ipaddress.ip_network(str(value), strict=False)
+        return True
+    except ValueError:
+        return False
+
+
 def parse_prefix(prefix: Any, owner_id: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     try:
         net = ipaddress.ip_network(str(prefix), strict=False)
@@ -302,6 +311,13 @@ class NetworkSecurityGroups(TopLevelType):
                 raise ArmError(400, "InvalidRequestFormat",
                                f"Security rule {rule_id} must specify {prefixes}, {prefixes}es or "
                                f"{side}ApplicationSecurityGroups.")
+            for value in props.get(prefixes + "es") or []:
+                if not _is_address(value):
+                    # Azure's answer (terraform-provider-azurerm#5617): tags and '*' only in the singular field.
+                    field = prefixes[0].upper() + prefixes[1:] + "es"
+                    raise ArmError(400, "SecurityRuleParameterContainsUnsupportedValue",
+                                   f"Security rule parameter {field} for rule with Id {rule_id} cannot specify existing "
+                                   f"VIRTUALNETWORK, INTERNET, AZURELOADBALANCER, '*' or system tags. Unsupported value used: {value}.")
             props.setdefault(ports + "s", [])
             props.setdefault(prefixes + "es", [])
         props["provisioningState"] = "Succeeded"
