@@ -87,6 +87,7 @@ def _provider_path(ctx: Context, method: str, sub: str, rg: str | None, namespac
         if method != "POST":
             raise no_route(method, f"{ref.id}/{action}")
         info["operation"] = f"{handler.type_name}/{action}/action"
+        handler.check_busy(ctx, ref)
         outcome = handler.post(ctx, ref, action, _body_dict(body))
         if isinstance(outcome, Response):  # an action answered as a long-running operation (start_lro)
             return outcome
@@ -121,6 +122,7 @@ def _route(ctx: Context, method: str, ref: Ref, body: Any, info: dict,
 def _put(ctx: Context, handler: ResourceType, ref: Ref, body: dict, info: dict) -> Response:
     existing = handler.find(ctx, ref)
     _check_preconditions(ctx, existing)
+    handler.check_busy(ctx, ref)
     doc, created = handler.put(ctx, ref, body)
     status = 201 if created else 200
     headers = _start_lro(ctx, handler, ref, "put", [doc["id"]], doc, info) if handler.lro_put else None
@@ -131,12 +133,15 @@ def _put(ctx: Context, handler: ResourceType, ref: Ref, body: dict, info: dict) 
 
 def _patch(ctx: Context, handler: ResourceType, ref: Ref, body: dict, info: dict) -> Response:
     _check_preconditions(ctx, handler.get(ctx, ref))
+    handler.check_busy(ctx, ref)
     doc = handler.patch(ctx, ref, body)
     headers = _start_lro(ctx, handler, ref, "put", [doc["id"]], doc, info) if handler.lro_patch else None
     return Response(202 if headers and handler.always_async else 200, handler.render(ctx, doc), headers or {})
 
 
 def _delete(ctx: Context, handler: ResourceType, ref: Ref, info: dict) -> Response:
+    if handler.find(ctx, ref) is not None:
+        handler.check_busy(ctx, ref)
     ids = handler.delete_plan(ctx, ref)
     if ids is None:
         return Response(204)

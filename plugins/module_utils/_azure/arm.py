@@ -111,7 +111,7 @@ class ArmClient:
     def __init__(self, pipeline_client, base_url: str, sleep=time.sleep, clock=time.monotonic):
         self._client = pipeline_client
         self._base = base_url.rstrip("/")
-        self._sleep, self._clock = sleep, clock
+        self.sleep, self.clock = sleep, clock
 
     def request(self, method: str, path_or_url: str, api_version: str | None = None, body: dict | None = None):
         """(status, headers, json or None). Non-2xx raises azure-core's HttpResponseError subclasses."""
@@ -158,11 +158,11 @@ class ArmClient:
     def finish(self, op: Operation, deadline: float) -> dict | None:
         """Poll a running operation until it ends (or `deadline`, a monotonic time); the resource after it."""
         while not op.done:
-            if self._clock() >= deadline:
+            if self.clock() >= deadline:
                 raise OperationTimeout(op.what, "InProgress")
             headers = self._poll_once(op)
             if not op.done:
-                self._sleep(min(_retry_after(headers), max(deadline - self._clock(), 0.0)))
+                self.sleep(min(_retry_after(headers), max(deadline - self.clock(), 0.0)))
         return op.result
 
     def finish_all(self, ops: list, deadline: float) -> dict:
@@ -184,9 +184,9 @@ class ArmClient:
                     del pending[index]
             if not pending:
                 return failed
-            if self._clock() >= deadline:
+            if self.clock() >= deadline:
                 raise OperationTimeout(", ".join(op.what for op in pending.values()), "InProgress")
-            self._sleep(min(*(waits or [DEFAULT_POLL_SECONDS]), max(deadline - self._clock(), 0.0)))
+            self.sleep(min(*(waits or [DEFAULT_POLL_SECONDS]), max(deadline - self.clock(), 0.0)))
 
     def _poll_once(self, op: Operation):
         if op.status_url:
@@ -225,9 +225,10 @@ class ArmClient:
 class GenericApi:
     """A resource type reached through ARM's generic operations with a pinned api-version."""
 
-    def __init__(self, api_version: str, patch_method: str = "PATCH"):
+    def __init__(self, api_version: str, patch_method: str = "PATCH", busy_codes: tuple = ()):
         self.api_version = api_version
         self.patch_method = patch_method
+        self.busy_codes = busy_codes
 
     def get(self, module, rid: ResourceId) -> dict | None:
         return module.arm.get(str(rid), self.api_version)
@@ -249,8 +250,10 @@ class SdkApi:
     """
 
     def __init__(self, client: str, group: str, api_version: str, args_of=None, model: str | None = None,
-                 put="begin_create_or_update", patch="begin_update", delete="begin_delete", get="get", list_op=None, post=None):
+                 put="begin_create_or_update", patch="begin_update", delete="begin_delete", get="get", list_op=None, post=None,
+                 busy_codes: tuple = ()):
         self.client, self.group, self.api_version, self.model = client, group, api_version, model
+        self.busy_codes = busy_codes   # error codes that mean "another operation runs, try again later"
         self.args_of = args_of or (lambda rid: (rid.resource_group, rid.name))
         self.ops = {"PUT": put, "PATCH": patch, "DELETE": delete, "GET": get, "POST": post}
         self.list_op = list_op

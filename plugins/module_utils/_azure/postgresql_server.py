@@ -23,8 +23,11 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.virtua
 SERVER_TYPE = "Microsoft.DBforPostgreSQL/flexibleServers"
 # azure-mgmt-postgresqlflexibleservers 3.0 sends api-version 2026-10-01 (docs/resource-engine.md).
 API_VERSION = "2026-10-01"
-_CHILD = {"args_of": lambda rid: (rid.resource_group, rid.names[0], rid.name), "list_op": "list_by_server"}
-API = SdkApi("postgresql", "servers", API_VERSION, post="begin_restart")
+# One operation per server at a time; the others are refused with these codes (Azure/azure-postgresql#134
+# ServerIsBusy; terraform-provider-azurerm#28298 and bicep-registry-modules#4451 ServerBusy).
+BUSY = ("ServerBusy", "ServerIsBusy")
+_CHILD = {"args_of": lambda rid: (rid.resource_group, rid.names[0], rid.name), "list_op": "list_by_server", "busy_codes": BUSY}
+API = SdkApi("postgresql", "servers", API_VERSION, post="begin_restart", busy_codes=BUSY)
 DATABASES = SdkApi("postgresql", "databases", API_VERSION, put="begin_create", **_CHILD)
 CONFIGURATIONS = SdkApi("postgresql", "configurations", API_VERSION, **_CHILD)
 

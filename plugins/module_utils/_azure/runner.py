@@ -166,10 +166,14 @@ def run(resource: Resource) -> None:
     if plan.action != "none":
         method = "PATCH" if plan.action == "patch" or (plan.action == "tags" and resource.tags_method) else "PUT"
         verb = {"create": "create", "tags": "update tags of"}.get(plan.action, "update")
-        op = start(resource.module, resource.api, f"{verb} {resource.what} {rid.name}", method, rid, plan.body)
-        if not module.params.get("wait", True) and not op.done:
-            _exit(resource, True, plan, resource.predict(existing, plan), related, operation=op.token())
-        doc = finish(module, op)
+        what = f"{verb} {resource.what} {rid.name}"
+        if module.params.get("wait", True):
+            doc = apply(module, resource.api, what, method, rid, plan.body)
+        else:
+            op = start(module, resource.api, what, method, rid, plan.body)
+            if not op.done:
+                _exit(resource, True, plan, resource.predict(existing, plan), related, operation=op.token())
+            doc = finish(module, op)
     if plan.children:
         apply_children(module, plan.children, serial=resource.serial_children)
     if doc is not None:
@@ -197,9 +201,36 @@ def read(resource: Resource, rid: ResourceId) -> dict | None:
     return resource.module.get_or_none(f"get {resource.what} {rid.name}", resource.api.get, resource.module, rid)
 
 
+BUSY_FIRST_PAUSE = 5.0   # seconds before the first retry of a write the service refused as busy
+BUSY_MAX_PAUSE = 60.0
+
+
+def _busy(api, err) -> bool:
+    """Whether `err` is the api's "busy, try again later" answer (an immediate refusal or a failed operation)."""
+    code = getattr(getattr(err, "error", None), "code", None) or getattr(err, "code", None)
+    return bool(code) and code in getattr(api, "busy_codes", ())
+
+
+def _call(module, api, what: str, call):
+    """call(), inside module.operation(what); answers the api declares as busy are retried with a doubling
+    pause until the module's timeout. azure-core's retry policy does not retry them (a 409, or a failed
+    long-running operation)."""
+    deadline, pause = module.deadline(), BUSY_FIRST_PAUSE
+    while True:
+        with module.operation(what):
+            try:
+                return call()
+            except Exception as err:  # pylint: disable=broad-exception-caught  # re-raised unless it is the busy answer
+                if not _busy(api, err) or module.arm.clock() + pause > deadline:
+                    raise
+        module.warn(f"{what}: the service is busy with another operation; retrying in {pause:.0f} s")
+        module.arm.sleep(pause)
+        pause = min(pause * 2, BUSY_MAX_PAUSE)
+
+
 def start(module, api, what: str, method: str, rid: ResourceId, body: dict | None = None):
-    with module.operation(what):
-        return api.start(module, what, method, rid, body)
+    """Send one write; the Operation ARM answered (done, or running)."""
+    return _call(module, api, what, lambda: api.start(module, what, method, rid, body))
 
 
 def finish(module, op) -> dict | None:
@@ -208,14 +239,14 @@ def finish(module, op) -> dict | None:
 
 
 def apply(module, api, what: str, method: str, rid, body: dict | None = None) -> dict | None:
-    """One write, awaited."""
-    return finish(module, start(module, api, what, method, rid, body))
+    """One write, awaited; a busy refusal, even one that arrives as the failed operation, is retried whole."""
+    return _call(module, api, what, lambda: module.arm.finish(api.start(module, what, method, rid, body), module.deadline()))
 
 
 def apply_children(module, children: list, serial: bool) -> list:
     """Child writes: all started, then all awaited (Azure works on them side by side), or one by one."""
     if serial:
-        return [finish(module, start(module, c.api, c.what, c.method, c.resource_id, c.body)) for c in children]
+        return [apply(module, c.api, c.what, c.method, c.resource_id, c.body) for c in children]
     started = [start(module, c.api, c.what, c.method, c.resource_id, c.body) for c in children]
     return [finish(module, op) for op in started]
 

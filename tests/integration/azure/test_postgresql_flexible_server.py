@@ -152,6 +152,35 @@ def test_creation_is_bounded_by_timeout(ansible, emu, net):
     assert result["failed"] and "timed out after 2 s" in result["msg"] and "Traceback" not in run.stdout
 
 
+def test_databases_and_parameters_are_written_one_at_a_time_and_busy_answers_retried(ansible, emu, net):
+    """Azure runs one operation per server; the emulator refuses a second one with 409 ServerIsBusy. Writes
+    started together (the old behaviour) failed here; one at a time they pass, and a busy server is waited for."""
+    run = ansible.play([task("zone", "private_dns_zone", resource_group=net, name=ZONE)])
+    assert run.rc == 0
+    name = f"psql-serial-{uuid.uuid4().hex[:6]}"
+    run = ansible.play([server_task(net, name, administrator_login="serialadmin", databases=None, parameters=None)])
+    assert run.rc == 0, run.stdout[-3000:]
+    emu.set_latency({"Microsoft.DBforPostgreSQL/flexibleServers/databases": 1, "Microsoft.DBforPostgreSQL/flexibleServers/configurations": 1})
+    try:
+        mark = emu.request_count()
+        run = ansible.play([server_task(net, name, administrator_login="serialadmin", databases=[{"name": "serial_a"}, {"name": "serial_b"}],
+                                        parameters={"pgaudit.log": "ddl,role", "log_connections": "off"})])
+        assert run.rc == 0, run.stdout[-3000:]
+        assert not [r for r in emu.requests(since=mark) if r["status"] == 409], "a write was sent while another ran"
+        # An update started without waiting keeps the server busy: the next task's database write is refused
+        # with 409 ServerIsBusy, and retried until the server is free.
+        emu.set_latency({"Microsoft.DBforPostgreSQL/flexibleServers": 3})
+        mark = emu.request_count()
+        run = ansible.play([task("busy", "postgresql_flexible_server", resource_group=net, name=name, backup_retention_days=9, wait=False),
+                            task("db", "postgresql_flexible_server", resource_group=net, name=name, databases=[{"name": "serial_c"}])])
+        busy = [r for r in emu.requests(since=mark) if r["status"] == 409]
+    finally:
+        emu.set_latency({}, replace=True)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert busy and busy[0]["error_code"] == "ServerIsBusy" and "retrying in 5 s" in run.stdout
+    assert "serial_c" in run.result("db")["databases"]
+
+
 # --- an existing server: only the options given are compared ------------------------------------------------------
 
 @pytest.fixture(scope="module")

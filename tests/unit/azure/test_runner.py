@@ -45,7 +45,7 @@ class FakeArm:
     """A tiny ARM: resources by id, writes that can be slow (N polls) or fail, a request log."""
 
     def __init__(self):
-        self.resources, self.log, self.ops, self.slow, self.fail = {}, [], {}, {}, {}
+        self.resources, self.log, self.ops, self.slow, self.fail, self.busy = {}, [], {}, {}, {}, {}
 
     def send_request(self, request):
         url = urlparse(request.url)
@@ -68,6 +68,10 @@ class FakeArm:
             doc = self.resources.get(key)
             return FakeResponse(200, doc) if doc else FakeResponse(404, {"error": {"code": "ResourceNotFound", "message": f"{path} not found"}})
         body = json.loads(request.content) if request.content else {}
+        name = path.rsplit("/", 1)[-1]
+        if self.busy.get(name):
+            self.busy[name] -= 1
+            return FakeResponse(409, {"error": {"code": "ServerIsBusy", "message": "busy processing another operation"}})
         if method == "PUT":
             created = key not in self.resources
             props = dict(body.get("properties") or {}, provisioningState="Succeeded")
@@ -363,3 +367,19 @@ def test_resource_id_parts_and_errors():
         ResourceId.parse("/subscriptions/x/resourceGroups/rg/providers/Test.Widgets/widgets")
     with pytest.raises(AzureInputError, match="not a Microsoft.Network/virtualNetworks id"):
         ResourceId.parse(WIDGET, "vnet", expect_type="Microsoft.Network/virtualNetworks")
+
+
+def test_a_busy_answer_is_retried_with_a_doubling_pause_only_where_the_api_says_so():
+    class Busy(Widget):
+        api = GenericApi("2024-01-01", busy_codes=("ServerIsBusy",))
+
+    fake = FakeArm()
+    fake.busy["w1"] = 2
+    module = FakeModule(fake, {"name": "w1", "size": 3})
+    with pytest.raises(Exit) as caught:
+        run(Busy(module))
+    assert caught.value.result["changed"] is True and module.sleeps == [5.0, 10.0]
+    assert [m for m, p in fake.writes()] == ["PUT", "PUT", "PUT"] and len(module.warnings) == 2
+    fake.busy["w2"] = 1
+    result = execute(fake, name="w2", size=3)   # an api without busy codes fails at once
+    assert result["failed"] and "ServerIsBusy" in result["msg"]

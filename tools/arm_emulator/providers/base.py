@@ -161,6 +161,9 @@ class ResourceType:
     def post(self, ctx: Context, ref: Ref, action: str, body: dict) -> tuple[int, Any]:
         raise ArmError(400, "InvalidAction", f"The action '{action}' is not supported on '{self.type_name}'.")
 
+    def check_busy(self, ctx: Context, ref: Ref) -> None:
+        """Raise when the service refuses a write now because another operation runs (one at a time)."""
+
 
 class TopLevelType(ResourceType):
     """A resource stored as its own document: id, name, type, location, tags, etag, properties."""

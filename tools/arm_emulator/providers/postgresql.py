@@ -53,6 +53,18 @@ EXTENSIONS = ("pgaudit", "pg_stat_statements", "pgcrypto", "uuid-ossp", "pg_trgm
 PRELOAD = ("pgaudit", "pg_cron", "pg_stat_statements", "pg_partman_bgw", "auto_explain", "pg_hint_plan", "timescaledb")
 
 
+def check_server_busy(ctx: Context, ref: Ref) -> None:
+    """One operation per server at a time: a write on the server or a child of it while another runs is
+    refused. Code and message as Azure answers (Azure/azure-postgresql#134: ServerIsBusy; the status
+    409 is unverified); terraform-provider-azurerm locks per server for this (PR #18159, #27355)."""
+    server = ref if len(ref.types) == 1 else Ref(ref.subscription, ref.resource_group, ref.namespace, ref.types[:1], ref.names[:1])
+    prefix = server.id.lower()
+    for op in ctx.state.operations.values():
+        if op["status"] == "InProgress" and any(rid.lower() == prefix or rid.lower().startswith(prefix + "/") for rid in op["resource_ids"]):
+            raise ArmError(409, "ServerIsBusy", f"Cannot complete operation while server '{server.name}' is busy processing "
+                                                "another operation. Try again later.")
+
+
 def _canon(value, allowed: tuple[str, ...], what: str) -> str:
     for item in allowed:
         if str(value).lower() == item.lower():
@@ -62,6 +74,7 @@ def _canon(value, allowed: tuple[str, ...], what: str) -> str:
 
 
 class FlexibleServers(TopLevelType):
+    check_busy = staticmethod(check_server_busy)
     namespace = NS
     types = ("flexibleServers",)
     lro_patch = True
@@ -313,6 +326,7 @@ class _ServerChild(TopLevelType):
 
     namespace = NS
     always_async = True
+    check_busy = staticmethod(check_server_busy)
 
     def server(self, ctx: Context, ref: Ref) -> dict:
         return ctx.handler(SERVER_TYPE).get(ctx, ref.parent())
