@@ -17,8 +17,10 @@ description:
     exist; otherwise the module fails and says what to fix.
   - Azure never returns the administrator password, so it cannot be compared. It is sent when the server is created
     and, on an existing server, only with O(update_password=true) (which then always reports a change).
-  - Some parameters (for example C(shared_preload_libraries)) take effect only after a restart in Azure. The module
-    reports them in RV(restart_required) and restarts the server only with O(restart=true).
+  - Some parameters (for example C(shared_preload_libraries), which C(pgaudit) needs) take effect only after a restart in
+    Azure. On an existing server the module reports them in RV(restart_required) and restarts it only with
+    O(restart=true); a server this task creates runs nothing yet and is restarted right after its parameters are set,
+    so that they are active from the first deploy.
   - Creation, updates, database and parameter changes are each bounded by O(timeout).
   - On an existing server only the options given are compared and changed; an option left unset means "leave it as
     it is" (so O(name), O(resource_group) and O(state=present) alone report no change). Where an option below says
@@ -126,7 +128,9 @@ options:
         Comma lists compare as sets, case-insensitively. Parameters not listed are left alone.
     type: dict
   restart:
-    description: Restart the server when a changed parameter needs it (otherwise RV(restart_required) lists them).
+    description:
+      - Restart an existing server when a changed parameter needs it (otherwise RV(restart_required) lists them).
+      - A server created by this task is restarted for its static parameters whatever this option says.
     type: bool
     default: false
   state:

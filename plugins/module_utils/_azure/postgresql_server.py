@@ -13,8 +13,8 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm im
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import subnet_id
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql import (
-    connection_info, missing_for_create, parameter_text, pending_restart, plan_databases, plan_parameters, plan_server,
-    private_dns_zone_id, server_view, subnet_delegation_problem, validate_server)
+    STATIC_PARAMETERS, connection_info, missing_for_create, parameter_text, pending_restart, plan_databases, plan_parameters,
+    plan_server, private_dns_zone_id, server_view, subnet_delegation_problem, validate_server)
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import API as ZONE_API
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, validate_name, validate_tags
@@ -100,8 +100,11 @@ class FlexibleServer(Resource):
         databases = plan_databases(related.get("databases", []), params["databases"], params["purge_databases"])
         configs = related.get("configurations", {})
         if existing is None and params["parameters"]:
-            changes = {k: parameter_text(v) for k, v in params["parameters"].items()}   # every given value is a change
-            parameters = {"changes": changes, "restart": [], "before": {}, "after": changes}
+            # Every given value is a change. A new server runs nothing yet: the static ones (shared_preload_libraries
+            # for pgaudit) are applied by a restart right away, whatever O(restart) says.
+            changes = {k: parameter_text(v) for k, v in params["parameters"].items()}
+            restart = sorted(k for k in changes if k.lower() in STATIC_PARAMETERS)
+            parameters = {"changes": changes, "restart": restart, "before": {}, "after": changes}
         else:
             parameters = plan_parameters(configs, params["parameters"])
         before, after = {"server": server["before"]}, {"server": server["after"]}
@@ -118,7 +121,7 @@ class FlexibleServer(Resource):
                      for name, value in parameters["changes"].items()]
         waiting = sorted(set(parameters["restart"]) | set(pending_restart(configs)))
         notes = []
-        if waiting and params["restart"]:
+        if waiting and (params["restart"] or existing is None):
             children.append(Child(f"restart PostgreSQL server {rid.name} for {', '.join(waiting)}", "POST", rid, None, API))
             self.restarted = True
         elif waiting:

@@ -181,6 +181,20 @@ def test_databases_and_parameters_are_written_one_at_a_time_and_busy_answers_ret
     assert "serial_c" in run.result("db")["databases"]
 
 
+def test_a_new_server_is_restarted_so_that_pgaudit_is_loaded_from_the_first_deploy(ansible, emu, net):
+    run = ansible.play([task("zone", "private_dns_zone", resource_group=net, name=ZONE)])
+    assert run.rc == 0
+    name = f"psql-audit-{uuid.uuid4().hex[:6]}"
+    mark = emu.request_count()
+    run = ansible.play([server_task(net, name, administrator_login="auditadmin", databases=None,
+                                    parameters={"shared_preload_libraries": "pgaudit,pg_stat_statements", "pgaudit.log": "ddl,role,write"})])
+    result = run.result("server")
+    assert run.rc == 0 and result["restarted"] is True and result["restart_required"] == [], run.stdout[-3000:]
+    assert [r for r in emu.requests(since=mark) if r["method"] == "POST" and r["path"].lower().endswith(f"/{name}/restart")]
+    stored = resource(emu, arm_id(emu, net, f"Microsoft.DBforPostgreSQL/flexibleServers/{name}"))["_configurations"]
+    assert "pgaudit" in stored["shared_preload_libraries"]["value"] and not stored["shared_preload_libraries"]["isConfigPendingRestart"]
+
+
 # --- an existing server: only the options given are compared ------------------------------------------------------
 
 @pytest.fixture(scope="module")
