@@ -40,7 +40,9 @@ options:
     type: str
   ad_user:
     description:
-      - User name for username/password sign-in (no MFA). Prefer a service principal.
+      - User name for username/password sign-in. azure-identity deprecates this sign-in (its
+        C(UsernamePasswordCredential) warns that it cannot do multifactor authentication, which Microsoft Entra ID
+        requires of users more and more); use a service principal, a managed identity or the Azure CLI login instead.
     type: str
   password:
     description:
@@ -52,6 +54,9 @@ options:
         (Azure Stack Hub, the repository's local emulator). For a URL the module reads
         C(<url>/metadata/endpoints?api-version=2022-09-01) to learn the sign-in authority and token audience.
       - Defaults to E(AZURE_CLOUD_ENVIRONMENT), then V(AzureCloud).
+      - With the Azure CLI login (O(auth_source=cli)) the token comes from the cloud C(az) is set to, which
+        C(cloud_environment) cannot change; a named cloud that differs from C(az cloud show) fails before any call
+        (run C(az cloud set --name <cloud>) and C(az login)).
     type: str
   ca_bundle:
     description:

@@ -211,6 +211,18 @@ def cloud_from_metadata(arm_url: str, payload) -> Cloud:
     return Cloud(entry.get("name") or urlparse(arm_url).netloc, resource_manager, login, (scope,), custom=True, adfs=adfs)
 
 
+def cli_cloud_problem(cli_cloud: str | None, cloud: Cloud) -> str | None:
+    """Why the Azure CLI login cannot serve `cloud` (None when it can, or when it cannot be told).
+
+    AzureCliCredential asks `az` for a token of the cloud az is set to; cloud_environment cannot change
+    that (azure-identity's AzureCliCredential takes no authority), so a named cloud must match `az cloud show`.
+    """
+    if cloud.custom or not cli_cloud or cli_cloud.lower() == cloud.name.lower():
+        return None
+    return (f"cloud_environment is {cloud.name} but the Azure CLI is set to {cli_cloud}: its login cannot give tokens "
+            f"for {cloud.name}; run 'az cloud set --name {cloud.name}' and 'az login', or choose another auth_source")
+
+
 def connection_verify(params: dict):
     """What the SDK's transport takes as `connection_verify`: a CA bundle path or a bool."""
     if params.get("validate_certs") is False:

@@ -46,7 +46,10 @@ SDK_CLIENTS = {
 }
 
 # Throttling (429) and 5xx are retried by azure-core's RetryPolicy, which honours Retry-After.
-RETRY_SETTINGS = {"retry_total": 6, "retry_backoff_factor": 1.0, "retry_backoff_max": 60}
+# azure-core's RetryPolicy caps connect, read and status retries at 3 each unless told otherwise: 6 of each, as the
+# collection's docs promise (exponential backoff from 1 s to 60 s, Retry-After honoured).
+RETRY_SETTINGS = {"retry_total": 6, "retry_connect": 6, "retry_read": 6, "retry_status": 6,
+                  "retry_backoff_factor": 1.0, "retry_backoff_max": 60}
 
 AZURE_AUTH_SPEC = {
     "auth_source": {"type": "str", "default": "auto", "choices": list(auth.AUTH_SOURCES)},
@@ -160,6 +163,10 @@ class AzureModule:
     def credential(self):
         if self._credential is None:
             plan, cloud = self.auth_plan, self.cloud
+            if plan.kind == "cli":
+                problem = auth.cli_cloud_problem(self._az_json("cloud", "show").get("name"), cloud)
+                if problem:
+                    self.fail_json(msg=problem)
             with self.operation("set up Azure credentials"):
                 self._credential = build_credential(plan, cloud, self.transport_kwargs())
         return self._credential
@@ -177,11 +184,17 @@ class AzureModule:
 
     def _cli_subscription(self) -> str | None:
         # The CLI's default subscription, asked from `az` itself (never import azure-cli-core).
+        return self._az_json("account", "show").get("id")
+
+    @staticmethod
+    def _az_json(*args) -> dict:
+        """`az <args> --output json` as a dict; {} when az is missing or fails."""
         try:
-            out = subprocess.run(["az", "account", "show", "--output", "json"], capture_output=True, text=True, timeout=60, check=False)
-            return json.loads(out.stdout).get("id") if out.returncode == 0 else None
+            out = subprocess.run(["az", *args, "--output", "json"], capture_output=True, text=True, timeout=60, check=False)
+            found = json.loads(out.stdout) if out.returncode == 0 else {}
         except (OSError, ValueError, subprocess.SubprocessError):
-            return None
+            return {}
+        return found if isinstance(found, dict) else {}
 
     # ---- clients
     def client(self, which: str):

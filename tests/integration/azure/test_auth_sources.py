@@ -48,12 +48,18 @@ elif args[:2] == ["account", "get-access-token"]:
     with urllib.request.urlopen({emu.url!r} + "/" + {emu.tenant_id!r} + "/oauth2/v2.0/token", form, context=ctx) as resp:
         token = json.load(resp)["access_token"]
     print(json.dumps({{"accessToken": token, "expires_on": int(time.time()) + 3600, "tokenType": "Bearer"}}))
+elif args[:2] == ["cloud", "show"]:
+    print(json.dumps({{"name": "AzureCloud"}}))
 else:
     sys.exit("fake az: unexpected " + " ".join(args))
 """)
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     env = dict(NO_AWX, AZURE_CLOUD_ENVIRONMENT=emu.url, PATH=f"{fake.parent}:/usr/bin:/bin")
     created_and_deleted(ansible, emu, rg_name, extra_env=env)
+    # A named cloud other than the one az is set to fails before any call: the CLI cannot give its tokens.
+    env.update(AZURE_CLOUD_ENVIRONMENT="AzureUSGovernment")
+    run = ansible.play([task("group", "resource_group", name=rg_name, location="westeurope")], extra_env=env)
+    assert run.rc != 0 and "cloud_environment is AzureUSGovernment but the Azure CLI is set to AzureCloud" in run.result("group")["msg"]
 
 
 def test_explicit_source_that_is_incomplete_says_what_is_missing(ansible, emu):
