@@ -194,10 +194,13 @@ plan:
       returned: always
       sample: {resource_group: rg-cf-westeu-prod-1, key_vault: kv-cf-westeu-prod-1-io7q, storage_account: stcfwesteuprod1}
     private_dns_zones:
-      description: Private link key (postgresql, redis, storage_blob, key_vault) to Azure's private DNS zone name.
+      description:
+        - Private link key (postgresql, redis, storage_blob, key_vault) to its private DNS zone name.
+        - The PostgreSQL zone is the deployment's own (C(<deployment>.private.postgres.database.azure.com)); the others
+          are the C(privatelink.*) zones of private endpoints.
       type: dict
       returned: always
-      sample: {postgresql: privatelink.postgres.database.azure.com}
+      sample: {postgresql: westeu-dev-1.private.postgres.database.azure.com, key_vault: privatelink.vaultcore.azure.net}
     tags:
       description: Deployment, Environment, Region, Instance (C(none) for global-*), Application, ManagedBy (Ansible),
         CostCenter, Owner, Ephemeral (C("true") for dev and stg); all values are strings.

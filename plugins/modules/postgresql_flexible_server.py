@@ -88,8 +88,10 @@ options:
     type: str
   private_dns_zone_id:
     description:
-      - The private DNS zone, by resource id or by name in O(resource_group) (for example
-        V(privatelink.postgres.database.azure.com)). Required to create; cannot change afterwards.
+      - The private DNS zone, by resource id or by name in O(resource_group), for example
+        V(westeu-dev-1.private.postgres.database.azure.com). Required to create; cannot change afterwards.
+      - Its name must end with the service's domain (C(postgres.database.azure.com) in Azure's public cloud); the
+        module asks the service for its suffix and refuses another name before any write.
     type: str
   administrator_login:
     description: Administrator login. Required to create; cannot change afterwards.

@@ -85,3 +85,13 @@ def test_server_lifecycle_databases_parameters_restart(emu, pg, vnet, privatedns
     with pytest.raises(ResourceNotFoundError):
         pg.servers.get(group, "psql-life")
     network.subnets.begin_delete(group, "vnet", "db").result()  # free again
+
+
+def test_the_service_suffix_and_a_zone_outside_it_failing_in_the_operation(emu, pg, vnet, privatedns, group):
+    assert pg.private_dns_zone_suffix.get() == "private.postgres.database.azure.com"
+    zone = privatedns.private_zones.begin_create_or_update(group, "db.example.internal", {"location": "global"}).result()
+    subnet_id = next(s.id for s in vnet.properties.subnets if s.name == "db")
+    poller = pg.servers.begin_create_or_update(group, "psql-badzone", server_body(subnet_id, zone.id))   # accepted ...
+    with pytest.raises(HttpResponseError) as err:   # ... then the operation fails, as Azure reports it
+        poller.result()
+    assert "PrivateDnsZoneNameNotValid" in str(err.value)

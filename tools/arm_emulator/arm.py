@@ -159,9 +159,9 @@ def _start_lro(ctx: Context, handler: ResourceType, ref: Ref, kind: str, ids: li
     """Make this write a real long-running operation when latency or a failure says so."""
     delay = ctx.config.delay_for(handler.type_name)
     fault = ctx.config.take_fault("fail_operation", info)
-    if delay <= 0 and fault is None and not handler.always_async:
+    if delay <= 0 and fault is None and ctx.failure is None and not handler.always_async:
         return None
-    failure = {"code": fault.code, "message": fault.message, "status": fault.status} if fault else None
+    failure = {"code": fault.code, "message": fault.message, "status": fault.status} if fault else ctx.failure
     location = (doc or {}).get("location") or "global"
     op = ctx.state.start_operation(kind=kind, resource_ids=ids, namespace=handler.namespace,
                                    location=location.replace(" ", "").lower(), delay=delay, failure=failure)

@@ -64,6 +64,12 @@ class App:
             config = self.config.snapshot()
             return Response(200, identity.token_response(self.issuer, self.config.credentials,
                                                          config["token_lifetime"], segments[0], raw_body))
+        if low == ["providers", "microsoft.dbforpostgresql", "getprivatednszonesuffix"] and method == "POST":
+            # Tenant-level action of the PostgreSQL RP (REST spec: GetPrivateDnsZoneSuffix; the public cloud's value as
+            # Az.PostgreSqlFlexibleServer's help shows it).
+            self.authenticate(headers, base_url)
+            info["operation"] = "Microsoft.DBforPostgreSQL/getPrivateDnsZoneSuffix/action"
+            return Response(200, "private.postgres.database.azure.com")
         if low[:1] == ["subscriptions"]:
             claims = self.authenticate(headers, base_url)
             body = _parse_json(raw_body)

@@ -114,8 +114,21 @@ def private_dns_zone_id(value: str, subscription_id: str, resource_group: str) -
         return value
     if not re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", value):
         raise AzureInputError(f"private_dns_zone_id: {value!r} is neither a private DNS zone resource id nor a zone name "
-                              "such as privatelink.postgres.database.azure.com")
+                              "such as westeu-dev-1.private.postgres.database.azure.com")
     return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Network/privateDnsZones/{value}"
+
+
+def dns_zone_problem(zone: str, service_suffix: str) -> str | None:
+    """Why a private DNS zone cannot serve a VNet-integrated server (None when it can).
+
+    The service reports its suffix (getPrivateDnsZoneSuffix: private.postgres.database.azure.com in Azure's public
+    cloud) and refuses a zone outside its domain (postgres.database.azure.com: Microsoft's concepts-networking-private;
+    Azure answers PrivateDnsZoneNameNotValid in the failed operation, terraform-provider-azurerm#24549)."""
+    domain = service_suffix.split(".", 1)[1] if service_suffix.startswith("private.") else service_suffix
+    if not zone.lower().endswith("." + domain.lower()):
+        return (f"private_dns_zone_id: the zone {zone} does not end with .{domain}, which Azure requires of a flexible "
+                f"server's zone (the service's suffix is {service_suffix}); use e.g. <deployment>.{service_suffix}")
+    return None
 
 
 def subnet_delegation_problem(subnet: dict | None, subnet_id: str) -> str | None:

@@ -13,7 +13,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm im
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import subnet_id
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql import (
-    STATIC_PARAMETERS, connection_info, missing_for_create, parameter_text, pending_restart, plan_databases, plan_parameters,
+    STATIC_PARAMETERS, connection_info, dns_zone_problem, missing_for_create, parameter_text, pending_restart, plan_databases, plan_parameters,
     plan_server, private_dns_zone_id, server_view, subnet_delegation_problem, validate_server)
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import API as ZONE_API
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource
@@ -144,6 +144,14 @@ class FlexibleServer(Resource):
         if problem:
             module.fail_json(msg=problem)
         zone = ResourceId.parse(params["private_dns_zone_id"], "private_dns_zone_id", "Microsoft.Network/privateDnsZones")
+        with module.operation("read the private DNS zone suffix of Azure Database for PostgreSQL"):
+            suffix = module.client("postgresql").private_dns_zone_suffix.get()
+        problem = dns_zone_problem(zone.name, suffix)
+        if problem:
+            module.fail_json(msg=problem)
+        if zone.name.lower().startswith("privatelink."):
+            module.warn(f"private_dns_zone_id: {zone.name} is a private-endpoint zone name; a VNet-integrated server is better "
+                        f"given a zone of its own (<deployment>.{suffix}): a network links one zone per name")
         if module.get_or_none(f"read private DNS zone {zone.name}", ZONE_API.get, module, zone) is None:
             module.fail_json(msg=f"private_dns_zone_id: the private DNS zone {zone} does not exist; create it (role network "
                                  "creates the deployment's zone) before the server")

@@ -84,8 +84,14 @@ DATABASES = {
     "regional": ["user_service", "form_service", "rule_service", "declaration_service", "review_service",
                  "case_service", "notification_service", "analytics_service"],
 }
+# A VNet-integrated Flexible Server gets a zone of its own deployment, ending with the service's suffix
+# (getPrivateDnsZoneSuffix: private.postgres.database.azure.com in Azure's public cloud; Microsoft's
+# concepts-networking-private: the zone must end with postgres.database.azure.com). A hub VNet can link one zone
+# per name only, so one shared privatelink.postgres... name would resolve one deployment's server alone;
+# privatelink.* zones are for private endpoints.
+POSTGRESQL_DNS_SUFFIX = "private.postgres.database.azure.com"
 PRIVATE_DNS_ZONES = {
-    "postgresql": "privatelink.postgres.database.azure.com",
+    "postgresql": "{deployment}." + POSTGRESQL_DNS_SUFFIX,
     "redis": "privatelink.redis.cache.windows.net",
     "storage_blob": "privatelink.blob.core.windows.net",
     "key_vault": "privatelink.vaultcore.azure.net",
@@ -251,7 +257,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "subnets": subnets,
         "subnet_tiers": {key: subnet_settings(key, cidr, names, subnets) for key, cidr in subnets.items()},
         "names": names,
-        "private_dns_zones": dict(PRIVATE_DNS_ZONES),
+        "private_dns_zones": {key: zone.format(deployment=dep.name) for key, zone in PRIVATE_DNS_ZONES.items()},
         "tags": tags,
         "budget": _check_budget(dep.name, default_amount, overrides.get("budget", {})),
         "features": features,

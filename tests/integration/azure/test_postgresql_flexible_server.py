@@ -39,8 +39,9 @@ def server_task(rg, name, title="server", **extra):
 
 
 def server_writes(emu, since):
+    """Writes to the PostgreSQL RP (the POST getPrivateDnsZoneSuffix is a read)."""
     return [r for r in emu.requests(since=since) if r["method"] in ("PUT", "PATCH", "DELETE", "POST")
-            and "DBforPostgreSQL" in r["path"]]
+            and "DBforPostgreSQL" in r["path"] and not r["path"].lower().endswith("/getprivatednszonesuffix")]
 
 
 def test_undelegated_subnet_then_missing_zone_fail_clearly_and_create_nothing(ansible, emu, net):
@@ -193,6 +194,19 @@ def test_a_new_server_is_restarted_so_that_pgaudit_is_loaded_from_the_first_depl
     assert [r for r in emu.requests(since=mark) if r["method"] == "POST" and r["path"].lower().endswith(f"/{name}/restart")]
     stored = resource(emu, arm_id(emu, net, f"Microsoft.DBforPostgreSQL/flexibleServers/{name}"))["_configurations"]
     assert "pgaudit" in stored["shared_preload_libraries"]["value"] and not stored["shared_preload_libraries"]["isConfigPendingRestart"]
+
+
+def test_a_zone_outside_the_services_domain_is_refused_before_any_write(ansible, emu, net):
+    """Azure accepts the create, then fails it minutes later (PrivateDnsZoneNameNotValid); the module asks the
+    service's suffix first and fails before any write."""
+    run = ansible.play([task("zone", "private_dns_zone", resource_group=net, name="db.example.internal")])
+    assert run.rc == 0
+    mark = emu.request_count()
+    run = ansible.play([server_task(net, f"psql-zone-{uuid.uuid4().hex[:6]}", administrator_login="zoneadmin",
+                                    private_dns_zone_id="db.example.internal")])
+    msg = run.result("server")["msg"]
+    assert "does not end with .postgres.database.azure.com" in msg and "private.postgres.database.azure.com" in msg
+    assert not server_writes(emu, mark)
 
 
 # --- an existing server: only the options given are compared ------------------------------------------------------

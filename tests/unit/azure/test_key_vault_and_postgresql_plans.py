@@ -300,3 +300,13 @@ def test_connection_info_uses_hostaddr_only_when_the_endpoint_gives_one():
     assert info["hostaddr"] == "127.0.0.1" and info["port"] == 5999 and info["host"] == "p.postgres.database.azure.com"
     assert re.match(r"^/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/privatelink\.",
                     pg.private_dns_zone_id("privatelink.postgres.database.azure.com", "s", "rg"))
+
+
+@pytest.mark.parametrize("zone, ok", [("westeu-dev-1.private.postgres.database.azure.com", True),
+                                      ("privatelink.postgres.database.azure.com", True),
+                                      ("db.example.internal", False), ("postgres.database.azure.com.evil", False)])
+def test_a_server_zone_must_end_with_the_services_domain(zone, ok):
+    problem = pg.dns_zone_problem(zone, "private.postgres.database.azure.com")
+    assert (problem is None) == ok
+    if not ok:
+        assert "does not end with .postgres.database.azure.com" in problem and zone in problem

@@ -71,6 +71,9 @@ class Context:
     request_id: str
     registry: dict
     query: dict = field(default_factory=dict)
+    # A provider that accepts a write Azure fails later sets this: the write's operation ends Failed with it
+    # ({"code", "message", "status"}), as Azure reports such errors in the operation, not in the first answer.
+    failure: dict | None = None
 
     def handler(self, type_name: str) -> "ResourceType":
         return self.registry[type_name.lower()]

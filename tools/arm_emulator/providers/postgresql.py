@@ -217,9 +217,11 @@ class FlexibleServers(TopLevelType):
         zone = ctx.find(zone_id)
         if zone is None or zone.get("type", "").lower() != "microsoft.network/privatednszones":
             raise invalid_request(f"The private DNS zone '{zone_id}' was not found.", code="PrivateDnsZoneNotFound")
-        if not zone["name"].lower().endswith(FQDN_SUFFIX):
-            raise invalid_request(f"The private DNS zone '{zone['name']}' must end with {FQDN_SUFFIX}.",
-                                  code="InvalidPrivateDnsZoneName")
+        if not zone["name"].lower().endswith("." + FQDN_SUFFIX):
+            # Accepted, then the operation fails (terraform-provider-azurerm#24549: "fails after 60 seconds with
+            # PrivateDnsZoneNameNotValid"); the message wording is unverified.
+            ctx.failure = {"code": "PrivateDnsZoneNameNotValid", "status": 400,
+                           "message": f"The private DNS zone name '{zone['name']}' is not valid: it must end with {FQDN_SUFFIX}."}
         return {"publicNetworkAccess": "Disabled", "delegatedSubnetResourceId": subnet["id"],
                 "privateDnsZoneArmResourceId": zone["id"]}
 
