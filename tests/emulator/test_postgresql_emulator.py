@@ -95,3 +95,13 @@ def test_the_service_suffix_and_a_zone_outside_it_failing_in_the_operation(emu, 
     with pytest.raises(HttpResponseError) as err:   # ... then the operation fails, as Azure reports it
         poller.result()
     assert "PrivateDnsZoneNameNotValid" in str(err.value)
+
+
+def test_public_access_with_vnet_integration_is_refused_not_silently_turned_off(emu, pg, vnet, privatedns, group):
+    zone = privatedns.private_zones.begin_create_or_update(group, ZONE, {"location": "global"}).result()
+    subnet_id = next(s.id for s in vnet.properties.subnets if s.name == "db")
+    body = server_body(subnet_id, zone.id)
+    body["properties"]["network"]["publicNetworkAccess"] = "Enabled"
+    with pytest.raises(HttpResponseError) as err:
+        pg.servers.begin_create_or_update(group, "psql-public", body).result()
+    assert err.value.error.code == "ConflictingPublicNetworkAccessAndVirtualNetworkConfiguration"

@@ -211,6 +211,11 @@ class FlexibleServers(TopLevelType):
                                   f" (its delegations: {services or 'none'}). Delegate the subnet to "
                                   "Microsoft.DBforPostgreSQL/flexibleServers before creating the server.",
                                   code="SubnetNotDelegatedToFlexibleServer")
+        if str(network.get("publicNetworkAccess", "Disabled")).lower() == "enabled":
+            # Azure's answer, seen by crossplane-contrib/provider-upjet-azure#985 and claranet/terraform-azurerm-db-postgresql-flexible#7.
+            raise invalid_request("Conflicting configuration is detected between Public Network Access and Virtual Network "
+                                  "arguments. Public Network Access is not supported along with Virtual Network feature.",
+                                  code="ConflictingPublicNetworkAccessAndVirtualNetworkConfiguration")
         if not zone_id:
             raise invalid_request("A server in a delegated subnet needs privateDnsZoneArmResourceId.",
                                   code="PrivateDnsZoneRequired")
