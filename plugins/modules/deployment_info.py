@@ -173,6 +173,11 @@ plan:
       type: dict
       returned: always
       sample: {allowed_subnets: [vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-apps, vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-mgmt]}
+    resource_providers:
+      description: Resource provider namespaces the deployment writes into (role C(resource_group) registers them first).
+      type: list
+      elements: str
+      returned: always
     secrets:
       description: Names of the Key Vault secrets the deployment keeps (C(postgresql_admin_password), C(postgresql_app_password)).
       type: dict

@@ -9,6 +9,7 @@ from emulator import Emulator
 
 @pytest.fixture(scope="session")
 def emu(tmp_path_factory):
+    """The emulator's own tests: a plain emulator (no PostgreSQL backing), the providers registered (tests/lib/emulator.py)."""
     with Emulator(tmp_path_factory.mktemp("arm-emulator")) as running:
         yield running
 

@@ -28,6 +28,9 @@ CLI = REPO / "tools" / "arm-emulator"
 AWX_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_CLOUD_ENVIRONMENT")
 
 
+PREPARED_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights")
+
+
 class EmulatorError(RuntimeError):
     """The emulator did not start, or an admin call failed."""
 
@@ -35,9 +38,11 @@ class EmulatorError(RuntimeError):
 class Emulator:
     """One emulator process with its state in state_dir (kept across stop/start)."""
 
-    def __init__(self, state_dir: str | Path, config: dict | None = None, port: int | None = None) -> None:
+    def __init__(self, state_dir: str | Path, config: dict | None = None, port: int | None = None,
+                 prepared: bool = True) -> None:
         self.state_dir = Path(state_dir)
         self.config = config
+        self.prepared = prepared
         self.port = port
         self.info: dict[str, str] = {}
 
@@ -58,6 +63,10 @@ class Emulator:
             raise EmulatorError(f"arm-emulator start failed ({proc.returncode}): {proc.stderr}\n"
                                 f"{log.read_text() if log.exists() else ''}")
         self.info = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+        if self.prepared:
+            # The subscriptions' owner registered the providers the collection writes into, as on a prepared
+            # subscription (a fresh one: prepared=False, or a subscription added later; test_resource_provider.py).
+            self.admin("POST", "providers", {"namespaces": list(PREPARED_PROVIDERS)})
         return self
 
     def stop(self) -> None:
@@ -166,8 +175,11 @@ class Emulator:
         self.admin("PUT" if replace else "POST", "latency", latency)
 
     def reset(self) -> None:
-        """Forget every resource and operation; faults and latency return to the start config."""
+        """Forget every resource, operation and registration (registered again when prepared); faults and latency
+        return to the start config."""
         self.admin("POST", "reset")
+        if self.prepared:
+            self.admin("POST", "providers", {"namespaces": list(PREPARED_PROVIDERS)})
 
     def requests(self, since: int = 0, **match: str) -> list[dict]:
         """Request log entries (time, method, path, api_version, status, request_id, operation,

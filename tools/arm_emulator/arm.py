@@ -60,9 +60,45 @@ def dispatch(ctx: Context, method: str, segments: list[str], body: Any, info: di
             return _provider_path(ctx, method, sub, rg, rest[3], rest[4:], body, info)
     if low == ["resources"] and method == "GET":
         return _list_resources(ctx, f"/subscriptions/{sub}", info)
+    if low[0] == "providers" and (len(rest) == 2 or low[2:] == ["register"]):
+        return _provider_registration(ctx, method, sub, rest[1], low[2:], info)
     if low[0] == "providers" and len(rest) >= 3:
         return _provider_path(ctx, method, sub, None, rest[1], rest[2:], body, info)
     raise no_route(method, "/" + "/".join(segments))
+
+
+def _provider_registration(ctx: Context, method: str, sub: str, namespace: str, action: list, info: dict) -> Response:
+    """GET .../providers/{ns} and POST .../providers/{ns}/register (Microsoft.Resources Providers_Get/_Register)."""
+    if action == ["register"] and method == "POST":
+        info["operation"] = f"{namespace}/register/action"
+        if ctx.config.provider_registration == "forbidden":
+            # ARM's AuthorizationFailed (learn.microsoft.com: troubleshoot resource provider registration).
+            raise ArmError(403, "AuthorizationFailed",
+                           f"The client does not have authorization to perform action '{namespace}/register/action' "
+                           f"over scope '/subscriptions/{sub}' or the scope is invalid.")
+        ctx.state.register(sub, namespace)
+    elif method != "GET" or action:
+        raise no_route(method, f"/subscriptions/{sub}/providers/{namespace}")
+    else:
+        info["operation"] = "Microsoft.Resources/subscriptions/providers/read"
+    state = "Registered" if is_registered(ctx, sub, namespace) else "NotRegistered"
+    return Response(200, {"id": f"/subscriptions/{sub}/providers/{namespace}", "namespace": namespace,
+                          "registrationState": state, "registrationPolicy": "RegistrationRequired", "resourceTypes": []})
+
+
+def is_registered(ctx: Context, sub: str, namespace: str) -> bool:
+    return ctx.config.starts_registered(namespace) or namespace.lower() in ctx.state.registered(sub)
+
+
+def _require_registered(ctx: Context, sub: str, namespace: str) -> None:
+    """A write into a namespace the subscription has not registered: ARM's 409 (learn.microsoft.com/azure/
+    azure-resource-manager/troubleshooting/error-register-resource-provider); body as quoted in
+    Azure/azure-sdk-for-python#9272 (message and details[].target)."""
+    if not is_registered(ctx, sub, namespace):
+        message = (f"The subscription registration is in 'Unregistered' state. The subscription must be registered to use "
+                   f"namespace '{namespace}'. See https://aka.ms/rps-not-found for how to register subscriptions.")
+        raise ArmError(409, "MissingSubscriptionRegistration", message,
+                       details=[{"code": "MissingSubscriptionRegistration", "target": namespace, "message": message}])
 
 
 def _provider_path(ctx: Context, method: str, sub: str, rg: str | None, namespace: str, pairs: list[str],
@@ -79,6 +115,8 @@ def _provider_path(ctx: Context, method: str, sub: str, rg: str | None, namespac
                        f"The resource type '{'/'.join(types)}' could not be found in the namespace '{namespace}' "
                        f"for api version '{ctx.api_version}'.")
     ref = Ref(sub, rg, handler.namespace, handler.types, names)
+    if method in ("PUT", "PATCH", "DELETE", "POST"):
+        _require_registered(ctx, sub, handler.namespace)
     if rg is None and not ref.is_collection and not getattr(handler, "subscription_scoped", False):
         raise no_route(method, ref.id)
     if rg is not None:

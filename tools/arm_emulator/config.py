@@ -107,6 +107,15 @@ _DEFAULT_TEXT: dict[Any, tuple[str, str]] = {
 }
 
 
+# Registered in every subscription from the start (learn.microsoft.com/azure/azure-resource-manager/management/
+# azure-services-resource-providers, "registered by default"); the others a subscription must register.
+DEFAULT_REGISTERED = frozenset(n.lower() for n in (
+    "Microsoft.Authorization", "Microsoft.Billing", "Microsoft.ClassicSubscription", "Microsoft.Commerce",
+    "Microsoft.Consumption", "Microsoft.CostManagement", "Microsoft.Features", "Microsoft.MarketplaceOrdering",
+    "Microsoft.Portal", "Microsoft.ResourceGraph", "Microsoft.Resources", "Microsoft.Security", "Microsoft.SerialConsole",
+    "microsoft.support"))
+
+
 class Config:
     """Latency, faults and credentials; thread-safe, changed by the admin API."""
 
@@ -117,13 +126,24 @@ class Config:
         self.credentials: list[dict] = []
         self.subscriptions: list[str] = [DEFAULT_SUBSCRIPTION]
         self.token_lifetime = 3600
+        # Resource providers registered from the start besides Azure's default set (registrations made later are in
+        # the state); registering is allowed unless provider_registration is "forbidden".
+        self.registered: set[str] = set()
+        self.provider_registration = "allowed"
         self.apply(data or {})
 
     def apply(self, data: dict) -> None:
-        unknown = set(data) - {"latency", "faults", "credentials", "subscriptions", "token_lifetime"}
+        unknown = set(data) - {"latency", "faults", "credentials", "subscriptions", "token_lifetime",
+                               "registered_providers", "provider_registration"}
         if unknown:
             raise ConfigError(f"unknown config keys {sorted(unknown)}; valid: latency, faults, credentials, subscriptions, "
-                              "token_lifetime")
+                              "token_lifetime, registered_providers, provider_registration")
+        if "registered_providers" in data:
+            self.set_registered_providers(data["registered_providers"])
+        if "provider_registration" in data:
+            if data["provider_registration"] not in ("allowed", "forbidden"):
+                raise ConfigError("provider_registration must be 'allowed' or 'forbidden'")
+            self.provider_registration = data["provider_registration"]
         if "latency" in data:
             self.set_latency(data["latency"])
         if "faults" in data:
@@ -172,6 +192,18 @@ class Config:
         with self._lock:
             self.subscriptions = known
 
+    def set_registered_providers(self, namespaces: Any) -> None:
+        """Namespaces registered in every subscription from the start (besides Azure's registered-by-default set);
+        ["*"] registers everything."""
+        if not isinstance(namespaces, list) or not all(isinstance(n, str) and n for n in namespaces):
+            raise ConfigError(f"registered_providers must be a list of namespaces, got {namespaces!r}")
+        with self._lock:
+            self.registered = {n.lower() for n in namespaces}
+
+    def starts_registered(self, namespace: str) -> bool:
+        with self._lock:
+            return namespace.lower() in DEFAULT_REGISTERED or namespace.lower() in self.registered or "*" in self.registered
+
     def knows_subscription(self, subscription_id: str) -> bool:
         with self._lock:
             return subscription_id.lower() in (s.lower() for s in self.subscriptions)
@@ -207,4 +239,6 @@ class Config:
                     "credentials": [{"tenant_id": c.get("tenant_id"), "client_id": c["client_id"]}
                                     for c in self.credentials],
                     "subscriptions": list(self.subscriptions),
+                    "registered_providers": sorted(self.registered),
+                    "provider_registration": self.provider_registration,
                     "token_lifetime": self.token_lifetime}

@@ -138,6 +138,20 @@ class App:
             if (method, what) == ("POST", "subscriptions"):
                 self.config.set_subscriptions(body)
                 return Response(200, {"subscriptions": self.config.snapshot()["subscriptions"]})
+            if (method, what) == ("POST", "provider_registration"):
+                self.config.apply({"provider_registration": (body or {}).get("value")})
+                return Response(200, {"provider_registration": self.config.provider_registration})
+            if (method, what) == ("POST", "providers"):
+                # An owner registered these (body: {"namespaces": [...], "subscription": id (default: every known one)}).
+                subs = self.config.snapshot()["subscriptions"]
+                if isinstance(body, dict) and body.get("subscription"):
+                    subs = [body["subscription"]]
+                with self.state.lock:
+                    for sub in subs:
+                        for namespace in (body or {}).get("namespaces", []):
+                            self.state.register(sub, namespace)
+                    self.state.save()
+                return Response(200, {"providers": self.state.providers})
             if (method, what) == ("GET", "state"):
                 with self.state.lock:
                     return Response(200, {"resources": self.state.resources, "operations": self.state.operations})

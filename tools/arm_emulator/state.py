@@ -44,6 +44,7 @@ class State:
         self.lock = threading.RLock()
         self.resources: dict[str, dict] = {}
         self.operations: dict[str, dict] = {}
+        self.providers: dict[str, list] = {}   # subscription (lower-case) -> namespaces it registered
         self._log_lock = threading.Lock()
         self.load()
 
@@ -54,11 +55,13 @@ class State:
             data = json.loads(path.read_text(encoding="utf-8"))
             self.resources = data.get("resources", {})
             self.operations = data.get("operations", {})
+            self.providers = data.get("providers", {})
 
     def save(self) -> None:
         path = self.dir / STATE_FILE
         tmp = path.with_suffix(".tmp")
-        data = json.dumps({"resources": self.resources, "operations": self.operations}, indent=1, sort_keys=True)
+        data = json.dumps({"resources": self.resources, "operations": self.operations, "providers": self.providers},
+                          indent=1, sort_keys=True)
         # Owner-only: providers keep secret values (Key Vault secrets, admin passwords) in here.
         fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -68,7 +71,17 @@ class State:
     def reset(self) -> None:
         self.resources.clear()
         self.operations.clear()
+        self.providers.clear()
         self.save()
+
+    # --- resource providers -------------------------------------------------------------
+    def register(self, subscription_id: str, namespace: str) -> None:
+        names = self.providers.setdefault(subscription_id.lower(), [])
+        if namespace.lower() not in names:
+            names.append(namespace.lower())
+
+    def registered(self, subscription_id: str) -> list:
+        return list(self.providers.get(subscription_id.lower(), []))
 
     # --- resources ----------------------------------------------------------------------
     def get(self, resource_id: str) -> dict | None:

@@ -99,6 +99,10 @@ class Resource:
         """State=present, before the plan: may bring the resource back (a soft-deleted vault) and return it."""
         return existing
 
+    def get(self, rid: ResourceId) -> dict:
+        """The resource as ARM returns it (a 404 raises); a type with nothing to read of its own overrides it."""
+        return self.api.get(self.module, rid)
+
     def read_related(self, rid: ResourceId, existing: dict | None) -> dict:
         """Further reads the plan needs (children); called only when the resource exists."""
         return {}
@@ -198,7 +202,7 @@ def _validate_and_read(resource: Resource) -> tuple:
 
 def read(resource: Resource, rid: ResourceId) -> dict | None:
     """The resource, or None when it (or its group) does not exist."""
-    return resource.module.get_or_none(f"get {resource.what} {rid.name}", resource.api.get, resource.module, rid)
+    return resource.module.get_or_none(f"get {resource.what} {rid.name}", resource.get, rid)
 
 
 BUSY_FIRST_PAUSE = 5.0   # seconds before the first retry of a write the service refused as busy

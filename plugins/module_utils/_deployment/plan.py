@@ -100,6 +100,9 @@ PRIVATE_DNS_ZONES = {
 # 7 years, a total retention of 2556 days per table (docs/resource-engine.md cites the rules).
 AUDIT_TABLES = ("AzureActivity", "AZKVAuditLogs", "PGSQLServerLogs", "AzureDiagnostics")
 AUDIT_RETENTION_DAYS = 2556
+# Resource providers a deployment writes into (registered before its first write; Microsoft.Resources and
+# Microsoft.Authorization are registered in every subscription).
+RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights")
 # Key Vault secrets the deployment keeps (generated once, never printed).
 SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql_app_password": "postgresql-app-password"}
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
@@ -265,6 +268,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "key_vault": {"allowed_subnets": [f"{names['virtual_network']}/{names['subnets'][key]}" for key in subnets
                                           if SUBNET_TIERS[key].key_vault_access]},
         "secrets": dict(SECRETS),
+        "resource_providers": list(RESOURCE_PROVIDERS),
         "log_analytics": {"sku": "PerGB2018", "retention_in_days": sizing["log_analytics"]["retention_in_days"],
                           "tables": [{"name": t, "total_retention_in_days": AUDIT_RETENTION_DAYS} for t in AUDIT_TABLES]},
         "databases": list(DATABASES[dep.scope]),
