@@ -64,7 +64,7 @@ class _Files:
 
     def resolve(self, ref: str, base: str) -> tuple[Any, str] | None:
         """(schema, file) for a $ref seen in file base; None when the target is not vendored."""
-        file_part, _, pointer = ref.partition("#")
+        file_part, pointer = ref.split("#", 1) if "#" in ref else (ref, "")
         rel = base
         if file_part:
             joined = posixpath.normpath(posixpath.join(posixpath.dirname(base), file_part))
@@ -157,7 +157,7 @@ class Validator:
         required: list[str] = []
         closed = "additionalProperties" not in schema
         for part in schema.get("allOf", []):
-            _, _, pprops, preq, pclosed = self._flatten(part, file, depth + 1)
+            pprops, preq, pclosed = self._flatten(part, file, depth + 1)[2:]
             props.update(pprops)
             required += preq
             closed = closed and pclosed
