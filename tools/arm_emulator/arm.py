@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from . import openapi
 from .errors import ArmError, invalid_request, missing_api_version, no_route, resource_group_not_found, subscription_not_found
 from .providers.base import Context, Ref, ResourceType
 from .state import set_provisioning_state
@@ -148,10 +149,10 @@ def _route(ctx: Context, method: str, ref: Ref, body: Any, info: dict,
         return Response(200, handler.render(ctx, handler.get(ctx, ref)))
     if method == "HEAD":
         return Response(204 if handler.find(ctx, ref) is not None else 404)
-    if method == "PUT":
-        return _put(ctx, handler, ref, _body_dict(body), info)
-    if method == "PATCH":
-        return _patch(ctx, handler, ref, _body_dict(body), info)
+    if method in ("PUT", "PATCH"):
+        body = _body_dict(body)
+        openapi.check_body(method, ref.id, ctx.api_version, body)   # the spec of this api-version (docs/emulator.md)
+        return (_put if method == "PUT" else _patch)(ctx, handler, ref, body, info)
     if method == "DELETE":
         return _delete(ctx, handler, ref, info)
     raise ArmError(405, "MethodNotAllowed", f"The method '{method}' is not allowed on '{handler.type_name}'.")

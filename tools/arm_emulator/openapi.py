@@ -1,0 +1,287 @@
+"""Request bodies checked against the published OpenAPI (Swagger 2.0) definitions.
+
+The spec files (excerpts of Azure/azure-rest-api-specs, see specs/README.md) live under
+specs/<namespace>/<api-version>/ and specs/common-types/. A PUT or PATCH whose path and api-version
+match an operation of a vendored file has its body checked against that operation's body schema;
+any other request is not checked (and answers as before).
+
+The Swagger subset understood: $ref (local and relative files; a reference into common-types/ is
+looked up under specs/common-types/), allOf, properties, required, readOnly, x-ms-mutability,
+type, enum with x-ms-enum.modelAsString (true: extensible, any string passes), pattern, minimum,
+maximum, minLength, maxLength, minItems, maxItems, items, additionalProperties. Which refusals
+Azure gives, with which code, and the sources: docs/emulator.md, "Request bodies checked against
+the spec". Standard library only.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ArmError
+
+SPEC_DIR = Path(__file__).resolve().parent / "specs"
+COMMON = "common-types/"
+
+# Error codes per rule (docs/emulator.md gives each one's source or says "unverified").
+CODE_DEFAULT = "InvalidRequestContent"
+CODE_BY_NAMESPACE = {
+    # The network RP answers bodies it cannot deserialize with InvalidRequestFormat "Cannot parse the request."
+    "microsoft.network": {"type": "InvalidRequestFormat", "enum": "InvalidRequestFormat"},
+}
+# Unknown properties: "refuse" only where a source shows the RP refusing them; default "ignore".
+UNKNOWN_POLICY: dict[str, str] = {}
+
+
+@dataclass
+class Violation:
+    rule: str      # required, enum, type, pattern, range, length, unknown
+    target: str    # JSON path in the body, e.g. properties.securityRules[0].properties.access
+    message: str
+
+
+class SpecError(Exception):
+    """A vendored spec file is missing or malformed (a bug of the emulator, not of the request)."""
+
+
+class _Files:
+    """Spec files loaded on first use, keyed by their path relative to SPEC_DIR."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.docs: dict[str, Any] = {}
+
+    def load(self, rel: str) -> Any:
+        if rel not in self.docs:
+            path = self.root / rel
+            if not path.is_file():
+                raise SpecError(f"spec file {rel} is not vendored")
+            self.docs[rel] = json.loads(path.read_text(encoding="utf-8"))
+        return self.docs[rel]
+
+    def resolve(self, ref: str, base: str) -> tuple[Any, str] | None:
+        """(schema, file) for a $ref seen in file base; None when the target is not vendored."""
+        file_part, pointer = ref.split("#", 1) if "#" in ref else (ref, "")
+        rel = base
+        if file_part:
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(base), file_part))
+            if COMMON in joined:
+                joined = COMMON + joined.split(COMMON, 1)[1]
+            rel = joined
+        try:
+            node = self.load(rel)
+        except SpecError:
+            return None
+        for part in [p for p in pointer.split("/") if p]:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node, rel
+
+
+@dataclass
+class Operation:
+    namespace: str
+    version: str
+    method: str
+    template: str
+    regex: re.Pattern
+    schema: dict
+    file: str
+
+
+class Validator:
+    def __init__(self, root: Path = SPEC_DIR) -> None:
+        self.files = _Files(root)
+        self.operations: list[Operation] = []
+        for path in sorted(root.glob("*/*/*.json")):
+            rel = path.relative_to(root).as_posix()
+            if rel.startswith(COMMON):
+                continue
+            doc = self.files.load(rel)
+            version = str(doc.get("info", {}).get("version", ""))
+            for template, item in (doc.get("paths") or {}).items():
+                for method, op in item.items():
+                    if method.upper() not in ("PUT", "PATCH"):
+                        continue
+                    body = next((p for p in self._params(op, rel) if p.get("in") == "body"), None)
+                    if body is None:
+                        continue
+                    pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+                    self.operations.append(Operation(rel.split("/", 1)[0].lower(), version, method.upper(), template,
+                                                     re.compile(pattern, re.IGNORECASE), body["schema"], rel))
+
+    def _params(self, op: dict, rel: str) -> list[dict]:
+        out = []
+        for param in op.get("parameters", []):
+            if "$ref" in param:
+                found = self.files.resolve(param["$ref"], rel)
+                param = found[0] if found else {}
+            out.append(param)
+        return out
+
+    def find(self, method: str, path: str, api_version: str) -> Operation | None:
+        for op in self.operations:
+            if op.method == method and op.version == api_version and op.regex.match(path):
+                return op
+        return None
+
+    def versions(self, namespace: str) -> list[str]:
+        return sorted({op.version for op in self.operations if op.namespace == namespace.lower()})
+
+    # --- validation --------------------------------------------------------------------------
+
+    def validate(self, op: Operation, body: Any) -> list[Violation]:
+        out: list[Violation] = []
+        self._check(op.schema, op.file, body, "", out, UNKNOWN_POLICY.get(op.namespace, "ignore"), 0)
+        return out
+
+    def _flatten(self, schema: dict, file: str, depth: int = 0) -> tuple[dict, str, dict, list, bool]:
+        """(merged keywords, file, properties {name: (schema, file)}, required, closed) across $ref and allOf."""
+        if depth > 32:
+            raise SpecError("$ref/allOf nesting too deep")
+        if "$ref" in schema:
+            siblings = {k: v for k, v in schema.items() if k != "$ref"}
+            found = self.files.resolve(schema["$ref"], file)
+            if found is None:   # not vendored: nothing below it is checked (specs/README.md lists these)
+                return dict(siblings, unresolved=schema["$ref"]), file, {}, [], False
+            target, target_file = found
+            merged, mfile, props, required, closed = self._flatten(target, target_file, depth + 1)
+            return dict(merged, **siblings), mfile, props, required, closed
+        merged = {k: v for k, v in schema.items() if k not in ("allOf", "properties", "required")}
+        props: dict[str, tuple[dict, str]] = {}
+        required: list[str] = []
+        closed = "additionalProperties" not in schema
+        for part in schema.get("allOf", []):
+            pprops, preq, pclosed = self._flatten(part, file, depth + 1)[2:]
+            props.update(pprops)
+            required += preq
+            closed = closed and pclosed
+        for name, sub in (schema.get("properties") or {}).items():
+            props[name] = (sub, file)
+        required += list(schema.get("required") or [])
+        return merged, file, props, required, closed
+
+    def _check(self, schema: dict, file: str, value: Any, where: str, out: list, unknown: str, depth: int) -> None:
+        if value is None or depth > 64:
+            return   # null is accepted as "not set" (x-nullable is common and the RPs accept null)
+        merged, file, props, required, closed = self._flatten(schema, file)
+        if "unresolved" in merged:
+            return
+        kind = merged.get("type") or ("object" if props else None)
+        if not _type_ok(kind, value):
+            out.append(Violation("type", where or "(body)", f"The value at '{where or '(body)'}' must be of type {kind}, "
+                                 f"got {type(value).__name__}."))
+            return
+        self._check_scalar(merged, value, where, out)
+        if isinstance(value, list):
+            if "minItems" in merged and len(value) < merged["minItems"] or \
+                    "maxItems" in merged and len(value) > merged["maxItems"]:
+                out.append(Violation("range", where, f"'{where}' has {len(value)} items; allowed: "
+                                     f"{merged.get('minItems', 0)} to {merged.get('maxItems', 'any')}."))
+            items = merged.get("items")
+            if isinstance(items, dict):
+                for index, item in enumerate(value):
+                    self._check(items, file, item, f"{where}[{index}]", out, unknown, depth + 1)
+            return
+        if not isinstance(value, dict):
+            return
+        for name in required:
+            sub = props.get(name)
+            if sub is not None and _read_only(*sub, self) or name in value:
+                continue
+            target = f"{where}.{name}" if where else name
+            out.append(Violation("required", target, f"The required property '{target}' is missing."))
+        extra = merged.get("additionalProperties")
+        for name, item in value.items():
+            target = f"{where}.{name}" if where else name
+            if name in props:
+                sub, sub_file = props[name]
+                if not _read_only(sub, sub_file, self):   # read-only values in a request are ignored (docs)
+                    self._check(sub, sub_file, item, target, out, unknown, depth + 1)
+            elif isinstance(extra, dict):
+                self._check(extra, file, item, target, out, unknown, depth + 1)
+            elif closed and extra is not True and unknown == "refuse":
+                out.append(Violation("unknown", target, f"Could not find member '{name}' at '{where or '(body)'}'."))
+
+    @staticmethod
+    def _check_scalar(merged: dict, value: Any, where: str, out: list) -> None:
+        enum = merged.get("enum")
+        if enum and isinstance(value, str) and not (merged.get("x-ms-enum") or {}).get("modelAsString", False):
+            if value.lower() not in [str(e).lower() for e in enum]:
+                out.append(Violation("enum", where, f"The value '{value}' of '{where}' is not one of "
+                                     f"{', '.join(map(str, enum))}."))
+        if isinstance(value, str):
+            if "pattern" in merged and not re.search(merged["pattern"], value):
+                out.append(Violation("pattern", where, f"The value '{value}' of '{where}' does not match the pattern "
+                                     f"{merged['pattern']}."))
+            if "minLength" in merged and len(value) < merged["minLength"] or \
+                    "maxLength" in merged and len(value) > merged["maxLength"]:
+                out.append(Violation("length", where, f"The value of '{where}' has {len(value)} characters; allowed: "
+                                     f"{merged.get('minLength', 0)} to {merged.get('maxLength', 'any')}."))
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value == -1 and "-1" in str(merged.get("description", "")):
+                return   # the spec's own text allows -1 ("Setting this property to -1 will default to ...")
+            low, high = merged.get("minimum"), merged.get("maximum")
+            if (low is not None and value < low) or (high is not None and value > high):
+                out.append(Violation("range", where, f"The value {value} of '{where}' is out of range "
+                                     f"{low if low is not None else '-inf'} to {high if high is not None else 'inf'}."))
+
+
+def _read_only(schema: dict, file: str, validator: Validator) -> bool:
+    merged = validator._flatten(schema, file)[0]   # pylint: disable=protected-access
+    if merged.get("readOnly") is True:
+        return True
+    mutability = merged.get("x-ms-mutability")
+    return isinstance(mutability, list) and "create" not in mutability and "update" not in mutability
+
+
+def _type_ok(kind: str | None, value: Any) -> bool:
+    if kind is None:
+        return True
+    if kind == "object":
+        return isinstance(value, dict)
+    if kind == "array":
+        return isinstance(value, list)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float) and value.is_integer()
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return True
+
+
+_VALIDATOR: Validator | None = None
+
+
+def validator() -> Validator:
+    global _VALIDATOR   # pylint: disable=global-statement
+    if _VALIDATOR is None:
+        _VALIDATOR = Validator()
+    return _VALIDATOR
+
+
+def check_body(method: str, path: str, api_version: str, body: Any) -> None:
+    """Raise the ArmError Azure answers when body breaks the spec of (method, path, api-version)."""
+    op = validator().find(method, path, api_version)
+    if op is None:
+        return
+    found = validator().validate(op, body)
+    if not found:
+        return
+    first = found[0]
+    code = CODE_BY_NAMESPACE.get(op.namespace, {}).get(first.rule, CODE_DEFAULT)
+    if code == "InvalidRequestFormat":
+        message = "Cannot parse the request."
+    else:
+        message = f"The request content was invalid and could not be deserialized: {first.message}"
+    details = [{"code": CODE_BY_NAMESPACE.get(op.namespace, {}).get(v.rule, CODE_DEFAULT), "target": v.target,
+                "message": v.message} for v in found[:10]]
+    raise ArmError(400, code, message, details=details)
