@@ -109,7 +109,7 @@ notes:
   - With RBAC authorization, the identity that writes secrets needs a data-plane role on the vault
     (C(Key Vault Secrets Officer)); M(complianceflow.infra.role_assignment) assigns it.
   - After creating (or recovering) a vault the module waits, at most O(timeout) seconds, until the vault URI answers
-    three times in a row: a new vault's DNS name can lag its creation (the Terraform azurerm provider waits the same way).
+    three times in a row; a new vault's DNS name can lag its creation (the Terraform azurerm provider waits the same way).
   - With O(network_acls.default_action=Deny) the controller that writes secrets must be let in (its public address in
     O(network_acls.ip_rules), or its subnet in O(network_acls.virtual_network_subnet_ids));
     M(complianceflow.infra.key_vault_info) with C(check_access) tells before the first write.

@@ -25,7 +25,7 @@ options:
   check_access:
     description:
       - Also ask the vault's data plane, as the identity running the task and from where the controller runs, whether it
-        gets in: one list of secret metadata (at most one item, never a value). Nothing is written.
+        gets in (one list of secret metadata, at most one item, never a value). Nothing is written.
       - Fails with what to do when the vault refuses (403) at its firewall (C(ForbiddenByFirewall), naming the client
         address Azure saw), because public network access is disabled (C(ForbiddenByConnection)), or because the identity
         has no data-plane role (C(ForbiddenByRbac)). Run it before the first secret write into a new vault.

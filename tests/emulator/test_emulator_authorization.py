@@ -44,9 +44,9 @@ def vault_body(emu, acls=None, **props):
 
 
 def officer(emu, principal=None):
-    return {"properties": {"roleDefinitionId": f"/subscriptions/{emu.subscription_id}/providers/Microsoft.Authorization/"
-                                              f"roleDefinitions/{SECRETS_OFFICER}",
-                           "principalId": principal or emu.object_id, "principalType": "ServicePrincipal"}}
+    definition = f"/subscriptions/{emu.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{SECRETS_OFFICER}"
+    return {"properties": {"roleDefinitionId": definition, "principalId": principal or emu.object_id,
+                           "principalType": "ServicePrincipal"}}
 
 
 def inner_code(err: HttpResponseError) -> str:
