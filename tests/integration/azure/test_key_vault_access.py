@@ -138,15 +138,20 @@ def test_a_single_address_ip_rule_settles(ansible, emu, rg):
 
 
 def test_a_new_vault_is_used_only_once_its_name_resolves(ansible, emu, rg):
-    """A new vault's DNS name lags its creation: the module waits until the URI answers before the secret is written."""
-    emu.set_access(dns_delay=3)
+    """A new vault's DNS name lags its creation: the key_vault task waits until the URI answers, so no later task meets
+    a name that does not resolve (without the wait the secret task's first requests did, and lived on SDK retries)."""
+    mark = emu.request_count()
+    emu.set_access(dns_delay=6)
     try:
         run = ansible.play([vault(rg, f"kv-dns-{uuid.uuid4().hex[:8]}", [CONTROLLER_ADDRESS]), GRANT, SECRET])
     finally:
         emu.set_access(dns_delay=0)
     assert run.rc == 0 and run.result("secret")["changed"] is True, run.stdout[-4000:]
-    refused = [r for r in emu.requests(method="CONNECT") if r["status"] == 502]
-    assert refused, "the vault name resolved at once: the DNS lag was not exercised"
+    log = emu.requests(since=mark)
+    granted = next(i for i, r in enumerate(log) if r["method"] == "PUT" and "roleAssignments" in r["path"])
+    unresolved = [i for i, r in enumerate(log) if r["method"] == "CONNECT" and r["status"] == 502]
+    assert unresolved, "the vault name resolved at once: the DNS lag was not exercised"
+    assert max(unresolved) < granted, "a task after key_vault met the vault's unresolved name"
 
 
 def test_the_access_check_waits_for_a_new_role_to_take_effect(ansible, emu, rg):
