@@ -44,13 +44,15 @@ def local_pg():
 
 @pytest.fixture(scope="session")
 def emu(tmp_path_factory, local_pg):
-    from emulator import Emulator  # pylint: disable=import-outside-toplevel
+    from emulator import OWNER_CONFIG, Emulator  # pylint: disable=import-outside-toplevel
 
     state_dir = tmp_path_factory.mktemp("arm-emulator")
     backing = {"host": local_pg.host, "port": local_pg.port, "user": local_pg.admin_user,
                "password_file": local_pg.password_file, "sslmode": "require"}
     (state_dir / "local-postgres.json").write_text(json.dumps(backing), encoding="utf-8")
-    with Emulator(state_dir) as running:
+    # Strict access (the emulator's default): the deploying identity is the subscription's Owner, as on a real
+    # subscription, and has no data-plane role on any vault until one is assigned; it sits outside every network.
+    with Emulator(state_dir, config=OWNER_CONFIG) as running:
         yield running
 
 

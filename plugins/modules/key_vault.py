@@ -80,7 +80,10 @@ options:
         type: bool
         default: false
       ip_rules:
-        description: Public addresses or CIDR ranges allowed to reach the vault (for example the deployment controller).
+        description:
+          - Public IPv4 addresses or CIDR ranges allowed to reach the vault (for example the deployment controller).
+          - Compared as networks, C(1.2.3.4) equals C(1.2.3.4/32) (the form Azure returns). Private (RFC 1918) ranges,
+            IPv6 and ranges with host bits set are refused before any call.
         type: list
         elements: str
         default: []
@@ -104,7 +107,12 @@ attributes:
     details: Shows before and after of the managed settings and tags.
 notes:
   - With RBAC authorization, the identity that writes secrets needs a data-plane role on the vault
-    (C(Key Vault Secrets Officer)); assign it separately.
+    (C(Key Vault Secrets Officer)); M(complianceflow.infra.role_assignment) assigns it.
+  - After creating (or recovering) a vault the module waits, at most O(timeout) seconds, until the vault URI answers
+    three times in a row; a new vault's DNS name can lag its creation (the Terraform azurerm provider waits the same way).
+  - With O(network_acls.default_action=Deny) the controller that writes secrets must be let in (its public address in
+    O(network_acls.ip_rules), or its subnet in O(network_acls.virtual_network_subnet_ids));
+    M(complianceflow.infra.key_vault_info) with C(check_access) tells before the first write.
 author:
   - ComplianceFlow Platform Team (@complianceflow)
 """

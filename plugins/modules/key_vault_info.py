@@ -22,6 +22,21 @@ options:
     description: Vault name.
     type: str
     required: true
+  check_access:
+    description:
+      - Also ask the vault's data plane, as the identity running the task and from where the controller runs, whether it
+        gets in (one list of secret metadata, at most one item, never a value). Nothing is written.
+      - Fails with what to do when the vault refuses (403) at its firewall (C(ForbiddenByFirewall), naming the client
+        address Azure saw), because public network access is disabled (C(ForbiddenByConnection)), or because the identity
+        has no data-plane role (C(ForbiddenByRbac)). Run it before the first secret write into a new vault.
+    type: bool
+    default: false
+  access_wait:
+    description:
+      - With O(check_access=true), seconds to keep asking while the vault answers C(ForbiddenByRbac), for a role
+        assignment made moments ago (Azure takes up to 10 minutes to apply one). Other refusals fail at once.
+    type: int
+    default: 0
 extends_documentation_fragment:
   - complianceflow.infra.attributes
   - complianceflow.infra.attributes.INFO_MODULE
@@ -38,6 +53,13 @@ EXAMPLES = r"""
     resource_group: rg-cf-westeu-dev-1
     name: kv-cf-westeu-dev-1-ab12
   register: vault
+
+- name: Check this controller may use it before writing the first secret (firewall, data-plane role)
+  complianceflow.infra.key_vault_info:
+    resource_group: rg-cf-westeu-dev-1
+    name: kv-cf-westeu-dev-1-ab12
+    check_access: true
+    access_wait: 600   # the role was assigned moments ago
 
 - name: Read a secret from it when it exists
   complianceflow.infra.key_vault_secret:
@@ -73,16 +95,35 @@ recovered:
   description: Always V(false) (this module never recovers a vault).
   returned: always
   type: bool
+access:
+  description: With O(check_access=true), the outcome of the data-plane check (empty when the vault does not exist).
+  returned: when O(check_access=true)
+  type: dict
+  contains:
+    vault_uri:
+      description: The URI asked.
+      type: str
+    allowed:
+      description: Always V(true) (a refusal fails the task).
+      type: bool
+    attempts:
+      description: How many times the vault was asked.
+      type: int
+    waited:
+      description: Seconds spent waiting for a new role assignment to take effect.
+      type: float
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import KeyVault
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import KeyVaultInfo
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import inspect
 
 
 def main():
-    module = AzureModule(argument_spec=dict(resource_group={"type": "str", "required": True}, name={"type": "str", "required": True}))
-    inspect(KeyVault(module))
+    module = AzureModule(argument_spec=dict(resource_group={"type": "str", "required": True}, name={"type": "str", "required": True},
+                                            check_access={"type": "bool", "default": False},
+                                            access_wait={"type": "int", "default": 0}))
+    inspect(KeyVaultInfo(module))
 
 
 if __name__ == "__main__":

@@ -4,13 +4,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from emulator import Emulator
+from emulator import OWNER_CONFIG, Emulator
 
 
 @pytest.fixture(scope="session")
 def emu(tmp_path_factory):
     """The emulator's own tests: a plain emulator (no PostgreSQL backing), the providers registered (tests/lib/emulator.py)."""
-    with Emulator(tmp_path_factory.mktemp("arm-emulator")) as running:
+    with Emulator(tmp_path_factory.mktemp("arm-emulator"), config=OWNER_CONFIG) as running:
         yield running
 
 

@@ -49,6 +49,7 @@ def test_key_vault_secrets_reach_a_vault_hostname_through_the_proxy(emu, credent
     vault = vaults.begin_create_or_update(group, "kv-proxy-test", kvm.VaultCreateOrUpdateParameters(
         location="westeurope", properties=properties)).result()
     assert vault.properties.vault_uri.startswith("https://kv-proxy-test.vault.localhost:")
+    emu.grant("Key Vault Secrets Officer", scope=vault.id)   # RBAC vault: the data plane needs a data-plane role
     since = emu.request_count()
     secrets = SecretClient(vault.properties.vault_uri, credential, connection_verify=emu.ca)
     secrets.set_secret("pg-admin", "not-printed-anywhere")

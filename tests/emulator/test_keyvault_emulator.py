@@ -42,6 +42,7 @@ def test_secrets_versions_soft_delete_and_recover(emu, vaults, group, credential
     for key, value in emu.proxy_env().items():
         monkeypatch.setenv(key, value)
     vault = vaults.begin_create_or_update(group, "kv-secrets-t", body(emu, softDeleteRetentionInDays=7)).result()
+    emu.grant("Key Vault Secrets Officer", scope=vault.id)
     client = SecretClient(vault.properties.vault_uri, credential, connection_verify=emu.ca)
     first = client.set_secret("admin", "value-1", content_type="password", tags={"a": "b"})
     second = client.set_secret("admin", "value-2")

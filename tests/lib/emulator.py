@@ -23,6 +23,17 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = REPO / "tools" / "arm-emulator"
+sys.path.insert(0, str(REPO / "tools"))
+
+# pylint: disable-next=wrong-import-position
+from arm_emulator.config import DEFAULT_CLIENT_ADDRESS  # noqa: E402
+from arm_emulator.identity import DEFAULT_CLIENT_ID, object_id  # noqa: E402  pylint: disable=wrong-import-position
+
+# Where the emulator sees the controller (every client): a public address outside every virtual network.
+CONTROLLER_ADDRESS = DEFAULT_CLIENT_ADDRESS
+# What a subscription's owner has from the start: Owner on the default subscription for the default client
+# (it may assign roles; it has no data-plane role on any vault until one is assigned).
+OWNER_CONFIG = {"role_assignments": [{"client_id": DEFAULT_CLIENT_ID, "role": "Owner"}]}
 
 
 AWX_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_CLOUD_ENVIRONMENT")
@@ -173,6 +184,23 @@ class Emulator:
         """Seconds per resource type ("Microsoft.Network/virtualNetworks") or "default";
         merged into the current settings, or replacing them all when replace=True."""
         self.admin("PUT" if replace else "POST", "latency", latency)
+
+    @property
+    def object_id(self) -> str:
+        """The object id (token `oid`) of the default client: the principal its role assignments name."""
+        return object_id(self.client_id)
+
+    def grant(self, role: str, scope: str | None = None, client_id: str | None = None) -> dict:
+        """Assign a built-in role (name or id) to a client (default: the default client) at scope (default: the
+        default subscription), as an administrator outside the tests would; returns the assignment."""
+        item = {"client_id": client_id or self.client_id, "role": role}
+        if scope:
+            item["scope"] = scope
+        return self.admin("POST", "role-assignments", item)["value"][0]
+
+    def set_access(self, **settings: Any) -> dict:
+        """mode (strict|open), client_address, client_subnet, rbac_delay, dns_delay (merged into the current ones)."""
+        return self.admin("POST", "access", settings)
 
     def reset(self) -> None:
         """Forget every resource, operation and registration (registered again when prepared); faults and latency

@@ -41,6 +41,11 @@ def dispatch(ctx: Context, method: str, segments: list[str], body: Any, info: di
         raise subscription_not_found(sub)
     low = [s.lower() for s in rest]
 
+    # Role assignments are extension resources: {any scope}/providers/Microsoft.Authorization/roleAssignments[/{name}].
+    auth_at = next((i for i in range(len(low) - 2) if low[i:i + 3] == ["providers", "microsoft.authorization", "roleassignments"]), None)
+    if auth_at is not None:
+        scope = "/" + "/".join(["subscriptions", sub, *rest[:auth_at]])
+        return ctx.handler("Microsoft.Authorization/roleAssignments").handle(ctx, method, scope, rest[auth_at + 3:], body, info)
     if len(rest) == 6 and low[0] == "providers" and low[2] == "locations" and low[4] in ("operations", "operationresults"):
         info["operation"] = f"{rest[1]}/locations/operations/read"
         return operation_status(ctx, sub, rest[1], rest[3], low[4], rest[5])
@@ -290,6 +295,7 @@ def _list_resources(ctx: Context, scope: str, info: dict) -> Response:
     wanted = re.search(r"resourceType\s+eq\s+'([^']+)'", ctx.query.get("$filter", ""), re.IGNORECASE)
     docs = [d for d in ctx.state.under(scope) if d["id"].lower().count("/providers/") == 1
             and "/resourcegroups/" in d["id"].lower()  # not subscription-level records (deleted vaults)
+            and not d.get("type", "").lower().startswith("microsoft.authorization/")  # extension resources
             and (not wanted or d.get("type", "").lower() == wanted.group(1).lower())]
     return Response(200, {"value": [_summary(d) for d in docs]})
 

@@ -1,9 +1,11 @@
-"""Runtime configuration: latency per resource type, fault injection, accepted credentials, known subscriptions.
+"""Runtime configuration: latency per resource type, fault injection, accepted credentials, known subscriptions,
+access enforcement (where the caller sits on the network, role assignments a subscription owner starts with).
 
 Read from a JSON (or YAML) file at start and changed at runtime through /_emulator/*.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import threading
@@ -13,6 +15,13 @@ from typing import Any
 
 from .identity import DEFAULT_SUBSCRIPTION
 
+ACCESS_MODES = ("strict", "open")
+# Where every caller of the emulator sits, unless configured: outside every virtual network, at a public
+# address from TEST-NET-2 (RFC 5737, documentation only), so no vault firewall lets it in by accident.
+DEFAULT_CLIENT_ADDRESS = "198.51.100.10"
+ACCESS_DEFAULTS = {"mode": "strict", "client_address": DEFAULT_CLIENT_ADDRESS, "client_subnet": None,
+                   "rbac_delay": 0.0, "dns_delay": 0.0}
+ASSIGNMENT_KEYS = {"client_id", "principal_id", "principal_type", "role", "scope"}
 FAULT_KINDS = ("http", "fail_operation")
 MATCH_KEYS = ("method", "resource_type", "name", "path")
 
@@ -130,14 +139,16 @@ class Config:
         # the state); registering is allowed unless provider_registration is "forbidden".
         self.registered: set[str] = set()
         self.provider_registration = "allowed"
+        self.access: dict = dict(ACCESS_DEFAULTS)
+        self.role_assignments: list[dict] = []
         self.apply(data or {})
 
     def apply(self, data: dict) -> None:
-        unknown = set(data) - {"latency", "faults", "credentials", "subscriptions", "token_lifetime",
-                               "registered_providers", "provider_registration"}
+        unknown = set(data) - {"latency", "faults", "credentials", "subscriptions", "token_lifetime", "access",
+                               "role_assignments", "registered_providers", "provider_registration"}
         if unknown:
             raise ConfigError(f"unknown config keys {sorted(unknown)}; valid: latency, faults, credentials, subscriptions, "
-                              "token_lifetime, registered_providers, provider_registration")
+                              "token_lifetime, access, role_assignments, registered_providers, provider_registration")
         if "registered_providers" in data:
             self.set_registered_providers(data["registered_providers"])
         if "provider_registration" in data:
@@ -158,6 +169,43 @@ class Config:
             self.set_subscriptions(data["subscriptions"])
         if "token_lifetime" in data:
             self.token_lifetime = int(data["token_lifetime"])
+        if "access" in data:
+            self.set_access(data["access"])
+        if "role_assignments" in data:
+            self.role_assignments = parse_role_assignments(data["role_assignments"])
+
+    def set_access(self, access: Any) -> None:
+        """Merge access settings: mode (strict|open), client_address, client_subnet, rbac_delay, dns_delay."""
+        if not isinstance(access, dict):
+            raise ConfigError("access must be a mapping of mode, client_address, client_subnet, rbac_delay, dns_delay")
+        unknown = set(access) - set(ACCESS_DEFAULTS)
+        if unknown:
+            raise ConfigError(f"unknown access keys {sorted(unknown)}; valid: {', '.join(ACCESS_DEFAULTS)}")
+        merged = dict(self.access, **access)
+        if merged["mode"] not in ACCESS_MODES:
+            raise ConfigError(f"access.mode {merged['mode']!r} is not one of {list(ACCESS_MODES)}")
+        try:
+            address = ipaddress.IPv4Address(str(merged["client_address"]))
+        except ValueError:
+            raise ConfigError(f"access.client_address {merged['client_address']!r} is not an IPv4 address") from None
+        subnet = merged["client_subnet"]
+        if subnet is not None and not (isinstance(subnet, str) and "/subnets/" in subnet.lower()):
+            raise ConfigError(f"access.client_subnet {subnet!r} must be a subnet resource id "
+                              "(/subscriptions/.../virtualNetworks/<vnet>/subnets/<name>) or null")
+        for key in ("rbac_delay", "dns_delay"):
+            try:
+                merged[key] = float(merged[key])
+            except (TypeError, ValueError):
+                raise ConfigError(f"access.{key} must be a number of seconds, got {merged[key]!r}") from None
+            if merged[key] < 0:
+                raise ConfigError(f"access.{key} must be >= 0, got {merged[key]}")
+        merged["client_address"] = str(address)
+        with self._lock:
+            self.access = merged
+
+    def access_snapshot(self) -> dict:
+        with self._lock:
+            return dict(self.access)
 
     def set_latency(self, latency: Any, replace: bool = False) -> None:
         """Seconds per resource type; POST merges into the current map, PUT (replace) swaps it."""
@@ -241,4 +289,29 @@ class Config:
                     "subscriptions": list(self.subscriptions),
                     "registered_providers": sorted(self.registered),
                     "provider_registration": self.provider_registration,
-                    "token_lifetime": self.token_lifetime}
+                    "token_lifetime": self.token_lifetime,
+                    "access": dict(self.access),
+                    "role_assignments": [dict(a) for a in self.role_assignments]}
+
+
+def parse_role_assignments(items: Any) -> list[dict]:
+    """Role assignments the emulator creates at start and after a reset (what a subscription's owner starts with):
+    [{client_id | principal_id, role (name or definition GUID), scope (default: the default subscription), principal_type}]."""
+    if not isinstance(items, list):
+        raise ConfigError("role_assignments must be a list of {client_id or principal_id, role, scope} mappings")
+    from .providers.authorization import BUILT_IN_ROLES, role_guid  # pylint: disable=import-outside-toplevel
+
+    parsed = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) - ASSIGNMENT_KEYS:
+            raise ConfigError(f"a role assignment must be a mapping with keys from {sorted(ASSIGNMENT_KEYS)}, got {item!r}")
+        if bool(item.get("client_id")) == bool(item.get("principal_id")) or not item.get("role"):
+            raise ConfigError(f"role assignment {item!r}: give role and exactly one of client_id or principal_id")
+        if role_guid(str(item["role"])) is None:
+            raise ConfigError(f"role assignment {item!r}: role {item['role']!r} is not one the emulator knows: "
+                              f"{', '.join(r['roleName'] for r in BUILT_IN_ROLES.values())} (or their definition ids)")
+        scope = str(item.get("scope") or f"/subscriptions/{DEFAULT_SUBSCRIPTION}")
+        if not scope.lower().startswith("/subscriptions/"):
+            raise ConfigError(f"role assignment {item!r}: scope must start with /subscriptions/")
+        parsed.append(dict(item, scope=scope.rstrip("/")))
+    return parsed

@@ -12,18 +12,21 @@ class ArmError(Exception):
     """An error response. Raised anywhere below the router; the router renders it."""
 
     def __init__(self, status: int, code: str, message: str, details: list | None = None,
-                 headers: dict | None = None) -> None:
+                 headers: dict | None = None, innererror: str | None = None) -> None:
         super().__init__(f"({code}) {message}")
         self.status = status
         self.code = code
         self.message = message
         self.details = details
         self.headers = headers or {}
+        self.innererror = innererror   # Key Vault's data plane: {"innererror": {"code": ...}}
 
     def body(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details:
             error["details"] = self.details
+        if self.innererror:
+            error["innererror"] = {"code": self.innererror}
         return {"error": error}
 
 

@@ -25,6 +25,11 @@ DEFAULT_CLIENT_ID = "00000000-0000-0000-0000-00000000c11e"
 DEFAULT_CLIENT_SECRET = "emulator-secret"  # nosec - a test-only value, accepted by default
 
 
+def object_id(client_id: str) -> str:
+    """The object id (the token's `oid`) of the service principal behind a client id: stable per client id."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, client_id))
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -126,7 +131,7 @@ def token_response(issuer: TokenIssuer, allowed: list[dict], lifetime: int, tena
     scope = form.get("scope") or form.get("resource", "")
     audience = scope.split()[0].removesuffix("/.default") if scope else ""
     token = issuer.issue({"aud": audience, "tid": tenant, "appid": client_id, "sub": client_id,
-                          "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, client_id)), "idtyp": "app"}, lifetime)
+                          "oid": object_id(client_id), "idtyp": "app"}, lifetime)
     return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token}
 
 

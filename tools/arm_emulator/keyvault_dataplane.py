@@ -6,11 +6,23 @@ The SDK (azure-keyvault-secrets' ChallengeAuthPolicy) checks that the vault host
 ".<resource host>": <vault>.vault.localhost:<port> does, so the default verify_challenge_resource
 stays on. A token is accepted when this emulator issued it for that resource and the vault's tenant.
 Secrets live in the vault document (private keys _secrets/_deletedSecrets): name -> versions.
-Network ACLs and RBAC role assignments are not enforced (see docs/azure-servers.md).
+
+In the default `strict` access mode (config `access`, docs/emulator.md) an authenticated request is then checked
+as Key Vault does, each refusal a 403 `Forbidden` with the inner error code Azure uses:
+- the network (`ForbiddenByConnection` when public network access is disabled; `ForbiddenByFirewall` when
+  networkAcls deny by default and neither an IP rule covers the caller's address nor a virtual network rule names
+  the caller's subnet with its Microsoft.KeyVault service endpoint). The caller sits at `access.client_address`
+  (and `access.client_subnet`), the same for every request: the emulator has one controller.
+- RBAC (`ForbiddenByRbac`) on vaults with enableRbacAuthorization: the caller's object id (the token's `oid`) needs
+  a role assignment at the vault or above whose role holds the data action of the operation.
+Sources: learn.microsoft.com key-vault/general/network-security, rest-error-codes, common-error-codes, rbac-guide
+and the ABAC actions reference (the data action of each operation); the message texts follow real responses quoted
+in Azure issue threads (docs/emulator.md). Access policies (vaults without RBAC) are not enforced.
 """
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import re
 import time
@@ -20,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import ArmError
+from .providers import authorization
 from .providers.keyvault import VAULT_DNS_SUFFIX, vault_by_host
 
 if TYPE_CHECKING:
@@ -72,10 +85,88 @@ def handle(app: "App", method: str, raw_path: str, headers: dict, raw_body: Any,
         raise _kv_error(400, "BadParameter", "The 'api-version' query parameter is required.")
     body = raw_body if isinstance(raw_body, dict) else {}
     with app.state.lock:
+        _check_access(app, vault, method, segments, claims)
         status, result = _route(vault, method, segments, body, host)
         if method not in ("GET", "HEAD"):
             app.state.save()
     return Response(status, result)
+
+
+def resolvable(app: "App", host: str) -> bool:
+    """Whether a vault host name would resolve in DNS: a live vault, older than `access.dns_delay` seconds.
+    A new vault's name can lag its creation (Terraform's azurerm provider probes the URI before using it)."""
+    with app.state.lock:
+        vault = vault_by_host(app.state, host)
+        if vault is None:
+            return False
+        delay = app.config.access_snapshot()["dns_delay"]
+        return time.time() >= vault.get("_createdAt", 0) + delay
+
+
+def data_action(method: str, seg: list[str]) -> str:
+    """The RBAC data action of a secrets operation (Key Vault ABAC actions reference; deleted secrets: unverified)."""
+    low = [s.lower() for s in seg]
+    base = "Microsoft.KeyVault/vaults/secrets/"
+    if low[:1] == ["deletedsecrets"]:
+        if len(low) == 3 and low[2] == "recover":
+            return base + "recover/action"
+        return base + ("purge/action" if method == "DELETE" else "readMetadata/action")
+    if low == ["secrets"] or (len(low) == 3 and low[2] == "versions"):
+        return base + "readMetadata/action"
+    return {"PUT": base + "setSecret/action", "PATCH": base + "update/action", "DELETE": base + "delete"}.get(
+        method, base + "getSecret/action")
+
+
+def _caller(claims: dict, tenant: str) -> str:
+    return f"appid={claims.get('appid', '')};oid={claims.get('oid', '')};iss=https://sts.windows.net/{tenant}/"
+
+
+def _forbidden(inner: str, message: str) -> ArmError:
+    return ArmError(403, "Forbidden", message, innererror=inner)
+
+
+def _check_access(app: "App", vault: dict, method: str, seg: list[str], claims: dict) -> None:
+    """Key Vault's network rules, then RBAC (strict mode only)."""
+    access = app.config.access_snapshot()
+    if access["mode"] != "strict":
+        return
+    props = vault["properties"]
+    tenant = props["tenantId"]
+    where = f"Vault: {vault['name']};location={vault['location'].replace(' ', '').lower()}"
+    if str(props.get("publicNetworkAccess", "Enabled")).lower() == "disabled":
+        raise _forbidden("ForbiddenByConnection", "Public network access is disabled and request is not from a trusted "
+                         f"service nor via an approved private link.\r\nCaller: {_caller(claims, tenant)}\r\n{where}")
+    if not _network_allows(app, props.get("networkAcls") or {}, access):
+        address = access["client_address"] + (f" from subnet {access['client_subnet']}" if access["client_subnet"] else "")
+        raise _forbidden("ForbiddenByFirewall", "Client address is not authorized and caller is not a trusted service."
+                         f"\r\nClient address: {address}\r\nCaller: {_caller(claims, tenant)}\r\n{where}")
+    if props.get("enableRbacAuthorization"):
+        action = data_action(method, seg)
+        resource = vault["id"].lower() + ("/" + "/".join(s.lower() for s in seg[:2]) if len(seg) >= 2 else "")
+        if not authorization.allowed(app.state, claims.get("oid", ""), vault["id"], action, data=True):
+            raise _forbidden("ForbiddenByRbac", "Caller is not authorized to perform action on resource.\r\nIf role "
+                             "assignments, deny assignments or role definitions were changed recently, please observe "
+                             f"propagation time.\r\nCaller: {_caller(claims, tenant)}\r\nAction: '{action}'\r\n"
+                             f"Resource: '{resource}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\n"
+                             f"DecisionReason: 'DeniedWithNoValidRBAC' \r\n{where}\r\n")
+
+
+def _network_allows(app: "App", acls: dict, access: dict) -> bool:
+    if str(acls.get("defaultAction", "Allow")) != "Deny":
+        return True
+    address = ipaddress.IPv4Address(access["client_address"])
+    for rule in acls.get("ipRules") or []:
+        try:
+            if address in ipaddress.IPv4Network(str(rule.get("value")), strict=False):
+                return True
+        except ValueError:
+            continue
+    subnet_id = (access.get("client_subnet") or "").lower()
+    if subnet_id and any((r.get("id") or "").lower() == subnet_id for r in acls.get("virtualNetworkRules") or []):
+        subnet = app.state.find(subnet_id)
+        endpoints = [e.get("service", "").lower() for e in ((subnet or {}).get("properties") or {}).get("serviceEndpoints", [])]
+        return "microsoft.keyvault" in endpoints   # without the endpoint the subnet's traffic arrives from a public address
+    return False
 
 
 @functools.lru_cache(maxsize=4)

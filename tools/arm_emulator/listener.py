@@ -16,6 +16,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from . import keyvault_dataplane
 from .certs import ensure_certificates
 from .server import App, Handler
 
@@ -64,12 +65,18 @@ class ProxyingHandler(Handler):
     def do_CONNECT(self) -> None:  # pylint: disable=invalid-name  # http.server's naming
         host, port = self.path.rpartition(":")[::2]
         allowed = not isinstance(self.connection, ssl.SSLSocket) and self.server.serves(host, port)  # type: ignore[attr-defined]
+        # A vault name resolves only while the vault lives, and only `access.dns_delay` seconds after its creation.
+        unresolved = allowed and keyvault_dataplane.is_vault_host(host) and not keyvault_dataplane.resolvable(self.app, host)
+        status = 502 if unresolved else 200 if allowed else 403
         self.app.state.log_request({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "method": "CONNECT",
-                                    "path": self.path, "api_version": "", "status": 200 if allowed else 403,
+                                    "path": self.path, "api_version": "", "status": status,
                                     "request_id": str(uuid.uuid4()), "operation": "proxy/connect"})
         if not allowed:
             self.send_error(403, f"The ARM emulator tunnels only to the names it serves (loopback or *.localhost "
                                  f"on port {self.server.server_address[1]}), not {self.path}")
+            return
+        if unresolved:
+            self.send_error(502, f"{host} does not resolve (no such vault, or its DNS name is not published yet)")
             return
         self.send_response(200, "Connection Established")
         self.end_headers()

@@ -21,10 +21,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import arm, identity, keyvault_dataplane
 from .arm import Response
-from .config import Config, ConfigError
+from .config import Config, ConfigError, parse_role_assignments
 from .errors import ArmError
-from .providers import load_registry
-from .providers.base import Context
+from .providers import authorization, load_registry
+from .providers.base import Context, public
 from .state import State
 
 ADMIN = "_emulator"
@@ -40,6 +40,8 @@ class App:
         self.config = Config(config_data)
         self.registry = load_registry()
         self.issuer = identity.TokenIssuer(state_dir)
+        with self.state.lock:
+            authorization.seed(self.state, self.config.role_assignments)
 
     def handle(self, method: str, raw_path: str, headers: dict, raw_body: bytes, base_url: str,
                request_id: str, info: dict) -> Response:
@@ -83,7 +85,8 @@ class App:
                     headers_out = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                     raise ArmError(fault.status, fault.code, fault.message, headers=headers_out)
                 ctx = Context(self.state, self.config, base_url, query.get("api-version", ""),
-                              dict(headers, **{"x-emulator-tenant": claims.get("tid", "")}), request_id, self.registry,
+                              dict(headers, **{"x-emulator-tenant": claims.get("tid", ""), "x-emulator-oid": claims.get("oid", "")}),
+                              request_id, self.registry,
                               query)
                 try:
                     response = arm.dispatch(ctx, method, segments, body, info)
@@ -155,10 +158,22 @@ class App:
             if (method, what) == ("GET", "state"):
                 with self.state.lock:
                     return Response(200, {"resources": self.state.resources, "operations": self.state.operations})
+            if (method, what) == ("POST", "access"):
+                self.config.set_access(body or {})
+                return Response(200, self.config.access_snapshot())
+            if (method, what) == ("POST", "role-assignments"):
+                items = parse_role_assignments(body if isinstance(body, list) else [body])
+                with self.state.lock:
+                    try:
+                        docs = authorization.seed(self.state, items)
+                    except ValueError as exc:
+                        raise ConfigError(str(exc)) from None
+                return Response(200, {"value": [public(d) for d in docs]})
             if (method, what) == ("POST", "reset"):
                 with self.state.lock:
                     self.state.reset()
-                self.config = Config(self.initial_config)
+                    self.config = Config(self.initial_config)
+                    authorization.seed(self.state, self.config.role_assignments)
                 return Response(204)
         except ConfigError as exc:
             raise ArmError(400, "InvalidEmulatorConfig", str(exc)) from None
@@ -179,7 +194,7 @@ def _guess_type(registry: dict, segments: list[str]) -> dict:
     """resource_type and name of an ARM path, for fault matching (before routing)."""
     low = [s.lower() for s in segments]
     if "providers" in low:
-        index = low.index("providers")
+        index = len(low) - 1 - low[::-1].index("providers")   # the last one: extension resources sit under others
         pairs = segments[index + 2:]
         for cut in range(len(pairs), 0, -1):
             type_name = "/".join([segments[index + 1]] + pairs[:cut][0::2])
@@ -216,6 +231,8 @@ class Handler(BaseHTTPRequestHandler):
             body = getattr(exc, "oauth_body", None) or exc.body()
             response = Response(exc.status, body, dict(exc.headers))
             info["error_code"] = exc.code
+            if exc.innererror:
+                info["inner_error"] = exc.innererror
         except Exception:  # pylint: disable=broad-exception-caught  # any bug must still answer the client
             traceback.print_exc(file=sys.stderr)
             response = Response(500, {"error": {"code": "InternalServerError",
@@ -225,7 +242,7 @@ class Handler(BaseHTTPRequestHandler):
                  "status": response.status, "request_id": request_id, "operation": info.get("operation", ""),
                  "client_request_id": headers.get("x-ms-client-request-id", ""),
                  "duration_ms": int((time.time() - started) * 1000)}
-        for key in ("resource_type", "name", "error_code", "fault", "async_operation"):
+        for key in ("resource_type", "name", "error_code", "inner_error", "fault", "async_operation"):
             if info.get(key):
                 entry[key] = info[key]
         # Logged before the answer is sent, so a client that got its answer finds the line.

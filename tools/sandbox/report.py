@@ -33,12 +33,14 @@ def recap(log: Path) -> tuple[dict[str, dict[str, int]], int]:
     return hosts, sum(h["changed"] for h in hosts.values())
 
 
-def emulator_resources() -> list[str]:
+def emulator_resources() -> list[tuple[str, str]]:
+    """(id, type) of everything in resource groups (role assignments on a vault included)."""
     url, ca = os.environ["ARM_EMULATOR_URL"], os.environ["ARM_EMULATOR_CA"]
     context = ssl.create_default_context(cafile=ca)
     with urllib.request.urlopen(f"{url}/_emulator/state", context=context, timeout=10) as resp:  # noqa: S310 (loopback)
         state = json.loads(resp.read())
-    return sorted(doc["id"] for doc in state["resources"].values() if "/resourcegroups/" in doc.get("id", "").lower())
+    return sorted((doc["id"], doc.get("type", "")) for doc in state["resources"].values()
+                  if "/resourcegroups/" in doc.get("id", "").lower())
 
 
 def rls_demo(app_password: str) -> list[str]:
@@ -75,10 +77,10 @@ def main(argv: list[str]) -> int:
             f"  logs           {base / 'logs'}/   exports (teardown) {base / 'exports'}/"]
     resources = emulator_resources()
     out += ["", f"=== sandbox: {len(resources)} resources in the emulator"]
-    groups = sorted({r.split("/providers/")[0] for r in resources})
+    groups = sorted({r.split("/providers/")[0] for r, _type in resources})
     for group in groups:
-        inside = [r.split("/providers/", 1)[1] for r in resources if r.startswith(group + "/providers/")]
-        out.append(f"  {group.rsplit('/', 1)[-1]}: {len(inside)} resources ({', '.join(sorted({'/'.join(i.split('/')[:2]) for i in inside}))})")
+        inside = [kind for r, kind in resources if r.startswith(group + "/providers/")]
+        out.append(f"  {group.rsplit('/', 1)[-1]}: {len(inside)} resources ({', '.join(sorted(set(inside)))})")
     app_password = (base / "app.password").read_text(encoding="utf-8").strip()
     out += ["", f"=== sandbox: row level security at work ({DEMO_DB}, as {DEMO_DB}_app, the same query per tenant)"]
     out += rls_demo(app_password)

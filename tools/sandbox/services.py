@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools"))
 
 import local_postgres  # noqa: E402  pylint: disable=wrong-import-position
+from arm_emulator.config import DEFAULT_CLIENT_ADDRESS, load_file  # noqa: E402  pylint: disable=wrong-import-position
+from arm_emulator.identity import DEFAULT_CLIENT_ID  # noqa: E402  pylint: disable=wrong-import-position
 
 EMULATOR = REPO / "tools" / "arm-emulator"
 
@@ -64,10 +66,21 @@ def _alive(data: Path) -> bool:
         return False
 
 
+def emulator_config(latency: Path | None) -> dict:
+    """The emulator's config: the latency profile (if any) and what a real subscription owner has from the start:
+    Owner on the subscription for the identity the sandbox deploys with (it may assign roles; it has no data-plane
+    role on any vault until the key_vault role assigns one). Access stays strict (the emulator's default)."""
+    config = load_file(latency) if latency else {}
+    client_id = (config.get("credentials") or [{}])[0].get("client_id") or DEFAULT_CLIENT_ID
+    config.setdefault("role_assignments", []).append({"client_id": client_id, "role": "Owner"})
+    return config
+
+
 def emulator_up(state: Path, latency: Path | None) -> dict[str, str]:
-    cmd = [str(EMULATOR), "start", "--state-dir", str(state)]
-    if latency:
-        cmd += ["--config", str(latency)]
+    config_file = state / "sandbox-config.json"
+    config_file.touch(mode=0o600)
+    config_file.write_text(json.dumps(emulator_config(latency), indent=1) + "\n", encoding="utf-8")
+    cmd = [str(EMULATOR), "start", "--state-dir", str(state), "--config", str(config_file)]
     proc = _run(cmd)
     if proc.returncode:
         raise SandboxError(f"the ARM emulator did not start: {proc.stderr.strip()}; see {state / 'emulator.log'}")
@@ -126,6 +139,10 @@ def _write_vars(base: Path) -> None:
         "postgresql_server_admin_login": "psqladmin{{ inventory_hostname | replace('-', '') }}",
         "postgresql_app_password": _secret_file(base / "app.password"),
         "teardown_export_dir": str(base / "exports"),
+        # The controller runs outside the deployments' VNets, at the public address the emulator sees every caller at
+        # (one controller deploys global-dev and westeu-dev-1, whose vaults allow only their own subnets): the vault
+        # firewall lets it in by IP rule, as it would let in a controller outside Azure (docs/sandbox.md).
+        "key_vault_ip_rules": [DEFAULT_CLIENT_ADDRESS],
     }
     path = base / "ansible-vars.yml"
     path.touch(mode=0o600)

@@ -56,6 +56,10 @@ def describe_azure_error(exc, operation: str, auth_origin: str | None = None, su
         if status:
             head += f" (HTTP {status})"
         msg = f"{head}: {code + ': ' if code else ''}{message}"
+        if (code or "") == "AuthorizationFailed" and "roleassignments/" in (message or "").lower():
+            # learn.microsoft.com azure/role-based-access-control/troubleshooting ("Unable to assign a role")
+            msg += ("; assigning roles needs Microsoft.Authorization/roleAssignments/write at that scope or above (Owner, "
+                    "User Access Administrator or Role Based Access Control Administrator; Contributor is not enough)")
         if is_subscription_not_found(exc):
             origin = f" (credentials from {auth_origin})" if auth_origin else ""
             msg += (f"; subscription_id {subscription_id or '(unknown)'} does not exist or the identity{origin} has no access to it: "

@@ -2,17 +2,30 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Key Vaults for the resource engine: desired state, comparison, soft delete and recovery. PRIVATE to the collection.
 
-The planners are pure Python on ARM REST JSON. Two special cases are hooks of the runner: a vault of the
+The planners are pure Python on ARM REST JSON. Special cases are hooks of the runner: a vault of the
 same name that is soft-deleted is recovered before the plan (recover=true), and state=absent can purge
 the deleted vault afterwards (purge=true), also when only the soft-deleted vault is left.
+
+IP rules compare as networks: Azure returns a single address `1.2.3.4` as `1.2.3.4/32`
+(terraform-provider-azurerm hashes both alike, internal/tf/set/set.go HashIPv4AddressOrCIDR, after the perpetual
+diffs of its issues 2164 and 8701); rules allow public IPv4 addresses only (learn.microsoft.com
+key-vault/general/network-security: no RFC 1918 ranges, only IPv4).
+
+A new (or recovered) vault's DNS name can lag its creation: as the azurerm provider does after creating a vault
+(internal/services/keyvault/key_vault_resource.go: keyVaultRefreshFunc, any HTTP answer from the vault URI counts,
+a connection error does not, until several answers in a row), the module waits until the vault URI answers,
+bounded by `timeout`, before it returns the URI to the tasks that write secrets.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import time
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault_secret import check_access
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource, apply
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, merge_tags, validate_name, validate_tags)
@@ -42,16 +55,53 @@ def subnet_id(value: str, subscription_id: str | None, resource_group: str, what
                               "providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>) nor <vnet>/<subnet>") from None
 
 
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def normalize_ip_rule(value: str) -> str:
+    """An IP rule as Azure returns it (`a.b.c.d/32` for a single address); what Azure refuses fails here."""
+    text = str(value or "").strip()
+    try:
+        network = ipaddress.IPv4Network(text, strict=True)
+    except ipaddress.AddressValueError:
+        kind = "an IPv6 address" if ":" in text else "not an IPv4 address or CIDR range"
+        raise AzureInputError(f"network_acls.ip_rules: {value!r} is {kind}; Key Vault IP rules take public IPv4 addresses "
+                              "and ranges only") from None
+    except ValueError as err:
+        if "host bits" in str(err):
+            raise AzureInputError(f"network_acls.ip_rules: {value!r} has host bits set; the network is "
+                                  f"{ipaddress.IPv4Network(text, strict=False)}") from None
+        raise AzureInputError(f"network_acls.ip_rules: {value!r} is not an IPv4 address or CIDR range ({err})") from None
+    if any(network.subnet_of(private) for private in RFC1918):
+        raise AzureInputError(f"network_acls.ip_rules: {value!r} is a private (RFC 1918) range; Key Vault IP rules allow public "
+                              "addresses only (reach the vault from a VNet through virtual_network_subnet_ids)")
+    return str(network)
+
+
+def canonical_ip_rule(value: str | None) -> str:
+    """An IP rule read from Azure, in the form the comparison uses; unparseable values are kept as they are."""
+    try:
+        return str(ipaddress.IPv4Network(str(value), strict=False))
+    except ValueError:
+        return str(value)
+
+
+def ip_rule_value(rule: str) -> str:
+    """What to send: a single address as the address (Key Vault's "individual IP address" rule), a range as CIDR."""
+    return rule[:-3] if rule.endswith("/32") else rule
+
+
 def normalize_network_acls(acls: dict | None, subscription_id: str | None = None, resource_group: str = "") -> dict | None:
     """The module's network_acls option as Azure's networkAcls (subnet ids lower-cased, as Azure returns them)."""
     if acls is None:
         return None
     subnets = [subnet_id(entry, subscription_id, resource_group, "network_acls.virtual_network_subnet_ids").lower()
                for entry in acls.get("virtual_network_subnet_ids") or []]
+    rules = sorted({normalize_ip_rule(ip) for ip in acls.get("ip_rules") or []})
     return {
         "defaultAction": acls.get("default_action") or "Deny",
         "bypass": acls.get("bypass") or "AzureServices",
-        "ipRules": [{"value": ip} for ip in sorted(set(acls.get("ip_rules") or []))],
+        "ipRules": [{"value": ip_rule_value(rule)} for rule in rules],
         "virtualNetworkRules": [{"id": s, "ignoreMissingVnetServiceEndpoint": bool(acls.get("ignore_missing_vnet_service_endpoint"))}
                                 for s in sorted(set(subnets))],
     }
@@ -62,7 +112,7 @@ def _acls_view(acls: dict | None) -> dict:
     return {
         "default_action": acls.get("defaultAction", "Allow"),
         "bypass": acls.get("bypass", "AzureServices"),
-        "ip_rules": sorted(r.get("value") for r in acls.get("ipRules") or []),
+        "ip_rules": sorted(canonical_ip_rule(r.get("value")) for r in acls.get("ipRules") or []),
         "virtual_network_subnet_ids": sorted((r.get("id") or "").lower() for r in acls.get("virtualNetworkRules") or []),
     }
 
@@ -163,6 +213,34 @@ def deleted_vault_id(subscription_id: str, location: str, name: str) -> Resource
     return ResourceId(subscription_id, None, "Microsoft.KeyVault", ("locations", "deletedVaults"), (location.replace(" ", "").lower(), name))
 
 
+def wait_for_vault_uri(module, vault_uri: str, deadline: float, answers: int = 3, interval: float = 1.0,
+                       sleep=time.sleep, clock=time.monotonic) -> bool:
+    """Wait until `vault_uri` answers `answers` times in a row (any HTTP status, unauthenticated: no token is sent);
+    a connection error (the name does not resolve yet) starts the count again. False when `deadline` passes first."""
+    # pylint: disable=import-outside-toplevel
+    from azure.core import PipelineClient
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+    from azure.core.pipeline import policies
+    from azure.core.rest import HttpRequest
+
+    from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import USER_AGENT
+
+    client = PipelineClient(vault_uri, policies=[policies.HeadersPolicy(), policies.UserAgentPolicy(USER_AGENT)],
+                            **module.transport_kwargs())
+    in_a_row = 0
+    while True:
+        try:
+            client.send_request(HttpRequest("GET", vault_uri))
+            in_a_row += 1
+        except (ServiceRequestError, ServiceResponseError):
+            in_a_row = 0
+        if in_a_row >= answers:
+            return True
+        if clock() >= deadline:
+            return False
+        sleep(interval)
+
+
 def validate_vault_options(params: dict) -> None:
     validate_name(params["resource_group"], "resource_group", "resource group")
     validate_vault_name(params["name"])
@@ -213,7 +291,21 @@ class KeyVault(Resource):
         body = {"location": location, "properties": {"tenantId": self.tenant(None), "sku": {"family": "A", "name": self.params["sku"]},
                                                      "createMode": "recover"}}
         self.recovered = self.already_changed = True
-        return apply(self.module, API, f"recover soft-deleted vault {name}", "PUT", self.resource_id(), body)
+        doc = apply(self.module, API, f"recover soft-deleted vault {name}", "PUT", self.resource_id(), body)
+        self.wait_for_data_plane(doc, "recovered")
+        return doc
+
+    def wait_for_data_plane(self, doc: dict | None, how: str) -> None:
+        """A new or recovered vault's URI may not resolve yet: wait (bounded by timeout) until it answers."""
+        uri = vault_view(doc).get("vault_uri")
+        if uri and not wait_for_vault_uri(self.module, uri, self.module.deadline()):
+            self.module.fail_json(msg=f"vault {self.params['name']} was {how}, but its URI {uri} did not answer within "
+                                      f"{self.params['timeout']} s (a new vault's DNS name can take a while to be published): "
+                                      "re-run the task later, or raise timeout")
+
+    def after_write(self, doc, plan):
+        if plan.action == "create":
+            self.wait_for_data_plane(doc, "created")
 
     def tenant(self, existing) -> str:
         tenant = self.params["tenant_id"] or ((existing or {}).get("properties") or {}).get("tenantId") or self.module.auth_plan.tenant
@@ -226,7 +318,8 @@ class KeyVault(Resource):
 
     def predict(self, existing, plan):
         if existing is None:
-            blank = {"name": self.params["name"], "location": self.params["location"], "properties": {"tenantId": self.tenant(None)}}
+            blank = {"id": str(self.resource_id()), "name": self.params["name"], "location": self.params["location"],
+                     "properties": {"tenantId": self.tenant(None)}}
             return dict(blank, **plan.body)
         return super().predict(existing, plan)
 
@@ -247,3 +340,20 @@ class KeyVault(Resource):
 
     def result(self, doc, related):
         return {self.result_key: vault_view(doc) if doc else {}, "recovered": self.recovered}
+
+
+class KeyVaultInfo(KeyVault):
+    """The read-only view (module key_vault_info); with check_access, one data-plane read as the caller."""
+
+    def validate(self):
+        super().validate()
+        if self.params["access_wait"] < 0:
+            raise AzureInputError(f"access_wait: {self.params['access_wait']} must be 0 or a number of seconds")
+        if self.params["access_wait"] and not self.params["check_access"]:
+            raise AzureInputError("access_wait is given without check_access=true; it is how long the access check waits")
+
+    def result(self, doc, related):
+        result = super().result(doc, related)
+        if self.params["check_access"]:
+            result["access"] = check_access(self.module, vault_view(doc)["vault_uri"], self.params["access_wait"]) if doc else {}
+        return result

@@ -11,6 +11,14 @@ The client is azure-keyvault-secrets' SecretClient: its challenge policy asks th
 authenticate and checks that the vault's host ends with the challenge's resource domain; nothing
 here relaxes that check. The repository's emulator serves vaults as https://<name>.vault.localhost:<port>/,
 reached through its CONNECT proxy (docs/azure-servers.md).
+
+Key Vault refuses a request with 403 `Forbidden` and an inner error code saying why (learn.microsoft.com
+key-vault/general/rest-error-codes and common-error-codes; the texts as real responses quote them):
+`ForbiddenByFirewall` ("Client address is not authorized and caller is not a trusted service.", with the
+"Client address: ..." Azure saw), `ForbiddenByConnection` (public network access disabled) and
+`ForbiddenByRbac` ("Caller is not authorized to perform action on resource.", with the caller's oid and the
+data action). `describe_forbidden` turns each into a message that says what to do; `check_access` asks the
+data plane once, before any secret is written, whether this controller gets in.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from __future__ import annotations
 import re
 import secrets
 import string
+import time
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation
@@ -130,6 +140,83 @@ def diff_view(meta: dict | None) -> dict:
     return {"version": meta["version"], "content_type": meta["content_type"], "tags": meta["tags"]}
 
 
+def forbidden_code(err) -> str | None:
+    """Key Vault's inner error code of a 403 (ForbiddenByFirewall, ForbiddenByConnection, ForbiddenByRbac, ...)."""
+    if getattr(err, "status_code", None) != 403:
+        return None
+    try:
+        code = ((err.response.json() or {}).get("error") or {}).get("innererror", {}).get("code")
+    except (AttributeError, ValueError, TypeError):
+        code = None
+    if not code:
+        found = re.search(r"\b(ForbiddenBy[A-Za-z]+)\b", str(err))
+        code = found.group(1) if found else "Forbidden"
+    return code
+
+
+def describe_forbidden(err, vault_uri: str) -> str | None:
+    """What to do about a 403 from a vault; None when `err` is not one."""
+    code = forbidden_code(err)
+    if code is None:
+        return None
+    text = str(getattr(getattr(err, "error", None), "message", None) or err)
+    address = re.search(r"Client address:\s*([0-9.]+)", text)
+    oid = re.search(r"oid=([0-9a-fA-F-]{36})", text)
+    action = re.search(r"Action:\s*'([^']+)'", text)
+    if code == "ForbiddenByFirewall":
+        seen = address.group(1) if address else "(not given)"
+        return (f"vault {vault_uri} refused this controller at its firewall (403 ForbiddenByFirewall; Azure saw the client "
+                f"address {seen}); nothing was written. The vault denies by default and lets in only its IP rules and "
+                f"subnets: add {seen} (the controller's public address) to the vault's network_acls.ip_rules (role key_vault: "
+                "key_vault_ip_rules), or run the controller in one of the vault's allowed subnets (role key_vault: "
+                "key_vault_controller_subnet)")
+    if code == "ForbiddenByConnection":
+        return (f"vault {vault_uri} has public network access disabled (403 ForbiddenByConnection); nothing was written. "
+                "Reach it through a private endpoint, or set public_network_access=Enabled and let the controller in "
+                "with network_acls")
+    if code == "ForbiddenByRbac":
+        who = f"object id {oid.group(1)}" if oid else "the identity running this task"
+        what = action.group(1) if action else "the operation"
+        return (f"vault {vault_uri} refused {who}: it has no data-plane role there that allows {what} (403 "
+                "ForbiddenByRbac); nothing was written. Assign it 'Key Vault Secrets Officer' on the vault (module "
+                "complianceflow.infra.role_assignment; role key_vault does it unless key_vault_grant_deployer is false). "
+                "A new assignment can take up to 10 minutes to take effect (key_vault_info access_wait waits for it)")
+    return (f"vault {vault_uri} refused the request (403 {code}); nothing was written: check the vault's network rules "
+            "and the data-plane roles of the identity running this task")
+
+
+@contextmanager
+def forbidden_explained(module, vault_uri: str):
+    """A 403 from the vault becomes one fail_json that says what to do (other errors pass through)."""
+    try:
+        yield
+    except Exception as err:  # pylint: disable=broad-exception-caught  # only 403s are handled; the rest re-raised
+        message = describe_forbidden(err, vault_uri)
+        if message is None:
+            raise
+        module.fail_json(msg=message, azure_error={"code": forbidden_code(err), "status_code": 403, "vault_uri": vault_uri})
+
+
+def check_access(module, vault_uri: str, wait: int = 0, sleep=time.sleep, clock=time.monotonic) -> dict:
+    """Ask the vault's data plane, as the identity running the task, whether it gets in: one list of secret metadata
+    (one page of at most one item, never a value). A 403 ForbiddenByRbac is retried for up to `wait` seconds (a role
+    assignment made moments ago can take up to 10 minutes to take effect: learn.microsoft.com
+    azure/role-based-access-control/troubleshooting); any other refusal fails at once with what to do."""
+    api = SecretApi(vault_uri)
+    deadline, started, attempts = clock() + max(wait, 0), clock(), 0
+    with module.operation(f"check access to vault {vault_uri}"), forbidden_explained(module, vault_uri):
+        while True:
+            attempts += 1
+            try:
+                next(iter(api.client(module).list_properties_of_secrets(max_page_size=1).by_page()), None)
+            except Exception as err:  # pylint: disable=broad-exception-caught  # re-raised unless a wait is still allowed
+                if forbidden_code(err) != "ForbiddenByRbac" or clock() >= deadline:
+                    raise
+                sleep(min(5.0, max(deadline - clock(), 0.0)))
+                continue
+            return {"vault_uri": vault_uri, "allowed": True, "attempts": attempts, "waited": round(clock() - started, 1)}
+
+
 class SecretRef:
     """A secret's address on the data plane (what the runner calls a resource id)."""
 
@@ -162,14 +249,20 @@ class SecretApi:
         return self._client
 
     def get(self, module, ref: SecretRef) -> dict:
-        secret = self.client(module).get_secret(ref.name)
+        with forbidden_explained(module, self.vault_uri):
+            secret = self.client(module).get_secret(ref.name)
         self.value = secret.value
         return secret_meta(secret)
 
     def get_deleted(self, module, ref: SecretRef):
-        return self.client(module).get_deleted_secret(ref.name)
+        with forbidden_explained(module, self.vault_uri):
+            return self.client(module).get_deleted_secret(ref.name)
 
     def start(self, module, what: str, method: str, ref: SecretRef, body: dict | None = None) -> Operation:
+        with forbidden_explained(module, self.vault_uri):
+            return self._start(module, what, method, ref, body)
+
+    def _start(self, module, what: str, method: str, ref: SecretRef, body: dict | None = None) -> Operation:
         client, result, timeout = self.client(module), None, module.params["timeout"]
         if method == "PUT":
             result = secret_meta(client.set_secret(ref.name, body["value"], content_type=body.get("content_type"), tags=body.get("tags")))

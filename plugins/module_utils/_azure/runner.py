@@ -122,6 +122,9 @@ class Resource:
     def before_write(self, existing: dict | None, plan: Plan) -> None:
         """Reads or checks just before the first write (not in check mode)."""
 
+    def after_write(self, doc: dict | None, plan: Plan) -> None:
+        """Work after the writes, before the result (not in check mode; a new vault waits for its URI to answer)."""
+
     def predict(self, existing: dict | None, plan: Plan) -> dict:
         """The resource as check mode predicts it after the plan."""
         if plan.action in ("create", "put"):
@@ -180,6 +183,7 @@ def run(resource: Resource) -> None:
             doc = finish(module, op)
     if plan.children:
         apply_children(module, plan.children, serial=resource.serial_children)
+    resource.after_write(doc, plan)
     if doc is not None:
         related = resource.read_related(rid, doc)   # what the writes left (a new server's system databases too)
     _exit(resource, True, plan, doc, related)

@@ -13,9 +13,11 @@ from typing import Callable
 
 import pytest
 from azure_play import arm_id, resource, task
+from emulator import CONTROLLER_ADDRESS
 
 LOCATION = "westeurope"
 SERVER_PASSWORD = "Contract-Passw0rd-" + uuid.uuid4().hex[:6]
+ASSIGNMENT = str(uuid.uuid4())   # the role assignment's name in its contract (given, so the test knows its id)
 
 
 @dataclass
@@ -23,8 +25,8 @@ class Contract:
     module: str
     path: Callable[[str, str], str]          # (group, name) -> provider path under the group ("" for the group)
     create: Callable[[str, str], dict]        # (group, name) -> the module's options
-    update: dict                              # one field changed
-    changed: Callable[[dict], object]         # stored document -> the changed field's value
+    update: dict | None                       # one field changed (None: nothing can change, see immutable)
+    changed: Callable[[dict], object] | None  # stored document -> the changed field's value
     after: object                             # ... and what it must be after the update
     bad: dict                                 # an invalid value ...
     message: str                              # ... and the message that names it
@@ -33,6 +35,7 @@ class Contract:
     exists: Callable[[dict], bool] = lambda doc: doc is not None
     child: str = ""                           # the changed field lives in this child document (".../tables/X")
     name: Callable[[], str] = field(default=lambda: f"ct-{uuid.uuid4().hex[:8]}")
+    immutable: tuple = ()                     # (a changed option, the message refusing it before any write)
 
 
 def group_tasks(rg):
@@ -48,8 +51,14 @@ def network_tasks(rg):
 
 
 def vault_tasks(rg):
-    return group_tasks(rg) + [task("vault", "key_vault", resource_group=rg, name=f"kv-{rg[-8:]}", location=LOCATION,
-                                   network_acls={"default_action": "Deny", "ip_rules": ["203.0.113.0/24"]})]
+    """A vault the controller may write into: its address in the firewall, Key Vault Secrets Officer on the vault."""
+    vault = dict(task("vault", "key_vault", resource_group=rg, name=f"kv-{rg[-8:]}", location=LOCATION,
+                      network_acls={"default_action": "Deny", "ip_rules": ["203.0.113.0/24", CONTROLLER_ADDRESS]}), register="kv")
+    return group_tasks(rg) + [vault, task("grant", "role_assignment", scope="{{ kv.key_vault.id }}", role="Key Vault Secrets Officer")]
+
+
+def group_id(rg):
+    return f"/subscriptions/{EMULATOR_SUBSCRIPTION[0]}/resourceGroups/{rg}"
 
 
 def vault_uri(rg):
@@ -57,6 +66,7 @@ def vault_uri(rg):
 
 
 EMULATOR_PORT = [None]
+EMULATOR_SUBSCRIPTION = [None]
 
 CONTRACTS = {
     "resource_group": Contract(
@@ -110,6 +120,14 @@ CONTRACTS = {
         lambda d: d["properties"]["totalRetentionInDays"], 2191,
         {"resource_group": "rg-x", "name": "log-x", "tables": [{"name": "AzureActivity", "total_retention_in_days": 2557}]},
         "2557 is not a total retention Azure accepts", setup=group_tasks, child="/tables/AzureActivity"),
+    "role_assignment": Contract(
+        "role_assignment", lambda rg, n: f"Microsoft.Authorization/roleAssignments/{ASSIGNMENT}",
+        lambda rg, n: {"scope": group_id(rg), "role": "Key Vault Secrets User", "name": ASSIGNMENT},
+        None, None, None,
+        {"scope": "/subscriptions/x/resourceGroups/rg-x", "role": "Key Vault Secrets Writer"},
+        "'Key Vault Secrets Writer' is neither a built-in role", setup=group_tasks,
+        immutable=({"role": "Key Vault Reader"}, "never changes a role assignment's principal, role or scope"),
+        absent=lambda rg, n: {"scope": group_id(rg), "role": "Key Vault Secrets User", "name": ASSIGNMENT}),
     "key_vault_secret": Contract(
         "key_vault_secret", lambda rg, n: f"Microsoft.KeyVault/vaults/kv-{rg[-8:]}",
         lambda rg, n: {"vault_uri": vault_uri(rg), "name": n, "generate": True, "tags": {"a": "1"}},
@@ -129,6 +147,7 @@ def writes(emu, since):
 def test_resource_contract(ansible, emu, kind):
     c = CONTRACTS[kind]
     EMULATOR_PORT[0] = emu.url.rsplit(":", 1)[-1]
+    EMULATOR_SUBSCRIPTION[0] = emu.subscription_id
     rg, name = f"rg-ct-{uuid.uuid4().hex[:8]}", c.name()
     outputs = []
     stored_id = arm_id(emu, rg, c.path(rg, name)) if c.path(rg, name) else arm_id(emu, rg)
@@ -164,16 +183,22 @@ def test_resource_contract(ansible, emu, kind):
         assert run.rc == 0 and run.result(kind)["changed"] is False, run.stdout[-3000:]
         assert not writes(emu, mark), "a re-run wrote"
 
-        updated = dict(args, **c.update)
-        mark = emu.request_count()
-        run = play(updated, check=True, diff=True)
-        result = run.result(kind)
-        assert run.rc == 0 and result["changed"] is True and result["diff"]["before"] != result["diff"]["after"]
-        assert not writes(emu, mark) and c.changed(resource(emu, stored_id + c.child)) != c.after
+        if c.update is None:   # nothing of it can change in Azure: a changed option is refused, nothing is written
+            mark = emu.request_count()
+            run = play(dict(args, **c.immutable[0]))
+            assert run.rc != 0 and c.immutable[1] in run.result(kind)["msg"], run.stdout[-3000:]
+            assert not writes(emu, mark), "a refused change wrote"
+        else:
+            updated = dict(args, **c.update)
+            mark = emu.request_count()
+            run = play(updated, check=True, diff=True)
+            result = run.result(kind)
+            assert run.rc == 0 and result["changed"] is True and result["diff"]["before"] != result["diff"]["after"]
+            assert not writes(emu, mark) and c.changed(resource(emu, stored_id + c.child)) != c.after
 
-        run = play(updated)
-        assert run.rc == 0 and run.result(kind)["changed"] is True, run.stdout[-3000:]
-        assert c.changed(resource(emu, stored_id + c.child)) == c.after
+            run = play(updated)
+            assert run.rc == 0 and run.result(kind)["changed"] is True, run.stdout[-3000:]
+            assert c.changed(resource(emu, stored_id + c.child)) == c.after
 
         gone = dict((c.absent or (lambda g, n: {k: args[k] for k in ("resource_group", "name")}))(rg, name), state="absent")
         run = play(gone)

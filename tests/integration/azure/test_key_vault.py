@@ -6,8 +6,11 @@ import uuid
 
 import pytest
 from azure_play import arm_id, resource, task
+from emulator import CONTROLLER_ADDRESS
 
 LOCATION = "westeurope"
+# The vaults deny by default; the controller (the emulator's caller address) is let in by IP rule.
+IP_RULES = ["203.0.113.0/24", CONTROLLER_ADDRESS]
 
 
 @pytest.fixture
@@ -20,9 +23,14 @@ def rg(ansible):
 
 def vault_task(rg, name, title="vault", **extra):
     args = dict(resource_group=rg, name=name, location=LOCATION, tags={"Deployment": "test"},
-                network_acls={"default_action": "Deny", "ip_rules": ["203.0.113.0/24"]})
+                network_acls={"default_action": "Deny", "ip_rules": IP_RULES})
     args.update(extra)
     return task(title, "key_vault", **args)
+
+
+def officer(vault_id, title="grant"):
+    """Key Vault Secrets Officer for the identity running the play: what role key_vault assigns."""
+    return task(title, "role_assignment", scope=vault_id, role="Key Vault Secrets Officer")
 
 
 def writes(emu, since):
@@ -43,8 +51,8 @@ def test_vault_check_mode_create_idempotence_and_diff(ansible, emu, rg):
     assert run.rc == 0 and result["changed"] is True, run.stdout[-3000:]
     vault = result["key_vault"]
     assert vault["enable_rbac_authorization"] is True and vault["enable_purge_protection"] is False
-    assert vault["network_acls"] == {"default_action": "Deny", "bypass": "AzureServices", "ip_rules": ["203.0.113.0/24"],
-                                     "virtual_network_subnet_ids": []}
+    assert vault["network_acls"] == {"default_action": "Deny", "bypass": "AzureServices",
+                                     "ip_rules": [f"{CONTROLLER_ADDRESS}/32", "203.0.113.0/24"], "virtual_network_subnet_ids": []}
     assert re.match(rf"^https://{name}\.vault\.localhost:\d+/$", vault["vault_uri"])
     assert result["diff"]["before"] == {} and result["diff"]["after"]["soft_delete_retention_days"] == 90
     stored = resource(emu, vault["id"])
@@ -73,7 +81,8 @@ def test_absent_soft_deletes_recover_brings_secrets_back_purge_removes(ansible, 
     name = f"kv-d-{uuid.uuid4().hex[:8]}"
     run = ansible.play([vault_task(rg, name)])
     uri = run.result("vault")["key_vault"]["vault_uri"]
-    run = ansible.play([task("secret", "key_vault_secret", vault_uri=uri, name="kept", value="s3cr3t-Value")])
+    run = ansible.play([officer(run.result("vault")["key_vault"]["id"]),
+                        task("secret", "key_vault_secret", vault_uri=uri, name="kept", value="s3cr3t-Value")])
     assert run.result("secret")["changed"] is True
 
     run = ansible.play([task("delete", "key_vault", resource_group=rg, name=name, location=LOCATION, state="absent")])
@@ -84,6 +93,7 @@ def test_absent_soft_deletes_recover_brings_secrets_back_purge_removes(ansible, 
     run = ansible.play([vault_task(rg, name)])
     result = run.result("vault")
     assert result["changed"] is True and result["recovered"] is True
+    # The vault-scoped role assignment stays with the recovered vault (unverified in Azure; the emulator keeps it).
     read = task("read", "key_vault_secret", vault_uri=uri, name="kept", value="other-Value1", return_value=True)
     run = ansible.play([dict(read, no_log=True)])
     assert run.result("read")["changed"] is False  # exists: left alone, no new version
@@ -99,6 +109,7 @@ def test_generated_secret_is_created_once_never_rotated_value_only_in_no_log(ans
     name = f"kv-s-{uuid.uuid4().hex[:8]}"
     run = ansible.play([vault_task(rg, name)])
     vault = run.result("vault")["key_vault"]
+    assert ansible.play([officer(vault["id"])]).rc == 0
     ensure = task("ensure", "key_vault_secret", vault_uri=vault["vault_uri"], name="postgresql-admin-password",
                   generate=True, content_type="password")
     run = ansible.play([ensure], verbosity=3)
@@ -134,6 +145,7 @@ def test_secret_without_value_or_generate_only_reads(ansible, emu, rg):
     name = f"kv-r-{uuid.uuid4().hex[:8]}"
     vault = ansible.play([vault_task(rg, name)]).result("vault")["key_vault"]
     uri = vault["vault_uri"]
+    emu.grant("Key Vault Secrets Officer", scope=vault["id"])
     ansible.play([task("store", "key_vault_secret", vault_uri=uri, name="kept", value="s3cr3t-Value")])
     mark = len(emu.requests())
 

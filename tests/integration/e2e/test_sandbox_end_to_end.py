@@ -41,10 +41,12 @@ def _env(sandbox: Path) -> dict[str, str]:
 
 
 def _resources(env: dict[str, str], deleted_vaults: bool = False) -> list[str]:
-    """Ids of what the emulator stores: resources in groups, or the soft-deleted vaults (subscription level)."""
+    """Ids of what the emulator stores: resources in groups, or the soft-deleted vaults (subscription level). The
+    subscription's own role assignments (its Owner, which the sandbox starts with) are not the deployments'."""
     context = ssl.create_default_context(cafile=env["ARM_EMULATOR_CA"])
     with urllib.request.urlopen(env["ARM_EMULATOR_URL"] + "/_emulator/state", context=context, timeout=10) as resp:
         ids = sorted(doc["id"] for doc in json.loads(resp.read())["resources"].values())
+    ids = [i for i in ids if "/resourcegroups/" in i.lower() or "/providers/microsoft.authorization/" not in i.lower()]
     return [i for i in ids if ("/deletedvaults/" in i.lower()) == deleted_vaults]
 
 

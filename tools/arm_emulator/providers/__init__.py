@@ -8,7 +8,7 @@ import importlib
 
 from .base import ResourceType
 
-PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights")
+PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization")
 
 
 def load_registry() -> dict[str, ResourceType]:

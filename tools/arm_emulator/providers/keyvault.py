@@ -4,10 +4,17 @@ A vault's URI is https://<name>.vault.localhost:<port>/ (the emulator's own port
 (keyvault_dataplane.py) is served by the same HTTPS server, chosen by the Host header. Deleting a
 vault moves it, with its secrets, to a deletedVaults document under the subscription; a PUT with
 createMode=recover brings it back; purge removes it for good (refused with purge protection).
-Names are global across subscriptions, as in Azure.
+Names are global across subscriptions, as in Azure, soft-deleted ones included until they are purged: a name
+soft-deleted in the same subscription answers 409 ConflictError (recover or purge it), one live or soft-deleted in
+another subscription 409 VaultAlreadyExists (learn.microsoft.com key-vault/general/common-error-codes: "already
+exists (in soft-deleted state or in another subscription)").
+IP rules are stored as Azure returns them: a single address as `a.b.c.d/32` (terraform-provider-azurerm hashes
+`1.2.3.4` and `1.2.3.4/32` alike for this reason, internal/tf/set/set.go; issues 2164 and 8701 show the perpetual
+diff otherwise). Private (RFC 1918) and IPv6 addresses are refused (key-vault/general/network-security).
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from urllib.parse import urlsplit
@@ -21,6 +28,7 @@ DELETED_TYPE = f"{NS}/deletedVaults"
 VAULT_DNS_SUFFIX = "vault.localhost"
 NAME_RE = re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$")
 SKUS = ("standard", "premium")
+RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 
 
 def vault_uri(base_url: str, name: str) -> str:
@@ -58,6 +66,19 @@ def vault_by_host(state, host: str) -> dict | None:
     return next((v for v in _of_type(state, VAULT_TYPE) if v["name"].lower() == name), None)
 
 
+def _ip_rule(value: str) -> str:
+    """An IPv4 address or range as Azure stores it: a single address gets /32."""
+    try:
+        network = ipaddress.IPv4Network(value, strict=False)
+    except ValueError:
+        raise invalid_request(f"networkAcls.ipRules: '{value}' is not an IPv4 address or CIDR range (only IPv4 is "
+                              "supported).", code="BadRequest") from None
+    if any(network.subnet_of(ipaddress.IPv4Network(p)) for p in RFC1918):
+        raise invalid_request(f"networkAcls.ipRules: '{value}' is a private address (RFC 1918); IP rules allow public "
+                              "addresses only.", code="BadRequest")
+    return value if "/" in value else f"{value}/32"
+
+
 class Vaults(TopLevelType):
     namespace = NS
     types = ("vaults",)
@@ -81,14 +102,16 @@ class Vaults(TopLevelType):
         recover = str(props.get("createMode", "default")).lower() == "recover"
         if existing is None:
             taken = next((v for v in all_vaults(ctx) if v["name"].lower() == ref.name.lower()), None)
+            if deleted is not None and not deleted["id"].lower().startswith(f"/subscriptions/{ref.subscription}/".lower()):
+                taken, deleted = deleted, None   # soft-deleted in another subscription: taken, and not ours to recover
             if taken is not None:
                 raise ArmError(409, "VaultAlreadyExists",
                                f"The vault name '{ref.name}' is already in use. Vault names are globally unique so it "
                                "is possible that the name is already taken.")
             if deleted is not None and not recover:
                 raise ArmError(409, "ConflictError",
-                               f"Exist soft deleted vault with the same name '{ref.name}'. Recover it (createMode "
-                               "'recover') or purge it before creating a new vault with this name.")
+                               f"A vault with the same name already exists in deleted state. You need to either recover "
+                               f"or purge existing key vault '{ref.name}'.")
             if recover and deleted is None:
                 raise ArmError(404, "DeletedVaultNotFound", f"There is no soft deleted vault named '{ref.name}' to recover.")
         doc, created = super().put(ctx, ref, body)
@@ -100,6 +123,8 @@ class Vaults(TopLevelType):
         doc.setdefault("_secrets", {})
         doc.setdefault("_deletedSecrets", {})
         doc.setdefault("systemData", {"createdAt": _now()})
+        if existing is None:
+            doc["_createdAt"] = time.time()   # when its DNS name starts to lag (access.dns_delay)
         return doc, created
 
     def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
@@ -169,7 +194,7 @@ class Vaults(TopLevelType):
                                       code="VirtualNetworkRuleSubnetMissingServiceEndpoint")
             # Azure returns subnet ids lower-cased in vault network rules.
             rules.append({"id": subnet["id"].lower(), "ignoreMissingVnetServiceEndpoint": ignore})
-        ips = [{"value": str(require_dict(r, "ipRule").get("value"))} for r in acls.get("ipRules") or []]
+        ips = [{"value": _ip_rule(str(require_dict(r, "ipRule").get("value")))} for r in acls.get("ipRules") or []]
         return {"bypass": bypass, "defaultAction": default, "ipRules": ips, "virtualNetworkRules": rules}
 
     def patch(self, ctx: Context, ref: Ref, body: dict) -> dict:
