@@ -15,6 +15,7 @@ from azure.mgmt.keyvault import KeyVaultManagementClient
 from emulator import CONTROLLER_ADDRESS, Emulator, OWNER_CONFIG
 
 SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 
 
 @pytest.fixture
@@ -187,3 +188,42 @@ def test_soft_deleted_names_stay_taken_across_subscriptions(tmp_path):
         owners = [d for d in emu.admin("GET", "state")["resources"].values() if d["type"] == "Microsoft.Authorization/roleAssignments"]
         assert [(o["properties"]["principalId"], o["properties"]["scope"]) for o in owners] == [
             (emu.object_id, f"/subscriptions/{emu.subscription_id}")]
+
+
+def test_listing_a_principals_assignments_at_and_above_a_scope(emu, vaults, authz, group):
+    """$filter as the spec and the REST docs give it: atScope() (at or above), principalId eq '{id}', assignedTo('{id}'),
+    and atScope() and assignedTo('{id}'); an id without quotes is refused as Azure refuses it."""
+    vault = vaults.begin_create_or_update(group, "kv-ra-list", vault_body(emu)).result()
+    stranger = str(uuid.uuid4())
+    mine = authz.role_assignments.create(vault.id, str(uuid.uuid4()), officer(emu))
+    theirs = authz.role_assignments.create(vault.id, str(uuid.uuid4()), officer(emu, principal=stranger))
+    group_id = f"/subscriptions/{emu.subscription_id}/resourceGroups/{group}"
+
+    def ids(scope, text):
+        return {a.id for a in authz.role_assignments.list_for_scope(scope, filter=text)}
+
+    at_group = list(authz.role_assignments.list_for_scope(group_id, filter=f"atScope() and assignedTo('{emu.object_id}')"))
+    assert mine.id not in {a.id for a in at_group}                   # below the scope: not listed
+    assert all(group_id.lower().startswith(a.scope.lower()) for a in at_group)
+    assert any(a.scope == f"/subscriptions/{emu.subscription_id}" and a.role_definition_id.endswith(OWNER) for a in at_group)
+    at_vault = ids(vault.id, f"atScope() and assignedTo('{emu.object_id}')")
+    assert mine.id in at_vault and theirs.id not in at_vault
+    assert ids(vault.id, f"assignedTo('{stranger}')") == {theirs.id}
+    assert {mine.id, theirs.id} <= ids(vault.id, "atScope()")
+    assert mine.id in ids(group_id, f"principalId eq '{emu.object_id}'")   # at, above or below for one principal
+    with pytest.raises(HttpResponseError, match="is not supported. Supported filters are either 'atScope\\(\\)'"):
+        ids(vault.id, f"principalId eq {emu.object_id}")
+
+
+def test_role_definitions_are_read_by_id_with_their_permissions(emu, authz):
+    contributor = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+    definition_id = f"/subscriptions/{emu.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{contributor}"
+    found = authz.role_definitions.get_by_id(definition_id)
+    assert found.id == definition_id and found.role_name == "Contributor" and found.role_type == "BuiltInRole"
+    (permission,) = found.permissions
+    assert permission.actions == ["*"] and "Microsoft.Authorization/*/Write" in permission.not_actions
+    rbac_admin = authz.role_definitions.get(f"/subscriptions/{emu.subscription_id}", "f58310d9-a9f6-439a-9e8d-f62e7b41a168")
+    assert rbac_admin.role_name == "Role Based Access Control Administrator"
+    assert "Microsoft.Authorization/roleAssignments/write" in rbac_admin.permissions[0].actions
+    with pytest.raises(HttpResponseError, match="RoleDefinitionDoesNotExist"):
+        authz.role_definitions.get(f"/subscriptions/{emu.subscription_id}", str(uuid.uuid4()))

@@ -202,6 +202,16 @@ class Emulator:
         """mode (strict|open), client_address, client_subnet, rbac_delay, dns_delay (merged into the current ones)."""
         return self.admin("POST", "access", settings)
 
+    def set_capacity(self, limits: dict | None = None, withheld_skus: dict | None = None) -> dict:
+        """Usage limits by row name (VirtualNetworks, NetworkSecurityGroups, cores, a PostgreSQL family, or "family") and
+        PostgreSQL sizes a location does not offer ({location: [size names]}); merged into the current settings."""
+        body = {}
+        if limits is not None:
+            body["limits"] = limits
+        if withheld_skus is not None:
+            body["withheld_skus"] = withheld_skus
+        return self.admin("POST", "capacity", body)
+
     def reset(self) -> None:
         """Forget every resource, operation and registration (registered again when prepared); faults and latency
         return to the start config."""

@@ -42,10 +42,13 @@ def dispatch(ctx: Context, method: str, segments: list[str], body: Any, info: di
     low = [s.lower() for s in rest]
 
     # Role assignments are extension resources: {any scope}/providers/Microsoft.Authorization/roleAssignments[/{name}].
-    auth_at = next((i for i in range(len(low) - 2) if low[i:i + 3] == ["providers", "microsoft.authorization", "roleassignments"]), None)
-    if auth_at is not None:
-        scope = "/" + "/".join(["subscriptions", sub, *rest[:auth_at]])
-        return ctx.handler("Microsoft.Authorization/roleAssignments").handle(ctx, method, scope, rest[auth_at + 3:], body, info)
+    # Role definitions are read the same way: {any scope}/providers/Microsoft.Authorization/roleDefinitions/{id}.
+    for kind in ("roleAssignments", "roleDefinitions"):
+        marker = ["providers", "microsoft.authorization", kind.lower()]
+        auth_at = next((i for i in range(len(low) - 2) if low[i:i + 3] == marker), None)
+        if auth_at is not None:
+            scope = "/" + "/".join(["subscriptions", sub, *rest[:auth_at]])
+            return ctx.handler(f"Microsoft.Authorization/{kind}").handle(ctx, method, scope, rest[auth_at + 3:], body, info)
     if len(rest) == 6 and low[0] == "providers" and low[2] == "locations" and low[4] in ("operations", "operationresults"):
         info["operation"] = f"{rest[1]}/locations/operations/read"
         return operation_status(ctx, sub, rest[1], rest[3], low[4], rest[5])

@@ -22,6 +22,11 @@ DEFAULT_CLIENT_ADDRESS = "198.51.100.10"
 ACCESS_DEFAULTS = {"mode": "strict", "client_address": DEFAULT_CLIENT_ADDRESS, "client_subnet": None,
                    "rbac_delay": 0.0, "dns_delay": 0.0}
 ASSIGNMENT_KEYS = {"client_id", "principal_id", "principal_type", "role", "scope"}
+# What a location offers and what a subscription may use there (docs/emulator.md, "Capacity"): the limits of the
+# usage rows the emulator serves (network usages; PostgreSQL quota usages: "cores" and every "<family>"), and the
+# PostgreSQL sizes a location does not offer. The numbers are the emulator's own choice, not Azure's limits.
+CAPACITY_DEFAULTS = {"limits": {"VirtualNetworks": 50, "NetworkSecurityGroups": 100, "cores": 100, "family": 100},
+                     "withheld_skus": {}}
 FAULT_KINDS = ("http", "fail_operation")
 MATCH_KEYS = ("method", "resource_type", "name", "path")
 
@@ -141,14 +146,18 @@ class Config:
         self.provider_registration = "allowed"
         self.access: dict = dict(ACCESS_DEFAULTS)
         self.role_assignments: list[dict] = []
+        self.capacity: dict = {"limits": dict(CAPACITY_DEFAULTS["limits"]), "withheld_skus": {}}
         self.apply(data or {})
 
     def apply(self, data: dict) -> None:
         unknown = set(data) - {"latency", "faults", "credentials", "subscriptions", "token_lifetime", "access",
-                               "role_assignments", "registered_providers", "provider_registration"}
+                               "role_assignments", "registered_providers", "provider_registration", "capacity"}
         if unknown:
             raise ConfigError(f"unknown config keys {sorted(unknown)}; valid: latency, faults, credentials, subscriptions, "
-                              "token_lifetime, access, role_assignments, registered_providers, provider_registration")
+                              "token_lifetime, access, role_assignments, registered_providers, provider_registration, "
+                              "capacity")
+        if "capacity" in data:
+            self.set_capacity(data["capacity"])
         if "registered_providers" in data:
             self.set_registered_providers(data["registered_providers"])
         if "provider_registration" in data:
@@ -202,6 +211,29 @@ class Config:
         merged["client_address"] = str(address)
         with self._lock:
             self.access = merged
+
+    def set_capacity(self, capacity: Any) -> None:
+        """Merge capacity settings: limits {usage name: number} (names: VirtualNetworks, NetworkSecurityGroups, cores,
+        a PostgreSQL family such as standardDSv3Family, or "family" for every family) and withheld_skus {location:
+        [size names]} (replacing the list of each location given; [] offers everything again)."""
+        if not isinstance(capacity, dict) or set(capacity) - set(CAPACITY_DEFAULTS):
+            raise ConfigError(f"capacity must be a mapping with keys from {sorted(CAPACITY_DEFAULTS)}, got {capacity!r}")
+        limits = capacity.get("limits", {})
+        if not isinstance(limits, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in limits.values()):
+            raise ConfigError(f"capacity.limits must map usage names to integers, got {limits!r}")
+        withheld = capacity.get("withheld_skus", {})
+        if not isinstance(withheld, dict) or not all(isinstance(v, list) and all(isinstance(n, str) for n in v)
+                                                     for v in withheld.values()):
+            raise ConfigError(f"capacity.withheld_skus must map locations to lists of size names, got {withheld!r}")
+        with self._lock:
+            self.capacity["limits"].update(limits)
+            for location, names in withheld.items():
+                self.capacity["withheld_skus"][_location_key(location)] = [n.lower() for n in names]
+
+    def capacity_snapshot(self) -> dict:
+        with self._lock:
+            return {"limits": dict(self.capacity["limits"]),
+                    "withheld_skus": {k: list(v) for k, v in self.capacity["withheld_skus"].items() if v}}
 
     def access_snapshot(self) -> dict:
         with self._lock:
@@ -291,7 +323,14 @@ class Config:
                     "provider_registration": self.provider_registration,
                     "token_lifetime": self.token_lifetime,
                     "access": dict(self.access),
+                    "capacity": {"limits": dict(self.capacity["limits"]),
+                                 "withheld_skus": {k: list(v) for k, v in self.capacity["withheld_skus"].items() if v}},
                     "role_assignments": [dict(a) for a in self.role_assignments]}
+
+
+def _location_key(location: str) -> str:
+    """Locations compared as ARM does: "West Europe" and "westeurope" are one."""
+    return str(location).replace(" ", "").lower()
 
 
 def parse_role_assignments(items: Any) -> list[dict]:

@@ -161,6 +161,9 @@ class App:
             if (method, what) == ("POST", "access"):
                 self.config.set_access(body or {})
                 return Response(200, self.config.access_snapshot())
+            if (method, what) == ("POST", "capacity"):
+                self.config.set_capacity(body or {})
+                return Response(200, self.config.capacity_snapshot())
             if (method, what) == ("POST", "role-assignments"):
                 items = parse_role_assignments(body if isinstance(body, list) else [body])
                 with self.state.lock:

@@ -4,7 +4,16 @@ emulator's own authorization: who may write role assignments, and which data act
 Sources (docs/emulator.md lists each rule):
 - REST spec Microsoft.Authorization stable 2022-04-01, authorization-RoleAssignmentsCalls.json: PUT/GET/DELETE
   {scope}/providers/Microsoft.Authorization/roleAssignments/{name} (name: "any valid GUID"; PUT 201/200, DELETE
-  200/204), the list at a scope with $filter=atScope() or principalId eq '{id}', principalType default "User".
+  200/204), the list at a scope ("atScope() to return all role assignments at or above the scope",
+  "principalId eq {id} to return all role assignments at, above or below the scope for the specified principal"),
+  principalType default "User". The quotes around the id are required and assignedTo('{id}') is a third filter:
+  the error Azure answers otherwise, quoted in Azure/azure-rest-api-specs#28255 ("The filter '...' is not supported.
+  Supported filters are either 'atScope()' or 'principalId eq '{value}'' or assignedTo('{value}')'."); assignedTo and
+  "atScope() and assignedTo(...)": learn.microsoft.com azure/role-based-access-control/role-assignments-list-rest.
+- authorization-RoleDefinitionsCalls.json (same version): GET {scope}/providers/Microsoft.Authorization/roleDefinitions/
+  {roleDefinitionId} (RoleDefinitions_Get; also RoleDefinitions_GetById for /subscriptions/{id}/providers/...), the
+  RoleDefinition shape: properties.roleName, type, permissions[{actions, notActions, dataActions, notDataActions}],
+  assignableScopes.
 - learn.microsoft.com azure/role-based-access-control/troubleshooting: 403 AuthorizationFailed without
   Microsoft.Authorization/roleAssignments/write; 400 RoleAssignmentUpdateNotPermitted when a name is reused for
   another principal, role or scope (names are unique everywhere); changes take up to 10 minutes to take effect.
@@ -37,10 +46,18 @@ BUILT_IN_ROLES: dict[str, dict[str, Any]] = {
     "b24988ac-6180-42a0-ab88-20f7382dd24c": {
         "roleName": "Contributor", "actions": ["*"],
         "notActions": ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write",
-                       "Microsoft.Authorization/elevateAccess/Action"]},
+                       "Microsoft.Authorization/elevateAccess/Action", "Microsoft.Blueprint/blueprintAssignments/write",
+                       "Microsoft.Blueprint/blueprintAssignments/delete", "Microsoft.Compute/galleries/share/action",
+                       "Microsoft.Purview/consents/write", "Microsoft.Purview/consents/delete",
+                       "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
+                       "Microsoft.Subscription/cancel/action", "Microsoft.Subscription/enable/action"]},
     "acdd72a7-3385-48ef-bd42-f606fba81ae7": {"roleName": "Reader", "actions": ["*/read"]},
     "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": {"roleName": "User Access Administrator",
                                              "actions": ["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"]},
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": {"roleName": "Role Based Access Control Administrator",
+                                             "actions": ["Microsoft.Authorization/roleAssignments/write",
+                                                         "Microsoft.Authorization/roleAssignments/delete", "*/read",
+                                                         "Microsoft.Support/*"]},
     "00482a5a-887f-4fb3-b363-3b7fe8e74483": {"roleName": "Key Vault Administrator",
                                              "actions": ["Microsoft.KeyVault/vaults/*/read"],
                                              "dataActions": ["Microsoft.KeyVault/vaults/*"]},
@@ -97,6 +114,37 @@ def allowed(state, principal_id: str, resource_id: str, action: str, data: bool)
                 and doc.get("_effectiveAt", 0) <= now and permits(role_guid(props["roleDefinitionId"]) or "", action, data)):
             return True
     return False
+
+
+_FILTER_TERM = re.compile(r"^(?:(atscope\(\))|assignedto\('([0-9a-f-]{36})'\)|principalid\s+eq\s+'([0-9a-f-]{36})')$", re.IGNORECASE)
+
+
+def parse_filter(text: str) -> tuple[bool, str | None]:
+    """(at scope only, principal) of a role assignment list's $filter: atScope(), principalId eq '{id}',
+    assignedTo('{id}'), or terms joined by ' and '. Anything else is refused as Azure refuses it (the message quoted in
+    Azure/azure-rest-api-specs#28255; status and code unverified). assignedTo would also match the groups the principal
+    is a member of (transitively); the emulator has no groups, so it matches the principal's own assignments."""
+    at_scope, principal = False, None
+    text = (text or "").strip()
+    if not text:
+        return at_scope, principal
+    for term in re.split(r"\s+and\s+", text, flags=re.IGNORECASE):
+        match = _FILTER_TERM.match(term.strip())
+        if match is None:
+            raise ArmError(400, "BadRequest", f"The filter '{text}' is not supported. Supported filters are either 'atScope()' "
+                                              "or 'principalId eq '{value}'' or assignedTo('{value}')'.")
+        at_scope = at_scope or bool(match.group(1))
+        principal = match.group(2) or match.group(3) or principal
+    return at_scope, principal
+
+
+def definition_doc(scope: str, guid: str) -> dict:
+    """A built-in role definition as RoleDefinitions_Get answers it (authorization-RoleDefinitionsCalls.json 2022-04-01)."""
+    role = BUILT_IN_ROLES[guid]
+    permission = {key: list(role.get(key, [])) for key in ("actions", "notActions", "dataActions", "notDataActions")}
+    return {"id": f"{scope}/providers/{NS}/roleDefinitions/{guid}", "name": guid, "type": f"{NS}/roleDefinitions",
+            "properties": {"roleName": role["roleName"], "type": "BuiltInRole", "permissions": [permission],
+                           "assignableScopes": ["/"]}}
 
 
 def assignment_name(scope: str, principal_id: str, guid: str) -> str:
@@ -209,9 +257,7 @@ class RoleAssignments(ResourceType):
 
     @staticmethod
     def _list(ctx: Context, scope: str) -> list[dict]:
-        wanted = ctx.query.get("$filter", "")
-        principal = re.search(r"principalId\s+eq\s+'?([0-9a-fA-F-]{36})'?", wanted)
-        at_scope = "atscope()" in wanted.lower().replace(" ", "")
+        at_scope, principal = parse_filter(ctx.query.get("$filter", ""))
         found = []
         for doc in all_assignments(ctx.state):
             props = doc["properties"]
@@ -221,7 +267,7 @@ class RoleAssignments(ResourceType):
                 continue
             if not (above or below):
                 continue
-            if principal and props["principalId"].lower() != principal.group(1).lower():
+            if principal and props["principalId"].lower() != principal.lower():
                 continue
             found.append(doc)
         return sorted(found, key=lambda d: d["id"].lower())
@@ -266,4 +312,25 @@ class RoleAssignments(ResourceType):
                       ctx.headers.get("x-emulator-oid", ""), extra, delay), True
 
 
-TYPES = [RoleAssignments()]
+class RoleDefinitions(ResourceType):
+    """GET {scope}/providers/Microsoft.Authorization/roleDefinitions/{id}: the built-in roles above (no custom roles)."""
+
+    namespace = NS
+    types = ("roleDefinitions",)
+
+    def handle(self, ctx: Context, method: str, scope: str, names: list[str], body: Any, info: dict):
+        from ..arm import Response  # pylint: disable=import-outside-toplevel  # arm imports the providers
+
+        info.update(resource_type=f"{NS}/roleDefinitions", name=names[0] if names else "",
+                    operation=f"{NS}/roleDefinitions/read")
+        if method != "GET" or len(names) != 1:
+            raise ArmError(405, "MethodNotAllowed", f"The method '{method}' is not allowed here (the emulator serves "
+                                                    "GET of one built-in role definition).")
+        guid = names[0].lower()
+        if guid not in BUILT_IN_ROLES:
+            # Code as for an unknown role in an assignment PUT; status and code unverified for a GET.
+            raise ArmError(404, "RoleDefinitionDoesNotExist", f"The specified role definition with ID '{names[0]}' does not exist.")
+        return Response(200, definition_doc(scope.rstrip("/"), guid))
+
+
+TYPES = [RoleAssignments(), RoleDefinitions()]

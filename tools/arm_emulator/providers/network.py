@@ -1,4 +1,5 @@
-"""Microsoft.Network: virtual networks with subnets, network security groups with rules.
+"""Microsoft.Network: virtual networks with subnets, network security groups with rules, and the subscription's
+network usages per location.
 
 Subnets and rules live inline in their parent (as ARM returns them) and are also reachable as
 child resources. A VNet PUT replaces the subnet list: subnets left out are deleted, as in Azure.
@@ -13,7 +14,7 @@ from typing import Any
 
 from ..errors import ArmError, invalid_request
 from ..state import new_etag
-from .base import Context, NestedType, Ref, TopLevelType, require_dict
+from .base import Context, NestedType, Ref, ResourceType, TopLevelType, require_dict
 
 NS = "Microsoft.Network"
 VNET_TYPE = f"{NS}/virtualNetworks"
@@ -386,4 +387,35 @@ class SecurityRules(NestedType):
         return rule, existing is None
 
 
-TYPES = [VirtualNetworks(), Subnets(), NetworkSecurityGroups(), SecurityRules()]
+# Usage rows the emulator serves: (usage name, localized name, the type it counts). The shape of a row (currentValue,
+# limit, name {value, localizedValue}, unit Count, id .../locations/{location}/usages/{name}) and these two names are
+# those of the REST reference's sample (learn.microsoft.com rest/api/virtualnetwork/usages, "List usages"); Azure
+# lists more rows (public IPs, NICs, load balancers, ...), which nothing here reads.
+USAGE_ROWS = (("VirtualNetworks", "Virtual Networks", VNET_TYPE),
+              ("NetworkSecurityGroups", "Network Security Groups", NSG_TYPE))
+
+
+def same_location(left: str, right: str) -> bool:
+    return str(left).replace(" ", "").lower() == str(right).replace(" ", "").lower()
+
+
+class Usages(ResourceType):
+    """GET /subscriptions/{id}/providers/Microsoft.Network/locations/{location}/usages (Usages_List): how many virtual
+    networks and NSGs the subscription has in the location, against the limits of the emulator's capacity config."""
+
+    namespace = NS
+    types = ("locations", "usages")
+
+    def list(self, ctx: Context, ref: Ref) -> list[dict]:
+        location, limits = ref.names[0], ctx.config.capacity_snapshot()["limits"]
+        rows = []
+        for name, localized, type_name in USAGE_ROWS:
+            current = sum(1 for doc in ctx.state.of_type(type_name, f"/subscriptions/{ref.subscription}")
+                          if same_location(doc.get("location", ""), location))
+            rows.append({"id": f"/subscriptions/{ref.subscription}/providers/{NS}/locations/{location}/usages/{name}",
+                         "currentValue": current, "limit": limits[name], "name": {"value": name, "localizedValue": localized},
+                         "unit": "Count"})
+        return rows
+
+
+TYPES = [VirtualNetworks(), Subnets(), NetworkSecurityGroups(), SecurityRules(), Usages()]

@@ -15,8 +15,8 @@ import time
 from .. import arm, postgres_backing as local_backing
 from ..errors import ArmError, invalid_request
 from ..state import new_etag
-from .base import Context, Ref, TopLevelType, public, require_dict
-from .network import mark_subnet_in_use
+from .base import Context, Ref, ResourceType, TopLevelType, public, require_dict
+from .network import mark_subnet_in_use, same_location
 
 NS = "Microsoft.DBforPostgreSQL"
 SERVER_TYPE = f"{NS}/flexibleServers"
@@ -466,4 +466,76 @@ class Configurations(_ServerChild):
         raise ArmError(405, "MethodNotAllowed", "Server parameters cannot be deleted; set them to their default.")
 
 
-TYPES = [FlexibleServers(), Databases(), Configurations()]
+# What every location offers unless the capacity config withholds a size there (docs/emulator.md, "Capacity"):
+# tier -> [(size, vCores, quota family)]. The Burstable sizes and their vCores are those of the REST spec's example
+# (Microsoft.DBforPostgreSQL stable 2025-08-01, examples/CapabilitiesByLocationList.json); the D and E sizes are the
+# emulator's choice of a few series. Family names follow the quota usages example (QuotaUsagesForFlexibleServers.json:
+# standardBSFamily, standardDDSv4Family) and the Az.PostgreSqlFlexibleServer docs (standardDSv3Family); which family a
+# size counts against is unverified.
+CATALOG = {
+    "Burstable": [(f"Standard_B{n}", v, "standardBSFamily") for n, v in
+                  (("1ms", 1), ("2s", 2), ("2ms", 2), ("4ms", 4), ("8ms", 8), ("12ms", 12), ("16ms", 16), ("20ms", 20))],
+    "GeneralPurpose": [(f"Standard_D{v}{series}", v, family) for series, family in
+                       (("s_v3", "standardDSv3Family"), ("ds_v4", "standardDDSv4Family"), ("ds_v5", "standardDDSv5Family"))
+                       for v in (2, 4, 8, 16, 32, 48, 64)],
+    "MemoryOptimized": [(f"Standard_E{v}{series}", v, family) for series, family in
+                        (("s_v3", "standardESv3Family"), ("ds_v4", "standardEDSv4Family"), ("ds_v5", "standardEDSv5Family"))
+                        for v in (2, 4, 8, 16, 32, 48, 64)],
+}
+FEATURES = ("fastProvisioningSupported", "geoBackupSupported", "zoneRedundantHaSupported",
+            "zoneRedundantHaAndGeoBackupSupported", "storageAutoGrowthSupported", "onlineResizeSupported")
+
+
+def sku_info(name: str) -> tuple[int, str] | None:
+    """(vCores, quota family) of a size the catalog knows."""
+    return next(((v, family) for sizes in CATALOG.values() for size, v, family in sizes if size.lower() == str(name).lower()), None)
+
+
+class Capabilities(ResourceType):
+    """GET /subscriptions/{id}/providers/Microsoft.DBforPostgreSQL/locations/{location}/capabilities
+    (CapabilitiesByLocation_List, REST spec stable 2025-08-01 openapi.json; the SDK's 2026-10-01 has the same path): one
+    FlexibleServerCapabilities item shaped as the spec's example. A size the capacity config withholds in the location is
+    left out of its tier's supportedServerSkus (whether Azure leaves it out or lists it with status Disabled: unverified)."""
+
+    namespace = NS
+    types = ("locations", "capabilities")
+
+    def list(self, ctx: Context, ref: Ref) -> list[dict]:
+        location = ref.names[0].replace(" ", "").lower()
+        withheld = set(ctx.config.capacity_snapshot()["withheld_skus"].get(location, []))
+        editions = []
+        for tier, sizes in CATALOG.items():
+            skus = [{"name": size, "vCores": v, "supportedZones": ["1", "2", "3"], "supportedHaMode": ["SameZone", "ZoneRedundant"],
+                     "supportedFeatures": []} for size, v, _family in sizes if size.lower() not in withheld]
+            editions.append({"name": tier, "defaultSkuName": skus[0]["name"] if skus else None, "supportedServerSkus": skus,
+                             "supportedStorageEditions": [{"name": "ManagedDisk", "defaultStorageSizeMb": 32768,
+                                                           "supportedStorageMb": [{"storageSizeMb": gb * 1024} for gb in STORAGE_GB]}]})
+        versions = [{"name": v, "supportedVersionsToUpgrade": [later for later in VERSIONS if int(later) > int(v)]} for v in VERSIONS]
+        capability = {"name": "FlexibleServerCapabilities", "supportedServerEditions": editions,
+                      "supportedServerVersions": versions, "restricted": "Disabled", **{key: "Enabled" for key in FEATURES}}
+        return [capability]
+
+
+class QuotaUsages(ResourceType):
+    """GET .../providers/Microsoft.DBforPostgreSQL/locations/{location}/resourceType/flexibleServers/usages (QuotaUsages_List,
+    REST spec stable 2025-08-01 QuotaUsages.json): a "cores" row (the regional total, as in the Az.PostgreSqlFlexibleServer
+    docs' example) and one row per family of the catalog, each with the vCores of the subscription's servers in the location
+    (a high-availability standby is not counted: unverified) against the capacity config's limits."""
+
+    namespace = NS
+    types = ("locations", "resourceType", "usages")
+
+    def list(self, ctx: Context, ref: Ref) -> list[dict]:
+        location, limits = ref.names[0], ctx.config.capacity_snapshot()["limits"]
+        used: dict[str, int] = {}
+        for doc in ctx.state.of_type(SERVER_TYPE, f"/subscriptions/{ref.subscription}"):
+            info = sku_info((doc.get("sku") or {}).get("name", ""))
+            if info and same_location(doc.get("location", ""), location):
+                used["cores"] = used.get("cores", 0) + info[0]
+                used[info[1]] = used.get(info[1], 0) + info[0]
+        families = sorted({family for sizes in CATALOG.values() for _size, _v, family in sizes})
+        return [{"name": {"value": name, "localizedValue": name}, "limit": limits.get(name, limits["family"]), "unit": "Count",
+                 "currentValue": used.get(name, 0), "id": ""} for name in ["cores", *families]]
+
+
+TYPES = [FlexibleServers(), Databases(), Configurations(), Capabilities(), QuotaUsages()]
