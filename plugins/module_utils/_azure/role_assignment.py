@@ -42,6 +42,7 @@ BUILT_IN_ROLES = {
     "Contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
     "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
     "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
     "Key Vault Administrator": "00482a5a-887f-4fb3-b363-3b7fe8e74483",
     "Key Vault Reader": "21090545-7ca7-4776-b22c-e363652d74d2",
     "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
