@@ -10,7 +10,7 @@ short_description: List the Azure roles a principal holds at a scope and whether
 version_added: 1.1.0
 description:
   - Lists the role assignments (C(Microsoft.Authorization/roleAssignments)) that apply to a user or service principal at a
-    subscription, resource group or resource: those at the scope and those inherited from above it, including the
+    subscription, resource group or resource, those at the scope and those inherited from above it, including the
     assignments of the groups the principal is a member of (Azure's C(atScope() and assignedTo('<object id>')) filter).
   - Without O(principal_id), the identity running the task (the object id in its Azure access token).
   - With O(actions), reads the role definitions of those assignments and reports for each operation whether one of the
