@@ -4,7 +4,6 @@ rule: docs/emulator.md ("Capacity")."""
 from __future__ import annotations
 
 import pytest
-from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.postgresqlflexibleservers import PostgreSQLManagementClient
 from test_postgresql_emulator import ZONE, server_body
 

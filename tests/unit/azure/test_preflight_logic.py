@@ -8,8 +8,8 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure import
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
-CONTRIBUTOR = [{"actions": ["*"], "notActions": ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write",
-                                                  "Microsoft.Authorization/elevateAccess/Action"]}]
+CONTRIBUTOR = [{"actions": ["*"],
+                "notActions": ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write", "Microsoft.Authorization/elevateAccess/Action"]}]
 UAA = [{"actions": ["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"]}]
 READER = [{"actions": ["*/read"]}]
 
