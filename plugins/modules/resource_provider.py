@@ -26,7 +26,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reports the namespaces that would be registered; registers nothing.
+    details: Reports the namespaces that would be registered (RV(unregistered)); registers nothing.
   diff_mode:
     support: full
     details: Shows the unregistered namespaces before and after.
@@ -49,6 +49,29 @@ providers:
   returned: always
   type: dict
   sample: {Microsoft.Network: Registered}
+unregistered:
+  description:
+    - The namespaces of O(namespaces) that were not V(Registered) when the task read them, in the order given; the ones
+      the task registered (or, in check mode, would register).
+  returned: always
+  type: list
+  elements: str
+  sample: [Microsoft.DBforPostgreSQL]
+register_actions:
+  description:
+    - The operation an identity needs at the subscription to register each of RV(unregistered), for example
+      V(Microsoft.DBforPostgreSQL/register/action) (Contributor and Owner have them).
+    - What playbooks/preflight.yml asks module complianceflow.infra.role_assignment_info about.
+  returned: always
+  type: list
+  elements: str
+  sample: [Microsoft.DBforPostgreSQL/register/action]
+owner_commands:
+  description: What a subscription owner runs once for each of RV(unregistered) when the identity may not register it.
+  returned: always
+  type: list
+  elements: str
+  sample: [az provider register --namespace Microsoft.DBforPostgreSQL]
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule

@@ -35,6 +35,29 @@ class ProviderRef(ResourceId):
         return f"/subscriptions/{self.subscription}/providers/{self.namespace}"
 
 
+def register_action(namespace: str) -> str:
+    """The operation that registers `namespace`, always at the subscription (learn.microsoft.com azure/
+    azure-resource-manager/management/resource-providers-and-types: "/register/action"; Contributor and Owner have it)."""
+    return f"{namespace}/register/action"
+
+
+def owner_command(namespace: str) -> str:
+    """What a subscription owner runs once when the identity may not register `namespace`."""
+    return f"az provider register --namespace {namespace}"
+
+
+def registration(namespaces: list, providers: list) -> dict:
+    """The registration of `namespaces` as read (`providers`: Providers_Get answers): the state of each, those not
+    registered, the operations an identity needs to register them and what an owner runs instead. One source for the
+    module's writes, its failure message and what the preflight reports."""
+    states = {p.get("namespace", "").lower(): p.get("registrationState") or "NotRegistered" for p in providers}
+    state = {ns: states.get(ns.lower(), "NotRegistered") for ns in namespaces}
+    unregistered = [ns for ns in namespaces if state[ns] != "Registered"]
+    return {"state": state, "unregistered": unregistered,
+            "register_actions": [register_action(ns) for ns in unregistered],
+            "owner_commands": [owner_command(ns) for ns in unregistered]}
+
+
 def validate_namespaces(namespaces: list) -> list:
     for namespace in namespaces:
         if not NAMESPACE_RE.match(namespace or ""):
@@ -51,6 +74,7 @@ class ResourceProviders(Resource):
 
     def validate(self):
         self.namespaces = validate_namespaces(self.params["namespaces"])
+        self.registration = registration(self.namespaces, [])
 
     def resource_id(self) -> ResourceId:
         return ResourceId(self.module.subscription_id)
@@ -72,14 +96,17 @@ class ResourceProviders(Resource):
         return {}
 
     def plan(self, existing, related):
-        states = {p["namespace"]: p.get("registrationState") for p in related["providers"]}
-        missing = [ns for ns in self.namespaces if states.get(ns) != "Registered"]
+        self.registration = registration(self.namespaces, related["providers"])
+        missing = self.registration["unregistered"]
         children = [Child(f"register resource provider {ns} (an identity that may not: ask a subscription owner to run "
-                          f"'az provider register --namespace {ns}')", "POST",
+                          f"'{owner_command(ns)}')", "POST",
                           f"{ProviderRef(existing['subscriptionId'], None, ns)}/register", None, API) for ns in missing]
         return Plan("none", None, {"unregistered": missing}, {"unregistered": []}, children)
 
     def result(self, doc, related):
+        # unregistered, register_actions, owner_commands: as read before any registration (what the task registers,
+        # or would in check mode); providers: the state after the task (predicted in check mode).
+        read = {k: v for k, v in self.registration.items() if k != "state"}
         if self.module.check_mode:
-            return {"providers": {ns: "Registered" for ns in self.namespaces}}
-        return {"providers": {p["namespace"]: p.get("registrationState") for p in related.get("providers", [])}}
+            return dict(read, providers={ns: "Registered" for ns in self.namespaces})
+        return dict(read, providers=registration(self.namespaces, related.get("providers", []))["state"])

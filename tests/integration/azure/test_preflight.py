@@ -102,6 +102,25 @@ def test_roles_that_may_register_and_grant_make_no_gap_of_what_deploy_does_itsel
     assert not writes(emu, mark)
 
 
+def test_only_the_providers_left_unregistered_are_a_gap_each_with_what_an_owner_runs(emu, awx_env, capacity):
+    """Network and Key Vault registered, the identity a Reader (it may not register): the gap names the other two
+    namespaces, the operation the identity lacks for each and one command each, as module resource_provider reads
+    them, and nothing about the two registered ones."""
+    sub = fresh_subscription(emu)
+    emu.admin("POST", "providers", {"namespaces": ["Microsoft.Network", "Microsoft.KeyVault"], "subscription": sub})
+    emu.grant("Reader", scope=f"/subscriptions/{sub}")
+    run = preflight(awx_env, sub)
+    gaps, notes = report(run)
+    providers = [gap for gap in gaps if gap.startswith("resource providers:")]
+    assert providers == [
+        "resource providers: the subscription has not registered Microsoft.DBforPostgreSQL, Microsoft.OperationalInsights, "
+        "and the identity running the playbook may not register them (Microsoft.DBforPostgreSQL/register/action, "
+        "Microsoft.OperationalInsights/register/action on the subscription, which Contributor and Owner have). "
+        "Have a subscription owner run once: az provider register --namespace Microsoft.DBforPostgreSQL; "
+        "az provider register --namespace Microsoft.OperationalInsights"], gaps
+    assert "resource providers" not in notes
+
+
 def test_an_existing_vault_is_checked_from_where_the_controller_runs(ansible, emu, awx_env, capacity):
     sub = prepared_subscription(emu)
     vault = "kv-cf-westeu-dev-1-pf"

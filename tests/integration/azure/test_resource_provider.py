@@ -32,11 +32,16 @@ def test_a_fresh_subscription_refuses_a_write_and_the_module_registers_first(ans
     run = ansible.play([task("check", "resource_provider", namespaces=NAMESPACES, **args)], check=True, diff=True)
     result = run.result("check")
     assert run.rc == 0 and result["changed"] is True and result["diff"]["before"]["unregistered"] == NAMESPACES
+    assert result["unregistered"] == NAMESPACES     # what playbooks/preflight.yml reports
+    assert result["register_actions"] == ["Microsoft.Network/register/action", "Microsoft.KeyVault/register/action"]
+    assert result["owner_commands"] == ["az provider register --namespace Microsoft.Network",
+                                        "az provider register --namespace Microsoft.KeyVault"]
     assert not [r for r in emu.requests(since=mark) if r["method"] == "POST" and r["path"].endswith("/register")]
     run = ansible.play([task("rp", "resource_provider", namespaces=NAMESPACES, **args)])
     assert run.rc == 0 and run.result("rp")["providers"] == {"Microsoft.Network": "Registered", "Microsoft.KeyVault": "Registered"}
+    assert run.result("rp")["unregistered"] == NAMESPACES        # the ones this run registered
     run = ansible.play([task("rp", "resource_provider", namespaces=NAMESPACES, **args)])
-    assert run.result("rp")["changed"] is False
+    assert run.result("rp")["changed"] is False and run.result("rp")["unregistered"] == []
     ansible.play([task("group", "resource_group", name=rg, state="absent", **args)])
 
 

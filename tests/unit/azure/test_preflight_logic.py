@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure import location_capacity as cap
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import resource_provider as rp
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure import role_assignment_info as rai
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 
@@ -140,3 +141,20 @@ def test_capacity_input():
     with pytest.raises(AzureInputError, match="nothing to check"):
         cap.validate_capacity({})
     assert cap.validate_location("West Europe") == "westeurope"
+
+
+def test_provider_registration_is_read_once_for_the_module_and_the_preflight():
+    """What module resource_provider registers (and fails naming) and what the preflight reports come from one reading:
+    any state but Registered counts as unregistered, namespaces compare without case, a missing answer is unregistered."""
+    read = rp.registration(["Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.Insights"], [
+        {"namespace": "Microsoft.Network", "registrationState": "Registered"},
+        {"namespace": "microsoft.keyvault", "registrationState": "Registering"},
+        {"namespace": "Microsoft.DBforPostgreSQL", "registrationState": "Unregistered"}])
+    assert read["unregistered"] == ["Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.Insights"]
+    assert read["register_actions"] == ["Microsoft.KeyVault/register/action", "Microsoft.DBforPostgreSQL/register/action",
+                                        "Microsoft.Insights/register/action"]
+    assert read["owner_commands"][1] == "az provider register --namespace Microsoft.DBforPostgreSQL"
+    assert read["state"] == {"Microsoft.Network": "Registered", "Microsoft.KeyVault": "Registering",
+                             "Microsoft.DBforPostgreSQL": "Unregistered", "Microsoft.Insights": "NotRegistered"}
+    # The operation the preflight asks the identity's roles about is one Contributor has and Reader has not.
+    assert rai.role_permits(CONTRIBUTOR, read["register_actions"][0]) and not rai.role_permits(READER, read["register_actions"][0])
