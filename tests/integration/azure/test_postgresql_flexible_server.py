@@ -169,8 +169,9 @@ def test_databases_and_parameters_are_written_one_at_a_time_and_busy_answers_ret
         assert run.rc == 0, run.stdout[-3000:]
         assert not [r for r in emu.requests(since=mark) if r["status"] == 409], "a write was sent while another ran"
         # An update started without waiting keeps the server busy: the next task's database write is refused
-        # with 409 ServerIsBusy, and retried until the server is free.
-        emu.set_latency({"Microsoft.DBforPostgreSQL/flexibleServers": 3})
+        # with 409 ServerIsBusy, and retried until the server is free. 15 s: under load (two workers, a loaded
+        # machine) the second task's first request came more than 3 s after the update started.
+        emu.set_latency({"Microsoft.DBforPostgreSQL/flexibleServers": 15})
         mark = emu.request_count()
         run = ansible.play([task("busy", "postgresql_flexible_server", resource_group=net, name=name, backup_retention_days=9, wait=False),
                             task("db", "postgresql_flexible_server", resource_group=net, name=name, databases=[{"name": "serial_c"}])])
