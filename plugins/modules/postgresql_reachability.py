@@ -150,10 +150,10 @@ def main():
                         timeout=params["timeout"])
     except ReachabilityError as exc:
         module.fail_json(msg=str(exc))
-    msg = verdict.pop("msg")
+    # msg is one of the verdict's keys: passed with the rest (fail_json and exit_json take it as a keyword)
     if not verdict["reachable"]:
-        module.fail_json(msg=msg, **verdict)
-    module.exit_json(changed=False, msg=msg, **verdict)
+        module.fail_json(**verdict)
+    module.exit_json(changed=False, **verdict)
 
 
 if __name__ == "__main__":
