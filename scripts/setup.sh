@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up a fresh machine for this repo: system packages (PostgreSQL 15), a Python virtualenv
+# Set up a fresh machine for this repo: system packages (PostgreSQL 15 with pgaudit and pgextwlist,
+# which tools/local_postgres.py loads in every cluster), a Python virtualenv
 # at .venv with requirements-dev.txt, and a link of this checkout into .collections so that
 # playbooks and tests resolve complianceflow.infra.* from the working tree.
 # Idempotent: a second run only checks.
@@ -9,6 +10,8 @@ cd "$repo"
 
 need_apt=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need_apt+=(postgresql-15 postgresql-client-15)
+[ -f /usr/lib/postgresql/15/lib/pgaudit.so ] || need_apt+=(postgresql-15-pgaudit)   # audit logging, as on Azure
+[ -f /usr/lib/postgresql/15/lib/plugins/pgextwlist.so ] || need_apt+=(postgresql-15-pgextwlist)   # the azure.extensions allow-list
 command -v git >/dev/null || need_apt+=(git)
 command -v shellcheck >/dev/null || need_apt+=(shellcheck)   # ansible-test sanity's shellcheck test
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
@@ -45,4 +48,4 @@ done
 # Playbooks run from this checkout find the collection here (see ansible.cfg).
 mkdir -p .collections/ansible_collections/complianceflow
 ln -sfn "$repo" .collections/ansible_collections/complianceflow/infra
-echo "setup: ready (.venv, PostgreSQL 15 at /usr/lib/postgresql/15/bin)"
+echo "setup: ready (.venv, PostgreSQL 15 at /usr/lib/postgresql/15/bin with pgaudit and pgextwlist)"

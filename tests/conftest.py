@@ -47,8 +47,10 @@ def emu(tmp_path_factory, local_pg):
     from emulator import OWNER_CONFIG, Emulator  # pylint: disable=import-outside-toplevel
 
     state_dir = tmp_path_factory.mktemp("arm-emulator")
+    # The platform login lets the emulator apply the servers' pgaudit settings and allow-list to the cluster.
     backing = {"host": local_pg.host, "port": local_pg.port, "user": local_pg.admin_user,
-               "password_file": local_pg.password_file, "sslmode": "require"}
+               "password_file": local_pg.password_file, "sslmode": "require",
+               "platform_user": local_pg.platform_user, "platform_password_file": local_pg.platform_password_file}
     (state_dir / "local-postgres.json").write_text(json.dumps(backing), encoding="utf-8")
     # Strict access (the emulator's default): the deploying identity is the subscription's Owner, as on a real
     # subscription, and has no data-plane role on any vault until one is assigned; it sits outside every network.

@@ -7,11 +7,21 @@ role reachable over TCP is an admin with LOGIN CREATEDB CREATEROLE and a passwor
 superuser. The bootstrap superuser exists (initdb needs one) but only peer auth over the
 cluster's private unix socket reaches it, so tests and playbooks cannot lean on it.
 
+Extensions as on a server the collection's postgresql_server role has configured: pgaudit is
+loaded (shared_preload_libraries; Debian package postgresql-15-pgaudit), and the admin may create
+the extensions of an allow-list without being superuser, like Azure's `azure.extensions` for
+members of azure_pg_admin. The allow-list is pgextwlist's `extwlist.extensions` (Debian package
+postgresql-15-pgextwlist, loaded through local_preload_libraries), set to ALLOWED_EXTENSIONS here.
+A second TCP login, the platform login, stands for the service's control plane: it may only
+ALTER SYSTEM the PLATFORM_PARAMETERS (pgaudit's settings and the allow-list) and reload the
+configuration; the ARM emulator uses it to apply a backed server's parameters (postgres_backing.py).
+
 Layout under the directory the caller gives (created if missing):
   data/             PGDATA (owned by the postgres OS user when we run as root)
   sock/             unix socket directory (bootstrap only)
   tls/server.crt    self-signed certificate (with --tls): also the sslrootcert to verify it
   admin.password    the admin password (0600)
+  platform.password the platform login's password (0600)
   cluster.json      host, port, admin user, paths: what `env` prints and `stop` uses
 
 Usage:
@@ -39,7 +49,16 @@ from pathlib import Path
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 OS_USER = "postgres"
 DEFAULT_ADMIN = "cfadmin"
+PLATFORM_USER = "emulator_platform"
 HOST = "127.0.0.1"
+# What the cluster loads at start, and the packages that ship it (scripts/setup.sh installs them).
+PRELOAD = {"pgaudit": "postgresql-15-pgaudit"}
+ALLOWLIST_LIBRARY = ("pgextwlist", "postgresql-15-pgextwlist")   # loaded from $libdir/plugins
+# The extensions the admin may create: the postgresql_server role's azure.extensions allow-list.
+ALLOWED_EXTENSIONS = ("pgaudit", "pg_stat_statements", "pgcrypto", "uuid-ossp")
+# What the platform login may change (ALTER SYSTEM): the server parameters the emulator applies here.
+PLATFORM_PARAMETERS = ("pgaudit.log", "pgaudit.log_catalog", "pgaudit.log_client", "pgaudit.log_parameter",
+                       "pgaudit.log_relation", "pgaudit.log_statement_once", "pgaudit.role", "extwlist.extensions")
 
 
 class ClusterError(RuntimeError):
@@ -55,6 +74,9 @@ class Cluster:
     password_file: str
     tls: bool
     ssl_rootcert: str | None
+    # None for a cluster.json written before the platform login existed.
+    platform_user: str | None = None
+    platform_password_file: str | None = None
 
     @property
     def admin_password(self) -> str:
@@ -133,6 +155,17 @@ def _write_tls(tls_dir: Path) -> Path:
     return crt
 
 
+def _check_libraries() -> None:
+    """The libraries the cluster loads are installed (a missing one would stop the server at start)."""
+    lib = PG_BIN.parent / "lib"
+    missing = [package for name, package in PRELOAD.items() if not (lib / f"{name}.so").exists()]
+    if not (lib / "plugins" / f"{ALLOWLIST_LIBRARY[0]}.so").exists():
+        missing.append(ALLOWLIST_LIBRARY[1])
+    if missing:
+        raise ClusterError(f"missing PostgreSQL packages {', '.join(missing)} (libraries under {lib}): "
+                           "run scripts/setup.sh, or apt-get install " + " ".join(missing))
+
+
 def _bootstrap_sql(base: Path, port: int, sql: str) -> None:
     """Run SQL as the bootstrap superuser over the private socket (peer auth)."""
     proc = _as_postgres([str(PG_BIN / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(base / "sock"),
@@ -152,6 +185,7 @@ def start(base: str | os.PathLike, *, port: int | None = None, tls: bool = False
         raise ClusterError(f"{base / 'data'} already exists: stop it with `stop {base} --remove` or pick another directory")
     if not (PG_BIN / "initdb").exists():
         raise ClusterError(f"PostgreSQL binaries not found in {PG_BIN} (set PG_BIN or run scripts/setup.sh)")
+    _check_libraries()
     base.mkdir(parents=True, exist_ok=True)
     for sub in ("data", "sock"):
         (base / sub).mkdir(mode=0o700)
@@ -163,7 +197,10 @@ def start(base: str | os.PathLike, *, port: int | None = None, tls: bool = False
         raise ClusterError(f"initdb failed: {proc.stderr.strip() or proc.stdout.strip()}")
 
     conf = ["listen_addresses = '127.0.0.1'", f"unix_socket_directories = '{base / 'sock'}'",
-            "password_encryption = 'scram-sha-256'", "max_connections = 100", "log_min_messages = warning"]
+            "password_encryption = 'scram-sha-256'", "max_connections = 100", "log_min_messages = warning",
+            f"shared_preload_libraries = '{','.join(PRELOAD)}'",
+            f"local_preload_libraries = '{ALLOWLIST_LIBRARY[0]}'",
+            f"extwlist.extensions = '{','.join(ALLOWED_EXTENSIONS)}'"]
     hba = ["local all all peer"]
     rootcert = None
     if tls:
@@ -195,17 +232,27 @@ def start(base: str | os.PathLike, *, port: int | None = None, tls: bool = False
     if proc.returncode:
         raise ClusterError(f"pg_ctl start failed: {proc.stderr.strip()}\n{last_error}")
 
-    password = secrets.token_urlsafe(24)
-    password_file = base / "admin.password"
-    password_file.touch(mode=0o600)
-    password_file.write_text(password + "\n", encoding="utf-8")
-    # Only what Azure's admin has. The password is a generated token (URL-safe alphabet), so
-    # quoting it as a literal is safe here; nothing else in the repo builds SQL this way.
+    password, password_file = _new_password(base / "admin.password")
+    platform_password, platform_file = _new_password(base / "platform.password")
+    # Only what Azure's admin has. The passwords are generated tokens (URL-safe alphabet), so
+    # quoting them as literals is safe here; nothing else in the repo builds SQL this way.
     _bootstrap_sql(base, chosen, f"CREATE ROLE \"{admin_user}\" LOGIN CREATEDB CREATEROLE PASSWORD '{password}'")
+    # The platform login: the listed parameters (ALTER SYSTEM) and a reload, nothing else.
+    _bootstrap_sql(base, chosen, f"CREATE ROLE {PLATFORM_USER} LOGIN PASSWORD '{platform_password}'; "
+                                 f"GRANT ALTER SYSTEM ON PARAMETER {', '.join(PLATFORM_PARAMETERS)} TO {PLATFORM_USER}; "
+                                 f"GRANT EXECUTE ON FUNCTION pg_reload_conf() TO {PLATFORM_USER}")
     cluster = Cluster(base=str(base), host=HOST, port=chosen, admin_user=admin_user,
-                      password_file=str(password_file), tls=tls, ssl_rootcert=str(rootcert) if rootcert else None)
+                      password_file=str(password_file), tls=tls, ssl_rootcert=str(rootcert) if rootcert else None,
+                      platform_user=PLATFORM_USER, platform_password_file=str(platform_file))
     (base / "cluster.json").write_text(json.dumps(asdict(cluster), indent=2) + "\n", encoding="utf-8")
     return cluster
+
+
+def _new_password(path: Path) -> tuple[str, Path]:
+    password = secrets.token_urlsafe(24)
+    path.touch(mode=0o600)
+    path.write_text(password + "\n", encoding="utf-8")
+    return password, path
 
 
 def load(base: str | os.PathLike) -> Cluster:

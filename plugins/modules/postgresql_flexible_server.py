@@ -179,7 +179,7 @@ EXAMPLES = r"""
       ssl_min_protocol_version: TLSv1.2
       azure.extensions: PGAUDIT,PGCRYPTO,UUID-OSSP
       shared_preload_libraries: pgaudit,pg_stat_statements
-      pgaudit.log: ddl,role,write
+      pgaudit.log: read,write,ddl,role
     tags: {Deployment: westeu-dev-1}
 
 - name: Longer backup retention on the existing server; nothing else is compared or changed

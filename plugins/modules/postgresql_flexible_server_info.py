@@ -149,7 +149,7 @@ parameters:
   description: Server parameters set by a user (source C(user-override)), name to value; empty when it does not exist.
   returned: always
   type: dict
-  sample: {require_secure_transport: "on", pgaudit.log: "ddl,role,write"}
+  sample: {require_secure_transport: "on", pgaudit.log: "read,write,ddl,role"}
 restart_required:
   description: Parameters whose new value waits for a server restart.
   returned: always

@@ -17,6 +17,8 @@ description:
     privilege on the schema.
   - Works with an admin that has only C(CREATEDB CREATEROLE) (Azure Flexible Server). The admin is granted membership in each
     owner role, and everything inside a database runs as the owner through C(SET LOCAL ROLE).
+  - With O(extensions), creates those extensions in every database that lacks them (C(CREATE EXTENSION IF NOT EXISTS), as the
+    admin itself), for example V(pgaudit), whose event triggers give the audit log the type and name of DDL objects.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
@@ -76,6 +78,19 @@ options:
     description: Schema that holds the objects.
     type: str
     default: public
+  extensions:
+    description:
+      - Extensions to create in every database of the list (O(state=present) only), in their default schema. An existing one is
+        left as it is (its version is not compared); one not listed is never dropped.
+      - "On Azure an extension must first be allow-listed in the server parameter C(azure.extensions), one that needs it loaded
+        through C(shared_preload_libraries) (which takes a restart), and the user that creates it must be a member of
+        C(azure_pg_admin), as the server's administrator is; the statement runs as the admin, not as the owner role. See
+        U(https://learn.microsoft.com/azure/postgresql/extensions/how-to-allow-extensions). An extension that is not
+        allow-listed, or C(pgaudit) before the restart that loads it, fails with the server's message naming the database."
+      - Names are lower case letters, digits, C(_) and C(-) (for example V(uuid-ossp)).
+    type: list
+    elements: str
+    default: []
   update_password:
     description: V(on_create) sets O(databases[].app_password) only when the role is created; V(always) sets it on every run.
     type: str
@@ -101,6 +116,16 @@ EXAMPLES = r"""
         app_password: "{{ form_service_app_password }}"
         app_timeouts:  # reports run longer than the 30s default; the others keep theirs
           statement_timeout: 2min
+
+- name: The same databases with pgaudit created in each (allow-listed, preloaded and restarted by postgresql_flexible_server)
+  complianceflow.infra.postgresql_tier:
+    login_host: psql-cf-westeu-dev-1.postgres.database.azure.com
+    login_user: cfadmin
+    login_password: "{{ postgresql_admin_password }}"
+    extensions: [pgaudit]
+    databases:
+      - name: user_service
+      - name: form_service
 """
 
 RETURN = r"""
@@ -109,18 +134,24 @@ databases:
     - Per database the names used, whether this run changed (in check mode, would change) anything of it, and whether
       the database existed before the run (C(existed); a check-mode run with O(state=absent) lists what exists
       without dropping anything).
+    - C(extensions_created) lists the extensions of O(extensions) this run created in that database (in check mode, would
+      create); empty when they all existed, and with O(state=absent).
   returned: always
   type: list
   elements: dict
-  sample: [{name: user_service, owner: user_service_owner, app_role: user_service_app, changed: false, existed: true}]
+  sample: [{name: user_service, owner: user_service_owner, app_role: user_service_app, changed: false, existed: true,
+            extensions_created: []}]
 queries:
   description: Statements that changed something (in check mode, that would have), with placeholders instead of values.
   returned: always
   type: list
   elements: str
-  sample: ['CREATE ROLE "user_service_owner" NOLOGIN NOBYPASSRLS', 'CREATE DATABASE "user_service" OWNER "user_service_owner"']
+  sample: ['CREATE ROLE "user_service_owner" NOLOGIN NOBYPASSRLS', 'CREATE DATABASE "user_service" OWNER "user_service_owner"',
+           'CREATE EXTENSION IF NOT EXISTS "pgaudit"']
 diff:
-  description: Per database the observed state before and the wanted state after.
+  description:
+    - Per database the observed state before and the wanted state after; C(extensions) lists the extensions of O(extensions)
+      present before and wanted after.
   returned: when changed and in diff mode
   type: dict
 """
@@ -146,6 +177,7 @@ ARGUMENT_SPEC = {
         }},
     }},
     "schema": {"type": "str", "default": "public"},
+    "extensions": {"type": "list", "elements": "str", "default": []},
     "update_password": {"type": "str", "default": "on_create", "choices": ["on_create", "always"], "no_log": False},
     "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
 }
@@ -153,7 +185,7 @@ ARGUMENT_SPEC = {
 
 def run(module, queries):
     params = module.params
-    databases = normalize_databases(params["databases"])
+    databases = normalize_databases(params["databases"], params["extensions"] if params["state"] == "present" else [])
     check_identifier(params["schema"], "schema name")
     admin = Session(connect(params, "postgres"), queries, check_mode=module.check_mode)
     before, after, changed = {}, {}, {}
@@ -169,7 +201,9 @@ def run(module, queries):
         admin.close()
     result = {"changed": bool(queries),
               "databases": [{**{k: db[k] for k in ("name", "owner", "app_role")}, "changed": changed[db["name"]],
-                             "existed": before[db["name"]]["exists"]} for db in databases]}
+                             "existed": before[db["name"]]["exists"],
+                             "extensions_created": [e for e in db["extensions"] if e not in before[db["name"]].get("extensions", [])]}
+                            for db in databases]}
     if module._diff and queries:
         result["diff"] = {"before": before, "after": after}
     return result

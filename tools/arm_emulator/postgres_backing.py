@@ -7,9 +7,15 @@ with a bootstrap login that has LOGIN CREATEDB CREATEROLE (no superuser, like Az
 - creating a server creates its administrator role (LOGIN CREATEDB CREATEROLE, the given password,
   sent SCRAM-encrypted) and grants it to the bootstrap login, which can then own and drop its databases;
 - creating a database creates it, owned by the server's administrator; deleting drops it;
-- deleting a server drops its databases and its administrator role.
+- deleting a server drops its databases and its administrator role;
+- with "platform_user" and "platform_password_file" (tools/local_postgres.py's platform login, which
+  may only ALTER SYSTEM these settings), a server parameter the cluster knows is applied there too:
+  pgaudit's settings under their own names, and azure.extensions as pgextwlist's allow-list
+  extwlist.extensions (LOCAL_PARAMETERS); then the configuration is reloaded. shared_preload_libraries
+  is not applied: the cluster always preloads pgaudit (as a server after its restart).
 One local cluster backs every server: roles and database names are cluster-wide, so two servers with
-the same administrator login share that role. Without the file, servers are metadata only.
+the same administrator login share that role, and the last parameter written wins for all of them.
+Without the file, servers are metadata only.
 """
 from __future__ import annotations
 
@@ -20,6 +26,12 @@ from pathlib import Path
 from .errors import ArmError
 
 CONFIG_FILE = "local-postgres.json"
+# Azure server parameter -> the local cluster's setting (names fixed here, never taken from a request).
+LOCAL_PARAMETERS = {
+    "azure.extensions": "extwlist.extensions",
+    **{name: name for name in ("pgaudit.log", "pgaudit.log_catalog", "pgaudit.log_client", "pgaudit.log_parameter",
+                               "pgaudit.log_relation", "pgaudit.log_statement_once", "pgaudit.role")},
+}
 
 
 def _config(ctx) -> dict | None:
@@ -49,6 +61,17 @@ def endpoint(ctx, backing: dict | None) -> dict | None:
         return None
     config = _config(ctx)
     return {"hostaddr": config["host"], "port": int(config["port"])} if config else None
+
+
+def _platform(config: dict) -> dict | None:
+    """The connection settings of the platform login, None when the file names none."""
+    if not (config.get("platform_user") and config.get("platform_password_file")):
+        return None
+    try:
+        password = Path(config["platform_password_file"]).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ArmError(500, "EmulatorLocalPostgresConfig", f"platform_password_file is not readable: {exc}") from None
+    return {**config, "user": config["platform_user"], "password": password}
 
 
 def _connect(config: dict):
@@ -127,6 +150,25 @@ def create_database(ctx, owner: str, name: str) -> None:
 
 def drop_database(ctx, name: str) -> None:
     _run(ctx, [lambda sql, conn, cfg: sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))])
+
+
+def apply_parameter(ctx, name: str, value: str) -> None:
+    """Apply a server parameter to the cluster when it knows it and the platform login is configured."""
+    config = _config(ctx)
+    setting = LOCAL_PARAMETERS.get(name.lower())
+    platform = _platform(config) if config and setting else None
+    if platform is None:
+        return
+    if setting == "extwlist.extensions":  # Azure's allow-list is case-insensitive (PGAUDIT); extension names are not
+        value = ",".join(part.strip().lower() for part in value.split(",") if part.strip())
+    from psycopg import Error, sql  # pylint: disable=import-outside-toplevel
+    with _connect(platform) as conn:
+        try:
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.SQL(setting), sql.Literal(value)))
+            conn.execute("SELECT pg_reload_conf()")
+        except Error as exc:
+            raise ArmError(500, "EmulatorLocalPostgresError",
+                           f"the local PostgreSQL rejected {name}={value!r}: {exc.diag.message_primary or exc}") from None
 
 
 def drop_server(ctx, login: str, databases: list[str]) -> None:

@@ -111,8 +111,10 @@ def up(base: Path, latency: Path | None) -> dict[str, str]:
     cluster = postgres_up(base / "postgres")
     arm_dir = base / "arm"
     arm_dir.mkdir(exist_ok=True)
+    # With the platform login the emulator applies each server's pgaudit settings and allow-list to the cluster.
     backing = {"host": cluster.host, "port": cluster.port, "user": cluster.admin_user,
-               "password_file": cluster.password_file, "sslmode": "require" if cluster.tls else "disable"}
+               "password_file": cluster.password_file, "sslmode": "require" if cluster.tls else "disable",
+               "platform_user": cluster.platform_user, "platform_password_file": cluster.platform_password_file}
     (arm_dir / "local-postgres.json").write_text(json.dumps(backing, indent=1) + "\n", encoding="utf-8")
     env = env_for(emulator_up(arm_dir, latency), cluster, base)
     _write_vars(base)

@@ -27,6 +27,8 @@ FORBIDDEN_TABLE_PRIVILEGES = ["REFERENCES", "TRIGGER", "TRUNCATE"]
 # session cannot hold or wait for a lock, run a statement or sit idle in a transaction forever.
 APP_TIMEOUTS = {"lock_timeout": "3s", "statement_timeout": "30s", "idle_in_transaction_session_timeout": "60s"}
 _UNITS_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+# Extension names as PostgreSQL ships them (uuid-ossp has a hyphen); quoted like any identifier.
+EXTENSION_RE = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,62}$")
 _DURATION = re.compile(r"^\s*(\d+)\s*(ms|s|min|h|d)?\s*$")
 
 
@@ -52,8 +54,21 @@ def normalize_timeouts(timeouts: dict | None) -> dict:
     return out
 
 
-def normalize_databases(databases: list[dict]) -> list[dict]:
-    """Fill the default role names and validate every identifier before any connection."""
+def normalize_extensions(extensions: list | None) -> list[str]:
+    """The wanted extensions, each name checked, in order, without duplicates."""
+    out: list[str] = []
+    for name in extensions or []:
+        if not isinstance(name, str) or not EXTENSION_RE.match(name):
+            raise PgError(f"invalid extension name {name!r}: use 1-63 characters a-z, 0-9, _ and -")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def normalize_databases(databases: list[dict], extensions: list | None = None) -> list[dict]:
+    """Fill the default role names and validate every identifier before any connection.
+    `extensions` (names) are wanted in every database."""
+    wanted_extensions = normalize_extensions(extensions)
     seen = set()
     out = []
     for item in databases:
@@ -66,7 +81,7 @@ def normalize_databases(databases: list[dict]) -> list[dict]:
         if owner == app:
             raise PgError(f"database {name!r}: the owner and app roles must differ (both {owner!r})")
         out.append({"name": name, "owner": owner, "app_role": app, "app_password": item.get("app_password"),
-                    "timeouts": normalize_timeouts(item.get("app_timeouts"))})
+                    "timeouts": normalize_timeouts(item.get("app_timeouts")), "extensions": wanted_extensions})
     return out
 
 
@@ -78,6 +93,7 @@ def wanted_state(db: dict) -> dict:
                      "database_privileges": ["CONNECT"], "schema_privileges": ["USAGE"], "settings": dict(db["timeouts"])},
         "tables_missing_privileges": [], "tables_with_forbidden_privileges": [], "sequences_missing_privileges": [],
         "default_privileges": {"tables": APP_TABLE_PRIVILEGES, "sequences": APP_SEQUENCE_PRIVILEGES},
+        "extensions": sorted(db.get("extensions") or []),
     }
 
 
@@ -252,6 +268,22 @@ def plan_inside(session: Session, db: dict, have: dict, schema: str) -> None:
         as_owner(session, db["owner"], stmts)
 
 
+def installed_extensions(session: Session, wanted: list[str]) -> list[str]:
+    """Which of the wanted extensions the database has (sorted)."""
+    if not wanted:
+        return []
+    return sorted(row[0] for row in session.read("SELECT extname FROM pg_extension WHERE extname = ANY(%s)", (list(wanted),)))
+
+
+def plan_extensions(session: Session, db: dict, installed: list[str]) -> None:
+    """CREATE EXTENSION for every wanted one the database lacks, as the admin itself: on Azure only members of
+    azure_pg_admin may create (allow-listed) extensions, which the owner role is not. IF NOT EXISTS keeps a
+    concurrent run harmless."""
+    for name in db.get("extensions") or []:
+        if name not in installed:
+            session.change(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(ident(name)))
+
+
 def as_owner(session: Session, owner: str, statements: list) -> None:
     """Statements in one transaction as the owner role (SET LOCAL: nothing outlives it)."""
     set_role = sql.SQL("SET LOCAL ROLE {}").format(ident(owner))
@@ -272,11 +304,16 @@ def ensure_present(admin: Session, db: dict, schema: str, params: dict, update_p
     plan_timeouts(admin, db, before)
     if admin.check_mode and not before["exists"]:
         # The database does not exist yet: render the statements it would get, run nothing.
-        plan_inside(Session(admin.conn, admin.queries, check_mode=True), db, before, schema)
+        pretend = Session(admin.conn, admin.queries, check_mode=True)
+        plan_inside(pretend, db, before, schema)
+        before["extensions"] = []
+        plan_extensions(pretend, db, [])
     else:
         inner = Session(connect(params, db["name"]), admin.queries, check_mode=admin.check_mode)
         try:
             plan_inside(inner, db, before if before["exists"] and before["owner"] == db["owner"] else {"app_role": {}}, schema)
+            before["extensions"] = installed_extensions(inner, db["extensions"]) if before["exists"] else []
+            plan_extensions(inner, db, before["extensions"])
         finally:
             inner.close()
     return before, wanted_state(db)

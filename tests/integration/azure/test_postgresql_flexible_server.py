@@ -197,6 +197,37 @@ def test_a_new_server_is_restarted_so_that_pgaudit_is_loaded_from_the_first_depl
     assert "pgaudit" in stored["shared_preload_libraries"]["value"] and not stored["shared_preload_libraries"]["isConfigPendingRestart"]
 
 
+AUDIT_CLASSES = "read,write,ddl,role"
+
+
+def test_pgaudit_is_active_after_the_first_deploy(ansible, emu, net, local_pg):
+    """Allow-listed, loaded (restart), pgaudit.log with explicit classes, the extension created in the tier's
+    database: the backing PostgreSQL has the extension, SHOW pgaudit.log answers the classes and a write is audited."""
+    run = ansible.play([task("zone", "private_dns_zone", resource_group=net, name=ZONE)])
+    assert run.rc == 0
+    name, database, login = f"psql-pga-{uuid.uuid4().hex[:6]}", f"pga_{uuid.uuid4().hex[:6]}", "pgaadmin"
+    run = ansible.play([server_task(net, name, administrator_login=login, databases=[{"name": database}],
+                                    parameters={"azure.extensions": "PGAUDIT,PGCRYPTO", "pgaudit.log": AUDIT_CLASSES,
+                                                "shared_preload_libraries": "pgaudit,pg_stat_statements"})])
+    assert run.rc == 0 and run.result("server")["restarted"] is True, run.stdout[-3000:]
+    connection = run.result("server")["connection"]
+    login_args = dict(login_host=connection["hostaddr"], login_port=connection["port"], login_user=login,
+                      login_password=PASSWORD, ssl_mode="require")
+    run = ansible.play([task("tier", "postgresql_tier", databases=[{"name": database}], extensions=["pgaudit"], **login_args)])
+    assert run.rc == 0 and run.result("tier")["databases"][0]["extensions_created"] == ["pgaudit"], run.stdout[-3000:]
+
+    with psycopg.connect(host=connection["hostaddr"], port=connection["port"], user=login, password=PASSWORD,
+                         dbname=database, sslmode="require", autocommit=True) as conn:
+        assert conn.execute("SELECT extname FROM pg_extension WHERE extname = 'pgaudit'").fetchone() == ("pgaudit",)
+        assert conn.execute("SHOW pgaudit.log").fetchone() == (AUDIT_CLASSES,)
+        conn.execute(f'SET ROLE "{database}_owner"')
+        conn.execute("CREATE TABLE audited (id int)")
+        conn.execute("INSERT INTO audited VALUES (1)")
+    log = (local_pg.data_dir / "server.log").read_text(encoding="utf-8", errors="replace")
+    assert ",WRITE,INSERT,,,INSERT INTO audited VALUES (1)," in log
+    assert ",DDL,CREATE TABLE,TABLE,public.audited,CREATE TABLE audited" in log  # type and name: the extension's event triggers
+
+
 def test_a_zone_outside_the_services_domain_is_refused_before_any_write(ansible, emu, net):
     """Azure accepts the create, then fails it minutes later (PrivateDnsZoneNameNotValid); the module asks the
     service's suffix first and fails before any write."""

@@ -168,3 +168,38 @@ def test_tls_verify_full_works_and_plaintext_is_refused_clearly(tls_cluster):
     run, res = run_module("postgresql_tier", {**args, "ssl_mode": "disable"})
     assert res["failed"] is True and "(ssl_mode=disable)" in res["msg"] and "no encryption" in res["msg"]
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def _extensions(pg_cluster, name):
+    with connect(pg_cluster, name) as conn:
+        return sorted(row[0] for row in conn.execute("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'"))
+
+
+def test_extensions_check_mode_create_idempotence_and_an_existing_database(pg_cluster, pg_admin, tier):
+    """pgaudit in every database of the list: predicted in check mode (also for a database not created yet), created
+    as the admin (no superuser: the cluster's allow-list stands for Azure's azure.extensions), reported, then no change."""
+    name, args = tier
+    wanted = {**args, "extensions": ["pgaudit"]}
+    run, res = run_module("postgresql_tier", wanted, check=True, diff=True)
+    assert run.rc == 0 and res["queries"][-1] == 'CREATE EXTENSION IF NOT EXISTS "pgaudit"', res
+    assert res["databases"][0]["extensions_created"] == ["pgaudit"]
+    assert res["diff"]["before"][name]["extensions"] == [] and res["diff"]["after"][name]["extensions"] == ["pgaudit"]
+    assert _db(pg_admin, name) is None
+
+    assert run_module("postgresql_tier", args)[1]["changed"] is True  # the database as the old module left it
+    assert _extensions(pg_cluster, name) == []
+    run, res = run_module("postgresql_tier", wanted, check=True, diff=True)
+    assert res["queries"] == ['CREATE EXTENSION IF NOT EXISTS "pgaudit"'] and _extensions(pg_cluster, name) == []
+    run, res = run_module("postgresql_tier", wanted, diff=True)
+    assert run.rc == 0 and res["changed"] is True and res["databases"][0]["extensions_created"] == ["pgaudit"]
+    assert res["diff"]["before"][name]["extensions"] == [] and res["diff"]["after"][name]["extensions"] == ["pgaudit"]
+    assert _extensions(pg_cluster, name) == ["pgaudit"]
+    run, res = run_module("postgresql_tier", wanted)
+    assert res["changed"] is False and res["queries"] == [] and res["databases"][0]["extensions_created"] == []
+
+
+def test_an_extension_outside_the_allow_list_fails_naming_the_database(pg_cluster, pg_admin, tier):
+    name, args = tier
+    run, res = run_module("postgresql_tier", {**args, "extensions": ["pgaudit", "file_fdw"]})
+    assert run.rc != 0 and f"{name}:" in res["msg"] and "file_fdw" in res["msg"], res
+    assert "Traceback" not in run.stdout + run.stderr and "app-pw-Zq81" not in run.stdout + run.stderr

@@ -28,11 +28,20 @@ def test_identifier_rejects_with_value_and_rule(name):
 def test_tier_defaults_and_conflicts():
     assert normalize_databases([{"name": "case_service"}]) == [
         {"name": "case_service", "owner": "case_service_owner", "app_role": "case_service_app", "app_password": None,
-         "timeouts": {"lock_timeout": "3s", "statement_timeout": "30s", "idle_in_transaction_session_timeout": "60s"}}]
+         "timeouts": {"lock_timeout": "3s", "statement_timeout": "30s", "idle_in_transaction_session_timeout": "60s"},
+         "extensions": []}]
     with pytest.raises(PgError, match="listed twice"):
         normalize_databases([{"name": "a"}, {"name": "a"}])
     with pytest.raises(PgError, match="must differ"):
         normalize_databases([{"name": "a", "owner": "r", "app_role": "r"}])
+
+
+def test_extensions_are_checked_names_wanted_in_every_database():
+    dbs = normalize_databases([{"name": "a"}, {"name": "b"}], ["pgaudit", "uuid-ossp", "pgaudit"])
+    assert [db["extensions"] for db in dbs] == [["pgaudit", "uuid-ossp"], ["pgaudit", "uuid-ossp"]]
+    for bad in ("PGAUDIT", "pg audit", "x;drop", "", "a" * 64, None):
+        with pytest.raises(PgError, match="invalid extension name"):
+            normalize_databases([{"name": "a"}], [bad])
 
 
 def test_app_timeouts_are_checked_durations():

@@ -438,6 +438,8 @@ class Configurations(_ServerChild):
         if not PARAMETERS[key][3] and stored.get("value", PARAMETERS[key][0]) != value:
             stored["isConfigPendingRestart"] = True  # a static parameter: applied at the next restart
         stored["value"] = value
+        if server.get("_backing"):
+            local_backing.apply_parameter(ctx, key, value)
         return self._view(server, key), False
 
     def patch(self, ctx: Context, ref: Ref, body: dict) -> dict:
