@@ -56,6 +56,8 @@ def test_a_prepared_subscription_is_all_clear_and_nothing_is_written(emu, awx_en
     gaps, lines = report(run)
     assert gaps == [] and lines[0] == "preflight of westeu-dev-1: all clear", lines
     assert any(line.startswith("Key Vault: kv-cf-westeu-dev-1") and "does not exist yet" in line for line in lines), lines
+    assert any(line.startswith("PostgreSQL: psql-cf-westeu-dev-1 does not exist yet") and "snet-cf-westeu-dev-1-mgmt" in line
+               and "westeu-dev-1.private.postgres.database.azure.com" in line for line in lines), lines
     assert not writes(emu, mark), writes(emu, mark)
     read = {r["operation"] for r in emu.requests(since=mark)}
     assert {"Microsoft.Authorization/roleAssignments/read", "Microsoft.Authorization/roleDefinitions/read",
