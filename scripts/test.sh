@@ -49,7 +49,15 @@ stage_sanity() {
   return "$rc"
 }
 
-stage_lint() { ansible-lint --profile production --strict; }
+stage_lint() {
+  # ansible-lint installs a copy of the collection under ~/.ansible/collections; left there, it shadows this
+  # checkout's code for later ansible and molecule runs (molecule warns and uses it). Remove it when lint made it.
+  local copy="$HOME/.ansible/collections/ansible_collections/complianceflow/infra" had=0 rc=0
+  [ -e "$copy" ] && had=1
+  ansible-lint --profile production --strict || rc=$?
+  [ "$had" = 1 ] || rm -rf "$copy"
+  return "$rc"
+}
 
 stage_inventories() { bash scripts/validate-inventories.sh; }
 
