@@ -8,8 +8,10 @@
 #   lint         ansible-lint, production profile
 #   inventories  validation of all inventories together + the offline plan of each
 #   molecule     one molecule scenario per role (converge, idempotence, verify), no Docker
+#   lowest       the Azure module tests on the oldest versions requirements.txt allows (its `>=` bounds
+#                as `==` pins, in .venv-lowest), so the minimums it declares are ones the code works with
 set -euo pipefail
-all_stages=(changelog pytest sanity lint inventories molecule)
+all_stages=(changelog pytest sanity lint inventories molecule lowest)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all_stages[@]}")
 for s in "${stages[@]}"; do  # a typo fails here, before the setup
@@ -62,6 +64,56 @@ stage_lint() {
 stage_inventories() { bash scripts/validate-inventories.sh; }
 
 stage_molecule() { bash scripts/test-molecule.sh; }
+
+# The `>=` bound of each requirement as an `==` pin (extras dropped: a pip constraint has none): every runtime
+# requirement of requirements.txt, and ansible-core from requirements-dev.txt (meta/runtime.yml's
+# requires_ansible). A runtime requirement without a `>=` bound fails: it would declare no minimum to test.
+lowest_pins() {
+  { cat requirements.txt; grep -E '^ansible-core[ <>=]' requirements-dev.txt; } |
+  awk '{ sub(/#.*/, ""); gsub(/[ \t]/, "") } $0 == "" || /^-/ { next }
+       { name = $0; sub(/[\[<>=!~;].*/, "", name)
+         if (!match($0, />=[^,;]+/)) { print "requirements.txt: " $0 " has no >= lower bound" > "/dev/stderr"; bad = 1; next }
+         print name "==" substr($0, RSTART + 2, RLENGTH - 2) }
+       END { exit bad }'
+}
+
+# What the stage runs (about 3 minutes on the 2-core CI machine): the Azure module unit tests, the contract of
+# every Azure module (real ansible-playbook runs of each module against the emulator: the SDK models, pollers and
+# as_dict() shapes and operation groups the minimums must have), and the database modules' tier test (psycopg's
+# minimum).
+LOWEST_TESTS_DEFAULT="tests/unit/azure tests/integration/azure/test_contract.py tests/integration/database/test_modules_tier.py"
+
+stage_lowest() {
+  # A venv of its own: the runtime requirements and ansible-core at their lowest allowed versions (constraints),
+  # the test tools of requirements-dev.txt at the versions pip picks with those pins (not ansible-lint, molecule,
+  # antsibull-changelog: no test here runs them). Rebuilt when either file changes.
+  local venv="$repo/.venv-lowest" pins want
+  pins=$(lowest_pins)
+  want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
+    echo "lowest: creating .venv-lowest with $(printf '%s\n' "$pins" | paste -sd' ')"
+    rm -rf "$venv"
+    "${PYTHON:-python3}" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    printf '%s\n' "$pins" > "$venv/constraints.txt"
+    grep -vE '^(-r |ansible-lint|molecule|antsibull-changelog)' requirements-dev.txt > "$venv/requirements-test.txt"
+    "$venv/bin/python" -m pip install -q -c "$venv/constraints.txt" -r requirements.txt -r "$venv/requirements-test.txt"
+    echo "$want" > "$venv/.requirements.sha256"
+  fi
+  # The installed versions must be the pins (a constraint pip could not meet fails the install above).
+  "$venv/bin/python" -m pip freeze | grep -iE "^($(printf '%s\n' "$pins" | sed 's/==.*//' | paste -sd'|'))==" \
+    | paste -sd' ' | sed 's/^/lowest: /'
+  # The modules and ansible-playbook run on .venv-lowest (tests/lib/ansible_run.py takes pytest's interpreter);
+  # the emulator stays on .venv, as in the pytest stage (tests/lib/emulator.py: ARM_EMULATOR_PYTHON).
+  local rc=0
+  # --dist load, not loadfile: the contract tests share only session fixtures, so both workers take a share of them.
+  # shellcheck disable=SC2086  # LOWEST_TESTS is a list of paths
+  ARM_EMULATOR_PYTHON="$repo/.venv/bin/python" PATH="$venv/bin:$PATH" \
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" --dist load \
+    ${LOWEST_TESTS:-$LOWEST_TESTS_DEFAULT} || rc=$?
+  [ "$rc" = 5 ] && echo "test: pytest collected no tests: that is a failure" >&2
+  return "$rc"
+}
 
 for s in "${stages[@]}"; do
   echo "=== test: $s"

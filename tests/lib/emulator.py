@@ -13,6 +13,7 @@ It drives the same `tools/arm-emulator` command a user runs.
 from __future__ import annotations
 
 import json
+import os
 import ssl
 import subprocess
 import sys
@@ -38,6 +39,10 @@ OWNER_CONFIG = {"role_assignments": [{"client_id": DEFAULT_CLIENT_ID, "role": "O
 
 AWX_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_CLOUD_ENVIRONMENT")
 
+
+# The emulator runs on the test's interpreter unless ARM_EMULATOR_PYTHON names another: scripts/test.sh's stage
+# `lowest` runs the modules on the oldest SDKs requirements.txt allows and keeps the emulator on .venv.
+EMULATOR_PYTHON = os.environ.get("ARM_EMULATOR_PYTHON") or sys.executable
 
 PREPARED_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights")
 
@@ -68,7 +73,7 @@ class Emulator:
         if self.port is not None:
             cmd += ["--port", str(self.port)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False,
-                              env={"ARM_EMULATOR_PYTHON": sys.executable, "PATH": "/usr/bin:/bin"})
+                              env={"ARM_EMULATOR_PYTHON": EMULATOR_PYTHON, "PATH": "/usr/bin:/bin"})
         if proc.returncode != 0:
             log = self.state_dir / "emulator.log"
             raise EmulatorError(f"arm-emulator start failed ({proc.returncode}): {proc.stderr}\n"
@@ -82,7 +87,7 @@ class Emulator:
 
     def stop(self) -> None:
         subprocess.run([str(CLI), "stop", "--state-dir", str(self.state_dir)], capture_output=True, text=True,
-                       timeout=30, check=False, env={"ARM_EMULATOR_PYTHON": sys.executable, "PATH": "/usr/bin:/bin"})
+                       timeout=30, check=False, env={"ARM_EMULATOR_PYTHON": EMULATOR_PYTHON, "PATH": "/usr/bin:/bin"})
 
     def restart(self) -> "Emulator":
         self.stop()
