@@ -13,7 +13,7 @@ description:
     that are not registered, then waits until Azure reports them V(Registered).
   - A fresh subscription refuses a write into an unregistered namespace (409 C(MissingSubscriptionRegistration)); an
     identity that may not register providers meets that at the first write of the type, late in a deploy. Run this
-    first: it fails before any write, naming the namespace and what a subscription owner has to run.
+    first; it fails before any write, naming the namespace and what a subscription owner has to run.
 options:
   namespaces:
     description: Resource provider namespaces.

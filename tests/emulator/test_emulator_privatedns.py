@@ -56,3 +56,25 @@ def test_zones_are_global_and_need_a_dotted_name(privatedns, group):
     with pytest.raises(HttpResponseError) as bad:
         privatedns.private_zones.begin_create_or_update(group, "nodots", dm.PrivateZone(location="global")).result()
     assert bad.value.error.code == "InvalidResourceName"
+
+
+def test_a_vnet_cannot_link_two_zones_of_the_same_name(network, privatedns, group, resources):
+    """Why each deployment has its own PostgreSQL zone: a hub VNet linked to one deployment's
+    privatelink.postgres.database.azure.com cannot be linked to another deployment's zone of that name."""
+    hub = _vnet(network, group, "vnet-hub")
+    other_group = group + "-other"
+    resources.resource_groups.create_or_update(other_group, {"location": "westeurope"})
+    link = dm.VirtualNetworkLink(location="global", virtual_network=dm.SubResource(id=hub.id))
+    try:
+        for rg in (group, other_group):
+            for zone in (ZONE, f"{rg}.private.postgres.database.azure.com"):
+                privatedns.private_zones.begin_create_or_update(rg, zone, dm.PrivateZone(location="global")).result()
+        privatedns.virtual_network_links.begin_create_or_update(group, ZONE, "hub", link).result()
+        with pytest.raises(HttpResponseError) as same_name:
+            privatedns.virtual_network_links.begin_create_or_update(other_group, ZONE, "hub", link).result()
+        assert same_name.value.status_code == 400 and "overlapping namespaces" in same_name.value.error.message
+        for rg in (group, other_group):   # per-deployment names: siblings, both linked to the hub
+            zone = f"{rg}.private.postgres.database.azure.com"
+            privatedns.virtual_network_links.begin_create_or_update(rg, zone, "hub", link).result()
+    finally:
+        resources.resource_groups.begin_delete(other_group).result()

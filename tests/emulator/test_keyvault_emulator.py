@@ -97,3 +97,22 @@ def test_vault_names_are_global_and_validated(emu, vaults, group, resources):
     vaults.delete(group, "kv-global-name")
     vaults.begin_purge_deleted("kv-global-name", "westeurope").result()
     assert "kv-global-name" not in [d.name for d in vaults.list_deleted()]
+
+
+def test_a_subnet_rule_needs_the_key_vault_service_endpoint(emu, vaults, group, network):
+    vnet = network.virtual_networks.begin_create_or_update(group, "vnet-se", {"location": "westeurope", "properties": {
+        "addressSpace": {"addressPrefixes": ["10.31.0.0/16"]},
+        "subnets": [{"name": "plain", "properties": {"addressPrefix": "10.31.1.0/24"}},
+                    {"name": "kv", "properties": {"addressPrefix": "10.31.2.0/24",
+                                                  "serviceEndpoints": [{"service": "Microsoft.KeyVault"}]}}]}}).result()
+    plain, with_endpoint = (s.id for s in vnet.properties.subnets)
+    acls = {"defaultAction": "Deny", "virtualNetworkRules": [{"id": plain}]}
+    with pytest.raises(HttpResponseError) as refused:
+        vaults.begin_create_or_update(group, "kv-no-endpoint", body(emu, networkAcls=acls)).result()
+    assert refused.value.status_code == 400 and refused.value.error.code == "SubnetsHaveNoServiceEndpointsConfigured"
+    assert "Subnets plain of virtual network" in refused.value.error.message
+    acls["virtualNetworkRules"] = [{"id": with_endpoint}]
+    vault = vaults.begin_create_or_update(group, "kv-with-endpoint", body(emu, networkAcls=acls)).result()
+    assert [r.id for r in vault.properties.network_acls.virtual_network_rules] == [with_endpoint.lower()]
+    vaults.delete(group, "kv-with-endpoint")
+    vaults.begin_purge_deleted("kv-with-endpoint", "westeurope").result()

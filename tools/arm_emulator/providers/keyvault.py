@@ -189,9 +189,12 @@ class Vaults(TopLevelType):
             endpoints = [e["service"].lower() for e in subnet.get("properties", {}).get("serviceEndpoints", [])]
             ignore = bool(rule.get("ignoreMissingVnetServiceEndpoint", False))
             if "microsoft.keyvault" not in endpoints and not ignore:
-                raise invalid_request(f"Subnet '{subnet_id}' does not have the service endpoint Microsoft.KeyVault "
-                                      "enabled; enable it or set ignoreMissingVnetServiceEndpoint.",
-                                      code="VirtualNetworkRuleSubnetMissingServiceEndpoint")
+                # Azure's answer (Azure/avdaccelerator#818, hashicorp/terraform-provider-azurerm#11759).
+                vnet_id = subnet["id"].rsplit("/subnets/", 1)[0]
+                raise invalid_request(f"Subnets {subnet['name']} of virtual network {vnet_id} do not have ServiceEndpoints "
+                                      "for Microsoft.KeyVault resources configured. Add Microsoft.KeyVault to subnet's "
+                                      "ServiceEndpoints collection before trying to ACL Microsoft.KeyVault resources to "
+                                      "these subnets.", code="SubnetsHaveNoServiceEndpointsConfigured")
             # Azure returns subnet ids lower-cased in vault network rules.
             rules.append({"id": subnet["id"].lower(), "ignoreMissingVnetServiceEndpoint": ignore})
         ips = [{"value": _ip_rule(str(require_dict(r, "ipRule").get("value")))} for r in acls.get("ipRules") or []]

@@ -93,9 +93,33 @@ class VirtualNetworkLinks(TopLevelType):
                 raise ArmError(409, "Conflict",
                                f"A virtual network link to virtual network '{vnet['id']}' already exists in this zone "
                                f"('{other['name']}'). A virtual network can be linked to a zone only once.")
+        _refuse_overlapping_namespace(ctx, zone_id, vnet, ref.name)
         policy = props.get("resolutionPolicy", "Default")
         return {"virtualNetwork": {"id": vnet["id"]}, "registrationEnabled": bool(props.get("registrationEnabled", False)),
                 "resolutionPolicy": policy, "virtualNetworkLinkState": "Completed", "provisioningState": "Succeeded"}
+
+
+def _overlaps(zone_a: str, zone_b: str) -> bool:
+    """Same name, or one zone's name a parent domain of the other's."""
+    a, b = zone_a.lower().rstrip("."), zone_b.lower().rstrip(".")
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def _refuse_overlapping_namespace(ctx: Context, zone_id: str, vnet: dict, link_name: str) -> None:
+    """A VNet linked to two zones of the same name (in any group or subscription) is refused with Azure's 400
+    (message as quoted in MicrosoftDocs/azure-aks-docs#212 and microsoft-foundry/foundry-samples#214). Whether a
+    parent and a child zone (contoso.com, a.contoso.com) count as overlapping is unverified: refused here (stricter)."""
+    zone_name = zone_id.rsplit("/", 1)[-1]
+    for other in [d for d in ctx.state.resources.values() if d.get("type", "").lower() == LINK_TYPE.lower()]:
+        other_zone_id = other["id"].rsplit("/virtualNetworkLinks/", 1)[0]
+        if other_zone_id.lower() == zone_id.lower() or \
+                other["properties"]["virtualNetwork"]["id"].lower() != vnet["id"].lower():
+            continue
+        other_zone = other_zone_id.rsplit("/", 1)[-1]
+        if _overlaps(zone_name, other_zone):
+            raise ArmError(400, "BadRequest", "A virtual network cannot be linked to multiple zones with overlapping "
+                                              f"namespaces. You tried to link virtual network with '{zone_name}' and "
+                                              f"'{other_zone}' zones.")
 
 
 TYPES = [PrivateDnsZones(), VirtualNetworkLinks()]
