@@ -142,8 +142,8 @@ def test_extensible_enums_and_null_read_only_values_pass(emu, resources, group):
     assert vnet.properties["provisioningState"] == "Succeeded"
     # Key Vault: SkuFamily and NetworkRuleAction are extensible; role assignments: PrincipalType is extensible
     # (the emulator's own provider still answers InvalidPrincipalType for types it does not know)
-    vault = _put(resources, ids["kv"], KV, _vault(emu, networkAcls={"defaultAction": "Deny", "bypass": "AzureServices",
-                                                                     "ipRules": [{"value": "203.0.113.7"}]}))
+    acls = {"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": [{"value": "203.0.113.7"}]}
+    vault = _put(resources, ids["kv"], KV, _vault(emu, networkAcls=acls))
     assert vault.properties["sku"]["name"] == "standard"
 
 
