@@ -8,9 +8,11 @@ any other request is not checked (and answers as before).
 The Swagger subset understood: $ref (local and relative files; a reference into common-types/ is
 looked up under specs/common-types/), allOf, properties, required, readOnly, x-ms-mutability,
 type, enum with x-ms-enum.modelAsString (true: extensible, any string passes), pattern, minimum,
-maximum, minLength, maxLength, minItems, maxItems, items, additionalProperties. Which refusals
-Azure gives, with which code, and the sources: docs/emulator.md, "Request bodies checked against
-the spec". Standard library only.
+maximum, minLength, maxLength, minItems, maxItems, items, additionalProperties; a path parameter
+with x-ms-skip-url-encoding (a role assignment's {scope}) matches several path segments.
+Unknown properties and read-only properties with a value are refused by default (POLICY_BY_NAMESPACE
+switches a namespace back to accepting them). Which refusals Azure gives, with which code, and the
+sources: docs/emulator.md, "Request bodies checked against the spec". Standard library only.
 """
 from __future__ import annotations
 
@@ -26,19 +28,41 @@ from .errors import ArmError
 SPEC_DIR = Path(__file__).resolve().parent / "specs"
 COMMON = "common-types/"
 
-# Error codes per rule (docs/emulator.md gives each one's source or says "unverified").
+# Error codes per rule (docs/emulator.md gives each one's source or says "unverified"). The keys are
+# "<namespace>/<api-version>" (one spec) or "<namespace>" (every vendored version of it).
 CODE_DEFAULT = "InvalidRequestContent"
-CODE_BY_NAMESPACE = {
-    # The network RP answers bodies it cannot deserialize with InvalidRequestFormat "Cannot parse the request."
-    "microsoft.network": {"type": "InvalidRequestFormat", "enum": "InvalidRequestFormat"},
+CODE_BY_SPEC = {
+    # The network RP (VNets, NSGs) answers bodies it cannot deserialize with InvalidRequestFormat "Cannot parse the
+    # request." (hashicorp/terraform-provider-azurerm#32505, an NSG PUT); not applied to private DNS (2024-06-01).
+    "microsoft.network/2026-03-01": {"type": "InvalidRequestFormat", "enum": "InvalidRequestFormat"},
+    # Log Analytics refused a read-only value with InvalidParameter "'<path>' is a read only property and cannot be
+    # set." (Azure/azure-rest-api-specs#32821, a cluster PUT).
+    "microsoft.operationalinsights": {"readonly": "InvalidParameter"},
 }
-# Unknown properties: "refuse" only where a source shows the RP refusing them; default "ignore".
-UNKNOWN_POLICY: dict[str, str] = {}
+MESSAGE_BY_CODE = {"InvalidRequestFormat": "Cannot parse the request."}
+
+# Unknown properties and read-only properties with a value: "refuse" (the default, the emulator at least as strict
+# as Azure) or "ignore", per namespace: {"microsoft.network": {"unknown": "ignore"}} would accept both kinds there.
+DEFAULT_POLICY = {"unknown": "refuse", "readonly": "refuse"}
+POLICY_BY_NAMESPACE: dict[str, dict[str, str]] = {}
+
+
+def policy(namespace: str, rule: str) -> str:
+    """'refuse' or 'ignore' for rule 'unknown' or 'readonly' in namespace."""
+    return POLICY_BY_NAMESPACE.get(namespace.lower(), {}).get(rule, DEFAULT_POLICY[rule])
+
+
+def code_for(namespace: str, version: str, rule: str) -> str:
+    ns = namespace.lower()
+    for key in (f"{ns}/{version}", ns):
+        if rule in CODE_BY_SPEC.get(key, {}):
+            return CODE_BY_SPEC[key][rule]
+    return CODE_DEFAULT
 
 
 @dataclass
 class Violation:
-    rule: str      # required, enum, type, pattern, range, length, unknown
+    rule: str      # required, enum, type, pattern, range, length, unknown, readonly
     target: str    # JSON path in the body, e.g. properties.securityRules[0].properties.access
     message: str
 
@@ -108,12 +132,12 @@ class Validator:
                 for method, op in item.items():
                     if method.upper() not in ("PUT", "PATCH"):
                         continue
-                    body = next((p for p in self._params(op, rel) if p.get("in") == "body"), None)
+                    params = self._params(op, rel)
+                    body = next((p for p in params if p.get("in") == "body"), None)
                     if body is None:
                         continue
-                    pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
                     self.operations.append(Operation(rel.split("/", 1)[0].lower(), version, method.upper(), template,
-                                                     re.compile(pattern, re.IGNORECASE), body["schema"], rel))
+                                                     _path_regex(template, params), body["schema"], rel))
 
     def _params(self, op: dict, rel: str) -> list[dict]:
         out = []
@@ -137,7 +161,8 @@ class Validator:
 
     def validate(self, op: Operation, body: Any) -> list[Violation]:
         out: list[Violation] = []
-        self._check(op.schema, op.file, body, "", out, UNKNOWN_POLICY.get(op.namespace, "ignore"), 0)
+        rules = {rule for rule in ("unknown", "readonly") if policy(op.namespace, rule) == "refuse"}
+        self._check(op.schema, op.file, body, "", out, rules, 0)
         return out
 
     def _flatten(self, schema: dict, file: str, depth: int = 0) -> tuple[dict, str, dict, list, bool]:
@@ -164,9 +189,11 @@ class Validator:
         for name, sub in (schema.get("properties") or {}).items():
             props[name] = (sub, file)
         required += list(schema.get("required") or [])
-        return merged, file, props, required, closed
+        # An object schema that declares no property at all (`{"type": "object"}`) is free-form: nothing is unknown in it.
+        return merged, file, props, required, closed and bool(props)
 
-    def _check(self, schema: dict, file: str, value: Any, where: str, out: list, unknown: str, depth: int) -> None:
+    def _check(self, schema: dict, file: str, value: Any, where: str, out: list, strict: set, depth: int) -> None:
+        """strict: the rules ('unknown', 'readonly') refused in this namespace."""
         if value is None or depth > 64:
             return   # null is accepted as "not set" (x-nullable is common and the RPs accept null)
         merged, file, props, required, closed = self._flatten(schema, file)
@@ -186,7 +213,7 @@ class Validator:
             items = merged.get("items")
             if isinstance(items, dict):
                 for index, item in enumerate(value):
-                    self._check(items, file, item, f"{where}[{index}]", out, unknown, depth + 1)
+                    self._check(items, file, item, f"{where}[{index}]", out, strict, depth + 1)
             return
         if not isinstance(value, dict):
             return
@@ -201,12 +228,15 @@ class Validator:
             target = f"{where}.{name}" if where else name
             if name in props:
                 sub, sub_file = props[name]
-                if not _read_only(sub, sub_file, self):   # read-only values in a request are ignored (docs)
-                    self._check(sub, sub_file, item, target, out, unknown, depth + 1)
+                if not _read_only(sub, sub_file, self):
+                    self._check(sub, sub_file, item, target, out, strict, depth + 1)
+                elif item is not None and "readonly" in strict:   # null counts as "not set"
+                    out.append(Violation("readonly", target, f"'{target}' is a read only property and cannot be set."))
             elif isinstance(extra, dict):
-                self._check(extra, file, item, target, out, unknown, depth + 1)
-            elif closed and extra is not True and unknown == "refuse":
-                out.append(Violation("unknown", target, f"Could not find member '{name}' at '{where or '(body)'}'."))
+                self._check(extra, file, item, target, out, strict, depth + 1)
+            elif closed and extra is not True and "unknown" in strict:
+                out.append(Violation("unknown", target, f"Could not find member '{name}' on object '{where or '(body)'}'. "
+                                                        f"Path '{target}'."))
 
     @staticmethod
     def _check_scalar(merged: dict, value: Any, where: str, out: list) -> None:
@@ -230,6 +260,16 @@ class Validator:
             if (low is not None and value < low) or (high is not None and value > high):
                 out.append(Violation("range", where, f"The value {value} of '{where}' is out of range "
                                      f"{low if low is not None else '-inf'} to {high if high is not None else 'inf'}."))
+
+
+def _path_regex(template: str, params: list[dict]) -> re.Pattern:
+    """The operation's path as a regex: a {parameter} matches one segment, or several when the spec marks it
+    x-ms-skip-url-encoding (a scope such as /subscriptions/{id}/resourceGroups/{name})."""
+    multi = {p.get("name") for p in params if p.get("in") == "path" and p.get("x-ms-skip-url-encoding")}
+    parts = re.split(r"\{([^/{}]+)\}", template)
+    pattern = "".join(re.escape(part) if index % 2 == 0 else (".+" if part in multi else "[^/]+")
+                      for index, part in enumerate(parts))
+    return re.compile("^" + pattern + "$", re.IGNORECASE)
 
 
 def _read_only(schema: dict, file: str, validator: Validator) -> bool:
@@ -277,11 +317,13 @@ def check_body(method: str, path: str, api_version: str, body: Any) -> None:
     if not found:
         return
     first = found[0]
-    code = CODE_BY_NAMESPACE.get(op.namespace, {}).get(first.rule, CODE_DEFAULT)
-    if code == "InvalidRequestFormat":
-        message = "Cannot parse the request."
-    else:
+    code = code_for(op.namespace, op.version, first.rule)
+    if code in MESSAGE_BY_CODE:
+        message = MESSAGE_BY_CODE[code]
+    elif code == CODE_DEFAULT:
         message = f"The request content was invalid and could not be deserialized: {first.message}"
-    details = [{"code": CODE_BY_NAMESPACE.get(op.namespace, {}).get(v.rule, CODE_DEFAULT), "target": v.target,
-                "message": v.message} for v in found[:10]]
+    else:
+        message = first.message
+    details = [{"code": code_for(op.namespace, op.version, v.rule), "target": v.target, "message": v.message}
+               for v in found[:10]]
     raise ArmError(400, code, message, details=details)

@@ -156,8 +156,10 @@ def test_a_new_vault_is_used_only_once_its_name_resolves(ansible, emu, rg):
 
 def test_the_access_check_waits_for_a_new_role_to_take_effect(ansible, emu, rg):
     name = f"kv-wt-{uuid.uuid4().hex[:8]}"
-    check = task("check", "key_vault_info", resource_group=rg, name=name, check_access=True, access_wait=30)
-    emu.set_access(rbac_delay=3)
+    check = task("check", "key_vault_info", resource_group=rg, name=name, check_access=True, access_wait=60)
+    # The delay must outlast the start of the next task: on a loaded machine (load average ~10 on two cores) the
+    # first data-plane call came 5.2 s after the role assignment PUT, so a 3 s delay had already passed.
+    emu.set_access(rbac_delay=12)
     try:
         run = ansible.play([vault(rg, name, [CONTROLLER_ADDRESS]), GRANT, check, SECRET])
     finally:

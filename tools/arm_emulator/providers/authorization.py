@@ -29,6 +29,7 @@ import time
 import uuid
 from typing import Any
 
+from .. import openapi
 from ..errors import ArmError, resource_group_not_found
 from .base import Context, ResourceType, public
 
@@ -221,6 +222,8 @@ class RoleAssignments(ResourceType):
         if method == "GET":
             return Response(200, public(self._get(ctx, scope, name)))
         if method == "PUT":
+            # The body against the spec of the request's api-version, as arm._route does for other types (docs/emulator.md).
+            openapi.check_body(method, f"{scope}/providers/{TYPE}/{name}", ctx.api_version, body)
             doc, created = self._put(ctx, scope, name, body if isinstance(body, dict) else {})
             return Response(201 if created else 200, public(doc))
         if method == "DELETE":
