@@ -220,14 +220,6 @@ def test_a_namespace_can_be_switched_back_to_accepting_unknown_and_read_only_pro
     assert openapi.policy("Microsoft.Network", "unknown") == "refuse"
 
 
-def test_postgresql_2026_10_01_has_no_vendored_spec():
-    """No stable/2026-10-01 PostgreSQL spec was in the search index (specs/README.md): nothing is checked."""
-    from tools.arm_emulator.openapi import Validator  # pylint: disable=import-outside-toplevel
-    base = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg"
-    assert all(Validator().find(m, path, "2026-10-01") is None for m in ("PUT", "PATCH")
-               for path in (base, base + "/databases/db", base + "/configurations/work_mem"))
-
-
 def test_api_versions_without_a_vendored_spec_are_not_checked(emu, resources, group):
     ids = _ids(emu, group)
     ws = _put(resources, ids["ws"], "2023-09-01", {"location": "westeurope", "identity": {"type": "Bogus"}})
