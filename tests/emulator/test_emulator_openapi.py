@@ -117,7 +117,7 @@ def test_values_out_of_range_are_refused(emu, resources, group):
 
 
 def test_patterns_are_checked():
-    """None of the vendored bodies has a pattern (see docs); the rule runs on the common-types v5 one."""
+    """The rule on the common-types v5 pattern (PostgreSQL database charset: test_emulator_openapi_postgresql.py)."""
     from tools.arm_emulator.openapi import Operation, Validator  # pylint: disable=import-outside-toplevel
     validator = Validator()
     op = Operation("microsoft.test", "v5", "PUT", "/x", None,
