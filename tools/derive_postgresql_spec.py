@@ -49,7 +49,7 @@ OPERATIONS = {
     PREFIX + "/configurations/{configurationName}": {"put": ("Configurations_Put", "ConfigurationForUpdate"),
                                                      "patch": ("Configurations_Update", "ConfigurationForUpdate")},
 }
-PRIMITIVES = {"str": {"type": "string"}, "int": {"type": "integer", "format": "int32"}, "bool": {"type": "boolean"},
+PRIMITIVES = {"str": {"type": "string"}, "int": {"type": "integer"}, "bool": {"type": "boolean"},
               "float": {"type": "number"}, "datetime": {"type": "string", "format": "date-time"},
               "datetime.datetime": {"type": "string", "format": "date-time"}}
 
