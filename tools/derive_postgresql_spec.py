@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Derive the emulator's Microsoft.DBforPostgreSQL 2026-10-01 OpenAPI excerpt from two sources.
 
 No 2026-10-01 spec of Microsoft.DBforPostgreSQL is available to us (tools/arm_emulator/specs/README.md), but
