@@ -187,7 +187,7 @@ class Deriver:
         if src is None:
             self.note("models only in the SDK", name)
         required = [rest for rest, field in sdk["fields"].items() if field["required"]]
-        src_required = [r for r in (src or {}).get("required", [])]
+        src_required = list((src or {}).get("required", []))
         if src is not None and sorted(required) != sorted(src_required):
             self.note("required lists that differ (the SDK's kept)", f"{name}: 2025-08-01 {src_required}, SDK {required}")
         if required:

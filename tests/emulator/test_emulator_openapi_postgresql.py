@@ -61,9 +61,9 @@ def test_the_three_resource_types_are_checked_at_2026_10_01():
     from tools.arm_emulator.openapi import Validator  # pylint: disable=import-outside-toplevel
     validator = Validator()
     base = f"/subscriptions/s/resourceGroups/rg/providers/{SERVER_TYPE}/pg"
-    found = {(m, p): validator.find(m, p, PG) for m, p in (("PUT", base), ("PATCH", base), ("PUT", base + "/databases/db"),
-                                                          ("PUT", base + "/configurations/work_mem"),
-                                                          ("PATCH", base + "/configurations/work_mem"))}
+    calls = (("PUT", base), ("PATCH", base), ("PUT", base + "/databases/db"), ("PUT", base + "/configurations/work_mem"),
+             ("PATCH", base + "/configurations/work_mem"))
+    found = {(m, p): validator.find(m, p, PG) for m, p in calls}
     assert {k: op.schema["$ref"].split("/")[-1] for k, op in found.items()} == {
         ("PUT", base): "Server", ("PATCH", base): "ServerForPatch", ("PUT", base + "/databases/db"): "Database",
         ("PUT", base + "/configurations/work_mem"): "ConfigurationForUpdate",
@@ -124,8 +124,9 @@ def test_extensible_enums_and_what_the_sdk_adds_pass():
     validator = Validator()
     base = f"/subscriptions/s/resourceGroups/rg/providers/{SERVER_TYPE}/pg"
     put, patch = validator.find("PUT", base, PG), validator.find("PATCH", base, PG)
-    body = _server(fipsMode="SomethingNew", storage={"storageSizeGB": 64, "autoGrow": "Enabled", "type": "FutureDisk_LRS",
-                                                      "autoGrowIncrementPercent": 10, "autoGrowMaxThresholdMb": 1024},
+    storage = {"storageSizeGB": 64, "autoGrow": "Enabled", "type": "FutureDisk_LRS", "autoGrowIncrementPercent": 10,
+               "autoGrowMaxThresholdMb": 1024}
+    body = _server(fipsMode="SomethingNew", storage=storage,
                    backup={"backupRetentionDays": 7, "immutableBackup": "AnyState"}, version="19",
                    dataEncryption={"type": "SystemManaged", "primaryFederatedIdentityClientId": "x"})
     body["sku"]["tier"] = "FutureTier"
