@@ -200,12 +200,25 @@ plan:
       sample: {resource_group: rg-cf-westeu-prod-1, key_vault: kv-cf-westeu-prod-1-io7q, storage_account: stcfwesteuprod1}
     private_dns_zones:
       description:
-        - Private link key (postgresql, redis, storage_blob, key_vault) to its private DNS zone name.
+        - Private link key (postgresql, redis, storage_blob, key_vault, and container_registry in prod) to its private DNS
+          zone name.
         - The PostgreSQL zone is the deployment's own (C(<deployment>.private.postgres.database.azure.com)); the others
-          are the C(privatelink.*) zones of private endpoints.
+          are the C(privatelink.*) zones the deployment's private endpoints need (RV(plan.private_endpoints)).
       type: dict
       returned: always
       sample: {postgresql: westeu-dev-1.private.postgres.database.azure.com, key_vault: privatelink.vaultcore.azure.net}
+    private_endpoints:
+      description:
+        - One private endpoint per PaaS target, as M(complianceflow.infra.private_endpoint) takes them; C(key) (the key of
+          RV(plan.private_dns_zones)), C(name), C(target_type), C(target_name), C(group_id), C(subnet)
+          (C(<vnet>/<subnet>)), C(private_dns_zone).
+        - Key Vault (C(vault)), blob storage (C(blob)) and, in prod, the container registry (C(registry)) in the storage
+          subnet; Azure Managed Redis (C(redisEnterprise)) in the Redis subnet.
+      type: list
+      elements: dict
+      returned: always
+      sample: [{key: key_vault, name: pe-cf-westeu-dev-1-kv, target_type: Microsoft.KeyVault/vaults, target_name: kv-cf-westeu-dev-1-5n8o,
+                group_id: vault, subnet: vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-st, private_dns_zone: privatelink.vaultcore.azure.net}]
     tags:
       description: Deployment, Environment, Region, Instance (C(none) for global-*), Application, ManagedBy (Ansible),
         CostCenter, Owner, Ephemeral (C("true") for dev and stg); all values are strings.

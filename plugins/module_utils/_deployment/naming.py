@@ -47,7 +47,10 @@ PRIVATE_LINK_DESCRIPTORS = {
     "redis": "redis",
     "storage_blob": "blob",
     "key_vault": "kv",
+    "container_registry": "acr",
 }
+# Private links of prod only: a registry's private endpoint needs the Premium SKU, which only prod has (issue 12).
+PROD_ONLY_PRIVATE_LINKS = ("container_registry",)
 
 
 class DeploymentError(ValueError):
@@ -153,6 +156,11 @@ def key_vault_name(dep: Deployment, suffix: str) -> str:
     return f"kv-{APP}-{REGIONS[dep.region_code]['short']}-{dep.environment}-{dep.instance}-{suffix}"
 
 
+def _private_links(environment: str) -> list:
+    """(key, descriptor) of the private links a deployment of `environment` has."""
+    return [(k, v) for k, v in PRIVATE_LINK_DESCRIPTORS.items() if environment == "prod" or k not in PROD_ONLY_PRIVATE_LINKS]
+
+
 def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | None = None) -> dict:
     """All resource names of a deployment; needs no CIDR registry."""
     dep = parse_deployment_name(name)
@@ -174,8 +182,8 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
         "event_hubs_namespace": f"evhns-{APP}-{d}",
         "container_apps_environment": f"cae-{APP}-{d}",
         "api_management": f"apim-{APP}-{d}",
-        "private_endpoints": {k: f"pe-{APP}-{d}-{v}" for k, v in PRIVATE_LINK_DESCRIPTORS.items()},
-        "private_dns_zone_links": {k: f"pdnslink-{APP}-{d}-{v}" for k, v in PRIVATE_LINK_DESCRIPTORS.items()},
+        "private_endpoints": {k: f"pe-{APP}-{d}-{v}" for k, v in _private_links(dep.environment)},
+        "private_dns_zone_links": {k: f"pdnslink-{APP}-{d}-{v}" for k, v in _private_links(dep.environment)},
         "budget": f"budget-{APP}-{d}",
     }
     problems = check_names(names)

@@ -90,12 +90,26 @@ DATABASES = {
 # per name only, so one shared privatelink.postgres... name would resolve one deployment's server alone;
 # privatelink.* zones are for private endpoints.
 POSTGRESQL_DNS_SUFFIX = "private.postgres.database.azure.com"
+# The other zones are the ones the private endpoints need (learn.microsoft.com/azure/private-link/private-endpoint-dns,
+# "Azure Private Endpoint private DNS zone values"); the network role creates and links every zone listed for the
+# deployment, so a zone no endpoint of the deployment uses is not listed (the registry's only in prod).
 PRIVATE_DNS_ZONES = {
     "postgresql": "{deployment}." + POSTGRESQL_DNS_SUFFIX,
-    "redis": "privatelink.redis.cache.windows.net",
+    "redis": "privatelink.redis.azure.net",            # Azure Managed Redis; privatelink.redis.cache.windows.net is Azure Cache for Redis
     "storage_blob": "privatelink.blob.core.windows.net",
     "key_vault": "privatelink.vaultcore.azure.net",
+    "container_registry": "privatelink.azurecr.io",   # the registry and its regional data endpoints, one zone
 }
+# One private endpoint per PaaS target: (key of the zone and endpoint name, target type, key of the target's name in
+# names, group id (sub-resource) of the target type, subnet tier). Key Vault, blob and the registry sit in the storage
+# subnet (.4, the seed's "private endpoints" subnet), Redis in its own (.3). Group ids: learn.microsoft.com
+# azure/private-link/private-endpoint-overview ("Private-link resource") and private-endpoint-dns.
+PRIVATE_ENDPOINTS = (
+    ("key_vault", "Microsoft.KeyVault/vaults", "key_vault", "vault", "storage"),
+    ("storage_blob", "Microsoft.Storage/storageAccounts", "storage_account", "blob", "storage"),
+    ("redis", "Microsoft.Cache/redisEnterprise", "redis_cache", "redisEnterprise", "redis"),
+    ("container_registry", "Microsoft.ContainerRegistry/registries", "container_registry", "registry", "storage"),
+)
 # The seed's evidence of changes and access (activity log, Key Vault access, PostgreSQL audit logs): kept
 # 7 years, a total retention of 2556 days per table (docs/resource-engine.md cites the rules).
 AUDIT_TABLES = ("AzureActivity", "AZKVAuditLogs", "PGSQLServerLogs", "AzureDiagnostics")
@@ -260,7 +274,8 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "subnets": subnets,
         "subnet_tiers": {key: subnet_settings(key, cidr, names, subnets) for key, cidr in subnets.items()},
         "names": names,
-        "private_dns_zones": {key: zone.format(deployment=dep.name) for key, zone in PRIVATE_DNS_ZONES.items()},
+        "private_dns_zones": {key: PRIVATE_DNS_ZONES[key].format(deployment=dep.name) for key in names["private_dns_zone_links"]},
+        "private_endpoints": _private_endpoints(names),
         "tags": tags,
         "budget": _check_budget(dep.name, default_amount, overrides.get("budget", {})),
         "features": features,
@@ -275,6 +290,14 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }
     return plan
+
+
+def _private_endpoints(names: dict) -> list:
+    """The plan's private endpoints: those whose zone the deployment has (the registry's only in prod)."""
+    return [{"key": key, "name": names["private_endpoints"][key], "target_type": target_type, "target_name": names[name_key],
+             "group_id": group_id, "subnet": f"{names['virtual_network']}/{names['subnets'][tier]}",
+             "private_dns_zone": PRIVATE_DNS_ZONES[key]}
+            for key, target_type, name_key, group_id, tier in PRIVATE_ENDPOINTS if key in names["private_endpoints"]]
 
 
 def plan_summary(plan: dict) -> list:
@@ -296,7 +319,10 @@ def plan_summary(plan: dict) -> list:
                 "container_apps_environment", "api_management", "budget"):
         lines.append(f"{key:<27} {n[key]}")
     for key, zone in plan["private_dns_zones"].items():
-        lines.append(f"private endpoint {n['private_endpoints'][key]} -> {zone} (link {n['private_dns_zone_links'][key]})")
+        lines.append(f"private DNS zone {zone} (link {n['private_dns_zone_links'][key]})")
+    for pe in plan.get("private_endpoints", []):
+        lines.append(f"private endpoint {pe['name']} -> {pe['target_type']}/{pe['target_name']} ({pe['group_id']}) "
+                     f"in {pe['subnet']}, zone {pe['private_dns_zone']}")
     lines.append("tags            " + ", ".join(f"{k}={v}" for k, v in plan["tags"].items()))
     b = plan["budget"]
     lines.append(f"budget          {b['amount']} {b['currency']}/month, alerts at " + "/".join(f"{t}%" for t in b["thresholds"]))

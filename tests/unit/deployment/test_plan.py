@@ -140,3 +140,22 @@ def test_the_audit_tables_are_kept_seven_years():
     assert {t["name"]: t["total_retention_in_days"] for t in plan["log_analytics"]["tables"]} == {
         "AzureActivity": 2556, "AZKVAuditLogs": 2556, "PGSQLServerLogs": 2556, "AzureDiagnostics": 2556}
     assert build_plan("westeu-prod-1", registry=REGISTRY)["log_analytics"]["retention_in_days"] == 90
+
+
+def test_private_endpoints_and_their_zones_per_environment():
+    """Each PaaS target gets one endpoint in the seed's subnet, with the zone its group id needs; the registry's only in
+    prod (Premium), and no zone is listed that no endpoint uses (the network role links every listed zone)."""
+    dev, prod = build_plan("westeu-dev-1", registry=REGISTRY), build_plan("westeu-prod-1", registry=REGISTRY)
+    endpoints = {pe["key"]: pe for pe in prod["private_endpoints"]}
+    assert {k: (pe["group_id"], pe["private_dns_zone"], pe["subnet"].split("/")[1]) for k, pe in endpoints.items()} == {
+        "key_vault": ("vault", "privatelink.vaultcore.azure.net", "snet-cf-westeu-prod-1-st"),
+        "storage_blob": ("blob", "privatelink.blob.core.windows.net", "snet-cf-westeu-prod-1-st"),
+        "redis": ("redisEnterprise", "privatelink.redis.azure.net", "snet-cf-westeu-prod-1-redis"),
+        "container_registry": ("registry", "privatelink.azurecr.io", "snet-cf-westeu-prod-1-st")}
+    assert endpoints["redis"]["target_type"] == "Microsoft.Cache/redisEnterprise"
+    assert endpoints["container_registry"]["target_name"] == prod["names"]["container_registry"]
+    assert [pe["key"] for pe in dev["private_endpoints"]] == ["key_vault", "storage_blob", "redis"]
+    for plan in (dev, prod):
+        assert set(plan["private_dns_zones"]) == {"postgresql"} | {pe["key"] for pe in plan["private_endpoints"]}
+        assert all(plan["private_dns_zones"][pe["key"]] == pe["private_dns_zone"] for pe in plan["private_endpoints"])
+        assert "privatelink.redis.cache.windows.net" not in plan["private_dns_zones"].values()
