@@ -65,6 +65,19 @@ def vault_uri(rg):
     return f"https://kv-{rg[-8:]}.vault.localhost:{EMULATOR_PORT[0]}/"
 
 
+def endpoint_tasks(rg):
+    """What a private endpoint needs: a subnet, a target (a vault) and its privatelink zone."""
+    return group_tasks(rg) + [
+        task("vnet", "virtual_network", resource_group=rg, name="vnet", location=LOCATION, address_prefixes=["10.21.0.0/16"],
+             subnets=[{"name": "pe", "address_prefix": "10.21.4.0/24"}]),
+        task("vault", "key_vault", resource_group=rg, name=f"kv-{rg[-8:]}", location=LOCATION),
+        task("zone", "private_dns_zone", resource_group=rg, name="privatelink.vaultcore.azure.net")]
+
+
+def vault_id(rg):
+    return f"{group_id(rg)}/providers/Microsoft.KeyVault/vaults/kv-{rg[-8:]}"
+
+
 EMULATOR_PORT = [None]
 EMULATOR_SUBSCRIPTION = [None]
 
@@ -135,6 +148,13 @@ CONTRACTS = {
         {"vault_uri": "http://kv.example/", "name": "s"}, "'http://kv.example/' is not a vault URI",
         setup=vault_tasks, absent=lambda rg, n: {"vault_uri": vault_uri(rg), "name": n},
         exists=lambda doc: bool(doc and doc.get("_secrets"))),
+    "private_endpoint": Contract(
+        "private_endpoint", lambda rg, n: f"Microsoft.Network/privateEndpoints/pe-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"pe-{n}", "location": LOCATION, "subnet": "vnet/pe", "target": vault_id(rg),
+                       "group_id": "vault", "private_dns_zones": ["privatelink.vaultcore.azure.net"], "tags": {"a": "1"}},
+        {"tags": {"a": "2"}}, lambda d: d["tags"], {"a": "2"},
+        {"resource_group": "rg-x", "name": "pe-x", "target": "/subscriptions/x/resourceGroups/rg-x/providers/Microsoft.KeyVault/vaults/kv-x",
+         "group_id": "blob"}, "'blob' is not a group id of Microsoft.KeyVault/vaults; valid: vault", setup=endpoint_tasks),
 }
 
 
