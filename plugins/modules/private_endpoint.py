@@ -38,7 +38,9 @@ options:
         or a subnet id. Required to create the endpoint. A delegated subnet cannot hold a private endpoint.
     type: str
   target:
-    description: Resource id of the resource the endpoint connects to. Required with O(state=present).
+    description:
+      - The resource the endpoint connects to, as a resource id or as C(<Namespace>/<type>/<name>) in O(resource_group)
+        (for example C(Microsoft.KeyVault/vaults/kv-cf-westeu-dev-1-5n8o)). Required with O(state=present).
     type: str
   group_id:
     description:
@@ -55,6 +57,15 @@ options:
         endpoint's A records in them. V([]) removes the zone group; omitted leaves it as it is.
     type: list
     elements: str
+  missing_target:
+    description:
+      - What a new endpoint whose O(target) does not exist does. V(fail) sends it and Azure refuses it; V(skip) reads
+        the target first (Key Vault, storage account, Azure Managed Redis, container registry) and, when it is missing,
+        changes nothing and warns (RV(skipped_missing_target)): for check mode on a deployment whose targets are only
+        predicted.
+    type: str
+    choices: [fail, skip]
+    default: fail
   state:
     description: V(present) creates or updates; V(absent) deletes the endpoint (Azure removes its zone group and records).
 extends_documentation_fragment:
@@ -127,6 +138,10 @@ private_endpoint:
     provisioning_state:
       description: Azure provisioning state.
       type: str
+skipped_missing_target:
+  description: True when O(missing_target=skip) left out an endpoint whose target does not exist.
+  returned: when skipped
+  type: bool
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
@@ -145,6 +160,7 @@ def main():
             group_id={"type": "str"},
             connection_name={"type": "str"},
             private_dns_zones={"type": "list", "elements": "str"},
+            missing_target={"type": "str", "default": "fail", "choices": ["fail", "skip"]},
             **STATE_SPEC,
             **TAGS_SPEC,
         ),

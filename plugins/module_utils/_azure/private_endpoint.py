@@ -28,6 +28,7 @@ import copy
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import API as KEY_VAULT_API
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import validate_zone_name
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
@@ -50,6 +51,17 @@ GROUP_IDS = {
     "microsoft.eventhub/namespaces": ("namespace",),
 }
 
+# The api-version a target is read with when missing_target=skip: the version the collection's module of that type
+# sends. Storage (2026-09-01), Azure Managed Redis (2025-07-01) and Container Registry (2025-11-01) are the versions of
+# the storage_account, managed_redis and container_registry modules being added by issue 12; a type without a version
+# here is not read (the endpoint is attempted and Azure answers).
+TARGET_API = {
+    "microsoft.keyvault/vaults": KEY_VAULT_API,
+    "microsoft.storage/storageaccounts": GenericApi("2026-09-01"),
+    "microsoft.cache/redisenterprise": GenericApi("2025-07-01"),
+    "microsoft.containerregistry/registries": GenericApi("2025-11-01"),
+}
+
 
 def validate_endpoint(params: dict) -> tuple:
     """Checks that need no call. Returns (target ResourceId, canonical group id)."""
@@ -59,7 +71,7 @@ def validate_endpoint(params: dict) -> tuple:
         validate_name(params["connection_name"], "connection_name")
     if params.get("state") == "absent" and params.get("target") is None:
         return None, None
-    target = ResourceId.parse(params["target"], "target")
+    target = target_id(params["target"], "-", params["resource_group"])
     offered = GROUP_IDS.get(target.type_name.lower())
     if offered is None or len(target.names) != 1:
         raise AzureInputError(f"target: {params['target']!r} is a {target.type_name or 'subscription'} id; private endpoints "
@@ -83,6 +95,18 @@ def validate_endpoint(params: dict) -> tuple:
             validate_zone_name(zone)
     validate_tags(params.get("tags"))
     return target, group
+
+
+def target_id(text: str, subscription_id: str, resource_group: str) -> ResourceId:
+    """A resource id, or <Namespace>/<type>/<name> for a resource in the endpoint's subscription and resource group."""
+    text = (text or "").strip()
+    if text.startswith("/"):
+        return ResourceId.parse(text, "target")
+    parts = text.split("/")
+    if len(parts) != 3 or not all(parts) or "." not in parts[0]:
+        raise AzureInputError(f"target: {text!r} is neither a resource id nor <Namespace>/<type>/<name> "
+                              "(e.g. Microsoft.KeyVault/vaults/kv-cf-westeu-dev-1-5n8o)")
+    return ResourceId.build(subscription_id, resource_group, "/".join(parts[:2]), parts[2])
 
 
 def zone_ids(zones: list | None, subscription_id: str, resource_group: str) -> list | None:
@@ -188,9 +212,23 @@ class PrivateEndpoint(Resource):
 
     def validate(self):
         self.target, self.group = validate_endpoint(self.params)
+        if self.target is not None:   # ids need the subscription, which needs the credentials: after the checks
+            self.target = target_id(self.params["target"], self.module.subscription_id, self.params["resource_group"])
 
     def view(self, doc):
         return endpoint_view(doc)
+
+    def before_plan(self, existing, related):
+        """missing_target=skip: a new endpoint whose target does not exist (yet) is not planned; the task says so."""
+        api = TARGET_API.get(self.target.type_name.lower())
+        if existing is None and self.params.get("missing_target") == "skip" and api is not None:
+            found = self.module.get_or_none(f"get the target {self.target.name} of private endpoint {self.params['name']}",
+                                            api.get, self.module, self.target)
+            if found is None:
+                self.module.warn(f"private endpoint {self.params['name']} skipped: its target {self.target} does not exist "
+                                 "(yet); it is created once the target is there")
+                self.module.exit_with(False, {}, {}, skipped_missing_target=True, **self.result(None, {}))
+        return existing
 
     def read_related(self, rid, existing):
         zgid = rid.child(ZONE_GROUPS, ZONE_GROUP)
