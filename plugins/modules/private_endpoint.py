@@ -59,8 +59,8 @@ options:
     elements: str
   missing_target:
     description:
-      - What a new endpoint whose O(target) does not exist does. V(fail) sends it and Azure refuses it; V(skip) reads
-        the target first (Key Vault, storage account, Azure Managed Redis, container registry) and, when it is missing,
+      - What a new endpoint whose O(target) does not exist does. V(fail) sends it and Azure refuses it; V(skip) first
+        looks the target up among the resources of its resource group (one list of that type) and, when it is missing,
         changes nothing and warns (RV(skipped_missing_target)): for check mode on a deployment whose targets are only
         predicted.
     type: str

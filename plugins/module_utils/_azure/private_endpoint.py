@@ -25,10 +25,11 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
 from __future__ import annotations
 
 import copy
+from urllib.parse import quote
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import API as KEY_VAULT_API
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.resource_group import API as RESOURCE_GROUP_API
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import validate_zone_name
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
@@ -51,16 +52,10 @@ GROUP_IDS = {
     "microsoft.eventhub/namespaces": ("namespace",),
 }
 
-# The api-version a target is read with when missing_target=skip: the version the collection's module of that type
-# sends. Storage (2026-09-01), Azure Managed Redis (2025-07-01) and Container Registry (2025-11-01) are the versions of
-# the storage_account, managed_redis and container_registry modules being added by issue 12; a type without a version
-# here is not read (the endpoint is attempted and Azure answers).
-TARGET_API = {
-    "microsoft.keyvault/vaults": KEY_VAULT_API,
-    "microsoft.storage/storageaccounts": GenericApi("2026-09-01"),
-    "microsoft.cache/redisenterprise": GenericApi("2025-07-01"),
-    "microsoft.containerregistry/registries": GenericApi("2025-11-01"),
-}
+# missing_target=skip looks the target up among the resources of its group (Resources_ListByResourceGroup with
+# $filter=resourceType eq '<type>', REST spec Microsoft.Resources stable 2025-04-01, the version resource_group sends):
+# one read that works for every target type, whatever api-version its own module sends.
+RESOURCES_API_VERSION = RESOURCE_GROUP_API.api_version
 
 
 def validate_endpoint(params: dict) -> tuple:
@@ -220,19 +215,22 @@ class PrivateEndpoint(Resource):
 
     def before_plan(self, existing, related):
         """missing_target=skip: a new endpoint whose target does not exist (yet) is not planned; the task says so."""
-        api = TARGET_API.get(self.target.type_name.lower())
-        if existing is None and self.params.get("missing_target") == "skip" and api is not None:
-            found = self.module.get_or_none(f"get the target {self.target.name} of private endpoint {self.params['name']}",
-                                            api.get, self.module, self.target)
-            if found is None:
-                self.module.warn(f"private endpoint {self.params['name']} skipped: its target {self.target} does not exist "
-                                 "(yet); it is created once the target is there")
-                self.module.exit_with(False, {}, {}, skipped_missing_target=True, **self.result(None, {}))
+        if existing is None and self.params.get("missing_target") == "skip" and not self._target_exists():
+            self.module.warn(f"private endpoint {self.params['name']} skipped: its target {self.target} does not exist "
+                             "(yet); it is created once the target is there")
+            self.module.exit_with(False, {}, {}, skipped_missing_target=True, **self.result(None, {}))
         return existing
 
     def read_related(self, rid, existing):
         zgid = rid.child(ZONE_GROUPS, ZONE_GROUP)
         return {"zone_group": self.module.get_or_none(f"get the private DNS zone group of {rid.name}", API.get, self.module, zgid)}
+
+    def _target_exists(self) -> bool:
+        group = ResourceId.build(self.target.subscription, self.target.resource_group)
+        query = quote(f"resourceType eq '{self.target.type_name}'")
+        found = self.module.get_or_none(f"list the {self.target.type_name} resources of group {self.target.resource_group}",
+                                        self.module.arm.list, f"{group}/resources?$filter={query}", RESOURCES_API_VERSION)
+        return any(ids_equal(item.get("id"), str(self.target)) for item in found or [])
 
     def plan(self, existing, related):
         sub, group = self.module.subscription_id, self.params["resource_group"]
