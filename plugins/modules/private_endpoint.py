@@ -61,7 +61,7 @@ options:
     description:
       - What a new endpoint whose O(target) does not exist does. V(fail) sends it and Azure refuses it; V(skip) first
         looks the target up among the resources of its resource group (one list of that type) and, when it is missing,
-        changes nothing and warns (RV(skipped_missing_target)): for check mode on a deployment whose targets are only
+        changes nothing and warns (RV(skipped_missing_target)), for check mode on a deployment whose targets are only
         predicted.
     type: str
     choices: [fail, skip]
