@@ -7,13 +7,14 @@ resource and one group id (sub-resource), and its zone group `default` (…/priv
 privatelink zone(s): with the zone group Azure writes and keeps the endpoint's A records in the zones.
 
 Sources (docs/emulator.md lists them with the emulator's behaviour):
-- REST spec Microsoft.Network stable 2026-03-01, virtualNetwork.json (the TypeSpec-generated file that holds
-  PrivateEndpoints_CreateOrUpdate and PrivateDnsZoneGroups_CreateOrUpdate; both long-running; neither type has a
-  PATCH, so a tags change is a PUT of the whole endpoint). 2026-03-01 is what azure-mgmt-network 33.1 sends; the
-  bodies are built here, so ARM's generic operations are used (no import of the network SDK).
+- REST spec Microsoft.Network stable 2026-03-01, virtualNetwork.json (the TypeSpec-generated file that holds the
+  PrivateEndpoint and PrivateDnsZoneGroup definitions). azure-mgmt-network 33.1 (which sends 2026-03-01) has
+  begin_create_or_update (long-running) and begin_delete for both types and no update: a tags change is a PUT of the
+  whole endpoint. The bodies are built here, so ARM's generic operations are used (no import of the network SDK).
 - learn.microsoft.com/azure/private-link/private-endpoint-overview ("Private-link resource"): the group ids of each
   target type; private-endpoint-dns ("Azure Private Endpoint private DNS zone values"): the zone of each group id;
-  "Private DNS zone group": Azure manages the records of the zones the group names.
+  "Private DNS zone group": Azure manages the records of the zones the group names. (Those tables were not re-read
+  through this repo's search tools: the values agree with issue 12 and with public templates using them.)
 - A connection has exactly one group id for a first-party target (OnlyOneGroupIdPermitted,
   DFE-Digital/terraform-azurerm-container-apps-hosting#352); a missing group id is refused
   (MissingParameterOnPrivateLinkServiceConnection, Azure/azure-cli#15136); a zone config needs a name
