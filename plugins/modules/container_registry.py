@@ -36,7 +36,7 @@ options:
     description: Enable the registry's admin user (a shared username and password). Keep it off; use Microsoft Entra identities.
     type: bool
   anonymous_pull_enabled:
-    description: Let unauthenticated clients pull every image.
+    description: Let unauthenticated clients pull every image. Standard and Premium only.
     type: bool
   public_network_access:
     description: Whether the public endpoint answers. V(Disabled) needs O(sku=Premium) and a private endpoint.

@@ -20,7 +20,7 @@ def test_workspace_based_component_gets_generated_keys(emu, resources, group):
     appi, ws = _ids(emu, group)
     body = {"location": "westeurope", "kind": "web",
             "properties": {"Application_Type": "web", "WorkspaceResourceId": ws, "DisableLocalAuth": True}}
-    with pytest.raises(HttpResponseError, match="was not found"):   # the workspace must exist
+    with pytest.raises(HttpResponseError, match="Could not retrieve the Log Analytics workspace"):   # the workspace must exist
         _put(resources, appi, body)
     resources.resources.begin_create_or_update_by_id(ws, api_version="2025-07-01", parameters={"location": "westeurope"}).result()
     created = _put(resources, appi, body)

@@ -49,6 +49,8 @@ def test_bad_registries_are_refused(emu, resources, group):
                        "DisablingPublicNetworkAccessNotSupported"),
                       ({"location": "westeurope", "sku": {"name": "Basic"}, "properties": {"networkRuleSet": {"defaultAction": "Deny"}}},
                        "need Premium"),
+                      ({"location": "westeurope", "sku": {"name": "Basic"}, "properties": {"anonymousPullEnabled": True}},
+                       "Standard and Premium"),
                       ({"location": "westeurope", "sku": {"name": "Basic"}, "properties": {"loginServer": "x.azurecr.io"}}, "loginServer")):
         with pytest.raises(HttpResponseError, match=why):
             _put(resources, rid, body)

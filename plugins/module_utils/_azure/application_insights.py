@@ -15,7 +15,8 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
   February 29, 2024; newer regions never offered it. Hence a workspace is required here, also to update.
 - The connection string is what the SDKs send telemetry with; it stays out of the result unless
   ``return_connection_string`` is set in a ``no_log`` task (for storing it in Key Vault).
-- What Azure answers when the workspace does not exist: unverified (the emulator refuses it; docs/emulator.md).
+- A workspace ARM cannot return: BadRequest "Could not retrieve the Log Analytics workspace from ARM" (microsoft/aspire#3854);
+  the module reads the workspace before a write and fails naming it instead.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
   network access is not supported for the SKU <sku>." (hashicorp/terraform-provider-azurerm#26054, which made the
   provider refuse it before the call for the same reason). A registry name taken anywhere: AlreadyInUse "The registry
   DNS name <name>.azurecr.io is already in use." (MicrosoftDocs/azure-dev-docs#1303; its HTTP status is unverified).
+- learn.microsoft.com/azure/container-registry/anonymous-pull-access: anonymous pull access is available in the
+  Standard and Premium tiers (the code Azure answers on Basic is unverified).
 - networkRuleSet is Premium only (the SKU page above; terraform-provider-azurerm documents ``network_rule_set`` as
   Premium only, #7258); the code Azure answers with is unverified. This module does not manage IP rules: a registry
   that must not be public has public network access disabled and is reached through a private endpoint.
@@ -45,11 +47,15 @@ def validate_registry(params: dict) -> None:
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise AzureInputError(f"name: {name!r} is not a valid container registry name; Azure allows 5-50 letters and digits "
                               "(no hyphens), unique across Azure (it becomes <name>.azurecr.io)")
-    check_sku_features(params.get("sku"), params.get("public_network_access"))
+    check_sku_features(params.get("sku"), params.get("public_network_access"), params.get("anonymous_pull_enabled"))
 
 
-def check_sku_features(sku: str | None, public_network_access: str | None) -> None:
-    """Public network access can be disabled on a Premium registry only (private endpoints are Premium only)."""
+def check_sku_features(sku: str | None, public_network_access: str | None, anonymous_pull: bool | None = None) -> None:
+    """Public network access can be disabled on a Premium registry only (private endpoints are Premium only);
+    anonymous pull exists on Standard and Premium only."""
+    if sku == "Basic" and anonymous_pull:
+        raise AzureInputError("anonymous_pull_enabled: true needs sku Standard or Premium, not Basic (Azure offers anonymous "
+                              "pull access on those tiers only)")
     if sku and sku != "Premium" and public_network_access == "Disabled":
         raise AzureInputError(f"public_network_access: Disabled needs sku Premium, not {sku}; Azure refuses it "
                               f"(DisablingPublicNetworkAccessNotSupported): a {sku} registry has no private endpoints "
@@ -84,7 +90,8 @@ def plan_registry(existing: dict | None, params: dict) -> Plan:
         raise AzureInputError(f"container registry {name!r} is in {existing['location']}; Azure cannot move it to {params['location']}")
     have = registry_view(existing)
     given = {key: params[key] for key in FIELDS if params.get(key) is not None}
-    check_sku_features(given.get("sku", have.get("sku")), given.get("public_network_access", have.get("public_network_access")))
+    check_sku_features(given.get("sku", have.get("sku")), given.get("public_network_access", have.get("public_network_access")),
+                       given.get("anonymous_pull_enabled", have.get("anonymous_pull_enabled")))
     before, after, props, sku = {}, {}, {}, None
     for key, value in given.items():
         before[key], after[key] = have.get(key), value

@@ -104,3 +104,9 @@ def test_the_connection_string_is_returned_only_in_a_no_log_task():
     quiet = Module(no_log=True)
     quiet.params["return_connection_string"] = False
     assert "connection_string" not in appi.ApplicationInsights(quiet).result(_component(), {})
+
+
+def test_anonymous_pull_needs_standard_or_premium():
+    with pytest.raises(AzureInputError, match="anonymous_pull_enabled: true needs sku Standard or Premium, not Basic"):
+        acr.validate_registry(_acr_params(sku="Basic", anonymous_pull_enabled=True))
+    acr.validate_registry(_acr_params(sku="Standard", anonymous_pull_enabled=True))

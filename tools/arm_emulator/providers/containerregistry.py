@@ -4,7 +4,7 @@ Sources: REST spec stable 2025-11-01 (Registry/stable/2025-11-01/containerregist
 its excerpt in specs/; Registries_Create and Registries_Update are long-running; names 5-50 of [a-zA-Z0-9], globally
 unique); learn.microsoft.com container-registry/container-registry-skus (Basic, Standard, Premium; private endpoints
 and network rules Premium only); DisablingPublicNetworkAccessNotSupported (400, hashicorp/terraform-provider-azurerm
-#26054) and AlreadyInUse (MicrosoftDocs/azure-dev-docs#1303; status unverified). docs/emulator.md lists each rule
+#26054), anonymous pull Standard and Premium only (container-registry/anonymous-pull-access) and AlreadyInUse (MicrosoftDocs/azure-dev-docs#1303; status unverified). docs/emulator.md lists each rule
 with its source; the codes of the other refusals are unverified.
 """
 from __future__ import annotations
@@ -67,6 +67,9 @@ class Registries(TopLevelType):
             rules = props.get("networkRuleSet")
             if rules and (rules.get("defaultAction") == "Deny" or rules.get("ipRules")):   # code unverified
                 raise _bad("NetworkRuleNotSupported", f"Network rules are not supported for the SKU {sku}; they need Premium.")
+            if sku == "Basic" and props["anonymousPullEnabled"]:   # code unverified
+                raise _bad("AnonymousPullNotSupported", "Anonymous pull access is available in the Standard and Premium "
+                                                        "service tiers only.")
             if props["zoneRedundancy"] == "Enabled":   # code unverified
                 raise _bad("ZoneRedundancyNotSupported", f"Zone redundancy is not supported for the SKU {sku}; it needs Premium.")
         old = (existing or {}).get("properties", {})

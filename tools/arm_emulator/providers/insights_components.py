@@ -6,9 +6,9 @@ Components_Delete answers 200/204; WorkspaceResourceId "is required to create an
 version"; Application_Type is read and create only; InstrumentationKey, ConnectionString, AppId are read-only and
 generated); learn.microsoft.com azure-monitor/app/create-new-resource (classic Application Insights retired
 2024-02-29) and azure-monitor/app/connection-strings (the connection string's parts). A create without a workspace
-answers 400 BadRequest as a classic create in a region without classic did (microsoft/winget-cli-restsource#176);
-what Azure answers for a workspace that does not exist, or a changed Application_Type, is unverified
-(docs/emulator.md). Another helper's diagnostic settings live in insights_diagnostics.py.
+answers 400 BadRequest as a classic create in a region without classic did (microsoft/winget-cli-restsource#176); a
+workspace ARM cannot return: BadRequest "Could not retrieve the Log Analytics workspace from ARM" (microsoft/aspire
+#3854); what Azure answers to a changed Application_Type is unverified (docs/emulator.md). Another helper's diagnostic settings live in insights_diagnostics.py.
 """
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ class Components(TopLevelType):
                        "was retired on 2024-02-29.")
         if not str(workspace).lower().startswith("/subscriptions/") or f"/providers/{WORKSPACE_TYPE.lower()}/" not in str(workspace).lower():
             raise _bad(f"WorkspaceResourceId '{workspace}' is not a Log Analytics workspace resource id.")
-        if ctx.find(workspace) is None:   # code unverified
-            raise _bad(f"The Log Analytics workspace '{workspace}' was not found.")
+        if ctx.find(workspace) is None:   # BadRequest as Azure answered in microsoft/aspire#3854
+            raise _bad(f"Could not retrieve the Log Analytics workspace from ARM: {workspace} was not found.")
         app_type = props.get("Application_Type", "web")
         if existing and app_type != old.get("Application_Type"):   # x-ms-mutability read, create; code unverified
             raise _bad(f"Application_Type cannot be changed from '{old.get('Application_Type')}' to '{app_type}'.")
