@@ -4,8 +4,9 @@ Sources: REST spec stable 2025-11-01 (Registry/stable/2025-11-01/containerregist
 its excerpt in specs/; Registries_Create and Registries_Update are long-running; names 5-50 of [a-zA-Z0-9], globally
 unique); learn.microsoft.com container-registry/container-registry-skus (Basic, Standard, Premium; private endpoints
 and network rules Premium only); DisablingPublicNetworkAccessNotSupported (400, hashicorp/terraform-provider-azurerm
-#26054), anonymous pull Standard and Premium only (container-registry/anonymous-pull-access) and AlreadyInUse (MicrosoftDocs/azure-dev-docs#1303; status unverified). docs/emulator.md lists each rule
-with its source; the codes of the other refusals are unverified.
+#26054), anonymous pull Standard and Premium only (container-registry/anonymous-pull-access) and AlreadyInUse
+(MicrosoftDocs/azure-dev-docs#1303; status unverified). docs/emulator.md lists each rule with its source; the codes
+of the other refusals are unverified.
 """
 from __future__ import annotations
 
