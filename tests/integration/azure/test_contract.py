@@ -121,6 +121,21 @@ CONTRACTS = {
         lambda d: d["properties"]["totalRetentionInDays"], 2191,
         {"resource_group": "rg-x", "name": "log-x", "tables": [{"name": "AzureActivity", "total_retention_in_days": 2557}]},
         "2557 is not a total retention Azure accepts", setup=group_tasks, child="/tables/AzureActivity"),
+    "container_registry": Contract(
+        "container_registry", lambda rg, n: f"Microsoft.ContainerRegistry/registries/{n}",
+        lambda rg, n: {"resource_group": rg, "name": n, "location": LOCATION, "sku": "Basic", "admin_user_enabled": False,
+                       "anonymous_pull_enabled": False},
+        {"sku": "Premium", "public_network_access": "Disabled"}, lambda d: (d["sku"]["name"], d["properties"]["publicNetworkAccess"]),
+        ("Premium", "Disabled"),
+        {"resource_group": "rg-x", "name": "acrx1", "sku": "Standard", "public_network_access": "Disabled"},
+        "Disabled needs sku Premium, not Standard", setup=group_tasks, name=lambda: f"acrct{uuid.uuid4().hex[:10]}"),
+    "application_insights": Contract(
+        "application_insights", lambda rg, n: f"Microsoft.Insights/components/appi-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"appi-{n}", "location": LOCATION, "workspace_resource_id": "log-ct",
+                       "kind": "web", "disable_local_auth": True, "ingestion_mode": "LogAnalytics"},
+        {"disable_local_auth": False}, lambda d: d["properties"]["DisableLocalAuth"], False,
+        {"resource_group": "rg-x", "name": "appi-x.", "workspace_resource_id": "log-x"}, "'appi-x.' is not a valid Application Insights name",
+        setup=lambda rg: group_tasks(rg) + [task("ws", "log_analytics_workspace", resource_group=rg, name="log-ct", location=LOCATION)]),
     "role_assignment": Contract(
         "role_assignment", lambda rg, n: f"Microsoft.Authorization/roleAssignments/{ASSIGNMENT}",
         lambda rg, n: {"scope": group_id(rg), "role": "Key Vault Secrets User", "name": ASSIGNMENT},
