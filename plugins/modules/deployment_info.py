@@ -179,7 +179,8 @@ plan:
       elements: str
       returned: always
     secrets:
-      description: Names of the Key Vault secrets the deployment keeps (C(postgresql_admin_password), C(postgresql_app_password)).
+      description: Names of the Key Vault secrets the deployment keeps (C(postgresql_admin_password), C(postgresql_app_password),
+        C(application_insights_connection_string)).
       type: dict
       returned: always
     log_analytics:
@@ -188,9 +189,23 @@ plan:
           with C(total_retention_in_days) 2556 (7 years), as M(complianceflow.infra.log_analytics_workspace) takes them.
       type: dict
       returned: always
+    container_registry:
+      description:
+        - The Container Registry's C(sku) (Basic in dev, Standard in stg, Premium in prod), C(admin_user_enabled) and
+          C(anonymous_pull_enabled) (false), C(public_network_access) (V(Disabled) only on Premium) and
+          C(private_endpoint) (true on Premium, the only tier with private endpoints), as
+          M(complianceflow.infra.container_registry) takes them.
+      type: dict
+      returned: always
+    application_insights:
+      description:
+        - The workspace-based Application Insights component's C(kind), C(application_type), C(disable_local_auth) (true)
+          and C(ingestion_mode) (V(LogAnalytics)), as M(complianceflow.infra.application_insights) takes them.
+      type: dict
+      returned: always
     names:
       description:
-        - Resource names, valid under Azure's rules. Strings C(resource_group), C(virtual_network), C(postgresql_server),
+        - Resource names, valid under Azure's rules. Strings C(resource_group), C(audit_resource_group), C(virtual_network), C(postgresql_server),
           C(redis_cache), C(key_vault), C(storage_account), C(container_registry), C(log_analytics_workspace),
           C(application_insights), C(event_hubs_namespace), C(container_apps_environment), C(api_management), C(budget).
         - Dicts C(subnets) and C(network_security_groups) (same keys as RV(plan.subnets)), C(private_endpoints) and

@@ -116,9 +116,18 @@ AUDIT_TABLES = ("AzureActivity", "AZKVAuditLogs", "PGSQLServerLogs", "AzureDiagn
 AUDIT_RETENTION_DAYS = 2556
 # Resource providers a deployment writes into (registered before its first write; Microsoft.Resources and
 # Microsoft.Authorization are registered in every subscription).
-RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights")
+RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
+                      "Microsoft.ContainerRegistry", "Microsoft.Insights")
 # Key Vault secrets the deployment keeps (generated once, never printed).
-SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql_app_password": "postgresql-app-password"}
+SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql_app_password": "postgresql-app-password",
+           "application_insights_connection_string": "application-insights-connection-string"}
+# Container Registry tier per environment. Private endpoints and disabled public network access are Premium only
+# (learn.microsoft.com/azure/container-registry/container-registry-skus): prod is Premium, reached only through its
+# private endpoint; dev (Basic) and stg (Standard, more storage and throughput) are cheaper and therefore public,
+# protected by Microsoft Entra authentication alone (no admin user, no anonymous pull). docs/azure.md says why.
+CONTAINER_REGISTRY_SKUS = {"dev": "Basic", "stg": "Standard", "prod": "Premium"}
+# Application Insights: workspace-based (classic was retired on 2024-02-29), telemetry only with Entra tokens.
+APPLICATION_INSIGHTS = {"kind": "web", "application_type": "web", "disable_local_auth": True, "ingestion_mode": "LogAnalytics"}
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
                  "features", "sizing")
@@ -286,6 +295,8 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "resource_providers": list(RESOURCE_PROVIDERS),
         "log_analytics": {"sku": "PerGB2018", "retention_in_days": sizing["log_analytics"]["retention_in_days"],
                           "tables": [{"name": t, "total_retention_in_days": AUDIT_RETENTION_DAYS} for t in AUDIT_TABLES]},
+        "container_registry": _container_registry(CONTAINER_REGISTRY_SKUS[dep.environment]),
+        "application_insights": dict(APPLICATION_INSIGHTS),
         "databases": list(DATABASES[dep.scope]),
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }
@@ -300,6 +311,12 @@ def _private_endpoints(names: dict) -> list:
             for key, target_type, name_key, group_id, tier in PRIVATE_ENDPOINTS if key in names["private_endpoints"]]
 
 
+def _container_registry(sku: str) -> dict:
+    premium = sku == "Premium"
+    return {"sku": sku, "admin_user_enabled": False, "anonymous_pull_enabled": False,
+            "public_network_access": "Disabled" if premium else "Enabled", "private_endpoint": premium}
+
+
 def plan_summary(plan: dict) -> list:
     """Readable lines of a plan, for playbooks/plan.yml."""
     if not isinstance(plan, dict) or "names" not in plan:
@@ -309,7 +326,7 @@ def plan_summary(plan: dict) -> list:
     lines = [
         f"{plan['name']}: {plan['scope']} {plan['environment']}{inst} in {plan['location_display']} ({plan['location']}), "
         f"registry status {plan.get('registry_status', '?')}",
-        f"resource group  {n['resource_group']}",
+        f"resource group  {n['resource_group']} (audit evidence: {n['audit_resource_group']}, kept by teardown)",
         f"vnet            {n['virtual_network']}  {plan['vnet_cidr']}",
     ]
     for key, cidr in plan["subnets"].items():
@@ -333,6 +350,16 @@ def plan_summary(plan: dict) -> list:
     la = plan["log_analytics"]
     lines.append(f"log analytics   {la['sku']}, {la['retention_in_days']} d; audit tables {', '.join(t['name'] for t in la['tables'])} "
                  f"kept {la['tables'][0]['total_retention_in_days']} d")
+    acr = plan.get("container_registry")
+    if acr:
+        lines.append(f"container reg.  {acr['sku']}, public network access {acr['public_network_access']}, "
+                     f"{'private endpoint' if acr['private_endpoint'] else 'no private endpoint (Premium only)'}, "
+                     f"admin user {acr['admin_user_enabled']}, anonymous pull {acr['anonymous_pull_enabled']}")
+    appi = plan.get("application_insights")
+    if appi:
+        lines.append(f"app insights    workspace-based in {n['log_analytics_workspace']}, {appi['kind']}, local auth "
+                     f"{'off' if appi['disable_local_auth'] else 'on'}, connection string in Key Vault secret "
+                     f"{plan['secrets']['application_insights_connection_string']}")
     lines.append("features        " + ", ".join(f"{k}={v}" for k, v in plan["features"].items()))
     lines.append("databases       " + ", ".join(plan["databases"]))
     return lines

@@ -159,3 +159,24 @@ def test_private_endpoints_and_their_zones_per_environment():
         assert set(plan["private_dns_zones"]) == {"postgresql"} | {pe["key"] for pe in plan["private_endpoints"]}
         assert all(plan["private_dns_zones"][pe["key"]] == pe["private_dns_zone"] for pe in plan["private_endpoints"])
         assert "privatelink.redis.cache.windows.net" not in plan["private_dns_zones"].values()
+        # The registry's endpoint exactly where the plan's registry is private (Premium).
+        assert ("container_registry" in plan["private_dns_zones"]) == plan["container_registry"]["private_endpoint"]
+
+
+def test_container_registry_is_private_premium_in_prod_and_a_cheaper_public_tier_elsewhere():
+    tiers = {name: build_plan(name, registry=REGISTRY)["container_registry"] for name in ("westeu-dev-1", "westeu-prod-1")}
+    assert tiers["westeu-prod-1"] == {"sku": "Premium", "admin_user_enabled": False, "anonymous_pull_enabled": False,
+                                      "public_network_access": "Disabled", "private_endpoint": True}
+    assert tiers["westeu-dev-1"] == {"sku": "Basic", "admin_user_enabled": False, "anonymous_pull_enabled": False,
+                                     "public_network_access": "Enabled", "private_endpoint": False}
+
+
+def test_application_insights_is_workspace_based_and_its_connection_string_has_a_vault_secret():
+    plan = build_plan("westeu-dev-1", registry=REGISTRY)
+    assert plan["application_insights"] == {"kind": "web", "application_type": "web", "disable_local_auth": True,
+                                            "ingestion_mode": "LogAnalytics"}
+    assert plan["secrets"]["application_insights_connection_string"] == "application-insights-connection-string"
+    assert {"Microsoft.ContainerRegistry", "Microsoft.Insights"} <= set(plan["resource_providers"])
+    summary = "\n".join(plan_summary(plan))
+    assert "container reg.  Basic, public network access Enabled" in summary
+    assert "app insights    workspace-based in log-cf-westeu-dev-1" in summary
