@@ -84,3 +84,24 @@ def test_zone_group_refuses_a_zone_that_does_not_exist(network, estate):
     with pytest.raises(HttpResponseError, match="recordSets. is a read only property"):   # the spec excerpt
         network.private_dns_zone_groups.begin_create_or_update(estate["group"], "pe-kv", "default", {"properties": {
             "privateDnsZoneConfigs": [{"name": "z", "properties": {"privateDnsZoneId": estate["zone"], "recordSets": [{"fqdn": "x"}]}}]}}).result()
+
+
+def test_registry_endpoint_needs_premium_and_gets_the_data_endpoint_record(emu, resources, network, privatedns, estate):
+    group = estate["group"]
+    registry = f"/subscriptions/{emu.subscription_id}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/acr{group[3:]}"
+
+    def put_registry(sku):
+        resources.resources.begin_create_or_update_by_id(registry, api_version="2025-11-01", parameters={
+            "location": "westeurope", "sku": {"name": sku}, "properties": {"adminUserEnabled": False}}).result()
+
+    put_registry("Standard")
+    with pytest.raises(HttpResponseError, match="need the Premium SKU"):
+        network.private_endpoints.begin_create_or_update(group, "pe-acr", _endpoint(estate, target=registry, group_ids=("registry",))).result()
+    put_registry("Premium")
+    network.private_endpoints.begin_create_or_update(group, "pe-acr", _endpoint(estate, target=registry, group_ids=("registry",))).result()
+    zone = privatedns.private_zones.begin_create_or_update(group, "privatelink.azurecr.io", {"location": "global"}).result()
+    zone_group = network.private_dns_zone_groups.begin_create_or_update(group, "pe-acr", "default", {"properties": {
+        "privateDnsZoneConfigs": [{"name": "privatelink-azurecr-io", "properties": {"privateDnsZoneId": zone.id}}]}}).result()
+    name = registry.rsplit("/", 1)[-1].lower()
+    assert sorted(r.fqdn for r in zone_group.private_dns_zone_configs[0].record_sets) == [
+        f"{name}.privatelink.azurecr.io", f"{name}.westeurope.data.privatelink.azurecr.io"]

@@ -164,6 +164,12 @@ class PrivateEndpoints(TopLevelType):
             # Azure/azure-cli#16750 (Storage); other targets' code unverified.
             raise invalid_request(f"Call to {target['type']} failed. Error message: Values for request parameters are "
                                   f"invalid: GroupId: {groups[0]}.", code="InvalidValuesForRequestParameters")
+        if target["type"].lower() == "microsoft.containerregistry/registries" \
+                and (target.get("sku") or {}).get("name") != "Premium":
+            # learn.microsoft.com/azure/container-registry/container-registry-skus: private link is Premium only;
+            # Azure's status and code for such an endpoint are unverified.
+            raise _unverified(f"Private link service connection {conn_id}: registry {target['name']} is "
+                              f"{(target.get('sku') or {}).get('name')}; private endpoints need the Premium SKU.")
         return connection, target, group_id
 
     def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
