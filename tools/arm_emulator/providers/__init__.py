@@ -8,7 +8,8 @@ import importlib
 
 from .base import ResourceType
 
-PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization")
+PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization",
+                    "cache")
 
 
 def load_registry() -> dict[str, ResourceType]:
