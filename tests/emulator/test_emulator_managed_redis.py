@@ -25,6 +25,9 @@ def test_cluster_and_default_database_are_long_running_and_keep_the_documented_d
                                                           parameters={"properties": {"clientProtocol": "Encrypted"}}).result()
     assert {k: db.properties[k] for k in ("port", "clusteringPolicy", "evictionPolicy", "accessKeysAuthentication")} == {
         "port": 10000, "clusteringPolicy": "OSSCluster", "evictionPolicy": "VolatileLRU", "accessKeysAuthentication": "Disabled"}
+    db = resources.resources.begin_update_by_id(cluster + "/databases/default", api_version=API,
+                                                parameters={"properties": {"evictionPolicy": "NoEviction"}}).result()
+    assert (db.properties["evictionPolicy"], db.properties["port"]) == ("NoEviction", 10000)
     updated = resources.resources.begin_update_by_id(cluster, api_version=API,
                                                      parameters={"properties": {"highAvailability": "Enabled"}}).result()
     assert updated.properties["highAvailability"] == "Enabled" and updated.sku.name == "Balanced_B0"

@@ -121,6 +121,13 @@ CONTRACTS = {
         lambda d: d["properties"]["totalRetentionInDays"], 2191,
         {"resource_group": "rg-x", "name": "log-x", "tables": [{"name": "AzureActivity", "total_retention_in_days": 2557}]},
         "2557 is not a total retention Azure accepts", setup=group_tasks, child="/tables/AzureActivity"),
+    "managed_redis": Contract(
+        "managed_redis", lambda rg, n: f"Microsoft.Cache/redisEnterprise/redis-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"redis-{n}", "location": LOCATION, "sku_name": "Balanced_B0",
+                       "high_availability": "Disabled", "eviction_policy": "VolatileLRU"},
+        {"eviction_policy": "NoEviction"}, lambda d: d["properties"]["evictionPolicy"], "NoEviction",
+        {"resource_group": "rg-x", "name": "redis--x", "sku_name": "Balanced_B0"},
+        "'redis--x' is not a valid Azure Managed Redis name", setup=group_tasks, child="/databases/default"),
     "role_assignment": Contract(
         "role_assignment", lambda rg, n: f"Microsoft.Authorization/roleAssignments/{ASSIGNMENT}",
         lambda rg, n: {"scope": group_id(rg), "role": "Key Vault Secrets User", "name": ASSIGNMENT},

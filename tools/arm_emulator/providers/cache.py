@@ -120,7 +120,7 @@ class Databases(TopLevelType):
             if policy and policy != old["clusteringPolicy"] and old["clusteringPolicy"] != "NoCluster":
                 raise _bad(f"Database {ref.name}: clusteringPolicy {old['clusteringPolicy']} cannot be updated without "
                            "deleting the database (only NoCluster can change).")
-        merged = dict(DATABASE_DEFAULTS, **(old or {}), **props)
+        merged = {**DATABASE_DEFAULTS, **(old or {}), **props}
         return dict(merged, redisVersion=REDIS_VERSION, resourceState="Running", provisioningState="Succeeded")
 
     def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
