@@ -108,7 +108,7 @@ DATABASES = {
 POSTGRESQL_DNS_SUFFIX = "private.postgres.database.azure.com"
 PRIVATE_DNS_ZONES = {
     "postgresql": "{deployment}." + POSTGRESQL_DNS_SUFFIX,
-    "redis": "privatelink.redis.cache.windows.net",
+    "redis": "privatelink.redis.azure.net",   # Azure Managed Redis (redisEnterprise); .redis.cache.windows.net was Azure Cache for Redis
     "storage_blob": "privatelink.blob.core.windows.net",
     "key_vault": "privatelink.vaultcore.azure.net",
 }

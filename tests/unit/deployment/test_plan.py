@@ -153,7 +153,7 @@ def test_redis_is_azure_managed_redis_sized_as_microsofts_migration_guide_maps_t
                              "public_network_access": "Disabled", "client_protocol": "Encrypted", "port": 10000,
                              "clustering_policy": "OSSCluster", "eviction_policy": "VolatileLRU",
                              "access_keys_authentication": "Disabled"}
-    assert "Microsoft.Cache" in plan["resource_providers"]
+    assert "Microsoft.Cache" in plan["resource_providers"] and plan["private_dns_zones"]["redis"] == "privatelink.redis.azure.net"
     assert any(line.startswith(f"redis           Azure Managed Redis {sku}, high availability {ha}") for line in plan_summary(plan))
     # Azure Managed Redis listens on 10000 (TLS), not Azure Cache for Redis's 6380.
     rules = plan["subnet_tiers"]["redis"]["network_security_group"]["rules"]
