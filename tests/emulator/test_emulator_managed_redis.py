@@ -42,7 +42,9 @@ def test_what_azure_refuses_is_refused(emu, resources, group):
             ({**CLUSTER, "sku": {"name": "Premium_P1"}}, "is not valid"),
             ({**CLUSTER, "properties": {"highAvailability": "Disabled"}}, "publicNetworkAccess"),
             ({**CLUSTER, "properties": {**CLUSTER["properties"], "minimumTlsVersion": "1.1"}}, "obsolete"),
-            ({**CLUSTER, "properties": {**CLUSTER["properties"], "highAvailability": "Sometimes"}}, "is not one of|Sometimes")):
+            ({**CLUSTER, "properties": {**CLUSTER["properties"], "highAvailability": "Sometimes"}}, "is not one of|Sometimes"),
+            # Azure Cache for Redis's property is not one of redisEnterprise's (the vendored 2025-07-01 excerpt)
+            ({**CLUSTER, "properties": {**CLUSTER["properties"], "enableNonSslPort": False}}, "Could not find member 'enableNonSslPort'")):
         with pytest.raises(HttpResponseError, match=why):
             resources.resources.begin_create_or_update_by_id(cluster, api_version=API, parameters=params).result()
     with pytest.raises(HttpResponseError, match="InvalidResourceName"):
