@@ -9,7 +9,7 @@ import importlib
 from .base import ResourceType
 
 PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization",
-                    "containerregistry", "insights_components")
+                    "containerregistry", "insights_components", "cache")
 
 
 def load_registry() -> dict[str, ResourceType]:
