@@ -68,7 +68,8 @@ options:
       sizing:
         description:
           - C(postgresql) keys version, sku_name, tier, storage_mb, backup_retention_days, geo_redundant_backup,
-            high_availability; C(redis) keys sku_name, family, capacity; C(log_analytics) key retention_in_days (30-730).
+            high_availability; C(redis) keys sku_name (an Azure Managed Redis SKU such as V(Balanced_B5)),
+            high_availability (V(Enabled) or V(Disabled)); C(log_analytics) key retention_in_days (30-730).
             Deep-merged over the environment's profile.
         type: dict
   registry:
@@ -183,6 +184,17 @@ plan:
         C(application_insights_connection_string)).
       type: dict
       returned: always
+    redis:
+      description:
+        - The Azure Managed Redis of the deployment as M(complianceflow.infra.managed_redis) takes it; the size from
+          C(sizing.redis) (C(sku_name), C(high_availability)) and the fixed settings C(minimum_tls_version) 1.2,
+          C(public_network_access) Disabled, and the default database's C(client_protocol) Encrypted, C(port) 10000,
+          C(clustering_policy) OSSCluster, C(eviction_policy) VolatileLRU, C(access_keys_authentication) Disabled.
+      type: dict
+      returned: always
+      sample: {sku_name: Balanced_B5, high_availability: Enabled, minimum_tls_version: "1.2", public_network_access: Disabled,
+               client_protocol: Encrypted, port: 10000, clustering_policy: OSSCluster, eviction_policy: VolatileLRU,
+               access_keys_authentication: Disabled}
     log_analytics:
       description:
         - The Log Analytics workspace's C(sku), C(retention_in_days) (per environment) and C(tables), the audit tables
@@ -250,7 +262,7 @@ plan:
       returned: always
     sizing:
       description: C(postgresql) (version, sku_name, tier, storage_mb, storage_size_gb, backup_retention_days,
-        geo_redundant_backup, high_availability), C(redis) (sku_name, family, capacity) and C(log_analytics)
+        geo_redundant_backup, high_availability), C(redis) (sku_name, high_availability) and C(log_analytics)
         (retention_in_days).
       type: dict
       returned: always

@@ -204,7 +204,8 @@ AZURE_RULES = {
     "subnets": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "network_security_groups": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "postgresql_server": (3, 63, r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", "lowercase letters, digits, hyphens; no hyphen at either end"),
-    "redis_cache": (1, 63, r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", "alphanumerics and hyphens; start and end alphanumeric; no '--'"),
+    # Azure Managed Redis (redisEnterprise 2025-07-01 ClusterNameParameter): 1-60, no leading, trailing or double hyphen.
+    "redis_cache": (1, 60, r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", "alphanumerics and hyphens; start and end alphanumeric; no '--'"),
     "key_vault": (3, 24, _ALNUM_HYPHEN_START_LETTER, "alphanumerics and hyphens; start with a letter, end alphanumeric; no '--'"),
     "storage_account": (3, 24, r"[a-z0-9]+", "lowercase letters and digits"),
     "container_registry": (5, 50, r"[A-Za-z0-9]+", "alphanumerics"),

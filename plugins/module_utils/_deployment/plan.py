@@ -36,24 +36,41 @@ SEED_BUDGETS = {
 # Deployments the table omits: the table's regional value for the same environment.
 DEFAULT_BUDGETS = {"dev": 200, "stg": 500, "prod": 5000}
 
-# prod = the seed's westeu-prod-1 tfvars; dev and stg are smaller, without HA or geo backup.
+# Azure Managed Redis (Microsoft.Cache/redisEnterprise) SKUs the spec of 2025-07-01 lists, less the Enterprise and
+# EnterpriseFlash tiers of Azure Cache for Redis Enterprise (retiring 2027-03-31).
+MANAGED_REDIS_SKUS = tuple(
+    [f"Balanced_B{n}" for n in (0, 1, 3, 5, 10, 20, 50, 100, 150, 250, 350, 500, 700, 1000)]
+    + [f"MemoryOptimized_M{n}" for n in (10, 20, 50, 100, 150, 250, 350, 500, 700, 1000, 1500, 2000)]
+    + [f"ComputeOptimized_X{n}" for n in (3, 5, 10, 20, 50, 100, 150, 250, 350, 500, 700)]
+    + [f"FlashOptimized_A{n}" for n in (250, 500, 700, 1000, 1500, 2000, 4500)])
+# The deployment's Azure Managed Redis, besides its size: TLS 1.2, no public access (the private endpoint in the Redis
+# subnet), the default database with the documented defaults (clientProtocol Encrypted, clustering OSSCluster, eviction
+# VolatileLRU), port 10000 (Microsoft Learn, migrate-basic-standard-premium-understand), access keys off (Microsoft Entra
+# ID only). docs/azure.md cites the sources.
+MANAGED_REDIS = {"minimum_tls_version": "1.2", "public_network_access": "Disabled", "client_protocol": "Encrypted",
+                 "port": 10000, "clustering_policy": "OSSCluster", "eviction_policy": "VolatileLRU",
+                 "access_keys_authentication": "Disabled"}
+
+# prod = the seed's westeu-prod-1 tfvars; dev and stg are smaller, without HA or geo backup. Redis: the seed's Azure Cache
+# for Redis sizes mapped as Microsoft's migration guide does (Basic C0 -> Balanced_B0 without high availability, Standard
+# C1 -> Balanced_B1, Premium P1 -> Balanced_B5; learn.microsoft.com/azure/redis/migrate/migrate-overview).
 SIZING = {
     "dev": {
         "postgresql": {"version": "15", "sku_name": "B_Standard_B1ms", "tier": "Burstable", "storage_mb": 32768,
                        "backup_retention_days": 7, "geo_redundant_backup": False, "high_availability": "Disabled"},
-        "redis": {"sku_name": "Basic", "family": "C", "capacity": 0},
+        "redis": {"sku_name": "Balanced_B0", "high_availability": "Disabled"},
         "log_analytics": {"retention_in_days": 30},
     },
     "stg": {
         "postgresql": {"version": "15", "sku_name": "GP_Standard_D2s_v3", "tier": "GeneralPurpose", "storage_mb": 65536,
                        "backup_retention_days": 14, "geo_redundant_backup": False, "high_availability": "Disabled"},
-        "redis": {"sku_name": "Standard", "family": "C", "capacity": 1},
+        "redis": {"sku_name": "Balanced_B1", "high_availability": "Enabled"},
         "log_analytics": {"retention_in_days": 30},
     },
     "prod": {
         "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072,
                        "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
-        "redis": {"sku_name": "Premium", "family": "P", "capacity": 1},
+        "redis": {"sku_name": "Balanced_B5", "high_availability": "Enabled"},
         "log_analytics": {"retention_in_days": 90},
     },
 }
@@ -69,9 +86,8 @@ SIZING_RULES = {
         "high_availability": ("choice", ("Disabled", "SameZone", "ZoneRedundant")),
     },
     "redis": {
-        "sku_name": ("choice", ("Basic", "Standard", "Premium")),
-        "family": ("choice", ("C", "P")),
-        "capacity": ("range", (0, 6)),
+        "sku_name": ("choice", MANAGED_REDIS_SKUS),
+        "high_availability": ("choice", ("Enabled", "Disabled")),
     },
     "log_analytics": {
         "retention_in_days": ("range", (30, 730)),
@@ -95,7 +111,7 @@ POSTGRESQL_DNS_SUFFIX = "private.postgres.database.azure.com"
 # deployment, so a zone no endpoint of the deployment uses is not listed (the registry's only in prod).
 PRIVATE_DNS_ZONES = {
     "postgresql": "{deployment}." + POSTGRESQL_DNS_SUFFIX,
-    "redis": "privatelink.redis.azure.net",            # Azure Managed Redis; privatelink.redis.cache.windows.net is Azure Cache for Redis
+    "redis": "privatelink.redis.azure.net",   # Azure Managed Redis (redisEnterprise); .redis.cache.windows.net was Azure Cache for Redis
     "storage_blob": "privatelink.blob.core.windows.net",
     "key_vault": "privatelink.vaultcore.azure.net",
     "container_registry": "privatelink.azurecr.io",   # the registry and its regional data endpoints, one zone
@@ -117,7 +133,7 @@ AUDIT_RETENTION_DAYS = 2556
 # Resource providers a deployment writes into (registered before its first write; Microsoft.Resources and
 # Microsoft.Authorization are registered in every subscription).
 RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
-                      "Microsoft.ContainerRegistry", "Microsoft.Insights")
+                      "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache")
 # Key Vault secrets the deployment keeps (generated once, never printed).
 SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql_app_password": "postgresql-app-password",
            "application_insights_connection_string": "application-insights-connection-string"}
@@ -176,9 +192,6 @@ def _check_sizing(name: str, env: str, override) -> dict:
         _err(name, "sizing.postgresql.sku_name", pg["sku_name"], f"a {pg['tier']} SKU ({SKU_TIER_PREFIX[pg['tier']]}...)")
     if pg["tier"] == "Burstable" and pg["high_availability"] != "Disabled":
         _err(name, "sizing.postgresql.high_availability", pg["high_availability"], "Disabled for the Burstable tier")
-    redis = sizing["redis"]
-    if (redis["sku_name"] == "Premium") != (redis["family"] == "P"):
-        _err(name, "sizing.redis.family", redis["family"], "P for Premium, C for Basic and Standard")
     return sizing
 
 
@@ -293,6 +306,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
                                           if SUBNET_TIERS[key].key_vault_access]},
         "secrets": dict(SECRETS),
         "resource_providers": list(RESOURCE_PROVIDERS),
+        "redis": dict(sizing["redis"], **MANAGED_REDIS),
         "log_analytics": {"sku": "PerGB2018", "retention_in_days": sizing["log_analytics"]["retention_in_days"],
                           "tables": [{"name": t, "total_retention_in_days": AUDIT_RETENTION_DAYS} for t in AUDIT_TABLES]},
         "container_registry": _container_registry(CONTAINER_REGISTRY_SKUS[dep.environment]),
@@ -343,10 +357,13 @@ def plan_summary(plan: dict) -> list:
     lines.append("tags            " + ", ".join(f"{k}={v}" for k, v in plan["tags"].items()))
     b = plan["budget"]
     lines.append(f"budget          {b['amount']} {b['currency']}/month, alerts at " + "/".join(f"{t}%" for t in b["thresholds"]))
-    pg, redis = plan["sizing"]["postgresql"], plan["sizing"]["redis"]
+    pg = plan["sizing"]["postgresql"]
     lines.append(f"postgresql      {pg['version']} {pg['sku_name']} ({pg['tier']}), {pg['storage_mb'] // 1024} GiB, "
                  f"backup {pg['backup_retention_days']} d, geo backup {pg['geo_redundant_backup']}, HA {pg['high_availability']}")
-    lines.append(f"redis           {redis['sku_name']} {redis['family']}{redis['capacity']}")
+    mr = plan["redis"]
+    lines.append(f"redis           Azure Managed Redis {mr['sku_name']}, high availability {mr['high_availability']}, TLS "
+                 f"{mr['minimum_tls_version']}+, public access {mr['public_network_access']}, port {mr['port']}, "
+                 f"{mr['clustering_policy']}, access keys {mr['access_keys_authentication']}")
     la = plan["log_analytics"]
     lines.append(f"log analytics   {la['sku']}, {la['retention_in_days']} d; audit tables {', '.join(t['name'] for t in la['tables'])} "
                  f"kept {la['tables'][0]['total_retention_in_days']} d")

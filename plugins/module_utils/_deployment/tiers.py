@@ -48,9 +48,10 @@ SUBNET_TIERS = {
         Rule("allow-postgresql-intra-subnet", 120, "Tcp", ("tier:database",), ("5432",)),
     )),
     # Private endpoints: network policies on, so that the NSG also filters them.
+    # Azure Managed Redis listens on TLS port 10000 (Microsoft Learn, migrate-basic-standard-premium-understand).
     "redis": Tier(3, "redis", private_endpoint_network_policies="Enabled", rules=(
-        Rule("allow-redis-tls-from-apps", 100, "Tcp", ("tier:container_apps",), ("6380",)),
-        Rule("allow-redis-tls-from-management", 110, "Tcp", ("tier:management",), ("6380",)),
+        Rule("allow-redis-tls-from-apps", 100, "Tcp", ("tier:container_apps",), ("10000",)),
+        Rule("allow-redis-tls-from-management", 110, "Tcp", ("tier:management",), ("10000",)),
     )),
     "storage": Tier(4, "st", private_endpoint_network_policies="Enabled", rules=(
         Rule("allow-https-from-apps", 100, "Tcp", ("tier:container_apps",), ("443",)),

@@ -149,6 +149,13 @@ CONTRACTS = {
         {"disable_local_auth": False}, lambda d: d["properties"]["DisableLocalAuth"], False,
         {"resource_group": "rg-x", "name": "appi-x.", "workspace_resource_id": "log-x"}, "'appi-x.' is not a valid Application Insights name",
         setup=lambda rg: group_tasks(rg) + [task("ws", "log_analytics_workspace", resource_group=rg, name="log-ct", location=LOCATION)]),
+    "managed_redis": Contract(
+        "managed_redis", lambda rg, n: f"Microsoft.Cache/redisEnterprise/redis-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"redis-{n}", "location": LOCATION, "sku_name": "Balanced_B0",
+                       "high_availability": "Disabled", "eviction_policy": "VolatileLRU"},
+        {"eviction_policy": "NoEviction"}, lambda d: d["properties"]["evictionPolicy"], "NoEviction",
+        {"resource_group": "rg-x", "name": "redis--x", "sku_name": "Balanced_B0"},
+        "'redis--x' is not a valid Azure Managed Redis name", setup=group_tasks, child="/databases/default"),
     "role_assignment": Contract(
         "role_assignment", lambda rg, n: f"Microsoft.Authorization/roleAssignments/{ASSIGNMENT}",
         lambda rg, n: {"scope": group_id(rg), "role": "Key Vault Secrets User", "name": ASSIGNMENT},

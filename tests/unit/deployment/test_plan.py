@@ -36,7 +36,7 @@ def test_westeu_prod_1_plan_matches_the_seed():
     assert plan["sizing"] == {
         "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072, "storage_size_gb": 128,
                        "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
-        "redis": {"sku_name": "Premium", "family": "P", "capacity": 1}, "log_analytics": {"retention_in_days": 90}}
+        "redis": {"sku_name": "Balanced_B5", "high_availability": "Enabled"}, "log_analytics": {"retention_in_days": 90}}
     assert plan["features"] == {"api_management": True, "ddos_protection": True, "backup": True}
     assert plan["budget"] == {"amount": 5000, "currency": "USD", "thresholds": [50, 80, 100]}
 
@@ -62,13 +62,14 @@ def test_budgets_from_the_seed_table_or_the_environment_default(name):
 def test_overrides_merge():
     plan = build_plan("westeu-prod-1", {"cost_center": "Production", "owner": "Platform Team", "key_vault_suffix": "ab12",
                                         "vnet_cidr": "10.30.0.0/16", "tags": {"Customer": "acme"},
-                                        "budget": {"amount": 6000}, "sizing": {"redis": {"capacity": 2}},
+                                        "budget": {"amount": 6000}, "sizing": {"redis": {"sku_name": "Balanced_B10"}},
                                         "features": {"ddos_protection": False}}, registry=REGISTRY)
     assert plan["names"]["key_vault"] == "kv-cf-westeu-prod-1-ab12"
     assert plan["tags"]["CostCenter"] == "Production" and plan["tags"]["Owner"] == "Platform Team"
     assert plan["tags"]["Customer"] == "acme"
     assert plan["budget"]["amount"] == 6000 and plan["budget"]["thresholds"] == [50, 80, 100]
-    assert plan["sizing"]["redis"] == {"sku_name": "Premium", "family": "P", "capacity": 2}
+    assert plan["sizing"]["redis"] == {"sku_name": "Balanced_B10", "high_availability": "Enabled"}
+    assert plan["redis"]["sku_name"] == "Balanced_B10"
     assert plan["features"] == {"api_management": True, "ddos_protection": False, "backup": True}
 
 
@@ -80,7 +81,8 @@ def test_overrides_merge():
     ("westeu-dev-1", {"features": {"api_management": True}}, r"features.api_management.*only in prod"),
     ("westeu-dev-1", {"sizing": {"postgresql": {"tier": "Platinum"}}}, r"sizing.postgresql.tier='Platinum'.*one of Burstable"),
     ("westeu-dev-1", {"sizing": {"postgresql": {"high_availability": "ZoneRedundant"}}}, r"Disabled for the Burstable tier"),
-    ("westeu-dev-1", {"sizing": {"redis": {"sku_name": "Premium"}}}, r"P for Premium"),
+    ("westeu-dev-1", {"sizing": {"redis": {"sku_name": "Premium"}}}, r"sizing.redis.sku_name='Premium'.*one of Balanced_B0"),
+    ("westeu-dev-1", {"sizing": {"redis": {"capacity": 1}}}, r"sizing.redis.*'capacity'.*one of the keys sku_name, high_availability"),
     ("westeu-dev-1", {"budget": {"amount": -5}}, r"budget.amount=-5.*positive number"),
     ("westeu-dev-1", {"budget": {"thresholds": [80, 50]}}, r"ascending"),
     ("westeu-dev-1", {"tags": {"ManagedBy": "Terraform"}}, r"extra tags only"),
@@ -180,3 +182,19 @@ def test_application_insights_is_workspace_based_and_its_connection_string_has_a
     summary = "\n".join(plan_summary(plan))
     assert "container reg.  Basic, public network access Enabled" in summary
     assert "app insights    workspace-based in log-cf-westeu-dev-1" in summary
+
+
+@pytest.mark.parametrize("name, sku, ha", [("westeu-dev-1", "Balanced_B0", "Disabled"), ("westeu-stg-1", "Balanced_B1", "Enabled"),
+                                           ("westeu-prod-1", "Balanced_B5", "Enabled")])
+def test_redis_is_azure_managed_redis_sized_as_microsofts_migration_guide_maps_the_seed(name, sku, ha):
+    """Seed: Basic C0 / Standard C1 / Premium P1 (Azure Cache for Redis, retiring 2028-09-30) -> B0 without HA / B1 / B5."""
+    plan = build_plan(name, registry=REGISTRY)
+    assert plan["redis"] == {"sku_name": sku, "high_availability": ha, "minimum_tls_version": "1.2",
+                             "public_network_access": "Disabled", "client_protocol": "Encrypted", "port": 10000,
+                             "clustering_policy": "OSSCluster", "eviction_policy": "VolatileLRU",
+                             "access_keys_authentication": "Disabled"}
+    assert "Microsoft.Cache" in plan["resource_providers"] and plan["private_dns_zones"]["redis"] == "privatelink.redis.azure.net"
+    assert any(line.startswith(f"redis           Azure Managed Redis {sku}, high availability {ha}") for line in plan_summary(plan))
+    # Azure Managed Redis listens on 10000 (TLS), not Azure Cache for Redis's 6380.
+    rules = plan["subnet_tiers"]["redis"]["network_security_group"]["rules"]
+    assert {port for r in rules if r["name"].startswith("allow-redis") for port in r["destination_port_ranges"]} == {"10000"}

@@ -9,7 +9,7 @@ import importlib
 from .base import ResourceType
 
 PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization",
-                    "containerregistry", "insights_components", "private_endpoints")
+                    "containerregistry", "insights_components", "cache", "private_endpoints")
 
 
 def load_registry() -> dict[str, ResourceType]:
