@@ -5,6 +5,8 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 
 KV_API = "2026-05-15"
+REDIS_CLUSTER = {"location": "westeurope", "sku": {"name": "Balanced_B0"},
+                 "properties": {"highAvailability": "Disabled", "minimumTlsVersion": "1.2", "publicNetworkAccess": "Disabled"}}
 
 
 @pytest.fixture
@@ -105,3 +107,16 @@ def test_registry_endpoint_needs_premium_and_gets_the_data_endpoint_record(emu, 
     name = registry.rsplit("/", 1)[-1].lower()
     assert sorted(r.fqdn for r in zone_group.private_dns_zone_configs[0].record_sets) == [
         f"{name}.privatelink.azurecr.io", f"{name}.westeurope.data.privatelink.azurecr.io"]
+
+
+def test_managed_redis_endpoint_record_carries_the_region(emu, resources, network, privatedns, estate):
+    group = estate["group"]
+    cluster = f"/subscriptions/{emu.subscription_id}/resourceGroups/{group}/providers/Microsoft.Cache/redisEnterprise/redis-{group[3:]}"
+    resources.resources.begin_create_or_update_by_id(cluster, api_version="2025-07-01", parameters=REDIS_CLUSTER).result()
+    with pytest.raises(HttpResponseError, match="InvalidValuesForRequestParameters"):   # Azure Cache for Redis's group id
+        network.private_endpoints.begin_create_or_update(group, "pe-redis", _endpoint(estate, target=cluster, group_ids=("redisCache",))).result()
+    network.private_endpoints.begin_create_or_update(group, "pe-redis", _endpoint(estate, target=cluster, group_ids=("redisEnterprise",))).result()
+    zone = privatedns.private_zones.begin_create_or_update(group, "privatelink.redis.azure.net", {"location": "global"}).result()
+    zone_group = network.private_dns_zone_groups.begin_create_or_update(group, "pe-redis", "default", {"properties": {
+        "privateDnsZoneConfigs": [{"name": "privatelink-redis-azure-net", "properties": {"privateDnsZoneId": zone.id}}]}}).result()
+    assert [r.fqdn for r in zone_group.private_dns_zone_configs[0].record_sets] == [f"redis-{group[3:]}.westeurope.privatelink.redis.azure.net"]
