@@ -8,7 +8,8 @@ import importlib
 
 from .base import ResourceType
 
-PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization")
+PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization",
+                    "insights_diagnostics", "network_watcher")
 
 
 def load_registry() -> dict[str, ResourceType]:
