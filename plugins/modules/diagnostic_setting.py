@@ -11,7 +11,7 @@ version_added: 1.1.0
 description:
   - Creates, updates or deletes an Azure Monitor diagnostic setting (C(Microsoft.Insights/diagnosticSettings)) of a
     resource (O(scope) is its id, for example a Key Vault or a PostgreSQL flexible server) or of a subscription
-    (O(scope) is C(/subscriptions/<id>): the activity log).
+    (O(scope) is C(/subscriptions/<id>), for the activity log).
   - Only the options given are compared; the setting is written whole (Azure has no PATCH for it), with what exists kept
     for the options not given.
   - Azure allows at most five diagnostic settings per resource or subscription, and refuses a second setting that sends
@@ -29,7 +29,9 @@ options:
     type: str
     required: true
   name:
-    description: Name of the setting, unique per scope (1-260 characters, none of C(* % & : \ ? + / # < >)).
+    description:
+      - Name of the setting, unique per scope.
+      - 1-260 characters, none of C(*%&:\?+/#<>), not ending with a space or period.
     type: str
     required: true
   workspace_id:
