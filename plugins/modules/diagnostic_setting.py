@@ -25,6 +25,7 @@ options:
   scope:
     description:
       - The id of the resource whose logs are sent, or C(/subscriptions/<id>) for the subscription's activity log.
+      - V(subscription) is the subscription the module works in (O(subscription_id) or the environment's).
       - A resource group has no diagnostic settings.
     type: str
     required: true
@@ -97,7 +98,7 @@ EXAMPLES = r"""
 
 - name: The subscription's activity log into the environment's workspace
   complianceflow.infra.diagnostic_setting:
-    scope: /subscriptions/00000000-0000-0000-0000-000000000000
+    scope: subscription
     name: diag-cf-activity-dev
     workspace_id: "{{ log_analytics_workspace_id }}"
     logs:

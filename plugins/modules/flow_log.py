@@ -25,11 +25,18 @@ options:
     type: str
     required: true
   target_resource_id:
-    description: Resource id of the virtual network (or subnet, or network interface) whose traffic is logged.
+    description:
+      - Resource id of the virtual network (or subnet, or network interface) whose traffic is logged.
+      - A virtual network's name stands for the network of that name in O(resource_group).
     type: str
     required: true
   storage_account_id:
-    description: Resource id of the storage account the records are written to, in the target's region. Required with V(present).
+    description:
+      - Resource id of the storage account the records are written to, in the target's region. Required with V(present).
+      - A name stands for the account of that name in O(resource_group).
+    type: str
+  resource_group:
+    description: Resource group of O(target_resource_id) and O(storage_account_id) when they are given by name.
     type: str
   location:
     description:
@@ -176,6 +183,7 @@ def main():
             name={"type": "str", "required": True},
             target_resource_id={"type": "str", "required": True},
             storage_account_id={"type": "str"},
+            resource_group={"type": "str"},
             location={"type": "str"},
             network_watcher_resource_group={"type": "str"},
             network_watcher_name={"type": "str"},

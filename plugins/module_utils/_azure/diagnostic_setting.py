@@ -83,9 +83,13 @@ def _entries(items, what: str, kind: str, subscription: bool) -> list | None:
     return out
 
 
-def validate_setting(params: dict) -> dict:
-    """Checks before any call; returns the normalised wanted values (None: not given)."""
-    scope, subscription = validate_scope(params["scope"])
+def validate_setting(params: dict, subscription_id: str | None = None) -> dict:
+    """Checks before any call; returns the normalised wanted values (None: not given). scope V(subscription) is the
+    subscription the module works in (subscription_id)."""
+    given = params["scope"]
+    if str(given).strip().lower() == "subscription":
+        given = f"/subscriptions/{subscription_id}"
+    scope, subscription = validate_scope(given)
     name = params["name"]
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise AzureInputError(f"name: {name!r} is not a valid diagnostic setting name; use 1-260 characters without "
@@ -180,7 +184,8 @@ class DiagnosticSetting(Resource):
     api = API
 
     def validate(self):
-        self.wanted = validate_setting(self.params)
+        sub = self.module.subscription_id if str(self.params["scope"]).strip().lower() == "subscription" else None
+        self.wanted = validate_setting(self.params, sub)
 
     def resource_id(self) -> SettingRef:
         return SettingRef(self.wanted["scope"], self.params["name"])

@@ -50,10 +50,22 @@ def default_watcher_name(location: str) -> str:
     return f"NetworkWatcher_{(location or '').replace(' ', '').lower()}"
 
 
-def validate_flow_log(params: dict) -> dict:
-    """Checks before any call; the normalised wanted values."""
+def _id(params: dict, key: str, provider_type: str, subscription_id: str | None) -> str:
+    """An id as given, or the id of a name in O(resource_group)."""
+    value = str(params.get(key) or "").strip()
+    if value.startswith("/"):
+        return value
+    if not params.get("resource_group"):
+        raise AzureInputError(f"{key}: {value!r} is a name; give its resource id, or resource_group with it")
+    return str(ResourceId.build(subscription_id, params["resource_group"], provider_type, value))
+
+
+def validate_flow_log(params: dict, subscription_id: str | None = None) -> dict:
+    """Checks before any call; the normalised wanted values. Names are ids in resource_group of subscription_id."""
     validate_name(params["name"], "name")
-    target = ResourceId.parse(params["target_resource_id"], "target_resource_id")
+    if params.get("resource_group"):
+        validate_name(params["resource_group"], "resource_group", "resource group")
+    target = ResourceId.parse(_id(params, "target_resource_id", TARGET_TYPES[0], subscription_id), "target_resource_id")
     if target.type_name.lower() == "microsoft.network/networksecuritygroups":
         raise AzureInputError(f"target_resource_id: {params['target_resource_id']!r} is a network security group; {NSG_RETIRED}")
     if target.type_name.lower() not in (t.lower() for t in TARGET_TYPES):
@@ -63,7 +75,8 @@ def validate_flow_log(params: dict) -> dict:
     if params.get("state") == "present":
         if not params.get("storage_account_id"):
             raise AzureInputError("storage_account_id is required: flow logs are written to a storage account")
-        wanted["storage_account_id"] = str(ResourceId.parse(params["storage_account_id"], "storage_account_id", expect_type=STORAGE_TYPE))
+        wanted["storage_account_id"] = str(ResourceId.parse(_id(params, "storage_account_id", STORAGE_TYPE, subscription_id),
+                                                            "storage_account_id", expect_type=STORAGE_TYPE))
     days = params.get("retention_days")
     if days is not None and days < 0:
         raise AzureInputError(f"retention_days: {days} is negative; 0 keeps the records (no deletion by Network Watcher)")
@@ -146,7 +159,8 @@ class FlowLog(Resource):
 
     def validate(self):
         self.params["tags"] = validate_tags(self.params.get("tags"))
-        self.wanted = validate_flow_log(self.params)
+        names = any(v and not str(v).strip().startswith("/") for v in (self.params.get("target_resource_id"), self.params.get("storage_account_id")))
+        self.wanted = validate_flow_log(self.params, self.module.subscription_id if names and self.params.get("resource_group") else None)
         self.watcher_exists = True
         self.skipped = None
 

@@ -306,7 +306,7 @@ def _evidence(dep, names: dict, location: str) -> dict:
         "activity_log": {"name": names["activity_log_diagnostic_setting"], "managed_by": owner, "managed_here": dep.name == owner,
                          "workspace_resource_group": owner_names["resource_group"],
                          "workspace_name": owner_names["log_analytics_workspace"],
-                         "categories": list(ACTIVITY_LOG_CATEGORIES), "table": "AzureActivity"},
+                         "logs": [{"category": c} for c in ACTIVITY_LOG_CATEGORIES], "table": "AzureActivity"},
         "flow_log": dict(FLOW_LOG, name=names["flow_log"], target=names["virtual_network"], storage_account=names["storage_account"],
                          network_watcher={"resource_group": NETWORK_WATCHER_RESOURCE_GROUP, "name": f"NetworkWatcher_{location}"}),
     }
