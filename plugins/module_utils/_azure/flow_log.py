@@ -130,8 +130,9 @@ def plan_flow_log(existing: dict | None, params: dict, wanted: dict, location: s
         ta = params["traffic_analytics"]
         given["traffic_analytics"] = ({"enabled": True, "workspace_id": ta["workspace_id"], "interval": ta["interval"]}
                                       if ta.get("enabled") else {"enabled": False})
-    merged = dict({"enabled": True, "retention_days": 0, "format_version": 2, "traffic_analytics": {"enabled": False}},
-                  **{k: v for k, v in have.items() if v is not None}, **given)
+    merged = {"enabled": True, "retention_days": 0, "format_version": 2, "traffic_analytics": {"enabled": False}}
+    merged.update({k: v for k, v in have.items() if v is not None})
+    merged.update(given)
     days, ta = merged["retention_days"], merged["traffic_analytics"]
     props = {"targetResourceId": merged["target_resource_id"], "storageId": merged["storage_account_id"], "enabled": merged["enabled"],
              "retentionPolicy": {"days": days, "enabled": days > 0}, "format": {"type": "JSON", "version": merged["format_version"]}}
