@@ -99,8 +99,9 @@ EXAMPLES = r"""
 - name: Flow log of westeu-dev-1's VNet into its storage account
   complianceflow.infra.flow_log:
     name: fl-cf-westeu-dev-1
-    target_resource_id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-cf-westeu-dev-1/providers/Microsoft.Network/virtualNetworks/vnet-cf-westeu-dev-1
-    storage_account_id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-cf-westeu-dev-1/providers/Microsoft.Storage/storageAccounts/stcfwesteudev1
+    resource_group: rg-cf-westeu-dev-1     # the target and the storage account given by name, in this group
+    target_resource_id: vnet-cf-westeu-dev-1
+    storage_account_id: stcfwesteudev1
     location: westeurope
     format_version: 2
     when_storage_missing: skip

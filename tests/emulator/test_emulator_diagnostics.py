@@ -30,7 +30,7 @@ def _put(resources, scope, name, props):
 def test_a_vaults_audit_events_go_to_the_workspace_in_dedicated_tables(emu, resources, group):
     vault, ws = _vault(emu, resources, group, f"kv-{group[-8:]}-d"), _workspace(emu, resources, group)
     made = _put(resources, vault, "diag", {"workspaceId": ws, "logAnalyticsDestinationType": "Dedicated",
-                                          "logs": [{"category": "AuditEvent", "enabled": True}]})
+                                           "logs": [{"category": "AuditEvent", "enabled": True}]})
     assert made.properties["logAnalyticsDestinationType"] == "Dedicated"
     listed = resources.resources.get_by_id(f"{vault}/{SETTINGS}/diag", api_version=API)
     assert listed.properties["workspaceId"] == ws and listed.properties["logs"][0]["category"] == "AuditEvent"
@@ -53,12 +53,10 @@ def test_a_vaults_audit_events_go_to_the_workspace_in_dedicated_tables(emu, reso
 
 def test_five_settings_per_resource_at_most_and_only_on_resources_that_exist(emu, resources, group):
     vault, ws = _vault(emu, resources, group, f"kv-{group[-8:]}-f"), _workspace(emu, resources, group)
+    logs = [[{"category": "AuditEvent", "enabled": True}], [{"category": "AzurePolicyEvaluationDetails", "enabled": True}],
+            [{"categoryGroup": "audit", "enabled": True}], [{"categoryGroup": "allLogs", "enabled": True}], []]
     for n in range(5):   # five settings, each with its own category group or category (no data sink reused)
-        _put(resources, vault, f"s{n}", {"workspaceId": ws, "logs": [[{"category": "AuditEvent", "enabled": True}],
-                                                                      [{"category": "AzurePolicyEvaluationDetails", "enabled": True}],
-                                                                      [{"categoryGroup": "audit", "enabled": True}],
-                                                                      [{"categoryGroup": "allLogs", "enabled": True}],
-                                                                      []][n],
+        _put(resources, vault, f"s{n}", {"workspaceId": ws, "logs": logs[n],
                                          "metrics": [{"category": "AllMetrics", "enabled": True}] if n == 4 else []})
     with pytest.raises(HttpResponseError, match="at most 5"):
         _put(resources, vault, "s5", {"workspaceId": ws, "logs": []})

@@ -25,7 +25,6 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
@@ -229,8 +228,8 @@ class FlowLog(Resource):
                                                        "resource_group": self.watcher.resource_group, "created": False})
             self.module.fail_json(msg=message + " (when_storage_missing=skip reports this instead of failing)")
         if not same_location(storage.get("location"), self.location):
-            self.module.fail_json(msg=f"storage_account_id: the account is in {storage.get('location')}, the target in {self.location}; "
-                        "Azure needs the flow log's storage account in the target's region")
+            self.module.fail_json(msg=f"storage_account_id: the account is in {storage.get('location')}, the target in "
+                                      f"{self.location}; Azure needs the flow log's storage account in the target's region")
         self.watcher_exists = self.module.get_or_none(f"get network watcher {self.watcher.name}", API.get, self.module, self.watcher) is not None
         return existing
 

@@ -345,9 +345,8 @@ def plan_summary(plan: dict) -> list:
     ev = plan.get("evidence")
     if ev:
         al, fl = ev["activity_log"], ev["flow_log"]
-        lines.append("evidence        " + "; ".join(f"{d['resource_name']} {d['logs'][0]['category']} -> {d['table']}"
-                                                   for d in ev["diagnostic_settings"])
-                     + f" (setting {ev['diagnostic_settings'][0]['name']}, workspace {n['log_analytics_workspace']})")
+        sources = "; ".join(f"{d['resource_name']} {d['logs'][0]['category']} -> {d['table']}" for d in ev["diagnostic_settings"])
+        lines.append(f"evidence        {sources} (setting {ev['diagnostic_settings'][0]['name']}, workspace {n['log_analytics_workspace']})")
         lines.append(f"activity log    {al['name']} -> {al['workspace_name']} (made by {al['managed_by']})")
         lines.append(f"flow log        {fl['name']} in {fl['network_watcher']['resource_group']}/{fl['network_watcher']['name']}: "
                      f"{fl['target']} -> {fl['storage_account']}, JSON v{fl['format_version']}, "

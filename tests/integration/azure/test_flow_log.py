@@ -54,7 +54,7 @@ def test_flow_log_contract_and_the_watcher_it_creates(env):
         return emu.admin("GET", "state")["resources"]
 
     mark = emu.request_count()
-    run = ansible.play([task("flow", "flow_log", **dict(args, target_resource_id=f"{group}/providers/Microsoft.Network/networkSecurityGroups/nsg"))])
+    run = ansible.play([task("flow", "flow_log", **{**args, "target_resource_id": f"{group}/providers/Microsoft.Network/networkSecurityGroups/nsg"})])
     assert run.rc != 0 and "NSG flow logs can no longer be created" in run.result("flow")["msg"]
     assert emu.requests(since=mark) == [], "a bad value reached the emulator"
 
@@ -77,16 +77,16 @@ def test_flow_log_contract_and_the_watcher_it_creates(env):
     assert run.rc == 0 and run.result("flow")["changed"] is False and not writes(emu, mark), run.stdout[-3000:]
 
     mark = emu.request_count()
-    run = ansible.play([task("flow", "flow_log", **dict(args, format_version=1))], check=True, diff=True)
+    run = ansible.play([task("flow", "flow_log", **{**args, "format_version": 1})], check=True, diff=True)
     result = run.result("flow")
     assert result["changed"] and result["diff"]["before"]["format_version"] == 2 and result["diff"]["after"]["format_version"] == 1
     assert not writes(emu, mark)
-    assert ansible.play([task("flow", "flow_log", **dict(args, format_version=1))]).rc == 0
+    assert ansible.play([task("flow", "flow_log", **{**args, "format_version": 1})]).rc == 0
     assert state()[stored]["properties"]["format"]["version"] == 1
 
     # A storage account that does not exist (yet): skipped with a warning naming it, nothing written.
     mark = emu.request_count()
-    run = ansible.play([task("flow", "flow_log", **dict(args, name="fl-other", storage_account_id="stmissing", when_storage_missing="skip"))])
+    run = ansible.play([task("flow", "flow_log", **{**args, "name": "fl-other", "storage_account_id": "stmissing", "when_storage_missing": "skip"})])
     assert run.rc == 0 and run.result("flow").get("skipped") and "stmissing" in run.stdout and not writes(emu, mark), run.stdout[-3000:]
 
     gone = {"name": "fl-test", "resource_group": GROUP, "target_resource_id": "vnet-fl", "state": "absent"}
