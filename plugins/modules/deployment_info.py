@@ -196,7 +196,8 @@ plan:
           C(PGSQLServerLogs)).
         - C(activity_log), the subscription's setting C(name) (one per environment), C(managed_by) (C(global-<env>)),
           C(managed_here), C(workspace_resource_group), C(workspace_name), C(logs), C(table) (C(AzureActivity)).
-        - C(flow_log), the VNet flow log C(name), C(target) (the VNet's name), C(storage_account), C(format_version) (2),
+        - C(flow_log), the VNet flow log C(name), C(target) (the VNet's name), C(storage_account) and
+          C(storage_account_resource_group) (the audit group where the plan has one), C(format_version) (2),
           C(retention_days), C(traffic_analytics) (false), C(traffic_analytics_interval), C(network_watcher) (the default
           C(resource_group) and C(name) in the region).
       type: dict

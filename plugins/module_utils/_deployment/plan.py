@@ -304,10 +304,12 @@ def _evidence(dep, names: dict, location: str) -> dict:
              "logs": [{"category": category}], "log_analytics_destination_type": "Dedicated", "table": table}
             for key, rtype, category, table in EVIDENCE_RESOURCE_LOGS],
         "activity_log": {"name": names["activity_log_diagnostic_setting"], "managed_by": owner, "managed_here": dep.name == owner,
-                         "workspace_resource_group": owner_names["resource_group"],
+                         # The workspace's group: the audit group where the plan has one (kept by teardown).
+                         "workspace_resource_group": owner_names.get("audit_resource_group", owner_names["resource_group"]),
                          "workspace_name": owner_names["log_analytics_workspace"],
                          "logs": [{"category": c} for c in ACTIVITY_LOG_CATEGORIES], "table": "AzureActivity"},
         "flow_log": dict(FLOW_LOG, name=names["flow_log"], target=names["virtual_network"], storage_account=names["storage_account"],
+                         storage_account_resource_group=names.get("audit_resource_group", names["resource_group"]),
                          network_watcher={"resource_group": NETWORK_WATCHER_RESOURCE_GROUP, "name": f"NetworkWatcher_{location}"}),
     }
 

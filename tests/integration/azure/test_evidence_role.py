@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.plan import build_plan
+
 WRITES = ("PUT", "PATCH", "DELETE", "POST")
 
 
@@ -32,6 +34,8 @@ def test_check_mode_on_a_new_deployment_predicts_the_evidence(ansible, emu, depl
     else:
         assert activity.get("skipped")
     (flow,) = _results(run, "VNet flow log into the deployment's storage account")
-    assert flow.get("skipped") and f"stcf{deployment.replace('-', '')}" in flow["msg"], flow
+    fl = build_plan(deployment)["evidence"]["flow_log"]   # the account in its group (the audit group where the plan has one)
+    storage = f"/resourceGroups/{fl['storage_account_resource_group']}/providers/Microsoft.Storage/storageAccounts/{fl['storage_account']} "
+    assert flow.get("skipped") and storage in flow["msg"], flow
     assert not [r for r in emu.requests(since=mark) if r["method"] in WRITES and "/_emulator/" not in r["path"]
                 and "token" not in r["path"]], "check mode wrote"
