@@ -215,11 +215,26 @@ plan:
           and C(ingestion_mode) (V(LogAnalytics)), as M(complianceflow.infra.application_insights) takes them.
       type: dict
       returned: always
+    evidence:
+      description:
+        - What sends the audit evidence where (role C(evidence)). C(diagnostic_settings), a list of C(name), C(resource)
+          (the key in RV(plan.names)), C(resource_type), C(resource_name), C(logs), C(log_analytics_destination_type)
+          (C(Dedicated)) and C(table) (Key Vault C(AuditEvent) into C(AZKVAuditLogs), PostgreSQL C(PostgreSQLLogs) into
+          C(PGSQLServerLogs)).
+        - C(activity_log), the subscription's setting C(name) (one per environment), C(managed_by) (C(global-<env>)),
+          C(managed_here), C(workspace_resource_group), C(workspace_name), C(logs), C(table) (C(AzureActivity)).
+        - C(flow_log), the VNet flow log C(name), C(target) (the VNet's name), C(storage_account) and
+          C(storage_account_resource_group) (the audit group), C(format_version) (2),
+          C(retention_days), C(traffic_analytics) (false), C(traffic_analytics_interval), C(network_watcher) (the default
+          C(resource_group) and C(name) in the region).
+      type: dict
+      returned: always
     names:
       description:
         - Resource names, valid under Azure's rules. Strings C(resource_group), C(audit_resource_group), C(virtual_network), C(postgresql_server),
           C(redis_cache), C(key_vault), C(storage_account), C(container_registry), C(log_analytics_workspace),
-          C(application_insights), C(event_hubs_namespace), C(container_apps_environment), C(api_management), C(budget).
+          C(application_insights), C(event_hubs_namespace), C(container_apps_environment), C(api_management), C(budget),
+          C(diagnostic_setting), C(activity_log_diagnostic_setting), C(flow_log).
         - Dicts C(subnets) and C(network_security_groups) (same keys as RV(plan.subnets)), C(private_endpoints) and
           C(private_dns_zone_links) (same keys as RV(plan.private_dns_zones)).
       type: dict

@@ -120,6 +120,21 @@ AUDIT_RETENTION_DAYS = 2556
 # Microsoft.Authorization are registered in every subscription).
 RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
                       "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache")
+# The evidence sources (docs/azure.md "Evidence"; sources in _azure/diagnostic_setting.py and _azure/flow_log.py):
+# resource logs sent to the deployment's workspace in resource-specific tables (logAnalyticsDestinationType
+# Dedicated), each (plan key of the resource, its type, its log category, the table the rows land in).
+EVIDENCE_RESOURCE_LOGS = (
+    ("key_vault", "Microsoft.KeyVault/vaults", "AuditEvent", "AZKVAuditLogs"),
+    ("postgresql_server", "Microsoft.DBforPostgreSQL/flexibleServers", "PostgreSQLLogs", "PGSQLServerLogs"),
+)
+# The subscription's activity log (table AzureActivity). Azure allows 5 diagnostic settings per scope and every
+# deployment of an environment may share a subscription: one setting per environment, made by global-<env> and sent
+# to its workspace (3 settings at most, dev, stg and prod, leaving 2 for others).
+ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy",
+                           "Autoscale", "ResourceHealth")
+# VNet flow logs (NSG flow logs can no longer be created) in Network Watcher's default group and name for the region.
+NETWORK_WATCHER_RESOURCE_GROUP = "NetworkWatcherRG"
+FLOW_LOG = {"format_version": 2, "retention_days": 0, "traffic_analytics": False, "traffic_analytics_interval": 60}
 # Key Vault secrets the deployment keeps (generated once, never printed).
 SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql_app_password": "postgresql-app-password",
            "application_insights_connection_string": "application-insights-connection-string"}
@@ -296,6 +311,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
                           "tables": [{"name": t, "total_retention_in_days": AUDIT_RETENTION_DAYS} for t in AUDIT_TABLES]},
         "container_registry": _container_registry(CONTAINER_REGISTRY_SKUS[dep.environment]),
         "application_insights": dict(APPLICATION_INSIGHTS),
+        "evidence": _evidence(dep, names, region["location"]),
         "databases": list(DATABASES[dep.scope]),
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }
@@ -306,6 +322,26 @@ def _container_registry(sku: str) -> dict:
     premium = sku == "Premium"
     return {"sku": sku, "admin_user_enabled": False, "anonymous_pull_enabled": False,
             "public_network_access": "Disabled" if premium else "Enabled", "private_endpoint": premium}
+
+
+def _evidence(dep, names: dict, location: str) -> dict:
+    """What sends the deployment's audit evidence where (roles/evidence)."""
+    owner = f"global-{dep.environment}"
+    owner_names = names if dep.name == owner else resource_names(owner, naming_seed=DEFAULT_NAMING_SEED)
+    return {
+        "diagnostic_settings": [
+            {"name": names["diagnostic_setting"], "resource": key, "resource_type": rtype, "resource_name": names[key],
+             "logs": [{"category": category}], "log_analytics_destination_type": "Dedicated", "table": table}
+            for key, rtype, category, table in EVIDENCE_RESOURCE_LOGS],
+        "activity_log": {"name": names["activity_log_diagnostic_setting"], "managed_by": owner, "managed_here": dep.name == owner,
+                         # The workspace's group: the audit group (kept by teardown).
+                         "workspace_resource_group": owner_names["audit_resource_group"],
+                         "workspace_name": owner_names["log_analytics_workspace"],
+                         "logs": [{"category": c} for c in ACTIVITY_LOG_CATEGORIES], "table": "AzureActivity"},
+        "flow_log": dict(FLOW_LOG, name=names["flow_log"], target=names["virtual_network"], storage_account=names["storage_account"],
+                         storage_account_resource_group=names["audit_resource_group"],
+                         network_watcher={"resource_group": NETWORK_WATCHER_RESOURCE_GROUP, "name": f"NetworkWatcher_{location}"}),
+    }
 
 
 def plan_summary(plan: dict) -> list:
@@ -351,6 +387,15 @@ def plan_summary(plan: dict) -> list:
         lines.append(f"app insights    workspace-based in {n['log_analytics_workspace']}, {appi['kind']}, local auth "
                      f"{'off' if appi['disable_local_auth'] else 'on'}, connection string in Key Vault secret "
                      f"{plan['secrets']['application_insights_connection_string']}")
+    ev = plan.get("evidence")
+    if ev:
+        al, fl = ev["activity_log"], ev["flow_log"]
+        sources = "; ".join(f"{d['resource_name']} {d['logs'][0]['category']} -> {d['table']}" for d in ev["diagnostic_settings"])
+        lines.append(f"evidence        {sources} (setting {ev['diagnostic_settings'][0]['name']}, workspace {n['log_analytics_workspace']})")
+        lines.append(f"activity log    {al['name']} -> {al['workspace_name']} (made by {al['managed_by']})")
+        lines.append(f"flow log        {fl['name']} in {fl['network_watcher']['resource_group']}/{fl['network_watcher']['name']}: "
+                     f"{fl['target']} -> {fl['storage_account']}, JSON v{fl['format_version']}, "
+                     f"traffic analytics {'on' if fl['traffic_analytics'] else 'off'}")
     lines.append("features        " + ", ".join(f"{k}={v}" for k, v in plan["features"].items()))
     lines.append("databases       " + ", ".join(plan["databases"]))
     return lines

@@ -81,7 +81,7 @@ def test_a_fresh_subscription_reports_every_gap_in_one_run(emu, awx_env, capacit
     assert "may not assign roles (Microsoft.Authorization/roleAssignments/write)" in assign
     assert "key_vault_grant_deployer: false" in assign
     assert providers.startswith("resource providers: the subscription has not registered Microsoft.Network, Microsoft.KeyVault, "
-                                "Microsoft.DBforPostgreSQL, Microsoft.OperationalInsights")
+                                "Microsoft.DBforPostgreSQL, Microsoft.OperationalInsights, Microsoft.Insights")
     assert "az provider register --namespace Microsoft.DBforPostgreSQL" in providers
     assert network.startswith("network quota: westeurope: Virtual Networks 0 of 0 used, the deployment needs 1 more")
     assert postgresql.startswith("PostgreSQL (sizing.postgresql; deployment_overrides.sizing.postgresql in the inventory): "
@@ -116,10 +116,10 @@ def test_only_the_providers_left_unregistered_are_a_gap_each_with_what_an_owner_
     providers = [gap for gap in gaps if gap.startswith("resource providers:")]
     assert providers == [
         "resource providers: the subscription has not registered Microsoft.DBforPostgreSQL, Microsoft.OperationalInsights, "
-        "and the identity running the playbook may not register them (Microsoft.DBforPostgreSQL/register/action, "
-        "Microsoft.OperationalInsights/register/action on the subscription, which Contributor and Owner have). "
-        "Have a subscription owner run once: az provider register --namespace Microsoft.DBforPostgreSQL; "
-        "az provider register --namespace Microsoft.OperationalInsights"], gaps
+        "Microsoft.Insights, and the identity running the playbook may not register them (Microsoft.DBforPostgreSQL/register/action, "
+        "Microsoft.OperationalInsights/register/action, Microsoft.Insights/register/action on the subscription, which Contributor "
+        "and Owner have). Have a subscription owner run once: az provider register --namespace Microsoft.DBforPostgreSQL; "
+        "az provider register --namespace Microsoft.OperationalInsights; az provider register --namespace Microsoft.Insights"], gaps
     assert "resource providers" not in notes
 
 

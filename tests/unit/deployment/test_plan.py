@@ -177,3 +177,24 @@ def test_redis_is_azure_managed_redis_sized_as_microsofts_migration_guide_maps_t
     # Azure Managed Redis listens on 10000 (TLS), not Azure Cache for Redis's 6380.
     rules = plan["subnet_tiers"]["redis"]["network_security_group"]["rules"]
     assert {port for r in rules if r["name"].startswith("allow-redis") for port in r["destination_port_ranges"]} == {"10000"}
+
+
+def test_evidence_sources_of_a_deployment():
+    plan = build_plan("westeu-dev-1", registry=REGISTRY)
+    ev = plan["evidence"]
+    assert [(d["resource_name"], d["logs"], d["log_analytics_destination_type"], d["table"]) for d in ev["diagnostic_settings"]] == [
+        (plan["names"]["key_vault"], [{"category": "AuditEvent"}], "Dedicated", "AZKVAuditLogs"),
+        ("psql-cf-westeu-dev-1", [{"category": "PostgreSQLLogs"}], "Dedicated", "PGSQLServerLogs")]
+    tables = {t["name"] for t in plan["log_analytics"]["tables"]}
+    assert {d["table"] for d in ev["diagnostic_settings"]} | {ev["activity_log"]["table"]} <= tables   # all kept 2556 days
+    # One activity-log setting per environment (Azure allows 5 per subscription), made by global-<env> into its workspace.
+    assert ev["activity_log"]["name"] == "diag-cf-activity-dev" and not ev["activity_log"]["managed_here"]
+    assert (ev["activity_log"]["workspace_resource_group"], ev["activity_log"]["workspace_name"]) == ("rg-cf-global-dev-audit", "log-cf-global-dev")
+    assert build_plan("global-dev", registry=REGISTRY)["evidence"]["activity_log"]["managed_here"]
+    names = {build_plan(n, registry=REGISTRY)["evidence"]["activity_log"]["name"] for n in ("global-prod", "westeu-prod-1", "eastus-prod-1")}
+    assert names == {"diag-cf-activity-prod"}
+    fl = ev["flow_log"]
+    assert (fl["name"], fl["target"], fl["storage_account"], fl["network_watcher"]) == (
+        "fl-cf-westeu-dev-1", "vnet-cf-westeu-dev-1", "stcfwesteudev1", {"resource_group": "NetworkWatcherRG", "name": "NetworkWatcher_westeurope"})
+    assert (fl["format_version"], fl["traffic_analytics"]) == (2, False)
+    assert "Microsoft.Insights" in plan["resource_providers"]
