@@ -44,7 +44,8 @@ AWX_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_
 # `lowest` runs the modules on the oldest SDKs requirements.txt allows and keeps the emulator on .venv.
 EMULATOR_PYTHON = os.environ.get("ARM_EMULATOR_PYTHON") or sys.executable
 
-PREPARED_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights")
+PREPARED_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
+                      "Microsoft.Storage")
 
 
 class EmulatorError(RuntimeError):

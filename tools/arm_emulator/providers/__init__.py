@@ -8,7 +8,8 @@ import importlib
 
 from .base import ResourceType
 
-PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization")
+PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization",
+                    "storage")
 
 
 def load_registry() -> dict[str, ResourceType]:
