@@ -193,7 +193,7 @@ plan:
       description:
         - The storage account's settings as M(complianceflow.infra.storage_account) takes them (C(sku), C(kind),
           C(minimum_tls_version), C(allow_blob_public_access), C(allow_shared_key_access), C(public_network_access),
-          C(https_only), C(blob_service), C(containers)): Standard_GRS in prod and Standard_LRS otherwise, TLS 1.2, no
+          C(https_only), C(blob_service), C(containers)); Standard_GRS in prod and Standard_LRS otherwise, TLS 1.2, no
           public or shared-key access, soft delete and versioning, and the C(audit) container with a time-based
           immutability policy of 2556 days, locked only when C(sizing.storage.lock_audit_container) asks (prod only).
       type: dict

@@ -236,8 +236,8 @@ def plan_storage(existing: dict | None, related: dict, params: dict, containers:
     if params.get("tags") is not None:
         before["tags"], after["tags"] = old_tags, tags
     changed = any(have.get(k) != v for k, v in given.items()) or tags != old_tags
-    children = _plan_blob_service(related.get("blob_service"), {k: v for k, v in (params.get("blob_service") or {}).items()
-                                                                 if v is not None}, rid, before, after)
+    blob_wanted = {k: v for k, v in (params.get("blob_service") or {}).items() if v is not None}
+    children = _plan_blob_service(related.get("blob_service"), blob_wanted, rid, before, after)
     children += _plan_containers(related.get("containers", []), containers, rid, before, after)
     if existing is None:
         return Plan("create", _account_body(None, given, params, tags), {}, after, children)
