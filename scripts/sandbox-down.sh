@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tear the local sandbox down: playbooks/teardown.yml over westeu-dev-1 then global-dev (seed data
-# exported to ./sandbox/exports/ first), then stop the ARM emulator and PostgreSQL and delete
+# exported to ./sandbox/exports/ first; the audit groups deleted too: the sandbox keeps no evidence),
+# then stop the ARM emulator and PostgreSQL and delete
 # their state. Kept: ./sandbox/exports and ./sandbox/logs. Running it twice is harmless.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +19,7 @@ bash scripts/setup.sh >/dev/null
 export PATH="$repo/.venv/bin:$PATH"
 mkdir -p "$sandbox/logs"
 rc=0
-ansible-playbook playbooks/teardown.yml -i inventories/westeu-dev-1 -i inventories/global-dev -e "@$sandbox/ansible-vars.yml" 2>&1 \
+ansible-playbook playbooks/teardown.yml -i inventories/westeu-dev-1 -i inventories/global-dev -e "@$sandbox/ansible-vars.yml" -e teardown_delete_audit=true 2>&1 \
   | tee "$sandbox/logs/teardown.log" || rc=$?
 if [ "$rc" != 0 ]; then
   echo "sandbox-down: teardown failed (exit $rc); the emulator and PostgreSQL keep running so you can look: $sandbox/logs/teardown.log" >&2

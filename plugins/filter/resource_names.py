@@ -49,7 +49,7 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description:
-    - Resource names. Keys C(resource_group), C(virtual_network), C(postgresql_server), C(redis_cache), C(key_vault),
+    - Resource names. Keys C(resource_group), C(audit_resource_group), C(virtual_network), C(postgresql_server), C(redis_cache), C(key_vault),
       C(storage_account), C(container_registry), C(log_analytics_workspace), C(application_insights),
       C(event_hubs_namespace), C(container_apps_environment), C(api_management), C(budget) are strings.
     - C(subnets) and C(network_security_groups) map the subnet keys (container_apps, database, redis, storage,

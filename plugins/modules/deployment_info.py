@@ -200,7 +200,7 @@ plan:
       returned: always
     names:
       description:
-        - Resource names, valid under Azure's rules. Strings C(resource_group), C(virtual_network), C(postgresql_server),
+        - Resource names, valid under Azure's rules. Strings C(resource_group), C(audit_resource_group), C(virtual_network), C(postgresql_server),
           C(redis_cache), C(key_vault), C(storage_account), C(container_registry), C(log_analytics_workspace),
           C(application_insights), C(event_hubs_namespace), C(container_apps_environment), C(api_management), C(budget).
         - Dicts C(subnets) and C(network_security_groups) (same keys as RV(plan.subnets)), C(private_endpoints) and

@@ -161,6 +161,8 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
     compact = d.replace("-", "")
     names = {
         "resource_group": f"rg-{APP}-{d}",
+        # The audit evidence (Log Analytics workspace, storage account) outlives a teardown: its own group.
+        "audit_resource_group": f"rg-{APP}-{d}-audit",
         "virtual_network": f"vnet-{APP}-{d}",
         "subnets": {k: f"snet-{APP}-{d}-{t.descriptor}" for k, t in tiers_for(dep.environment).items()},
         "network_security_groups": {k: f"nsg-{APP}-{d}-{t.descriptor}" for k, t in tiers_for(dep.environment).items()},
@@ -189,6 +191,7 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
 _ALNUM_HYPHEN_START_LETTER = r"[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?"
 AZURE_RULES = {
     "resource_group": (1, 90, r"[\w.()-]*[\w()-]", "letters, digits, _ . ( ) -, not ending with a period"),
+    "audit_resource_group": (1, 90, r"[\w.()-]*[\w()-]", "letters, digits, _ . ( ) -, not ending with a period"),
     "virtual_network": (2, 64, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "subnets": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "network_security_groups": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),

@@ -311,7 +311,7 @@ def plan_summary(plan: dict) -> list:
     lines = [
         f"{plan['name']}: {plan['scope']} {plan['environment']}{inst} in {plan['location_display']} ({plan['location']}), "
         f"registry status {plan.get('registry_status', '?')}",
-        f"resource group  {n['resource_group']}",
+        f"resource group  {n['resource_group']} (audit evidence: {n['audit_resource_group']}, kept by teardown)",
         f"vnet            {n['virtual_network']}  {plan['vnet_cidr']}",
     ]
     for key, cidr in plan["subnets"].items():

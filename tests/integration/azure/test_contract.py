@@ -3,7 +3,8 @@
 For each type, in order: a bad value is refused before any request; check mode predicts a create and
 writes nothing; the create (diff before is empty); a re-run changes nothing and writes nothing; one
 field changed in check mode shows in the diff and writes nothing; the change itself, seen in the
-emulator's stored document; state=absent deletes it; a second absent changes nothing.
+emulator's stored document; state=absent deletes it; a second absent changes nothing. All steps run in
+one ansible-playbook run; the emulator's state is read between them (check_contract).
 """
 from __future__ import annotations
 
@@ -150,9 +151,14 @@ CONTRACTS = {
 }
 
 
+def is_write(entry: dict) -> bool:
+    """A request of the emulator's log that changes something (token requests and the admin API do not)."""
+    return (entry["method"] in ("PUT", "PATCH", "DELETE", "POST") and "/_emulator/" not in entry["path"]
+            and "token" not in entry["path"])
+
+
 def writes(emu, since):
-    return [r for r in emu.requests(since=since) if r["method"] in ("PUT", "PATCH", "DELETE", "POST")
-            and "/_emulator/" not in r["path"] and "token" not in r["path"]]
+    return [r for r in emu.requests(since=since) if is_write(r)]
 
 
 # The data tier's kinds (slow: a vault's firewall and role, a server's network) run from test_contract_data_tier.py, so that
@@ -166,68 +172,80 @@ def test_resource_contract(ansible, emu, kind):
 
 
 def check_contract(ansible, emu, kind):
+    """The whole contract of one type in ONE ansible-playbook run (each run costs seconds of process start).
+
+    Between the steps, a task reads the emulator's state over its admin API (not through the module under test);
+    that read is also a line of the emulator's request log, so the log splits into what each step sent.
+    """
     c = CONTRACTS[kind]
     EMULATOR_PORT[0] = emu.url.rsplit(":", 1)[-1]
     EMULATOR_SUBSCRIPTION[0] = emu.subscription_id
     rg, name = f"rg-ct-{uuid.uuid4().hex[:8]}", c.name()
-    outputs = []
     stored_id = arm_id(emu, rg, c.path(rg, name)) if c.path(rg, name) else arm_id(emu, rg)
     args = c.create(rg, name)
+    gone = dict((c.absent or (lambda g, n: {k: args[k] for k in ("resource_group", "name")}))(rg, name), state="absent")
+    updated = dict(args, **(c.update or c.immutable[0]))
 
-    def play(step_args, **kw):
-        run = ansible.play([task(kind, c.module, **step_args)], **kw)
-        outputs.append(run.stdout + run.stderr)
-        return run
-
+    steps = [("bad", c.bad, {"ignore_errors": True}), ("check create", args, {"check_mode": True, "diff": True}),
+             ("create", args, {"diff": True}), ("re-run", args, {})]
+    if c.update is None:   # nothing of it can change in Azure: a changed option is refused, nothing is written
+        steps.append(("refused change", updated, {"ignore_errors": True}))
+    else:
+        steps += [("check change", updated, {"check_mode": True, "diff": True}), ("change", updated, {})]
+    steps += [("absent", gone, {}), ("absent again", gone, {})]
+    # A lookup runs in the controller's process: cheaper than a module task (a process and its imports each).
+    read_state = {"ansible.builtin.set_fact": {"contract_state": (
+        f"{{{{ lookup('ansible.builtin.url', '{emu.url}/_emulator/state', ca_path='{emu.ca}', use_proxy=false, "
+        "split_lines=false) | from_json }}")}}
+    tasks = [dict(task(title, c.module, **step_args), **keywords) for title, step_args, keywords in steps]
+    tasks = [t for step_task in tasks for t in (step_task, dict(read_state, name=f"state after {step_task['name']}"))]
+    first_mark = dict(read_state, name="state before")
+    cleanup = task("cleanup", "resource_group", name=rg, state="absent")
     mark = emu.request_count()
-    run = play(c.bad)
-    assert run.rc != 0 and c.message in run.result(kind)["msg"], run.stdout[-2000:]
-    assert emu.requests(since=mark) == [], "a bad value reached the emulator"
+    run = ansible.play([{"block": c.setup(rg) + [first_mark] + tasks, "always": [cleanup]}])
+    output = run.stdout + run.stderr
+    assert SERVER_PASSWORD not in output, "the server password was printed"
 
-    setup = c.setup(rg)
-    if setup:
-        assert ansible.play(setup).rc == 0
-    try:
-        mark = emu.request_count()
-        run = play(args, check=True, diff=True)
-        assert run.rc == 0 and run.result(kind)["changed"] is True, run.stdout[-3000:]
-        assert not writes(emu, mark) and not c.exists(resource(emu, stored_id)), "check mode wrote"
+    # The request log between two state reads: what each step sent.
+    log = emu.requests(since=mark)
+    cuts = [i for i, r in enumerate(log) if r["method"] == "GET" and r["path"] == "/_emulator/state"]
+    sent = {title: log[a + 1:b] for (title, _, _), a, b in zip(steps, cuts, cuts[1:])}
+    wrote = {title: [r for r in entries if is_write(r)] for title, entries in sent.items()}
 
-        run = play(args, diff=True)
-        result = run.result(kind)
-        assert run.rc == 0 and result["changed"] is True, run.stdout[-3000:]
-        assert not any(result["diff"]["before"].values()), result["diff"]   # nothing before (PostgreSQL: {"server": {}})
-        assert c.exists(resource(emu, stored_id))
+    def outcome(title):
+        assert title in sent, f"the play stopped before step {title!r}:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
+        state = run.result(f"state after {title}")["ansible_facts"]["contract_state"]["resources"]
+        return run.result(title), state.get(stored_id.lower()), state
 
-        mark = emu.request_count()
-        run = play(args)
-        assert run.rc == 0 and run.result(kind)["changed"] is False, run.stdout[-3000:]
-        assert not writes(emu, mark), "a re-run wrote"
+    result, _, _ = outcome("bad")
+    assert result.get("failed") and c.message in result["msg"], result
+    assert sent["bad"] == [], "a bad value reached the emulator"
 
-        if c.update is None:   # nothing of it can change in Azure: a changed option is refused, nothing is written
-            mark = emu.request_count()
-            run = play(dict(args, **c.immutable[0]))
-            assert run.rc != 0 and c.immutable[1] in run.result(kind)["msg"], run.stdout[-3000:]
-            assert not writes(emu, mark), "a refused change wrote"
-        else:
-            updated = dict(args, **c.update)
-            mark = emu.request_count()
-            run = play(updated, check=True, diff=True)
-            result = run.result(kind)
-            assert run.rc == 0 and result["changed"] is True and result["diff"]["before"] != result["diff"]["after"]
-            assert not writes(emu, mark) and c.changed(resource(emu, stored_id + c.child)) != c.after
+    result, doc, _ = outcome("check create")
+    assert result["changed"] is True and not result.get("failed"), result
+    assert not wrote["check create"] and not c.exists(doc), "check mode wrote"
 
-            run = play(updated)
-            assert run.rc == 0 and run.result(kind)["changed"] is True, run.stdout[-3000:]
-            assert c.changed(resource(emu, stored_id + c.child)) == c.after
+    result, doc, _ = outcome("create")
+    assert result["changed"] is True and not any(result["diff"]["before"].values()), result   # PostgreSQL: {"server": {}}
+    assert c.exists(doc)
 
-        gone = dict((c.absent or (lambda g, n: {k: args[k] for k in ("resource_group", "name")}))(rg, name), state="absent")
-        run = play(gone)
-        assert run.rc == 0 and run.result(kind)["changed"] is True, run.stdout[-3000:]
-        assert not c.exists(resource(emu, stored_id))
-        mark = emu.request_count()
-        run = play(gone)
-        assert run.rc == 0 and run.result(kind)["changed"] is False and not writes(emu, mark)
-    finally:
-        ansible.play([task("cleanup", "resource_group", name=rg, state="absent")])
-    assert not [out for out in outputs if SERVER_PASSWORD in out], "the server password was printed"
+    result, _, _ = outcome("re-run")
+    assert result["changed"] is False and not wrote["re-run"], ("a re-run wrote", wrote["re-run"])
+
+    if c.update is None:
+        result, _, _ = outcome("refused change")
+        assert result.get("failed") and c.immutable[1] in result["msg"], result
+        assert not wrote["refused change"], "a refused change wrote"
+    else:
+        result, _, state = outcome("check change")
+        assert result["changed"] is True and result["diff"]["before"] != result["diff"]["after"], result
+        assert not wrote["check change"] and c.changed(state.get((stored_id + c.child).lower())) != c.after
+        result, _, state = outcome("change")
+        assert result["changed"] is True, result
+        assert c.changed(state.get((stored_id + c.child).lower())) == c.after
+
+    result, doc, _ = outcome("absent")
+    assert result["changed"] is True and not c.exists(doc), result
+    result, _, _ = outcome("absent again")
+    assert result["changed"] is False and not wrote["absent again"], result
+    assert run.rc == 0, run.stdout[-3000:]

@@ -1,4 +1,4 @@
-"""End to end, as a newcomer runs it: scripts/sandbox.sh twice, the teardown refusals, teardown twice, sandbox-down.
+"""End to end, as a newcomer runs it: scripts/sandbox.sh twice, the teardown refusals, teardown (audit groups kept), sandbox-down.
 
 ONE sandbox deploy (under a temporary SANDBOX_DIR) is shared by every test of this file, in file
 order: each test is a step of the same story, so a failing step makes the later ones fail too.
@@ -222,12 +222,15 @@ def _acme_users(path: Path) -> int:
         return conn.execute("SELECT count(*) FROM users").fetchone()[0]
 
 
-def test_teardown_leaves_nothing_in_the_emulator_and_the_exports_on_disk(sandbox):
+def test_teardown_keeps_only_the_audit_groups_and_the_exports_on_disk(sandbox):
     path, _first = sandbox
     env = _env(path)
     run = _teardown(path)
     assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert _resources(env) == []
+    # The evidence kept 7 years outlives the deployment: its audit group, and nothing else, is left.
+    left = {i.lower().split("/resourcegroups/")[1].split("/")[0] for i in _resources(env)}
+    assert left == {f"rg-cf-{d}-audit" for d in DEPLOYMENTS}, _resources(env)
+    assert "kept rg-cf-westeu-dev-1-audit" in run.stdout and "-e teardown_delete_audit=true" in run.stdout
     # Key Vaults are soft-deleted (the seed: "soft-delete protects secrets"); a re-deploy recovers them.
     assert sorted(v.rsplit("/", 1)[-1][:len("kv-cf-global-dev")] for v in _resources(env, deleted_vaults=True)) == [
         "kv-cf-global-dev", "kv-cf-westeu-dev"]
@@ -246,11 +249,14 @@ def exports_rows(path: Path, deployment: str, database: str) -> int:
     return sum(json.loads(m.read_text())["rows"] for m in (export / database).glob("*.manifest.json"))
 
 
-def test_second_teardown_is_a_no_op_and_sandbox_down_keeps_the_exports(sandbox):
+def test_second_teardown_deletes_only_the_audit_groups_and_sandbox_down_keeps_the_exports(sandbox):
     path, _first = sandbox
-    down = _script("sandbox-down.sh", path)  # teardown.yml once more, then the services stop
+    down = _script("sandbox-down.sh", path)  # teardown.yml once more (-e teardown_delete_audit=true), then the services stop
     assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-2000:]
     recap = re.findall(r"^(global-dev|westeu-dev-1)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)", down.stdout, re.M)
-    assert sorted(recap) == [("global-dev", "0", "0"), ("westeu-dev-1", "0", "0")], down.stdout[-3000:]
+    # The one change per deployment is its audit group's delete: the rest was gone already.
+    assert sorted(recap) == [("global-dev", "1", "0"), ("westeu-dev-1", "1", "0")], down.stdout[-3000:]
+    changes = re.findall(r"^changed: \[([\w-]+)\] => \(item=(\S+) absent\)", down.stdout, re.M)
+    assert sorted(changes) == [(d, f"rg-cf-{d}-audit") for d in DEPLOYMENTS], down.stdout[-3000:]
     assert not (path / "env.sh").exists() and not (path / "postgres").exists()
     assert list((path / "exports").glob("*/*/*/*.manifest.json"))
