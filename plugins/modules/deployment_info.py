@@ -69,7 +69,8 @@ options:
         description:
           - C(postgresql) keys version, sku_name, tier, storage_mb, backup_retention_days, geo_redundant_backup,
             high_availability; C(redis) keys sku_name (an Azure Managed Redis SKU such as V(Balanced_B5)),
-            high_availability (V(Enabled) or V(Disabled)); C(log_analytics) key retention_in_days (30-730).
+            high_availability (V(Enabled) or V(Disabled)); C(log_analytics) key retention_in_days (30-730);
+            C(storage) keys sku_name (a Standard_* redundancy), soft_delete_days (1-365), lock_audit_container (prod only).
             Deep-merged over the environment's profile.
         type: dict
   registry:
@@ -229,6 +230,15 @@ plan:
           C(resource_group) and C(name) in the region).
       type: dict
       returned: always
+    storage:
+      description:
+        - The storage account's settings as M(complianceflow.infra.storage_account) takes them (C(sku), C(kind),
+          C(minimum_tls_version), C(allow_blob_public_access), C(allow_shared_key_access), C(public_network_access),
+          C(https_only), C(blob_service), C(containers)); Standard_GRS in prod and Standard_LRS otherwise, TLS 1.2, no
+          public or shared-key access, soft delete and versioning, and the C(audit) container with a time-based
+          immutability policy of 2556 days, locked only when C(sizing.storage.lock_audit_container) asks (prod only).
+      type: dict
+      returned: always
     names:
       description:
         - Resource names, valid under Azure's rules. Strings C(resource_group), C(audit_resource_group), C(virtual_network), C(postgresql_server),
@@ -264,8 +274,8 @@ plan:
       returned: always
     sizing:
       description: C(postgresql) (version, sku_name, tier, storage_mb, storage_size_gb, backup_retention_days,
-        geo_redundant_backup, high_availability), C(redis) (sku_name, high_availability) and C(log_analytics)
-        (retention_in_days).
+        geo_redundant_backup, high_availability), C(redis) (sku_name, high_availability), C(log_analytics)
+        (retention_in_days) and C(storage) (sku_name, soft_delete_days, lock_audit_container).
       type: dict
       returned: always
     databases:

@@ -36,7 +36,8 @@ def test_westeu_prod_1_plan_matches_the_seed():
     assert plan["sizing"] == {
         "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072, "storage_size_gb": 128,
                        "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
-        "redis": {"sku_name": "Balanced_B5", "high_availability": "Enabled"}, "log_analytics": {"retention_in_days": 90}}
+        "redis": {"sku_name": "Balanced_B5", "high_availability": "Enabled"}, "log_analytics": {"retention_in_days": 90},
+        "storage": {"sku_name": "Standard_GRS", "soft_delete_days": 30, "lock_audit_container": False}}
     assert plan["features"] == {"api_management": True, "ddos_protection": True, "backup": True}
     assert plan["budget"] == {"amount": 5000, "currency": "USD", "thresholds": [50, 80, 100]}
 
@@ -198,3 +199,22 @@ def test_evidence_sources_of_a_deployment():
         "fl-cf-westeu-dev-1", "vnet-cf-westeu-dev-1", "stcfwesteudev1", {"resource_group": "NetworkWatcherRG", "name": "NetworkWatcher_westeurope"})
     assert (fl["format_version"], fl["traffic_analytics"]) == (2, False)
     assert "Microsoft.Insights" in plan["resource_providers"]
+
+
+def test_the_storage_account_follows_the_seed_and_locks_the_audit_container_only_in_prod_when_asked():
+    dev, prod = build_plan("westeu-dev-1", registry=REGISTRY), build_plan("westeu-prod-1", registry=REGISTRY)
+    assert (dev["storage"]["sku"], prod["storage"]["sku"]) == ("Standard_LRS", "Standard_GRS")
+    for plan in (dev, prod):
+        st = plan["storage"]
+        assert (st["kind"], st["minimum_tls_version"], st["public_network_access"]) == ("StorageV2", "TLS1_2", "Disabled")
+        assert st["allow_blob_public_access"] is False and st["allow_shared_key_access"] is False and st["https_only"] is True
+        assert st["blob_service"]["versioning"] is True and st["blob_service"]["delete_retention_days"] > 0
+        assert st["containers"] == [{"name": "audit", "immutability_period_days": 2556, "immutability_locked": False}]
+    locked = build_plan("westeu-prod-1", {"sizing": {"storage": {"lock_audit_container": True}}}, registry=REGISTRY)
+    assert locked["storage"]["containers"][0]["immutability_locked"] is True
+    assert build_plan("westeu-dev-1", {"sizing": {"storage": {"sku_name": "Standard_ZRS"}}}, registry=REGISTRY)["storage"]["sku"] == "Standard_ZRS"
+    assert any(line.startswith("storage         Standard_GRS StorageV2") for line in plan_summary(prod))
+    with pytest.raises(DeploymentError, match="locked only in prod"):
+        build_plan("westeu-dev-1", {"sizing": {"storage": {"lock_audit_container": True}}}, registry=REGISTRY)
+    with pytest.raises(DeploymentError, match="one of Standard_LRS"):
+        build_plan("westeu-dev-1", {"sizing": {"storage": {"sku_name": "Premium_LRS"}}}, registry=REGISTRY)
