@@ -69,7 +69,8 @@ options:
         description:
           - C(postgresql) keys version, sku_name, tier, storage_mb, backup_retention_days, geo_redundant_backup,
             high_availability; C(redis) keys sku_name (an Azure Managed Redis SKU such as V(Balanced_B5)),
-            high_availability (V(Enabled) or V(Disabled)); C(log_analytics) key retention_in_days (30-730).
+            high_availability (V(Enabled) or V(Disabled)); C(log_analytics) key retention_in_days (30-730);
+            C(storage) keys sku_name (a Standard_* redundancy), soft_delete_days (1-365), lock_audit_container (prod only).
             Deep-merged over the environment's profile.
         type: dict
   registry:
@@ -215,11 +216,35 @@ plan:
           and C(ingestion_mode) (V(LogAnalytics)), as M(complianceflow.infra.application_insights) takes them.
       type: dict
       returned: always
+    evidence:
+      description:
+        - What sends the audit evidence where (role C(evidence)). C(diagnostic_settings), a list of C(name), C(resource)
+          (the key in RV(plan.names)), C(resource_type), C(resource_name), C(logs), C(log_analytics_destination_type)
+          (C(Dedicated)) and C(table) (Key Vault C(AuditEvent) into C(AZKVAuditLogs), PostgreSQL C(PostgreSQLLogs) into
+          C(PGSQLServerLogs)).
+        - C(activity_log), the subscription's setting C(name) (one per environment), C(managed_by) (C(global-<env>)),
+          C(managed_here), C(workspace_resource_group), C(workspace_name), C(logs), C(table) (C(AzureActivity)).
+        - C(flow_log), the VNet flow log C(name), C(target) (the VNet's name), C(storage_account) and
+          C(storage_account_resource_group) (the audit group), C(format_version) (2),
+          C(retention_days), C(traffic_analytics) (false), C(traffic_analytics_interval), C(network_watcher) (the default
+          C(resource_group) and C(name) in the region).
+      type: dict
+      returned: always
+    storage:
+      description:
+        - The storage account's settings as M(complianceflow.infra.storage_account) takes them (C(sku), C(kind),
+          C(minimum_tls_version), C(allow_blob_public_access), C(allow_shared_key_access), C(public_network_access),
+          C(https_only), C(blob_service), C(containers)); Standard_GRS in prod and Standard_LRS otherwise, TLS 1.2, no
+          public or shared-key access, soft delete and versioning, and the C(audit) container with a time-based
+          immutability policy of 2556 days, locked only when C(sizing.storage.lock_audit_container) asks (prod only).
+      type: dict
+      returned: always
     names:
       description:
         - Resource names, valid under Azure's rules. Strings C(resource_group), C(audit_resource_group), C(virtual_network), C(postgresql_server),
           C(redis_cache), C(key_vault), C(storage_account), C(container_registry), C(log_analytics_workspace),
-          C(application_insights), C(event_hubs_namespace), C(container_apps_environment), C(api_management), C(budget).
+          C(application_insights), C(event_hubs_namespace), C(container_apps_environment), C(api_management), C(budget),
+          C(diagnostic_setting), C(activity_log_diagnostic_setting), C(flow_log).
         - Dicts C(subnets) and C(network_security_groups) (same keys as RV(plan.subnets)), C(private_endpoints) and
           C(private_dns_zone_links) (same keys as RV(plan.private_dns_zones)).
       type: dict
@@ -237,7 +262,7 @@ plan:
     private_endpoints:
       description:
         - One private endpoint per PaaS target, as M(complianceflow.infra.private_endpoint) takes them; C(key) (the key of
-          RV(plan.private_dns_zones)), C(name), C(target_type), C(target_name), C(group_id), C(subnet)
+          RV(plan.private_dns_zones)), C(name), C(target_type), C(target_name), C(target_resource_group), C(group_id), C(subnet)
           (C(<vnet>/<subnet>)), C(private_dns_zone).
         - Key Vault (C(vault)), blob storage (C(blob)) and, in prod, the container registry (C(registry)) in the storage
           subnet; Azure Managed Redis (C(redisEnterprise)) in the Redis subnet.
@@ -262,8 +287,8 @@ plan:
       returned: always
     sizing:
       description: C(postgresql) (version, sku_name, tier, storage_mb, storage_size_gb, backup_retention_days,
-        geo_redundant_backup, high_availability), C(redis) (sku_name, high_availability) and C(log_analytics)
-        (retention_in_days).
+        geo_redundant_backup, high_availability), C(redis) (sku_name, high_availability), C(log_analytics)
+        (retention_in_days) and C(storage) (sku_name, soft_delete_days, lock_audit_container).
       type: dict
       returned: always
     databases:

@@ -42,6 +42,9 @@ options:
       - The resource the endpoint connects to, as a resource id or as C(<Namespace>/<type>/<name>) in O(resource_group)
         (for example C(Microsoft.KeyVault/vaults/kv-cf-westeu-dev-1-5n8o)). Required with O(state=present).
     type: str
+  target_resource_group:
+    description: Resource group of O(target) when it is given as C(<Namespace>/<type>/<name>); O(resource_group) when omitted.
+    type: str
   group_id:
     description:
       - The target's sub-resource (group id), one of those its type offers, e.g. C(vault) (Key Vault), C(blob)
@@ -157,6 +160,7 @@ def main():
             location={"type": "str"},
             subnet={"type": "str"},
             target={"type": "str"},
+            target_resource_group={"type": "str"},
             group_id={"type": "str"},
             connection_name={"type": "str"},
             private_dns_zones={"type": "list", "elements": "str"},

@@ -43,12 +43,14 @@ def dispatch(ctx: Context, method: str, segments: list[str], body: Any, info: di
 
     # Role assignments are extension resources: {any scope}/providers/Microsoft.Authorization/roleAssignments[/{name}].
     # Role definitions are read the same way: {any scope}/providers/Microsoft.Authorization/roleDefinitions/{id}.
-    for kind in ("roleAssignments", "roleDefinitions"):
-        marker = ["providers", "microsoft.authorization", kind.lower()]
+    # Diagnostic settings too: {resource id or subscription}/providers/Microsoft.Insights/diagnosticSettings[/{name}].
+    for namespace, kind in (("Microsoft.Authorization", "roleAssignments"), ("Microsoft.Authorization", "roleDefinitions"),
+                            ("Microsoft.Insights", "diagnosticSettings")):
+        marker = ["providers", namespace.lower(), kind.lower()]
         auth_at = next((i for i in range(len(low) - 2) if low[i:i + 3] == marker), None)
         if auth_at is not None:
             scope = "/" + "/".join(["subscriptions", sub, *rest[:auth_at]])
-            return ctx.handler(f"Microsoft.Authorization/{kind}").handle(ctx, method, scope, rest[auth_at + 3:], body, info)
+            return ctx.handler(f"{namespace}/{kind}").handle(ctx, method, scope, rest[auth_at + 3:], body, info)
     if len(rest) == 6 and low[0] == "providers" and low[2] == "locations" and low[4] in ("operations", "operationresults"):
         info["operation"] = f"{rest[1]}/locations/operations/read"
         return operation_status(ctx, sub, rest[1], rest[3], low[4], rest[5])

@@ -149,10 +149,10 @@ class Validator:
         return out
 
     def find(self, method: str, path: str, api_version: str) -> Operation | None:
-        for op in self.operations:
-            if op.method == method and op.version == api_version and op.regex.match(path):
-                return op
-        return None
+        """The operation whose path matches; a literal path before one with a multi-segment parameter (the subscription's
+        diagnostic setting before the {resourceUri} one that would match it too)."""
+        found = [op for op in self.operations if op.method == method and op.version == api_version and op.regex.match(path)]
+        return min(found, key=lambda op: ".+" in op.regex.pattern) if found else None
 
     def versions(self, namespace: str) -> list[str]:
         return sorted({op.version for op in self.operations if op.namespace == namespace.lower()})

@@ -113,8 +113,10 @@ class ArmClient:
         self._base = base_url.rstrip("/")
         self.sleep, self.clock = sleep, clock
 
-    def request(self, method: str, path_or_url: str, api_version: str | None = None, body: dict | None = None):
-        """(status, headers, json or None). Non-2xx raises azure-core's HttpResponseError subclasses."""
+    def request(self, method: str, path_or_url: str, api_version: str | None = None, body: dict | None = None,
+                headers: dict | None = None):
+        """(status, headers, json or None). Non-2xx raises azure-core's HttpResponseError subclasses.
+        `headers`: extra request headers (an immutability policy's lock takes its ETag in If-Match)."""
         # pylint: disable-next=import-outside-toplevel
         from azure.core.exceptions import (ClientAuthenticationError, HttpResponseError, ResourceExistsError,
                                            ResourceNotFoundError, map_error)
@@ -128,7 +130,7 @@ class ArmClient:
         else:
             raise ValueError(f"refusing to send the Azure token to {path_or_url!r}: it is not on {self._base}")
         params = {"api-version": api_version} if api_version and "api-version=" not in url else None
-        request = HttpRequest(method, url, params=params, json=body if body is not None else None)
+        request = HttpRequest(method, url, params=params, json=body if body is not None else None, headers=headers)
         response = self._client.send_request(request)
         if response.status_code >= 300:
             map_error(status_code=response.status_code, response=response,
@@ -151,8 +153,9 @@ class ArmClient:
             url = payload.get("nextLink")
         return items
 
-    def start(self, what: str, method: str, resource_id: str, api_version: str, body: dict | None = None) -> Operation:
-        status, headers, payload = self.request(method, resource_id, api_version, body)
+    def start(self, what: str, method: str, resource_id: str, api_version: str, body: dict | None = None,
+              headers: dict | None = None) -> Operation:
+        status, headers, payload = self.request(method, resource_id, api_version, body, headers)
         return operation_from_response(what, method, resource_id, api_version, status, headers, payload)
 
     def finish(self, op: Operation, deadline: float) -> dict | None:

@@ -67,7 +67,9 @@ def validate_endpoint(params: dict) -> tuple:
         validate_name(params["connection_name"], "connection_name")
     if params.get("state") == "absent" and params.get("target") is None:
         return None, None
-    target = target_id(params["target"], "-", params["resource_group"])
+    if params.get("target_resource_group") is not None:
+        validate_name(params["target_resource_group"], "target_resource_group", "resource group")
+    target = target_id(params["target"], "-", params.get("target_resource_group") or params["resource_group"])
     offered = GROUP_IDS.get(target.type_name.lower())
     if offered is None or len(target.names) != 1:
         raise AzureInputError(f"target: {params['target']!r} is a {target.type_name or 'subscription'} id; private endpoints "
@@ -209,7 +211,8 @@ class PrivateEndpoint(Resource):
     def validate(self):
         self.target, self.group = validate_endpoint(self.params)
         if self.target is not None:   # ids need the subscription, which needs the credentials: after the checks
-            self.target = target_id(self.params["target"], self.module.subscription_id, self.params["resource_group"])
+            self.target = target_id(self.params["target"], self.module.subscription_id,
+                                    self.params.get("target_resource_group") or self.params["resource_group"])
 
     def view(self, doc):
         return endpoint_view(doc)

@@ -187,6 +187,12 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
         "private_endpoints": {k: f"pe-{APP}-{d}-{v}" for k, v in _private_links(dep.environment)},
         "private_dns_zone_links": {k: f"pdnslink-{APP}-{d}-{v}" for k, v in _private_links(dep.environment)},
         "budget": f"budget-{APP}-{d}",
+        # Evidence (plan.evidence): the setting on the vault and on the server (a name is unique per resource), the
+        # subscription's activity-log setting (one per environment, made by global-<env>: at most 5 per subscription),
+        # the VNet flow log (in Network Watcher's group, so the deployment's name is in it).
+        "diagnostic_setting": f"diag-{APP}-{d}",
+        "activity_log_diagnostic_setting": f"diag-{APP}-activity-{dep.environment}",
+        "flow_log": f"fl-{APP}-{d}",
     }
     problems = check_names(names)
     if problems:  # only reachable through a future pattern change: fail rather than emit a bad name
@@ -217,6 +223,11 @@ AZURE_RULES = {
     "private_endpoints": (2, 64, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "private_dns_zone_links": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "budget": (1, 63, r"[A-Za-z0-9][\w-]*", "alphanumerics, _ and -; start alphanumeric"),
+    # Diagnostic settings: 1-260 characters, none of * % & : \ ? + / # < > (rule unverified: _azure/diagnostic_setting.py).
+    "diagnostic_setting": (1, 260, r"[^*%&:\\?+/#<>]*[^*%&:\\?+/#<> .]", "no * % & : \\ ? + / # < >; not ending with a space or period"),
+    "activity_log_diagnostic_setting": (1, 260, r"[^*%&:\\?+/#<>]*[^*%&:\\?+/#<> .]",
+                                        "no * % & : \\ ? + / # < >; not ending with a space or period"),
+    "flow_log": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
 }
 NO_DOUBLE_HYPHEN = {"key_vault", "redis_cache", "container_apps_environment"}
 # Types whose name is global in Azure (a DNS name): they must differ between deployments.

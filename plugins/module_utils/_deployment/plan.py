@@ -60,18 +60,23 @@ SIZING = {
                        "backup_retention_days": 7, "geo_redundant_backup": False, "high_availability": "Disabled"},
         "redis": {"sku_name": "Balanced_B0", "high_availability": "Disabled"},
         "log_analytics": {"retention_in_days": 30},
+        "storage": {"sku_name": "Standard_LRS", "soft_delete_days": 7, "lock_audit_container": False},
     },
     "stg": {
         "postgresql": {"version": "15", "sku_name": "GP_Standard_D2s_v3", "tier": "GeneralPurpose", "storage_mb": 65536,
                        "backup_retention_days": 14, "geo_redundant_backup": False, "high_availability": "Disabled"},
         "redis": {"sku_name": "Balanced_B1", "high_availability": "Enabled"},
         "log_analytics": {"retention_in_days": 30},
+        "storage": {"sku_name": "Standard_LRS", "soft_delete_days": 14, "lock_audit_container": False},
     },
     "prod": {
         "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072,
                        "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
         "redis": {"sku_name": "Balanced_B5", "high_availability": "Enabled"},
         "log_analytics": {"retention_in_days": 90},
+        # The seed's DR section: geo-redundant storage (GRS) in prod. The audit container's policy is locked only when
+        # the inventory asks (sizing.storage.lock_audit_container): a locked policy can never be shortened or removed.
+        "storage": {"sku_name": "Standard_GRS", "soft_delete_days": 30, "lock_audit_container": False},
     },
 }
 SIZING_RULES = {
@@ -91,6 +96,12 @@ SIZING_RULES = {
     },
     "log_analytics": {
         "retention_in_days": ("range", (30, 730)),
+    },
+    "storage": {
+        "sku_name": ("choice", ("Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Standard_GZRS",
+                                "Standard_RAGZRS")),
+        "soft_delete_days": ("range", (1, 365)),
+        "lock_audit_container": ("bool", None),
     },
 }
 SKU_TIER_PREFIX = {"Burstable": "B_", "GeneralPurpose": "GP_", "MemoryOptimized": "MO_"}
@@ -117,14 +128,15 @@ PRIVATE_DNS_ZONES = {
     "container_registry": "privatelink.azurecr.io",   # the registry and its regional data endpoints, one zone
 }
 # One private endpoint per PaaS target: (key of the zone and endpoint name, target type, key of the target's name in
-# names, group id (sub-resource) of the target type, subnet tier). Key Vault, blob and the registry sit in the storage
+# names, group id (sub-resource) of the target type, subnet tier, key of the target's resource group in names: the
+# storage account is in the audit group). Key Vault, blob and the registry sit in the storage
 # subnet (.4, the seed's "private endpoints" subnet), Redis in its own (.3). Group ids: learn.microsoft.com
 # azure/private-link/private-endpoint-overview ("Private-link resource") and private-endpoint-dns.
 PRIVATE_ENDPOINTS = (
-    ("key_vault", "Microsoft.KeyVault/vaults", "key_vault", "vault", "storage"),
-    ("storage_blob", "Microsoft.Storage/storageAccounts", "storage_account", "blob", "storage"),
-    ("redis", "Microsoft.Cache/redisEnterprise", "redis_cache", "redisEnterprise", "redis"),
-    ("container_registry", "Microsoft.ContainerRegistry/registries", "container_registry", "registry", "storage"),
+    ("key_vault", "Microsoft.KeyVault/vaults", "key_vault", "vault", "storage", "resource_group"),
+    ("storage_blob", "Microsoft.Storage/storageAccounts", "storage_account", "blob", "storage", "audit_resource_group"),
+    ("redis", "Microsoft.Cache/redisEnterprise", "redis_cache", "redisEnterprise", "redis", "resource_group"),
+    ("container_registry", "Microsoft.ContainerRegistry/registries", "container_registry", "registry", "storage", "resource_group"),
 )
 # The seed's evidence of changes and access (activity log, Key Vault access, PostgreSQL audit logs): kept
 # 7 years, a total retention of 2556 days per table (docs/resource-engine.md cites the rules).
@@ -133,7 +145,27 @@ AUDIT_RETENTION_DAYS = 2556
 # Resource providers a deployment writes into (registered before its first write; Microsoft.Resources and
 # Microsoft.Authorization are registered in every subscription).
 RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
-                      "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache")
+                      "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache", "Microsoft.Storage")
+# The evidence sources (docs/azure.md "Evidence"; sources in _azure/diagnostic_setting.py and _azure/flow_log.py):
+# resource logs sent to the deployment's workspace in resource-specific tables (logAnalyticsDestinationType
+# Dedicated), each (plan key of the resource, its type, its log category, the table the rows land in).
+EVIDENCE_RESOURCE_LOGS = (
+    ("key_vault", "Microsoft.KeyVault/vaults", "AuditEvent", "AZKVAuditLogs"),
+    ("postgresql_server", "Microsoft.DBforPostgreSQL/flexibleServers", "PostgreSQLLogs", "PGSQLServerLogs"),
+)
+# The subscription's activity log (table AzureActivity). Azure allows 5 diagnostic settings per scope and every
+# deployment of an environment may share a subscription: one setting per environment, made by global-<env> and sent
+# to its workspace (3 settings at most, dev, stg and prod, leaving 2 for others).
+ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy",
+                           "Autoscale", "ResourceHealth")
+# VNet flow logs (NSG flow logs can no longer be created) in Network Watcher's default group and name for the region.
+NETWORK_WATCHER_RESOURCE_GROUP = "NetworkWatcherRG"
+FLOW_LOG = {"format_version": 2, "retention_days": 0, "traffic_analytics": False, "traffic_analytics_interval": 60}
+# The deployment's storage account: the seed's security flags (TLS 1.2+, private only, Entra only) and an audit container
+# whose blobs are kept 7 years (time-based immutability, the same 2556 days as the audit tables).
+STORAGE_ACCOUNT = {"kind": "StorageV2", "minimum_tls_version": "TLS1_2", "allow_blob_public_access": False,
+                   "allow_shared_key_access": False, "public_network_access": "Disabled", "https_only": True}
+AUDIT_CONTAINER = "audit"
 # Key Vault secrets the deployment keeps (generated once, never printed).
 SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql_app_password": "postgresql-app-password",
            "application_insights_connection_string": "application-insights-connection-string"}
@@ -163,10 +195,10 @@ def _string(name, key, value, pattern=r".{1,256}", expected="a non-empty string 
 def _check_sizing(name: str, env: str, override) -> dict:
     sizing = copy.deepcopy(SIZING[env])
     if not isinstance(override, dict):
-        _err(name, "sizing", override, "a dict with postgresql, redis and/or log_analytics")
+        _err(name, "sizing", override, "a dict with postgresql, redis, log_analytics and/or storage")
     for group, values in override.items():
         if group not in SIZING_RULES:
-            _err(name, "sizing", group, "keys postgresql, redis, log_analytics")
+            _err(name, "sizing", group, "keys postgresql, redis, log_analytics, storage")
         if not isinstance(values, dict):
             _err(name, f"sizing.{group}", values, "a dict")
         for key, value in values.items():
@@ -192,6 +224,8 @@ def _check_sizing(name: str, env: str, override) -> dict:
         _err(name, "sizing.postgresql.sku_name", pg["sku_name"], f"a {pg['tier']} SKU ({SKU_TIER_PREFIX[pg['tier']]}...)")
     if pg["tier"] == "Burstable" and pg["high_availability"] != "Disabled":
         _err(name, "sizing.postgresql.high_availability", pg["high_availability"], "Disabled for the Burstable tier")
+    if sizing["storage"]["lock_audit_container"] and env != "prod":
+        _err(name, "sizing.storage.lock_audit_container", True, "false: the audit container is locked only in prod")
     return sizing
 
 
@@ -311,6 +345,13 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
                           "tables": [{"name": t, "total_retention_in_days": AUDIT_RETENTION_DAYS} for t in AUDIT_TABLES]},
         "container_registry": _container_registry(CONTAINER_REGISTRY_SKUS[dep.environment]),
         "application_insights": dict(APPLICATION_INSIGHTS),
+        "evidence": _evidence(dep, names, region["location"]),
+        "storage": dict(STORAGE_ACCOUNT, sku=sizing["storage"]["sku_name"],
+                        blob_service={"delete_retention_days": sizing["storage"]["soft_delete_days"],
+                                      "container_delete_retention_days": sizing["storage"]["soft_delete_days"],
+                                      "versioning": True},
+                        containers=[{"name": AUDIT_CONTAINER, "immutability_period_days": AUDIT_RETENTION_DAYS,
+                                     "immutability_locked": sizing["storage"]["lock_audit_container"]}]),
         "databases": list(DATABASES[dep.scope]),
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }
@@ -320,15 +361,35 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
 def _private_endpoints(names: dict) -> list:
     """The plan's private endpoints: those whose zone the deployment has (the registry's only in prod)."""
     return [{"key": key, "name": names["private_endpoints"][key], "target_type": target_type, "target_name": names[name_key],
-             "group_id": group_id, "subnet": f"{names['virtual_network']}/{names['subnets'][tier]}",
-             "private_dns_zone": PRIVATE_DNS_ZONES[key]}
-            for key, target_type, name_key, group_id, tier in PRIVATE_ENDPOINTS if key in names["private_endpoints"]]
+             "target_resource_group": names[group_key], "group_id": group_id,
+             "subnet": f"{names['virtual_network']}/{names['subnets'][tier]}", "private_dns_zone": PRIVATE_DNS_ZONES[key]}
+            for key, target_type, name_key, group_id, tier, group_key in PRIVATE_ENDPOINTS if key in names["private_endpoints"]]
 
 
 def _container_registry(sku: str) -> dict:
     premium = sku == "Premium"
     return {"sku": sku, "admin_user_enabled": False, "anonymous_pull_enabled": False,
             "public_network_access": "Disabled" if premium else "Enabled", "private_endpoint": premium}
+
+
+def _evidence(dep, names: dict, location: str) -> dict:
+    """What sends the deployment's audit evidence where (roles/evidence)."""
+    owner = f"global-{dep.environment}"
+    owner_names = names if dep.name == owner else resource_names(owner, naming_seed=DEFAULT_NAMING_SEED)
+    return {
+        "diagnostic_settings": [
+            {"name": names["diagnostic_setting"], "resource": key, "resource_type": rtype, "resource_name": names[key],
+             "logs": [{"category": category}], "log_analytics_destination_type": "Dedicated", "table": table}
+            for key, rtype, category, table in EVIDENCE_RESOURCE_LOGS],
+        "activity_log": {"name": names["activity_log_diagnostic_setting"], "managed_by": owner, "managed_here": dep.name == owner,
+                         # The workspace's group: the audit group (kept by teardown).
+                         "workspace_resource_group": owner_names["audit_resource_group"],
+                         "workspace_name": owner_names["log_analytics_workspace"],
+                         "logs": [{"category": c} for c in ACTIVITY_LOG_CATEGORIES], "table": "AzureActivity"},
+        "flow_log": dict(FLOW_LOG, name=names["flow_log"], target=names["virtual_network"], storage_account=names["storage_account"],
+                         storage_account_resource_group=names["audit_resource_group"],
+                         network_watcher={"resource_group": NETWORK_WATCHER_RESOURCE_GROUP, "name": f"NetworkWatcher_{location}"}),
+    }
 
 
 def plan_summary(plan: dict) -> list:
@@ -377,6 +438,21 @@ def plan_summary(plan: dict) -> list:
         lines.append(f"app insights    workspace-based in {n['log_analytics_workspace']}, {appi['kind']}, local auth "
                      f"{'off' if appi['disable_local_auth'] else 'on'}, connection string in Key Vault secret "
                      f"{plan['secrets']['application_insights_connection_string']}")
+    ev = plan.get("evidence")
+    if ev:
+        al, fl = ev["activity_log"], ev["flow_log"]
+        sources = "; ".join(f"{d['resource_name']} {d['logs'][0]['category']} -> {d['table']}" for d in ev["diagnostic_settings"])
+        lines.append(f"evidence        {sources} (setting {ev['diagnostic_settings'][0]['name']}, workspace {n['log_analytics_workspace']})")
+        lines.append(f"activity log    {al['name']} -> {al['workspace_name']} (made by {al['managed_by']})")
+        lines.append(f"flow log        {fl['name']} in {fl['network_watcher']['resource_group']}/{fl['network_watcher']['name']}: "
+                     f"{fl['target']} -> {fl['storage_account']}, JSON v{fl['format_version']}, "
+                     f"traffic analytics {'on' if fl['traffic_analytics'] else 'off'}")
+    st = plan["storage"]
+    audit = st["containers"][0]
+    lines.append(f"storage         {st['sku']} {st['kind']}, {st['minimum_tls_version']}, public access {st['public_network_access']}, "
+                 f"shared key {st['allow_shared_key_access']}, soft delete {st['blob_service']['delete_retention_days']} d; "
+                 f"container {audit['name']} immutable {audit['immutability_period_days']} d"
+                 f"{' (locked)' if audit['immutability_locked'] else ' (unlocked)'}")
     lines.append("features        " + ", ".join(f"{k}={v}" for k, v in plan["features"].items()))
     lines.append("databases       " + ", ".join(plan["databases"]))
     return lines

@@ -62,6 +62,10 @@ def group_id(rg):
     return f"/subscriptions/{EMULATOR_SUBSCRIPTION[0]}/resourceGroups/{rg}"
 
 
+def workspace_id(rg, n):
+    return f"{group_id(rg)}/providers/Microsoft.OperationalInsights/workspaces/log-{rg[6:]}"
+
+
 def vault_uri(rg):
     return f"https://kv-{rg[-8:]}.vault.localhost:{EMULATOR_PORT[0]}/"
 
@@ -156,6 +160,28 @@ CONTRACTS = {
         {"eviction_policy": "NoEviction"}, lambda d: d["properties"]["evictionPolicy"], "NoEviction",
         {"resource_group": "rg-x", "name": "redis--x", "sku_name": "Balanced_B0"},
         "'redis--x' is not a valid Azure Managed Redis name", setup=group_tasks, child="/databases/default"),
+    "diagnostic_setting": Contract(
+        "diagnostic_setting",
+        lambda rg, n: f"Microsoft.OperationalInsights/workspaces/log-{rg[6:]}/providers/Microsoft.Insights/diagnosticSettings/diag-{n}",
+        lambda rg, n: {"scope": workspace_id(rg, n), "name": f"diag-{n}", "workspace_id": workspace_id(rg, n),
+                       "log_analytics_destination_type": "Dedicated", "logs": [{"category": "Audit"}]},
+        {"log_analytics_destination_type": "AzureDiagnostics"}, lambda d: d["properties"].get("logAnalyticsDestinationType"), None,
+        {"scope": "/subscriptions/x/resourceGroups/rg-x", "name": "diag-x", "workspace_id": "w"}, "is a resource group",
+        setup=lambda rg: group_tasks(rg) + [task("workspace", "log_analytics_workspace", resource_group=rg, name=f"log-{rg[6:]}",
+                                                 location=LOCATION)],   # its own audit logs: the workspace is scope and destination
+        absent=lambda rg, n: {"scope": workspace_id(rg, n), "name": f"diag-{n}"}),
+    "storage_account": Contract(
+        "storage_account", lambda rg, n: f"Microsoft.Storage/storageAccounts/{n}",
+        lambda rg, n: {"resource_group": rg, "name": n, "location": LOCATION, "sku": "Standard_LRS", "kind": "StorageV2",
+                       "minimum_tls_version": "TLS1_2", "allow_blob_public_access": False, "allow_shared_key_access": False,
+                       "public_network_access": "Disabled", "https_only": True,
+                       "blob_service": {"delete_retention_days": 7, "container_delete_retention_days": 7, "versioning": True},
+                       "containers": [{"name": "audit", "immutability_period_days": 2556, "immutability_locked": False}]},
+        {"containers": [{"name": "audit", "immutability_period_days": 2191}]},
+        lambda d: d["properties"]["immutabilityPeriodSinceCreationInDays"], 2191,
+        {"resource_group": "rg-x", "name": "St-X", "sku": "Standard_LRS"},
+        "'St-X' is not a valid storage account name", setup=group_tasks,
+        child="/blobServices/default/containers/audit/immutabilityPolicies/default", name=lambda: f"ct{uuid.uuid4().hex[:10]}"),
     "role_assignment": Contract(
         "role_assignment", lambda rg, n: f"Microsoft.Authorization/roleAssignments/{ASSIGNMENT}",
         lambda rg, n: {"scope": group_id(rg), "role": "Key Vault Secrets User", "name": ASSIGNMENT},

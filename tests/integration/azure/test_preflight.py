@@ -8,6 +8,8 @@ from azure_play import task
 from emulator import CONTROLLER_ADDRESS, PREPARED_PROVIDERS
 from test_resource_provider import fresh_subscription
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.plan import RESOURCE_PROVIDERS
+
 PLAYBOOK = REPO / "playbooks" / "preflight.yml"
 INVENTORY = REPO / "inventories" / "westeu-dev-1"       # westeurope, dev sizing: B_Standard_B1ms, 5 NSGs
 GROUP = "rg-cf-westeu-dev-1"
@@ -80,8 +82,7 @@ def test_a_fresh_subscription_reports_every_gap_in_one_run(emu, awx_env, capacit
     assert f"subscription /subscriptions/{sub} (the group does not exist yet)" in roles
     assert "may not assign roles (Microsoft.Authorization/roleAssignments/write)" in assign
     assert "key_vault_grant_deployer: false" in assign
-    assert providers.startswith("resource providers: the subscription has not registered Microsoft.Network, Microsoft.KeyVault, "
-                                "Microsoft.DBforPostgreSQL, Microsoft.OperationalInsights")
+    assert providers.startswith(f"resource providers: the subscription has not registered {', '.join(RESOURCE_PROVIDERS)}")
     assert "az provider register --namespace Microsoft.DBforPostgreSQL" in providers
     assert network.startswith("network quota: westeurope: Virtual Networks 0 of 0 used, the deployment needs 1 more")
     assert postgresql.startswith("PostgreSQL (sizing.postgresql; deployment_overrides.sizing.postgresql in the inventory): "
@@ -114,12 +115,12 @@ def test_only_the_providers_left_unregistered_are_a_gap_each_with_what_an_owner_
     run = preflight(awx_env, sub)
     gaps, notes = report(run)
     providers = [gap for gap in gaps if gap.startswith("resource providers:")]
+    missing = [ns for ns in RESOURCE_PROVIDERS if ns not in ("Microsoft.Network", "Microsoft.KeyVault")]   # the plan's, in order
     assert providers == [
-        "resource providers: the subscription has not registered Microsoft.DBforPostgreSQL, Microsoft.OperationalInsights, "
-        "and the identity running the playbook may not register them (Microsoft.DBforPostgreSQL/register/action, "
-        "Microsoft.OperationalInsights/register/action on the subscription, which Contributor and Owner have). "
-        "Have a subscription owner run once: az provider register --namespace Microsoft.DBforPostgreSQL; "
-        "az provider register --namespace Microsoft.OperationalInsights"], gaps
+        f"resource providers: the subscription has not registered {', '.join(missing)}, "
+        f"and the identity running the playbook may not register them ({', '.join(ns + '/register/action' for ns in missing)} "
+        "on the subscription, which Contributor and Owner have). "
+        "Have a subscription owner run once: " + "; ".join(f"az provider register --namespace {ns}" for ns in missing)], gaps
     assert "resource providers" not in notes
 
 

@@ -36,7 +36,8 @@ def test_westeu_prod_1_plan_matches_the_seed():
     assert plan["sizing"] == {
         "postgresql": {"version": "15", "sku_name": "GP_Standard_D4s_v3", "tier": "GeneralPurpose", "storage_mb": 131072, "storage_size_gb": 128,
                        "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
-        "redis": {"sku_name": "Balanced_B5", "high_availability": "Enabled"}, "log_analytics": {"retention_in_days": 90}}
+        "redis": {"sku_name": "Balanced_B5", "high_availability": "Enabled"}, "log_analytics": {"retention_in_days": 90},
+        "storage": {"sku_name": "Standard_GRS", "soft_delete_days": 30, "lock_audit_container": False}}
     assert plan["features"] == {"api_management": True, "ddos_protection": True, "backup": True}
     assert plan["budget"] == {"amount": 5000, "currency": "USD", "thresholds": [50, 80, 100]}
 
@@ -155,6 +156,8 @@ def test_private_endpoints_and_their_zones_per_environment():
         "redis": ("redisEnterprise", "privatelink.redis.azure.net", "snet-cf-westeu-prod-1-redis"),
         "container_registry": ("registry", "privatelink.azurecr.io", "snet-cf-westeu-prod-1-st")}
     assert endpoints["redis"]["target_type"] == "Microsoft.Cache/redisEnterprise"
+    assert endpoints["storage_blob"]["target_resource_group"] == prod["names"]["audit_resource_group"]   # the account's group
+    assert endpoints["key_vault"]["target_resource_group"] == prod["names"]["resource_group"]
     assert endpoints["container_registry"]["target_name"] == prod["names"]["container_registry"]
     assert [pe["key"] for pe in dev["private_endpoints"]] == ["key_vault", "storage_blob", "redis"]
     for plan in (dev, prod):
@@ -198,3 +201,43 @@ def test_redis_is_azure_managed_redis_sized_as_microsofts_migration_guide_maps_t
     # Azure Managed Redis listens on 10000 (TLS), not Azure Cache for Redis's 6380.
     rules = plan["subnet_tiers"]["redis"]["network_security_group"]["rules"]
     assert {port for r in rules if r["name"].startswith("allow-redis") for port in r["destination_port_ranges"]} == {"10000"}
+
+
+def test_evidence_sources_of_a_deployment():
+    plan = build_plan("westeu-dev-1", registry=REGISTRY)
+    ev = plan["evidence"]
+    assert [(d["resource_name"], d["logs"], d["log_analytics_destination_type"], d["table"]) for d in ev["diagnostic_settings"]] == [
+        (plan["names"]["key_vault"], [{"category": "AuditEvent"}], "Dedicated", "AZKVAuditLogs"),
+        ("psql-cf-westeu-dev-1", [{"category": "PostgreSQLLogs"}], "Dedicated", "PGSQLServerLogs")]
+    tables = {t["name"] for t in plan["log_analytics"]["tables"]}
+    assert {d["table"] for d in ev["diagnostic_settings"]} | {ev["activity_log"]["table"]} <= tables   # all kept 2556 days
+    # One activity-log setting per environment (Azure allows 5 per subscription), made by global-<env> into its workspace.
+    assert ev["activity_log"]["name"] == "diag-cf-activity-dev" and not ev["activity_log"]["managed_here"]
+    assert (ev["activity_log"]["workspace_resource_group"], ev["activity_log"]["workspace_name"]) == ("rg-cf-global-dev-audit", "log-cf-global-dev")
+    assert build_plan("global-dev", registry=REGISTRY)["evidence"]["activity_log"]["managed_here"]
+    names = {build_plan(n, registry=REGISTRY)["evidence"]["activity_log"]["name"] for n in ("global-prod", "westeu-prod-1", "eastus-prod-1")}
+    assert names == {"diag-cf-activity-prod"}
+    fl = ev["flow_log"]
+    assert (fl["name"], fl["target"], fl["storage_account"], fl["network_watcher"]) == (
+        "fl-cf-westeu-dev-1", "vnet-cf-westeu-dev-1", "stcfwesteudev1", {"resource_group": "NetworkWatcherRG", "name": "NetworkWatcher_westeurope"})
+    assert (fl["format_version"], fl["traffic_analytics"]) == (2, False)
+    assert "Microsoft.Insights" in plan["resource_providers"]
+
+
+def test_the_storage_account_follows_the_seed_and_locks_the_audit_container_only_in_prod_when_asked():
+    dev, prod = build_plan("westeu-dev-1", registry=REGISTRY), build_plan("westeu-prod-1", registry=REGISTRY)
+    assert (dev["storage"]["sku"], prod["storage"]["sku"]) == ("Standard_LRS", "Standard_GRS")
+    for plan in (dev, prod):
+        st = plan["storage"]
+        assert (st["kind"], st["minimum_tls_version"], st["public_network_access"]) == ("StorageV2", "TLS1_2", "Disabled")
+        assert st["allow_blob_public_access"] is False and st["allow_shared_key_access"] is False and st["https_only"] is True
+        assert st["blob_service"]["versioning"] is True and st["blob_service"]["delete_retention_days"] > 0
+        assert st["containers"] == [{"name": "audit", "immutability_period_days": 2556, "immutability_locked": False}]
+    locked = build_plan("westeu-prod-1", {"sizing": {"storage": {"lock_audit_container": True}}}, registry=REGISTRY)
+    assert locked["storage"]["containers"][0]["immutability_locked"] is True
+    assert build_plan("westeu-dev-1", {"sizing": {"storage": {"sku_name": "Standard_ZRS"}}}, registry=REGISTRY)["storage"]["sku"] == "Standard_ZRS"
+    assert any(line.startswith("storage         Standard_GRS StorageV2") for line in plan_summary(prod))
+    with pytest.raises(DeploymentError, match="locked only in prod"):
+        build_plan("westeu-dev-1", {"sizing": {"storage": {"lock_audit_container": True}}}, registry=REGISTRY)
+    with pytest.raises(DeploymentError, match="one of Standard_LRS"):
+        build_plan("westeu-dev-1", {"sizing": {"storage": {"sku_name": "Premium_LRS"}}}, registry=REGISTRY)

@@ -9,7 +9,8 @@ import importlib
 from .base import ResourceType
 
 PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization",
-                    "containerregistry", "insights_components", "cache", "private_endpoints")
+                    "containerregistry", "insights_components", "cache", "insights_diagnostics", "network_watcher",
+                    "storage", "private_endpoints")
 
 
 def load_registry() -> dict[str, ResourceType]:

@@ -1,0 +1,82 @@
+"""Microsoft.Storage in the emulator: accounts, blob service, containers and their immutability policies, through ARM's
+generic resource operations (azure-mgmt-resource) and raw POSTs for the policy actions (lock, extend)."""
+from __future__ import annotations
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+from azure.core.rest import HttpRequest
+
+API = "2026-09-01"
+ACCOUNT = {"location": "westeurope", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2",
+           "properties": {"minimumTlsVersion": "TLS1_2", "allowBlobPublicAccess": False, "allowSharedKeyAccess": False,
+                          "publicNetworkAccess": "Disabled"}}
+
+
+def _account(emu, group, name):
+    return f"/subscriptions/{emu.subscription_id}/resourceGroups/{group}/providers/Microsoft.Storage/storageAccounts/{name}"
+
+
+def _put(resources, rid, body):
+    return resources.resources.begin_create_or_update_by_id(rid, api_version=API, parameters=body).result()
+
+
+def _post(emu, resources, url, body=None, etag=None, method="POST"):
+    request = HttpRequest(method, f"{emu.url}{url}?api-version={API}", json=body, headers={"If-Match": etag} if etag else {})
+    response = resources._client.send_request(request)   # pylint: disable=protected-access
+    return response.status_code, response.json() if response.text() else None
+
+
+def test_account_names_and_bodies_follow_the_spec(emu, resources, group):
+    rid = _account(emu, group, "stemuspec1")
+    created = _put(resources, rid, ACCOUNT)
+    assert created.sku.name == "Standard_LRS" and created.sku.tier == "Standard" and created.kind == "StorageV2"
+    assert created.properties["supportsHttpsTrafficOnly"] is True and created.properties["allowSharedKeyAccess"] is False
+    with pytest.raises(HttpResponseError, match="AccountNameInvalid"):
+        _put(resources, _account(emu, group, "St-Bad"), ACCOUNT)
+    other = f"rg-other-{group[3:]}"
+    resources.resource_groups.create_or_update(other, {"location": "westeurope"})
+    try:
+        with pytest.raises(HttpResponseError, match="StorageAccountInAnotherResourceGroup"):
+            _put(resources, _account(emu, other, "stemuspec1"), ACCOUNT)
+    finally:
+        resources.resource_groups.begin_delete(other).result()
+    for body, why in ((dict(ACCOUNT, properties={"minimumTlsVersion": "TLS1_3"}), "not supported"),
+                      (dict(ACCOUNT, properties={"publicAccess": "Blob"}), "Could not find member 'publicAccess'"),
+                      ({k: v for k, v in ACCOUNT.items() if k != "kind"}, "'kind' is missing")):
+        with pytest.raises(HttpResponseError, match=why):
+            _put(resources, rid, body)
+    with pytest.raises(HttpResponseError, match="out of range 1 to 365"):
+        _put(resources, rid + "/blobServices/default", {"properties": {"deleteRetentionPolicy": {"enabled": True, "days": 400}}})
+    service = _put(resources, rid + "/blobServices/default", {"properties": {"isVersioningEnabled": True,
+                   "deleteRetentionPolicy": {"enabled": True, "days": 30}}})
+    assert service.properties["isVersioningEnabled"] is True and service.properties["containerDeleteRetentionPolicy"] == {"enabled": False}
+    with pytest.raises(HttpResponseError, match="PublicAccessNotPermitted"):
+        _put(resources, rid + "/blobServices/default/containers/public", {"properties": {"publicAccess": "Blob"}})
+
+
+def test_a_locked_policy_is_only_extended_and_keeps_its_container_and_account(emu, resources, group):
+    rid = _account(emu, group, "stemulock1")
+    _put(resources, rid, ACCOUNT)
+    container = rid + "/blobServices/default/containers/audit"
+    policy = container + "/immutabilityPolicies/default"
+    _put(resources, container, {"properties": {"publicAccess": "None"}})
+    with pytest.raises(HttpResponseError, match="out of range"):
+        _put(resources, policy, {"properties": {"immutabilityPeriodSinceCreationInDays": 146001}})
+    doc = _put(resources, policy, {"properties": {"immutabilityPeriodSinceCreationInDays": 2556}})
+    assert doc.properties["state"] == "Unlocked"
+    etag = _post(emu, resources, policy, method="GET")[1]["etag"]
+    assert _post(emu, resources, policy + "/lock")[0] == 400                       # If-Match is required
+    assert _post(emu, resources, policy + "/lock", etag='"stale"')[0] == 412
+    status, locked = _post(emu, resources, policy + "/lock", etag=etag)
+    assert status == 200 and locked["properties"]["state"] == "Locked"
+    seen = resources.resources.get_by_id(container, api_version=API).properties
+    assert seen["hasImmutabilityPolicy"] and seen["immutabilityPolicy"]["properties"]["state"] == "Locked"
+    with pytest.raises(HttpResponseError, match="only action allowed"):
+        _put(resources, policy, {"properties": {"immutabilityPeriodSinceCreationInDays": 30}})
+    extend = {"properties": {"immutabilityPeriodSinceCreationInDays": 2000}}
+    assert _post(emu, resources, policy + "/extend", extend, locked["etag"])[0] == 400   # shorter: refused
+    status, longer = _post(emu, resources, policy + "/extend", {"properties": {"immutabilityPeriodSinceCreationInDays": 2922}}, locked["etag"])
+    assert status == 200 and longer["properties"]["immutabilityPeriodSinceCreationInDays"] == 2922
+    for target in (policy, container, rid):
+        with pytest.raises(HttpResponseError, match="locked"):
+            resources.resources.begin_delete_by_id(target, api_version=API).result()

@@ -1,0 +1,256 @@
+"""Microsoft.Storage: storage accounts, their blob service, containers and container immutability policies.
+
+Sources: REST spec stable 2026-09-01 (Storage/stable/2026-09-01/openapi.json; the excerpt under specs/ checks the PUT
+bodies), learn.microsoft.com azure-resource-manager/troubleshooting/error-storage-account-name (AccountNameInvalid,
+StorageAccountInAnotherResourceGroup, StorageAccountAlreadyTaken) and storage/blobs/immutable-time-based-retention-
+policy-overview (1-146,000 days; a locked policy can be lengthened up to five times, never shortened or deleted).
+docs/emulator.md lists each rule with its source; the status codes, and the codes marked so there, are unverified.
+
+The emulator holds no blobs. A container whose policy is locked is treated as holding protected data: it and its account
+cannot be deleted (Azure refuses while immutable blobs remain; an empty container can go), which is stricter than Azure.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime, timezone
+
+from ..errors import ArmError
+from ..state import new_etag
+from .base import Context, Ref, TopLevelType, require_dict
+
+NS = "Microsoft.Storage"
+ACCOUNT = f"{NS}/storageAccounts"
+MAX_DAYS = 146000
+MAX_EXTENSIONS = 5
+
+
+def _bad(message: str, code: str = "InvalidRequestContent", status: int = 400) -> ArmError:
+    return ArmError(status, code, message)   # codes unverified unless docs/emulator.md names a source
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _quoted_etag() -> str:
+    return f'"{new_etag(weak=False)}"'
+
+
+class StorageAccounts(TopLevelType):
+    namespace, types = NS, ("storageAccounts",)
+    top_level_keys = ("sku", "kind")
+    name_pattern = re.compile(r"^[a-z0-9]{3,24}$")
+
+    def validate_name(self, name: str) -> None:
+        if not self.name_pattern.match(name):
+            raise ArmError(400, "AccountNameInvalid",
+                           f"{name} is not a valid storage account name. Storage account name must be between 3 and 24 "
+                           "characters in length and use numbers and lower-case letters only.")
+
+    def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
+        self.validate_name(ref.name)
+        if self.find(ctx, ref) is None:
+            same = [d for d in ctx.state.resources.values() if d.get("type", "").lower() == ACCOUNT.lower()
+                    and d["name"].lower() == ref.name.lower()]
+            mine = f"/subscriptions/{ref.subscription}/".lower()
+            if any(d["id"].lower().startswith(mine) for d in same):
+                raise ArmError(409, "StorageAccountInAnotherResourceGroup",
+                               f"The account {ref.name} is already in another resource group in this subscription.")
+            if same:
+                raise ArmError(409, "StorageAccountAlreadyTaken", f"The storage account named {ref.name} is already taken.")
+        doc, created = super().put(ctx, ref, body)
+        sku = dict(doc.get("sku") or {})
+        doc["sku"] = dict(sku, tier="Premium" if str(sku.get("name", "")).startswith("Premium") else "Standard")
+        return doc, created
+
+    def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
+        given = require_dict(body.get("properties"), "properties")
+        if str(given.get("minimumTlsVersion", "")).upper() == "TLS1_3":
+            raise _bad("minimumTlsVersion TLS1_3 is not supported as a minimum TLS version.")
+        old = copy.deepcopy((existing or {}).get("properties") or {})
+        props = dict(old, **copy.deepcopy(given))   # a create on an existing account updates the properties given
+        name = ref.name
+        props.setdefault("supportsHttpsTrafficOnly", True)   # the spec: true by default since 2019-04-01
+        props.update(provisioningState="Succeeded", creationTime=old.get("creationTime") or _now(),
+                     primaryLocation=location, statusOfPrimary="available",
+                     primaryEndpoints={s: f"https://{name}.{s}.core.windows.net/" for s in ("blob", "queue", "table", "file", "dfs")})
+        return props
+
+    def check_delete(self, ctx: Context, doc: dict) -> None:
+        for child in ctx.state.under(doc["id"]):
+            if child.get("type", "").lower().endswith("/immutabilitypolicies") and child["properties"].get("state") == "Locked":
+                raise _bad(f"The storage account {doc['name']} cannot be deleted: container "
+                           f"{child['id'].split('/containers/')[1].split('/')[0]} has a locked time-based immutability "
+                           "policy (treated as holding protected blobs).", "Conflict", 409)
+
+
+class _AccountChild(TopLevelType):
+    """A child of a storage account stored as its own document, with no location of its own."""
+
+    lro_put = lro_delete = False
+
+    def account_ref(self, ref: Ref) -> Ref:
+        return Ref(ref.subscription, ref.resource_group, NS, ("storageAccounts",), ref.names[:1])
+
+    def parent_doc(self, ctx: Context, ref: Ref) -> dict:
+        return ctx.handler("/".join((NS,) + self.types[:-1])).get(ctx, ref.parent())
+
+    def new_doc(self, ctx: Context, ref: Ref, existing: dict | None, props: dict) -> dict:
+        doc = {"id": existing["id"] if existing else ref.id, "name": existing["name"] if existing else ref.name,
+               "type": self.type_name, "etag": _quoted_etag(), "properties": props}
+        self.keep_private(existing, doc)
+        ctx.state.put(doc)
+        return doc
+
+
+class BlobServices(_AccountChild):
+    types = ("storageAccounts", "blobServices")
+    namespace = NS
+    name_pattern = re.compile(r"^default$")
+    name_rule = "The blob service of an account is named 'default'."
+
+    def find(self, ctx: Context, ref: Ref) -> dict | None:
+        if ctx.handler(ACCOUNT).find(ctx, ref.parent()) is None or not self.name_pattern.match(ref.name):
+            return None
+        # Every account has its blob service; unset, soft delete and versioning are off (the spec's defaults: unverified).
+        return ctx.state.get(ref.id) or {"id": ref.id, "name": "default", "type": self.type_name, "properties": {
+            "cors": {"corsRules": []}, "deleteRetentionPolicy": {"enabled": False}, "isVersioningEnabled": False,
+            "containerDeleteRetentionPolicy": {"enabled": False}}}
+
+    def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
+        self.validate_name(ref.name)
+        self.parent_doc(ctx, ref)
+        existing = self.find(ctx, ref)
+        props = dict(copy.deepcopy(existing["properties"]), **copy.deepcopy(require_dict(body.get("properties"), "properties")))
+        for key in ("deleteRetentionPolicy", "containerDeleteRetentionPolicy"):
+            policy = props.get(key) or {}
+            if policy.get("enabled") and policy.get("days") is None:
+                raise _bad(f"{key}.days is required when {key} is enabled (1-365).")   # rule and code unverified
+        return self.new_doc(ctx, ref, ctx.state.get(ref.id), props), False
+
+    def delete_plan(self, ctx: Context, ref: Ref) -> list[str] | None:
+        raise ArmError(405, "MethodNotAllowed", "The blob service of a storage account cannot be deleted.")
+
+
+class Containers(_AccountChild):
+    types = ("storageAccounts", "blobServices", "containers")
+    namespace = NS
+    name_pattern = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
+    name_rule = ("Container names have 3-63 lowercase letters, digits and hyphens, start and end with a letter or digit, "
+                 "and every hyphen is between letters or digits.")
+
+    def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
+        self.validate_name(ref.name)
+        self.parent_doc(ctx, ref)
+        account = ctx.handler(ACCOUNT).get(ctx, self.account_ref(ref))
+        existing = self.find(ctx, ref)
+        if existing is not None:   # Azure's answer to a create of an existing container: unverified (stricter)
+            raise _bad(f"The specified container {ref.name} already exists.", "ContainerAlreadyExists", 409)
+        props = copy.deepcopy(require_dict(body.get("properties"), "properties"))
+        access = props.get("publicAccess") or "None"
+        if access != "None" and not account["properties"].get("allowBlobPublicAccess", False):
+            raise _bad(f"Public access is not permitted on storage account {account['name']}.", "PublicAccessNotPermitted", 409)
+        props.update(publicAccess=access, hasImmutabilityPolicy=False, hasLegalHold=False, deleted=False,
+                     remainingRetentionDays=0, leaseStatus="Unlocked", leaseState="Available", lastModifiedTime=_now())
+        return self.new_doc(ctx, ref, None, props), True
+
+    def check_delete(self, ctx: Context, doc: dict) -> None:
+        policy = ((doc["properties"].get("immutabilityPolicy") or {}).get("properties") or {})
+        if policy.get("state") == "Locked":
+            raise _bad(f"The container {doc['name']} has a locked time-based immutability policy and is treated as holding "
+                       "protected blobs: it cannot be deleted.", "Conflict", 409)
+
+
+class ImmutabilityPolicies(_AccountChild):
+    types = ("storageAccounts", "blobServices", "containers", "immutabilityPolicies")
+    namespace = NS
+    name_pattern = re.compile(r"^default$")
+    name_rule = "A container's immutability policy is named 'default'."
+
+    def _container(self, ctx: Context, ref: Ref) -> dict:
+        return ctx.handler(f"{NS}/storageAccounts/blobServices/containers").get(ctx, ref.parent())
+
+    def _sync(self, ctx: Context, ref: Ref, doc: dict | None) -> None:
+        container = self._container(ctx, ref)
+        props = container["properties"]
+        if doc is None:
+            props.pop("immutabilityPolicy", None)
+            props["hasImmutabilityPolicy"] = False
+        else:
+            props["hasImmutabilityPolicy"] = True
+            props["immutabilityPolicy"] = {"etag": doc["etag"], "properties": dict(doc["properties"]),
+                                           "updateHistory": list(doc.get("_history", []))}
+        container["etag"] = _quoted_etag()
+        ctx.state.put(container)
+
+    def _require_etag(self, ctx: Context, doc: dict, what: str) -> None:
+        given = ctx.headers.get("if-match")
+        if not given:   # the spec marks If-Match required here; Azure's code for a missing one is unverified
+            raise _bad(f"{what} requires the policy's ETag in If-Match.", "MissingRequiredHeader")
+        if given != "*" and given != doc["etag"]:
+            raise ArmError(412, "PreconditionFailed", "The etag in If-Match does not match the immutability policy's current etag.")
+
+    @staticmethod
+    def _days(body: dict) -> int:
+        days = require_dict(body.get("properties"), "properties").get("immutabilityPeriodSinceCreationInDays")
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+            raise _bad(f"immutabilityPeriodSinceCreationInDays {days!r} is out of range: a time-based retention policy "
+                       f"keeps blobs 1 to {MAX_DAYS} days.")
+        return days
+
+    def _record(self, doc: dict, update: str, days: int) -> None:
+        doc.setdefault("_history", []).append({"update": update, "immutabilityPeriodSinceCreationInDays": days, "timestamp": _now()})
+
+    def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
+        self.validate_name(ref.name)
+        self._container(ctx, ref)
+        existing = self.find(ctx, ref)
+        if existing and existing["properties"].get("state") == "Locked":
+            raise _bad("The immutability policy is locked: the only action allowed on a locked policy is "
+                       "ExtendImmutabilityPolicy (POST .../extend).", "Conflict", 409)
+        days = self._days(body)
+        props = dict(copy.deepcopy(body.get("properties") or {}), immutabilityPeriodSinceCreationInDays=days, state="Unlocked")
+        doc = self.new_doc(ctx, ref, existing, props)
+        self._record(doc, "put", days)
+        self._sync(ctx, ref, doc)
+        return doc, existing is None
+
+    def post(self, ctx: Context, ref: Ref, action: str, body: dict):
+        doc = self.get(ctx, ref)
+        props = doc["properties"]
+        if action == "lock":
+            self._require_etag(ctx, doc, "Locking an immutability policy")
+            props["state"] = "Locked"
+            self._record(doc, "lock", props["immutabilityPeriodSinceCreationInDays"])
+        elif action == "extend":
+            self._require_etag(ctx, doc, "Extending an immutability policy")
+            if props.get("state") != "Locked":
+                raise _bad("Only a locked immutability policy is extended; change an unlocked one with a PUT.", "Conflict", 409)
+            days = self._days(body)
+            if days <= props["immutabilityPeriodSinceCreationInDays"]:
+                raise _bad(f"A locked immutability policy can only be lengthened: {days} days is not longer than "
+                           f"{props['immutabilityPeriodSinceCreationInDays']}.")
+            if sum(1 for h in doc.get("_history", []) if h["update"] == "extend") >= MAX_EXTENSIONS:
+                raise _bad(f"A locked immutability policy can be extended at most {MAX_EXTENSIONS} times.", "Conflict", 409)
+            props["immutabilityPeriodSinceCreationInDays"] = days
+            self._record(doc, "extend", days)
+        else:
+            return super().post(ctx, ref, action, body)
+        doc["etag"] = _quoted_etag()
+        ctx.state.put(doc)
+        self._sync(ctx, ref, doc)
+        return 200, self.render(ctx, doc)
+
+    def delete_plan(self, ctx: Context, ref: Ref) -> list[str] | None:
+        doc = self.find(ctx, ref)
+        if doc is None:
+            return None
+        if doc["properties"].get("state") == "Locked":
+            raise _bad("Deleting a locked immutability policy is not allowed.", "Conflict", 409)
+        self._require_etag(ctx, doc, "Deleting an immutability policy")
+        self._sync(ctx, ref, None)
+        return [doc["id"]]
+
+
+TYPES = [StorageAccounts(), BlobServices(), Containers(), ImmutabilityPolicies()]
