@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import pytest
-from azure_play import arm_id, resource, task
+from azure_play import arm_id, task
 from emulator import CONTROLLER_ADDRESS
 
 LOCATION = "westeurope"
@@ -265,43 +265,43 @@ def check_contract(ansible, emu, kind):
     # The request log between two state reads: what each step sent.
     log = emu.requests(since=mark)
     cuts = [i for i, r in enumerate(log) if r["method"] == "GET" and r["path"] == "/_emulator/state"]
-    sent = {title: log[a + 1:b] for (title, _, _), a, b in zip(steps, cuts, cuts[1:])}
+    sent = {step[0]: log[a + 1:b] for step, a, b in zip(steps, cuts, cuts[1:])}
     wrote = {title: [r for r in entries if is_write(r)] for title, entries in sent.items()}
 
     def outcome(title):
+        """The step's result and the emulator's state after it."""
         assert title in sent, f"the play stopped before step {title!r}:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
-        state = run.result(f"state after {title}")["ansible_facts"]["contract_state"]["resources"]
-        return run.result(title), state.get(stored_id.lower()), state
+        return run.result(title), run.result(f"state after {title}")["ansible_facts"]["contract_state"]["resources"]
 
-    result, _, _ = outcome("bad")
+    result, state = outcome("bad")
     assert result.get("failed") and c.message in result["msg"], result
     assert sent["bad"] == [], "a bad value reached the emulator"
 
-    result, doc, _ = outcome("check create")
+    result, state = outcome("check create")
     assert result["changed"] is True and not result.get("failed"), result
-    assert not wrote["check create"] and not c.exists(doc), "check mode wrote"
+    assert not wrote["check create"] and not c.exists(state.get(stored_id.lower())), "check mode wrote"
 
-    result, doc, _ = outcome("create")
+    result, state = outcome("create")
     assert result["changed"] is True and not any(result["diff"]["before"].values()), result   # PostgreSQL: {"server": {}}
-    assert c.exists(doc)
+    assert c.exists(state.get(stored_id.lower()))
 
-    result, _, _ = outcome("re-run")
+    result, state = outcome("re-run")
     assert result["changed"] is False and not wrote["re-run"], ("a re-run wrote", wrote["re-run"])
 
     if c.update is None:
-        result, _, _ = outcome("refused change")
+        result, state = outcome("refused change")
         assert result.get("failed") and c.immutable[1] in result["msg"], result
         assert not wrote["refused change"], "a refused change wrote"
     else:
-        result, _, state = outcome("check change")
+        result, state = outcome("check change")
         assert result["changed"] is True and result["diff"]["before"] != result["diff"]["after"], result
         assert not wrote["check change"] and c.changed(state.get((stored_id + c.child).lower())) != c.after
-        result, _, state = outcome("change")
+        result, state = outcome("change")
         assert result["changed"] is True, result
         assert c.changed(state.get((stored_id + c.child).lower())) == c.after
 
-    result, doc, _ = outcome("absent")
-    assert result["changed"] is True and not c.exists(doc), result
-    result, _, _ = outcome("absent again")
+    result, state = outcome("absent")
+    assert result["changed"] is True and not c.exists(state.get(stored_id.lower())), result
+    result, state = outcome("absent again")
     assert result["changed"] is False and not wrote["absent again"], result
     assert run.rc == 0, run.stdout[-3000:]

@@ -102,6 +102,52 @@ def test_second_sandbox_run_changes_nothing(sandbox):
     assert _writes(env) == writes, "a no-change run sent PUT/PATCH/DELETE to the emulator"
 
 
+def test_every_evidence_source_of_each_deployment_is_wired_and_kept_7_years(sandbox):
+    """SOC 2 / ISO 27001 evidence, read from the emulator's stored documents (not from the modules): Key Vault audit
+    and PostgreSQL logs (pgaudit loaded and logging) into the deployment's own workspace, the activity log into its
+    environment's workspace, the VNet flow log into its own storage account, and every audit table kept 2556 days."""
+    path, _first = sandbox
+    state = _state(_env(path))
+
+    def one(kind: str, deployment: str) -> dict:
+        found = [d for d in state.values() if d.get("type", "").lower() == kind.lower()
+                 and d.get("tags", {}).get("Deployment") == deployment]
+        assert len(found) == 1, (kind, deployment, [d["id"] for d in found])
+        return found[0]
+
+    def settings_of(resource_id: str) -> list:
+        prefix = resource_id.lower() + "/providers/microsoft.insights/diagnosticsettings/"
+        return [d for d in state.values() if d["id"].lower().startswith(prefix)]
+
+    workspaces = {d: one("Microsoft.OperationalInsights/workspaces", d)["id"].lower() for d in DEPLOYMENTS}
+    for deployment in DEPLOYMENTS:
+        workspace = workspaces[deployment]
+        assert f"/resourcegroups/rg-cf-{deployment}-audit/" in workspace   # kept by teardown
+        for table in ("AzureActivity", "AZKVAuditLogs", "PGSQLServerLogs", "AzureDiagnostics"):
+            assert state[f"{workspace}/tables/{table.lower()}"]["properties"]["totalRetentionInDays"] == 2556, table
+        for kind, category in (("Microsoft.KeyVault/vaults", "AuditEvent"),
+                               ("Microsoft.DBforPostgreSQL/flexibleServers", "PostgreSQLLogs")):
+            resource = one(kind, deployment)["id"]
+            wired = [s["properties"] for s in settings_of(resource)
+                     if str(s["properties"].get("workspaceId", "")).lower() == workspace]
+            assert any(log.get("category") == category and log.get("enabled") for props in wired for log in props["logs"]), (
+                resource, settings_of(resource))
+            assert all(props.get("logAnalyticsDestinationType") == "Dedicated" for props in wired)
+        server = one("Microsoft.DBforPostgreSQL/flexibleServers", deployment)["id"].lower()
+        preload = state[f"{server}/configurations/shared_preload_libraries"]["properties"]["value"]
+        assert "pgaudit" in preload.split(",") and state[f"{server}/configurations/pgaudit.log"]["properties"]["value"]
+        vnet = one("Microsoft.Network/virtualNetworks", deployment)["id"].lower()
+        storage = one("Microsoft.Storage/storageAccounts", deployment)["id"].lower()
+        flow_logs = [d["properties"] for d in state.values() if d.get("type", "").lower() == "microsoft.network/networkwatchers/flowlogs"
+                     and d["properties"]["targetResourceId"].lower() == vnet]
+        assert len(flow_logs) == 1 and flow_logs[0]["storageId"].lower() == storage and flow_logs[0]["enabled"], flow_logs
+    # One activity-log setting per environment (Azure allows five per scope), made by global-dev into its workspace.
+    subscription = workspaces["global-dev"].split("/resourcegroups/")[0]
+    (activity,) = settings_of(subscription)
+    assert activity["properties"]["workspaceId"].lower() == workspaces["global-dev"]
+    assert {"Administrative", "Security", "Policy"} <= {log["category"] for log in activity["properties"]["logs"] if log.get("enabled")}
+
+
 def _playbook(sandbox: Path, name: str, inventories, check: bool = False, verbosity: int = 0, json_output: bool = True, **extra):
     variables = yaml.safe_load((sandbox / "ansible-vars.yml").read_text())
     variables.update(extra)
@@ -138,11 +184,14 @@ def test_day_two_a_new_tag_and_bigger_sizes_converge_secrets_stay_and_a_verbose_
     for vault_id, versions in secrets.items():   # tags changed on the secret's current version; no new version
         assert [v["version"] for v in after[vault_id]["_secrets"]["postgresql-admin-password"]] == versions
     # The converged re-run, at -vvv (one deploy for two checks: it is the longest test): nothing changes, and no
-    # secret value (both admin passwords in Key Vault, the app roles' password) is printed.
+    # secret value (both admin passwords and both Application Insights connection strings in Key Vault, the app roles'
+    # password, and the instrumentation keys inside the connection strings) is printed.
     values = [v["value"] for d in after.values() if d.get("type") == "Microsoft.KeyVault/vaults"
               for versions in d["_secrets"].values() for v in versions]
     values.append((path / "app.password").read_text().strip())   # the sandbox gives the app roles' password
-    assert len(values) == 3
+    assert len(values) == 5
+    values += re.findall(r"InstrumentationKey=([0-9a-f-]{36})", " ".join(values))
+    assert len(values) == 7
     again = _playbook(path, "deploy.yml", BOTH, verbosity=3, json_output=False, **DAY_TWO)
     assert again.rc == 0, again.stdout[-4000:]
     recap = re.findall(r"^(global-dev|westeu-dev-1)\s+: ok=\d+\s+changed=(\d+)", again.stdout, re.M)
