@@ -40,6 +40,15 @@ def test_westeu_prod_1_plan_matches_the_seed():
         "storage": {"sku_name": "Standard_GRS", "soft_delete_days": 30, "lock_audit_container": False}}
     assert plan["features"] == {"api_management": True, "ddos_protection": True, "backup": True}
     assert plan["budget"] == {"amount": 5000, "currency": "USD", "thresholds": [50, 80, 100]}
+    # The Azure resources issue 12 added, as the seed's prod flags ask: private only, redundant, kept 7 years.
+    assert (plan["storage"]["sku"], plan["storage"]["public_network_access"], plan["storage"]["allow_shared_key_access"]) == (
+        "Standard_GRS", "Disabled", False)
+    assert plan["storage"]["containers"] == [{"name": "audit", "immutability_period_days": 2556, "immutability_locked": False}]
+    assert (plan["redis"]["sku_name"], plan["redis"]["high_availability"], plan["redis"]["public_network_access"]) == (
+        "Balanced_B5", "Enabled", "Disabled")
+    assert (plan["container_registry"]["sku"], plan["container_registry"]["public_network_access"]) == ("Premium", "Disabled")
+    assert {e["key"] for e in plan["private_endpoints"]} == {"key_vault", "storage_blob", "redis", "container_registry"}
+    assert plan["names"]["audit_resource_group"] == "rg-cf-westeu-prod-1-audit"
 
 
 def test_global_and_dev_plans():
