@@ -133,9 +133,11 @@ def test_every_evidence_source_of_each_deployment_is_wired_and_kept_7_years(sand
             assert any(log.get("category") == category and log.get("enabled") for props in wired for log in props["logs"]), (
                 resource, settings_of(resource))
             assert all(props.get("logAnalyticsDestinationType") == "Dedicated" for props in wired)
-        server = one("Microsoft.DBforPostgreSQL/flexibleServers", deployment)["id"].lower()
-        preload = state[f"{server}/configurations/shared_preload_libraries"]["properties"]["value"]
-        assert "pgaudit" in preload.split(",") and state[f"{server}/configurations/pgaudit.log"]["properties"]["value"]
+        # pgaudit active: loaded (applied, no restart pending) and logging (the emulator keeps parameters on the server).
+        parameters = one("Microsoft.DBforPostgreSQL/flexibleServers", deployment)["_configurations"]
+        assert "pgaudit" in parameters["shared_preload_libraries"]["value"].split(",")
+        assert not parameters["shared_preload_libraries"].get("isConfigPendingRestart")
+        assert parameters["pgaudit.log"]["value"] == "read,write,ddl,role"
         vnet = one("Microsoft.Network/virtualNetworks", deployment)["id"].lower()
         storage = one("Microsoft.Storage/storageAccounts", deployment)["id"].lower()
         flow_logs = [d["properties"] for d in state.values() if d.get("type", "").lower() == "microsoft.network/networkwatchers/flowlogs"
