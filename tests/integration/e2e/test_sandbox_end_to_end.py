@@ -278,9 +278,11 @@ def test_teardown_keeps_only_the_audit_groups_and_the_exports_on_disk(sandbox):
     env = _env(path)
     run = _teardown(path)
     assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    # The evidence kept 7 years outlives the deployment: its audit group, and nothing else, is left.
+    # The evidence kept 7 years outlives the deployment: its audit group is left, and the region's Network Watcher (shared
+    # by every VNet of the region, as Azure's own) without the deployments' flow logs.
     left = {i.lower().split("/resourcegroups/")[1].split("/")[0] for i in _resources(env)}
-    assert left == {f"rg-cf-{d}-audit" for d in DEPLOYMENTS}, _resources(env)
+    assert left == {f"rg-cf-{d}-audit" for d in DEPLOYMENTS} | {"networkwatcherrg"}, _resources(env)
+    assert not [i for i in _resources(env) if "/flowlogs/" in i.lower()]
     assert "kept rg-cf-westeu-dev-1-audit" in run.stdout and "-e teardown_delete_audit=true" in run.stdout
     # Key Vaults are soft-deleted (the seed: "soft-delete protects secrets"); a re-deploy recovers them.
     assert sorted(v.rsplit("/", 1)[-1][:len("kv-cf-global-dev")] for v in _resources(env, deleted_vaults=True)) == [
