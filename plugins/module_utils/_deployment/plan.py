@@ -145,7 +145,8 @@ AUDIT_RETENTION_DAYS = 2556
 # Resource providers a deployment writes into (registered before its first write; Microsoft.Resources and
 # Microsoft.Authorization are registered in every subscription).
 RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
-                      "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache", "Microsoft.Storage")
+                      "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache", "Microsoft.Storage",
+                      "Microsoft.ApiManagement")
 # The evidence sources (docs/azure.md "Evidence"; sources in _azure/diagnostic_setting.py and _azure/flow_log.py):
 # resource logs sent to the deployment's workspace in resource-specific tables (logAnalyticsDestinationType
 # Dedicated), each (plan key of the resource, its type, its log category, the table the rows land in).
@@ -176,9 +177,23 @@ SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql
 CONTAINER_REGISTRY_SKUS = {"dev": "Basic", "stg": "Standard", "prod": "Premium"}
 # Application Insights: workspace-based (classic was retired on 2024-02-29), telemetry only with Entra tokens.
 APPLICATION_INSIGHTS = {"kind": "web", "application_type": "web", "disable_local_auth": True, "ingestion_mode": "LogAnalytics"}
+# API Management (features.api_management: prod only, the seed's flag), injected in the API Management subnet (.5) in
+# internal mode. Only the classic Developer and Premium tiers can be injected in a VNet (learn.microsoft.com
+# api-management/virtual-network-reference: "APPLIES TO: Developer | Premium"); Developer has no SLA, so prod is Premium
+# (one unit, about 2,800 USD a month at list price: docs/azure.md). Premium v2 is not in the SKU enum of the api-version
+# the module sends (2024-05-01). TLS 1.0/1.1 and 3DES off (customProperties, the spec's description of them), a
+# system-assigned identity (to read custom-domain certificates from Key Vault later). The publisher contact is required
+# by Azure (publisherEmail, publisherName): deployment_overrides.api_management.publisher_email/publisher_name.
+API_MANAGEMENT_SKUS = ("Developer", "Premium")
+API_MANAGEMENT = {"sku_name": "Premium", "sku_capacity": 1, "virtual_network_type": "Internal", "identity": "SystemAssigned",
+                  "publisher_name": "ComplianceFlow", "publisher_email": "platform@complianceflow.example",
+                  "disable_legacy_tls": True}
+API_MANAGEMENT_OVERRIDES = {"sku_name": ("choice", API_MANAGEMENT_SKUS), "sku_capacity": ("range", (1, 12)),
+                            "publisher_name": ("pattern", r"[^<>]{1,100}"),
+                            "publisher_email": ("pattern", r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")}
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
-                 "features", "sizing")
+                 "features", "sizing", "api_management")
 FEATURES = ("api_management", "ddos_protection", "backup")
 
 
@@ -248,6 +263,32 @@ def _check_budget(name: str, default_amount, override) -> dict:
             _err(name, "budget", key, "keys amount, currency, thresholds")
         budget[key] = value
     return budget
+
+
+def _api_management(name: str, names: dict, override) -> dict:
+    """The plan's API Management: SKU and publisher (overridable), internal VNet mode in the API Management subnet."""
+    apim = dict(API_MANAGEMENT)
+    if not isinstance(override, dict):
+        _err(name, "api_management", override, "a dict with " + ", ".join(API_MANAGEMENT_OVERRIDES))
+    for key, value in override.items():
+        rule = API_MANAGEMENT_OVERRIDES.get(key)
+        if rule is None:
+            _err(name, "api_management", key, "keys " + ", ".join(API_MANAGEMENT_OVERRIDES))
+        kind, arg = rule
+        where = f"api_management.{key}"
+        if kind == "choice" and value not in arg:
+            _err(name, where, value, "one of " + ", ".join(arg) + " (the tiers that can be injected in a VNet)")
+        if kind == "range" and (isinstance(value, bool) or not isinstance(value, int) or not arg[0] <= value <= arg[1]):
+            _err(name, where, value, f"an integer {arg[0]}..{arg[1]}")
+        if kind == "pattern":
+            _string(name, where, value, arg, "a publisher name of 1-100 characters without < >" if key == "publisher_name"
+                    else "an email address (Azure sends the service's notifications there)")
+        apim[key] = value
+    if apim["sku_name"] == "Developer" and apim["sku_capacity"] != 1:
+        _err(name, "api_management.sku_capacity", apim["sku_capacity"], "1 for the Developer tier (it cannot scale out)")
+    apim["name"] = names["api_management"]
+    apim["subnet"] = f"{names['virtual_network']}/{names['subnets']['api_management']}"
+    return apim
 
 
 def _check_vnet_cidr(name: str, value, registry: Registry, registered: str) -> str:
@@ -355,6 +396,11 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "databases": list(DATABASES[dep.scope]),
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }
+    if features["api_management"]:
+        plan["api_management"] = _api_management(dep.name, names, overrides.get("api_management", {}))
+    elif "api_management" in overrides:
+        _err(dep.name, "api_management", overrides["api_management"], "no api_management settings: the deployment has no "
+             "API Management (features.api_management is false)")
     return plan
 
 
@@ -453,6 +499,11 @@ def plan_summary(plan: dict) -> list:
                  f"shared key {st['allow_shared_key_access']}, soft delete {st['blob_service']['delete_retention_days']} d; "
                  f"container {audit['name']} immutable {audit['immutability_period_days']} d"
                  f"{' (locked)' if audit['immutability_locked'] else ' (unlocked)'}")
+    apim = plan.get("api_management")
+    if apim:
+        lines.append(f"api management  {apim['name']} {apim['sku_name']} x{apim['sku_capacity']}, VNet {apim['virtual_network_type']} "
+                     f"in {apim['subnet']}, TLS 1.0/1.1 and 3DES {'off' if apim['disable_legacy_tls'] else 'on'}, identity "
+                     f"{apim['identity']}, publisher {apim['publisher_name']} <{apim['publisher_email']}>")
     lines.append("features        " + ", ".join(f"{k}={v}" for k, v in plan["features"].items()))
     lines.append("databases       " + ", ".join(plan["databases"]))
     return lines

@@ -5,7 +5,7 @@
 One row per subnet of the seed's "Subnet Structure": its third octet in the deployment's /16, the
 descriptor in its subnet and NSG names, its delegations, service endpoints and network policies,
 whether its workloads may reach the deployment's Key Vault, whether it exists only in prod, and its
-inbound NSG rules. The plan (plan.py) turns the table into the settings the modules take; the roles
+NSG rules (inbound, and the outbound ones a service documents as required). The plan (plan.py) turns the table into the settings the modules take; the roles
 only read the plan. Why each rule exists: docs/azure.md ("NSG rules per tier").
 """
 
@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Rule:
-    """An inbound allow rule to the tier's own subnet. A source "tier:<key>" is that tier's CIDR."""
+    """An allow rule. Inbound (the default): from the sources to the tier's own subnet. Outbound: from the tier's own
+    subnet to the destinations. A source or destination "tier:<key>" is that tier's CIDR."""
 
     name: str
     priority: int
     protocol: str
     sources: tuple
     ports: tuple = ("*",)
+    direction: str = "Inbound"
+    destinations: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,18 @@ SUBNET_TIERS = {
         Rule("allow-https-from-apps", 100, "Tcp", ("tier:container_apps",), ("443",)),
         Rule("allow-https-from-management", 110, "Tcp", ("tier:management",), ("443",)),
     )),
+    # API Management (classic tier, stv2) injected in internal mode: the rules learn.microsoft.com
+    # api-management/virtual-network-reference lists as required for "External & Internal" (clients from Internet on 443
+    # are "External only": in internal mode the gateway has a private IP, reached from the VNet). Outbound: Storage 443,
+    # Sql 1433, AzureKeyVault 443, AzureMonitor 1886 and 443, from the subnet to the service tags.
     "api_management": Tier(5, "apim", key_vault_access=True, prod_only=True, rules=(
-        Rule("allow-https-from-internet", 100, "Tcp", ("Internet",), ("443",)),
+        Rule("allow-https-from-vnet", 100, "Tcp", ("VirtualNetwork",), ("443",)),
         Rule("allow-apim-management", 110, "Tcp", ("ApiManagement",), ("3443",)),
         Rule("allow-azure-load-balancer", 120, "Tcp", ("AzureLoadBalancer",), ("6390",)),
+        Rule("allow-apim-storage-out", 100, "Tcp", ("tier:api_management",), ("443",), "Outbound", ("Storage",)),
+        Rule("allow-apim-sql-out", 110, "Tcp", ("tier:api_management",), ("1433",), "Outbound", ("Sql",)),
+        Rule("allow-apim-key-vault-out", 120, "Tcp", ("tier:api_management",), ("443",), "Outbound", ("AzureKeyVault",)),
+        Rule("allow-apim-monitor-out", 130, "Tcp", ("tier:api_management",), ("1886", "443"), "Outbound", ("AzureMonitor",)),
     )),
     # Operators and AWX: they read the vault too.
     "management": Tier(10, "mgmt", key_vault_access=True, rules=(
@@ -80,13 +91,20 @@ def tiers_for(environment: str) -> dict:
 
 
 def nsg_rules(tier: Tier, cidr: str, cidrs: dict) -> list:
-    """The tier's NSG rules as the network_security_group module takes them, sources resolved, deny-all last."""
+    """The tier's NSG rules as the network_security_group module takes them, sources and destinations resolved,
+    deny-all inbound last (outbound rules carry direction Outbound; an inbound rule leaves it to the module's default)."""
+    def resolve(prefixes):
+        return [cidrs[p.split(":", 1)[1]] if p.startswith("tier:") else p for p in prefixes]
+
     rules = []
     for rule in tier.rules:
-        sources = [cidrs[s.split(":", 1)[1]] if s.startswith("tier:") else s for s in rule.sources]
-        rules.append({"name": rule.name, "priority": rule.priority, "protocol": rule.protocol,
-                      "source_address_prefixes": sources, "destination_address_prefixes": [cidr],
-                      "destination_port_ranges": list(rule.ports)})
+        entry = {"name": rule.name, "priority": rule.priority, "protocol": rule.protocol,
+                 "source_address_prefixes": resolve(rule.sources),
+                 "destination_address_prefixes": resolve(rule.destinations) if rule.destinations else [cidr],
+                 "destination_port_ranges": list(rule.ports)}
+        if rule.direction != "Inbound":
+            entry["direction"] = rule.direction
+        rules.append(entry)
     return rules + [dict(DENY_ALL_INBOUND)]
 
 
