@@ -160,6 +160,17 @@ CONTRACTS = {
         {"eviction_policy": "NoEviction"}, lambda d: d["properties"]["evictionPolicy"], "NoEviction",
         {"resource_group": "rg-x", "name": "redis--x", "sku_name": "Balanced_B0"},
         "'redis--x' is not a valid Azure Managed Redis name", setup=group_tasks, child="/databases/default"),
+    "api_management": Contract(
+        "api_management", lambda rg, n: f"Microsoft.ApiManagement/service/apim-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"apim-{n}", "location": LOCATION, "sku_name": "Developer", "sku_capacity": 1,
+                       "publisher_email": "api@example.org", "publisher_name": "CF", "virtual_network_type": "Internal",
+                       "subnet": "vnet/apim", "disable_legacy_tls": True, "identity": "SystemAssigned"},
+        {"publisher_name": "CF Platform"}, lambda d: d["properties"]["publisherName"], "CF Platform",
+        {"resource_group": "rg-x", "name": "1apim"}, "'1apim' is not a valid API Management service name",
+        setup=lambda rg: group_tasks(rg) + [
+            task("nsg", "network_security_group", resource_group=rg, name="nsg-apim", location=LOCATION),
+            task("vnet", "virtual_network", resource_group=rg, name="vnet", location=LOCATION, address_prefixes=["10.25.0.0/16"],
+                 subnets=[{"name": "apim", "address_prefix": "10.25.5.0/24", "network_security_group": "nsg-apim"}])]),
     "diagnostic_setting": Contract(
         "diagnostic_setting",
         lambda rg, n: f"Microsoft.OperationalInsights/workspaces/log-{rg[6:]}/providers/Microsoft.Insights/diagnosticSettings/diag-{n}",
