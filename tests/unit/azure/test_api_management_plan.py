@@ -1,0 +1,45 @@
+"""Pure planner of module api_management: the cases the contract test cannot reach."""
+from __future__ import annotations
+
+import pytest
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import api_management as apim
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
+
+SUB = "00000000-0000-0000-0000-000000000001"
+SUBNET = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apim"
+OFF = {key: "False" for key in apim.LEGACY_TLS}
+SERVICE = {"id": "x", "name": "apim-cf-westeu-prod-1", "location": "westeurope", "tags": {}, "sku": {"name": "Premium", "capacity": 1},
+           "properties": {"publisherEmail": "api@example.org", "publisherName": "CF", "virtualNetworkType": "Internal",
+                          "virtualNetworkConfiguration": {"subnetResourceId": SUBNET},
+                          "customProperties": dict(OFF, **{"Microsoft.WindowsAzure.ApiManagement.Gateway.Protocols.Server.Http2": "True"})}}
+
+
+def _params(**given):
+    return dict({"resource_group": "rg", "name": "apim-cf-westeu-prod-1", "location": "westeurope", "tags": None,
+                 "purge_tags": True}, **given)
+
+
+def test_a_patch_sends_the_whole_custom_properties_map_and_the_whole_sku():
+    """Azure resets the custom properties a PATCH omits (the spec): an unrelated change keeps HTTP/2 and the TLS settings."""
+    plan = apim.plan_api_management(SERVICE, _params(publisher_name="CF Platform", sku_capacity=2), SUB)
+    assert plan.action == "patch"
+    assert plan.body["properties"]["customProperties"] == SERVICE["properties"]["customProperties"]
+    assert plan.body["sku"] == {"name": "Premium", "capacity": 2}
+    same = apim.plan_api_management(SERVICE, _params(subnet="vnet/apim", virtual_network_type="Internal", disable_legacy_tls=True), SUB)
+    assert same.action == "none"
+
+
+def test_refusals_before_any_call():
+    with pytest.raises(AzureInputError, match="cannot change it to StandardV2"):
+        apim.plan_api_management(SERVICE, _params(sku_name="StandardV2"), SUB)
+    with pytest.raises(AzureInputError, match="cannot move it"):
+        apim.plan_api_management(SERVICE, _params(location="northeurope"), SUB)
+    with pytest.raises(AzureInputError, match="publisher_email, publisher_name needed"):
+        apim.plan_api_management(None, _params(sku_name="Premium"), SUB)
+    for params, why in (({"sku_name": "Standard", "virtual_network_type": "Internal", "subnet": "v/s"}, "cannot be injected"),
+                        ({"virtual_network_type": "Internal"}, "subnet is required"),
+                        ({"name": "apim-"}, "not a valid API Management service name"),
+                        ({"name": "a" * 51}, "not a valid API Management service name"),
+                        ({"sku_name": "Developer", "sku_capacity": 2}, "exactly 1")):
+        with pytest.raises(AzureInputError, match=why):
+            apim.validate_api_management(_params(**params))
