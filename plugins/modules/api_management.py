@@ -57,7 +57,8 @@ options:
     type: str
     choices: [None, External, Internal]
   subnet:
-    description: The subnet the service is injected in, as a resource id or C(<vnet>/<subnet>) in O(resource_group). Required with O(virtual_network_type) V(External) or V(Internal).
+    description: The subnet the service is injected in, as a resource id or C(<vnet>/<subnet>) in O(resource_group).
+      Required with O(virtual_network_type) V(External) or V(Internal).
     type: str
   disable_legacy_tls:
     description: V(true) turns off TLS 1.0 and 1.1 (clients and backends) and the 3DES cipher; V(false) turns them on.
