@@ -73,6 +73,11 @@ options:
             C(storage) keys sku_name (a Standard_* redundancy), soft_delete_days (1-365), lock_audit_container (prod only).
             Deep-merged over the environment's profile.
         type: dict
+      api_management:
+        description:
+          - Keys C(sku_name) (V(Developer) or V(Premium), the tiers that can be injected in a VNet), C(sku_capacity)
+            (1-12), C(publisher_email), C(publisher_name). Only where C(features.api_management) is on (prod).
+        type: dict
   registry:
     description: Path of another CIDR registry file. Default the collection's C(data/cidr-registry.yml).
     type: path
@@ -196,6 +201,15 @@ plan:
       sample: {sku_name: Balanced_B5, high_availability: Enabled, minimum_tls_version: "1.2", public_network_access: Disabled,
                client_protocol: Encrypted, port: 10000, clustering_policy: OSSCluster, eviction_policy: VolatileLRU,
                access_keys_authentication: Disabled}
+    api_management:
+      description:
+        - Only where C(features.api_management) is on (prod), the API Management as
+          M(complianceflow.infra.api_management) takes it; C(name), C(sku_name) (Premium) and C(sku_capacity) (1),
+          C(virtual_network_type) Internal in C(subnet) (the API Management subnet, C(<vnet>/<subnet>)),
+          C(disable_legacy_tls) true, C(identity) SystemAssigned, C(publisher_email) and C(publisher_name)
+          (C(deployment_overrides.api_management) overrides the tier, units and publisher).
+      type: dict
+      returned: when features.api_management
     log_analytics:
       description:
         - The Log Analytics workspace's C(sku), C(retention_in_days) (per environment) and C(tables), the audit tables
