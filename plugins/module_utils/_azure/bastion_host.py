@@ -95,8 +95,9 @@ def plan_bastion_host(existing: dict | None, params: dict, wanted: dict):
     if existing and given.get("sku") and SKU_RANK.get(given["sku"], 0) < SKU_RANK.get(have.get("sku") or "Basic", 0):
         raise AzureInputError(f"sku: bastion host {params['name']!r} is {have.get('sku')}; Azure does not downgrade a SKU to "
                               f"{given['sku']}: delete the host and create it again")
-    merged = dict({"sku": "Basic"}, **{k: v for k, v in have.items() if k in ("sku", "scale_units", "subnet", "public_ip_address") and v},
-                  **given)
+    merged = {"sku": "Basic"}
+    merged.update({k: v for k, v in have.items() if k in ("sku", "scale_units", "subnet", "public_ip_address") and v})
+    merged.update(given)
     props = {"ipConfigurations": [{"name": IP_CONFIGURATION, "properties": {
         "subnet": {"id": merged["subnet"]}, "publicIPAddress": {"id": merged["public_ip_address"]}}}]}
     if merged["sku"] == "Standard" and merged.get("scale_units"):

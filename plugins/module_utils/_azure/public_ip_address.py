@@ -104,7 +104,9 @@ def plan_public_ip(existing: dict | None, params: dict):
                 raise AzureInputError(f"{key}: public IP {params['name']!r} has {have.get(key)!r}; it is set when the address is "
                                       "created: delete the address (its IP changes) to create it with another value")
     defaults = {"sku": "Standard", "tier": "Regional", "allocation_method": "Static", "ip_version": "IPv4"}
-    wanted = dict(defaults, **{k: v for k, v in have.items() if k in FIELDS and v not in (None, [])}, **given)
+    wanted = dict(defaults)
+    wanted.update({k: v for k, v in have.items() if k in FIELDS and v not in (None, [])})
+    wanted.update(given)
     old_tags = dict((existing or {}).get("tags") or {})
     tags = merge_tags(old_tags, params.get("tags"), params.get("purge_tags", True))
     if params.get("tags") is not None:
