@@ -286,6 +286,11 @@ plan:
       description: Booleans api_management, ddos_protection, backup (true in prod) and bastion (false unless overridden).
       type: dict
       returned: always
+    bastion:
+      description: Azure Bastion (C(name), C(sku) Basic, C(public_ip_name), C(public_ip_sku) Standard,
+        C(public_ip_allocation) Static, C(subnet) C(<vnet>/AzureBastionSubnet), C(subnet_cidr) 10.x.11.0/26).
+      type: dict
+      returned: when features.bastion is true
     sizing:
       description: C(postgresql) (version, sku_name, tier, storage_mb, storage_size_gb, backup_retention_days,
         geo_redundant_backup, high_availability), C(redis) (sku_name, high_availability), C(log_analytics)
