@@ -194,7 +194,15 @@ API_MANAGEMENT_OVERRIDES = {"sku_name": ("choice", API_MANAGEMENT_SKUS), "sku_ca
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
                  "features", "sizing", "api_management")
-FEATURES = ("api_management", "ddos_protection", "backup")
+FEATURES = ("api_management", "ddos_protection", "backup", "bastion")
+# Features off in every environment unless the inventory turns them on (features.bastion: true).
+FEATURES_OFF_BY_DEFAULT = ("bastion",)
+# Azure Bastion (features.bastion): Basic, the cheapest SKU that uses the AzureBastionSubnet (Developer does not, and has
+# no VNet peering); browser SSH/RDP through the portal is what the management tier needs. Basic can be upgraded to
+# Standard in place, but a SKU is never downgraded without deleting the host (learn.microsoft.com/azure/bastion/
+# configuration-settings, "Upgrade a SKU"), so the cheaper start is the reversible one. Its public IP must be Standard
+# and Static (configuration-settings, "Public IP address"). docs/azure.md ("Azure Bastion") has the sources.
+BASTION = {"sku": "Basic", "public_ip_sku": "Standard", "public_ip_allocation": "Static"}
 
 
 def _err(name: str, key: str, value, expected: str):
@@ -324,7 +332,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
     names = resource_names(dep.name, naming_seed=seed, suffix=overrides.get("key_vault_suffix"))
 
     prod = dep.environment == "prod"
-    features = {key: prod for key in FEATURES}
+    features = {key: prod and key not in FEATURES_OFF_BY_DEFAULT for key in FEATURES}
     if "features" in overrides:
         value = overrides["features"]
         if not isinstance(value, dict) or not all(k in FEATURES and isinstance(v, bool) for k, v in value.items()):
@@ -356,7 +364,9 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
 
     default_amount = SEED_BUDGETS.get(dep.name, DEFAULT_BUDGETS[dep.environment])
     region = REGIONS[dep.region_code]
-    subnets = subnet_plan(vnet_cidr, dep.environment)
+    subnets = subnet_plan(vnet_cidr, dep.environment, features)
+    if features["bastion"]:
+        names["subnets"]["bastion"] = SUBNET_TIERS["bastion"].fixed_name   # Azure imposes the name
     sizing = _check_sizing(dep.name, dep.environment, overrides.get("sizing", {}))
     sizing["postgresql"]["storage_size_gb"] = sizing["postgresql"]["storage_mb"] // 1024   # the unit the module takes
     plan = {
@@ -401,6 +411,9 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
     elif "api_management" in overrides:
         _err(dep.name, "api_management", overrides["api_management"], "no api_management settings: the deployment has no "
              "API Management (features.api_management is false)")
+    if features["bastion"]:
+        plan["bastion"] = dict(BASTION, name=names["bastion_host"], public_ip_name=names["bastion_public_ip"],
+                               subnet=f"{names['virtual_network']}/{names['subnets']['bastion']}", subnet_cidr=subnets["bastion"])
     return plan
 
 
@@ -451,7 +464,8 @@ def plan_summary(plan: dict) -> list:
         f"vnet            {n['virtual_network']}  {plan['vnet_cidr']}",
     ]
     for key, cidr in plan["subnets"].items():
-        lines.append(f"  subnet {key:<15} {cidr:<15} {n['subnets'][key]}  (nsg {n['network_security_groups'][key]})")
+        nsg = n["network_security_groups"].get(key)
+        lines.append(f"  subnet {key:<15} {cidr:<15} {n['subnets'][key]}  ({f'nsg {nsg}' if nsg else 'no NSG'})")
     for key in ("postgresql_server", "redis_cache", "key_vault", "storage_account", "container_registry",
                 "log_analytics_workspace", "application_insights", "event_hubs_namespace",
                 "container_apps_environment", "api_management", "budget"):
@@ -504,6 +518,12 @@ def plan_summary(plan: dict) -> list:
         lines.append(f"api management  {apim['name']} {apim['sku_name']} x{apim['sku_capacity']}, VNet {apim['virtual_network_type']} "
                      f"in {apim['subnet']}, TLS 1.0/1.1 and 3DES {'off' if apim['disable_legacy_tls'] else 'on'}, identity "
                      f"{apim['identity']}, publisher {apim['publisher_name']} <{apim['publisher_email']}>")
+    bas = plan.get("bastion")
+    if bas:
+        lines.append(f"bastion         {bas['name']} {bas['sku']} in {bas['subnet']} ({bas['subnet_cidr']}), public IP "
+                     f"{bas['public_ip_name']} {bas['public_ip_sku']} {bas['public_ip_allocation']}")
+    else:
+        lines.append("bastion         off (features.bastion: true adds AzureBastionSubnet 10.x.11.0/26 and the host)")
     lines.append("features        " + ", ".join(f"{k}={v}" for k, v in plan["features"].items()))
     lines.append("databases       " + ", ".join(plan["databases"]))
     return lines
