@@ -1,0 +1,2 @@
+"""Microsoft.Network DDoS protection plans (placeholder, filled below)."""
+TYPES = []
