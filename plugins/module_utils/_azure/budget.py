@@ -88,7 +88,7 @@ def validate_budget(params: dict) -> dict:
     for what, values in (("contact_emails", emails), ("contact_groups", groups)):
         if len(values) > MAX_CONTACTS:
             raise AzureInputError(f"{what}: {len(values)} given; Azure allows at most {MAX_CONTACTS} per notification")
-    if (actual or forecast) and not (emails or groups):
+    if (actual or forecast) and not (emails or groups) and params.get("state", "present") == "present":
         raise AzureInputError("contact_emails or contact_groups: a resource group's budget needs at least one contact e-mail "
                               "or action group for its notifications")
     start = _date(params["start_date"], "start_date") if params.get("start_date") else None
