@@ -15,7 +15,7 @@ description:
   - A new budget starts on the first day of the current month (UTC) unless O(start_date) says otherwise. An existing
     budget keeps its start date (Azure does not change a budget's start date in place), so a run in a later month
     changes nothing.
-  - Refused before any call, naming the value and what is valid: a start date that is not the first of a month, more
+  - Refused before any call, naming the value and what is valid; a start date that is not the first of a month, more
     than five notifications, a threshold outside 0-1000 %, more than 50 e-mails or action groups, a contact that is
     not an e-mail address or an action group id, notifications without any contact.
 options:

@@ -466,8 +466,8 @@ def plan_summary(plan: dict) -> list:
     lines.append(f"budget          {b['amount']} {b['currency']}/month, alerts at " + "/".join(f"{t}%" for t in b["thresholds"])
                  + (", forecast at " + "/".join(f"{t}%" for t in b["forecast_thresholds"]) if b.get("forecast_thresholds") else ""))
     contacts = list(b.get("contact_emails") or []) + [c.rsplit("/", 1)[-1] for c in b.get("contact_groups") or []]
-    lines.append("budget alerts   to " + (", ".join(contacts) if contacts else
-                                        "nobody: no budget is made (set deployment_overrides.budget.contact_emails)"))
+    nobody = "nobody: no budget is made (set deployment_overrides.budget.contact_emails)"
+    lines.append("budget alerts   to " + (", ".join(contacts) if contacts else nobody))
     ddos = plan.get("ddos_protection")
     if ddos:
         lines.append(f"ddos protection {ddos['name']} in {ddos['resource_group']} (one per region, shared), protects "
