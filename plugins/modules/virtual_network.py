@@ -36,6 +36,12 @@ options:
     description: Custom DNS servers, in order. V([]) means Azure-provided DNS. Left alone when omitted.
     type: list
     elements: str
+  ddos_protection_plan:
+    description:
+      - Id (or name, in the same resource group) of the DDoS protection plan that protects the network's public IPs
+        (M(complianceflow.infra.ddos_protection_plan)); sets C(enableDdosProtection) and C(ddosProtectionPlan).
+      - V('') unlinks the network from its plan. Left alone when omitted.
+    type: str
   subnets:
     description:
       - Subnets of the network. Left alone when omitted.
@@ -146,6 +152,9 @@ virtual_network:
       description: Custom DNS servers.
       type: list
       elements: str
+    ddos_protection_plan:
+      description: Id of the DDoS protection plan the network uses, or null.
+      type: str
     provisioning_state:
       description: Azure provisioning state.
       type: str
@@ -209,6 +218,7 @@ def main():
             location={"type": "str"},
             address_prefixes={"type": "list", "elements": "str"},
             dns_servers={"type": "list", "elements": "str"},
+            ddos_protection_plan={"type": "str"},
             subnets={"type": "list", "elements": "dict", "options": SUBNET_SPEC},
             purge_subnets={"type": "bool", "default": False},
             **STATE_SPEC,

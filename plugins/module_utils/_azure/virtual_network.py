@@ -26,6 +26,7 @@ API = SdkApi("network", "virtual_networks", NETWORK_API_VERSION, model="VirtualN
 SUBNET_API = SdkApi("network", "subnets", NETWORK_API_VERSION, args_of=lambda rid: (rid.resource_group, rid.names[0], rid.name))
 
 NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
+DDOS_PLAN_TYPE = "Microsoft.Network/ddosProtectionPlans"
 VNET_TYPE = "Microsoft.Network/virtualNetworks"
 SUBNET_FIELDS = ("address_prefix", "delegations", "service_endpoints", "network_security_group",
                  "private_endpoint_network_policies", "private_link_service_network_policies")
@@ -106,6 +107,7 @@ def vnet_view(vnet: dict | None) -> dict:
         "tags": dict(vnet.get("tags") or {}),
         "address_prefixes": list((props.get("addressSpace") or {}).get("addressPrefixes") or []),
         "dns_servers": list((props.get("dhcpOptions") or {}).get("dnsServers") or []),
+        "ddos_protection_plan": (props.get("ddosProtectionPlan") or {}).get("id") if props.get("enableDdosProtection") else None,
         "subnets": [subnet_view(s) for s in props.get("subnets") or []],
         "provisioning_state": props.get("provisioningState"),
     }
@@ -185,6 +187,19 @@ def plan_virtual_network(existing: dict | None, spec: dict, subscription_id: str
         if before["dns_servers"] != after["dns_servers"]:
             props.setdefault("dhcpOptions", {})["dnsServers"] = list(spec["dns_servers"])
             changed = True
+    if spec.get("ddos_protection_plan") is not None:   # REST spec 2026-03-01 VirtualNetworkPropertiesFormat (_azure/ddos_protection_plan.py)
+        plan = spec["ddos_protection_plan"]
+        plan = id_or_name(plan, subscription_id, resource_group, DDOS_PLAN_TYPE, "ddos_protection_plan") if plan else None
+        before["ddos_protection_plan"], after["ddos_protection_plan"] = have.get("ddos_protection_plan"), plan
+        if not (ids_equal(have.get("ddos_protection_plan"), plan) if plan else have.get("ddos_protection_plan") is None):
+            if plan:
+                props.update(enableDdosProtection=True, ddosProtectionPlan={"id": plan})
+            else:
+                props["enableDdosProtection"] = False
+                props.pop("ddosProtectionPlan", None)
+            changed = True
+        else:
+            after["ddos_protection_plan"] = before["ddos_protection_plan"]
     if spec.get("subnets") is not None:
         wanted = [_wanted_subnet(s, subscription_id, resource_group) for s in spec["subnets"]]
         merged = merge_keyed(props.get("subnets") or [], wanted, purge=spec.get("purge_subnets"), view=_subnet_diff_view,
@@ -207,8 +222,9 @@ class VirtualNetwork(Resource):
 
     def validate(self):
         validate_name(self.params["resource_group"], "resource_group", "resource group")
-        self.spec = validate_virtual_network({k: self.params[k] for k in (
-            "name", "location", "address_prefixes", "dns_servers", "subnets", "purge_subnets", "tags", "purge_tags")})
+        self.spec = validate_virtual_network({k: self.params.get(k) for k in (
+            "name", "location", "address_prefixes", "dns_servers", "ddos_protection_plan", "subnets", "purge_subnets", "tags",
+            "purge_tags")})
 
     def view(self, doc):
         return vnet_view(dict(doc, name=doc.get("name") or self.params["name"]) if doc else doc)

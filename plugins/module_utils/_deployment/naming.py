@@ -190,6 +190,10 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
         "private_endpoints": {k: f"pe-{APP}-{d}-{v}" for k, v in _private_links(dep.environment)},
         "private_dns_zone_links": {k: f"pdnslink-{APP}-{d}-{v}" for k, v in _private_links(dep.environment)},
         "budget": f"budget-{APP}-{d}",
+        # DDoS Network Protection: one plan per region (Azure's limit), shared by the environment's deployments there, in a
+        # group of its own that no deployment's teardown removes (plan.ddos_protection).
+        "ddos_resource_group": f"rg-{APP}-{dep.environment}-{dep.region_code}-ddos",
+        "ddos_protection_plan": f"ddos-{APP}-{dep.environment}-{dep.region_code}",
         # Evidence (plan.evidence): the setting on the vault and on the server (a name is unique per resource), the
         # subscription's activity-log setting (one per environment, made by global-<env>: at most 5 per subscription),
         # the VNet flow log (in Network Watcher's group, so the deployment's name is in it).
@@ -230,6 +234,8 @@ AZURE_RULES = {
     "bastion_host": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "bastion_public_ip": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "budget": (1, 63, r"[A-Za-z0-9][\w-]*", "alphanumerics, _ and -; start alphanumeric"),
+    "ddos_resource_group": (1, 90, r"[\w.()-]*[\w()-]", "letters, digits, _ . ( ) -, not ending with a period"),
+    "ddos_protection_plan": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     # Diagnostic settings: 1-260 characters, none of * % & : \ ? + / # < > (rule unverified: _azure/diagnostic_setting.py).
     "diagnostic_setting": (1, 260, r"[^*%&:\\?+/#<>]*[^*%&:\\?+/#<> .]", "no * % & : \\ ? + / # < >; not ending with a space or period"),
     "activity_log_diagnostic_setting": (1, 260, r"[^*%&:\\?+/#<>]*[^*%&:\\?+/#<> .]",

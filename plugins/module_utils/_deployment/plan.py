@@ -35,6 +35,13 @@ SEED_BUDGETS = {
 }
 # Deployments the table omits: the table's regional value for the same environment.
 DEFAULT_BUDGETS = {"dev": 200, "stg": 500, "prod": 5000}
+# The budget's alerts (Microsoft.Consumption 2026-06-01 spec, _azure/budget.py): at most 5 notifications per budget, at
+# most 50 contact e-mails and 50 action groups each; at a resource group's scope at least one of them (the budget role
+# skips the budget, with a warning, when the inventory gives none: deployment_overrides.budget.contact_emails).
+BUDGET_MAX_NOTIFICATIONS = 5
+BUDGET_MAX_CONTACTS = 50
+BUDGET_EMAIL = r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+"
+BUDGET_ACTION_GROUP = r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/(?i:microsoft\.insights)/actionGroups/[^/]+"
 
 # Azure Managed Redis (Microsoft.Cache/redisEnterprise) SKUs the spec of 2025-07-01 lists, less the Enterprise and
 # EnterpriseFlash tiers of Azure Cache for Redis Enterprise (retiring 2027-03-31).
@@ -146,7 +153,10 @@ AUDIT_RETENTION_DAYS = 2556
 # Microsoft.Authorization are registered in every subscription).
 RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
                       "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache", "Microsoft.Storage",
-                      "Microsoft.ApiManagement")
+                      "Microsoft.ApiManagement",
+                      # Budgets. Whether Azure registers it in every subscription was not verified; registering a namespace
+                      # that is already registered changes nothing (resource_provider only POSTs the missing ones).
+                      "Microsoft.Consumption")
 # The evidence sources (docs/azure.md "Evidence"; sources in _azure/diagnostic_setting.py and _azure/flow_log.py):
 # resource logs sent to the deployment's workspace in resource-specific tables (logAnalyticsDestinationType
 # Dedicated), each (plan key of the resource, its type, its log category, the table the rows land in).
@@ -191,6 +201,11 @@ API_MANAGEMENT = {"sku_name": "Premium", "sku_capacity": 1, "virtual_network_typ
 API_MANAGEMENT_OVERRIDES = {"sku_name": ("choice", API_MANAGEMENT_SKUS), "sku_capacity": ("range", (1, 12)),
                             "publisher_name": ("pattern", r"[^<>]{1,100}"),
                             "publisher_email": ("pattern", r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")}
+# DDoS Network Protection: a fixed monthly fee covering 100 public IPs, each further one billed per month (README.md: the
+# figures are Microsoft's as quoted on Microsoft Q&A, unverified against the pricing page).
+DDOS_MONTHLY_USD = 2944
+DDOS_INCLUDED_PUBLIC_IPS = 100
+DDOS_OVERAGE_USD = 30
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
                  "features", "sizing", "api_management")
@@ -252,24 +267,45 @@ def _check_sizing(name: str, env: str, override) -> dict:
     return sizing
 
 
+def _check_contacts(name: str, key: str, value, pattern: str, expected: str) -> list:
+    if not isinstance(value, list) or len(value) > BUDGET_MAX_CONTACTS or len(set(value)) != len(value):
+        _err(name, f"budget.{key}", value, f"a list of at most {BUDGET_MAX_CONTACTS} distinct {expected}")
+    for item in value:
+        _string(name, f"budget.{key}", item, pattern, expected)
+    return list(value)
+
+
 def _check_budget(name: str, default_amount, override) -> dict:
-    budget = {"amount": default_amount, "currency": CURRENCY, "thresholds": list(THRESHOLDS)}
+    budget = {"amount": default_amount, "currency": CURRENCY, "thresholds": list(THRESHOLDS), "forecast_thresholds": [],
+              "contact_emails": [], "contact_groups": []}
     if not isinstance(override, dict):
-        _err(name, "budget", override, "a dict with amount, currency and/or thresholds")
+        _err(name, "budget", override, "a dict with amount, currency, thresholds, forecast_thresholds, contact_emails "
+             "and/or contact_groups")
     for key, value in override.items():
         if key == "amount":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 _err(name, "budget.amount", value, "a positive number (monthly, in the budget currency)")
         elif key == "currency":
             _string(name, "budget.currency", value, r"[A-Z]{3}", "a 3-letter ISO currency code such as USD")
-        elif key == "thresholds":
-            ok = (isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 1000 for v in value)
+        elif key in ("thresholds", "forecast_thresholds"):
+            ok = (isinstance(value, list) and (value or key == "forecast_thresholds")
+                  and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 1000 for v in value)
                   and value == sorted(set(value)))
             if not ok:
-                _err(name, "budget.thresholds", value, "a non-empty ascending list of percentages 1..1000, e.g. [50, 80, 100]")
+                _err(name, f"budget.{key}", value, "an ascending list of percentages 1..1000, e.g. [50, 80, 100]"
+                     + (" (not empty)" if key == "thresholds" else ""))
+        elif key == "contact_emails":
+            value = _check_contacts(name, key, value, BUDGET_EMAIL, "e-mail addresses (name@domain.tld)")
+        elif key == "contact_groups":
+            value = _check_contacts(name, key, value, BUDGET_ACTION_GROUP,
+                                    "action group ids (/subscriptions/<id>/resourceGroups/<group>/providers/"
+                                    "Microsoft.Insights/actionGroups/<name>)")
         else:
-            _err(name, "budget", key, "keys amount, currency, thresholds")
+            _err(name, "budget", key, "keys amount, currency, thresholds, forecast_thresholds, contact_emails, contact_groups")
         budget[key] = value
+    if len(budget["thresholds"]) + len(budget["forecast_thresholds"]) > BUDGET_MAX_NOTIFICATIONS:
+        _err(name, "budget.thresholds", budget["thresholds"] + budget["forecast_thresholds"],
+             f"at most {BUDGET_MAX_NOTIFICATIONS} thresholds in all (actual and forecast): Azure's limit of notifications per budget")
     return budget
 
 
@@ -403,6 +439,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
                                       "versioning": True},
                         containers=[{"name": AUDIT_CONTAINER, "immutability_period_days": AUDIT_RETENTION_DAYS,
                                      "immutability_locked": sizing["storage"]["lock_audit_container"]}]),
+        "ddos_protection": _ddos_protection(names, region["location"]) if features["ddos_protection"] else None,
         "databases": list(DATABASES[dep.scope]),
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }
@@ -415,6 +452,15 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         plan["bastion"] = dict(BASTION, name=names["bastion_host"], public_ip_name=names["bastion_public_ip"],
                                subnet=f"{names['virtual_network']}/{names['subnets']['bastion']}", subnet_cidr=subnets["bastion"])
     return plan
+
+
+def _ddos_protection(names: dict, location: str) -> dict:
+    """The region's DDoS protection plan (one per region, shared by the environment's VNets there: _azure/ddos_protection_plan.py)
+    and the VNet it protects here."""
+    plan = names["ddos_protection_plan"]
+    return {"resource_group": names["ddos_resource_group"], "name": plan, "location": location,
+            "virtual_network": names["virtual_network"], "monthly_cost_usd": DDOS_MONTHLY_USD,
+            "included_public_ips": DDOS_INCLUDED_PUBLIC_IPS, "overage_usd_per_public_ip": DDOS_OVERAGE_USD}
 
 
 def _private_endpoints(names: dict) -> list:
@@ -477,7 +523,16 @@ def plan_summary(plan: dict) -> list:
                      f"in {pe['subnet']}, zone {pe['private_dns_zone']}")
     lines.append("tags            " + ", ".join(f"{k}={v}" for k, v in plan["tags"].items()))
     b = plan["budget"]
-    lines.append(f"budget          {b['amount']} {b['currency']}/month, alerts at " + "/".join(f"{t}%" for t in b["thresholds"]))
+    lines.append(f"budget          {b['amount']} {b['currency']}/month, alerts at " + "/".join(f"{t}%" for t in b["thresholds"])
+                 + (", forecast at " + "/".join(f"{t}%" for t in b["forecast_thresholds"]) if b.get("forecast_thresholds") else ""))
+    contacts = list(b.get("contact_emails") or []) + [c.rsplit("/", 1)[-1] for c in b.get("contact_groups") or []]
+    nobody = "nobody: no budget is made (set deployment_overrides.budget.contact_emails)"
+    lines.append("budget alerts   to " + (", ".join(contacts) if contacts else nobody))
+    ddos = plan.get("ddos_protection")
+    if ddos:
+        lines.append(f"ddos protection {ddos['name']} in {ddos['resource_group']} (one per region, shared), protects "
+                     f"{ddos['virtual_network']}; ~{ddos['monthly_cost_usd']} USD/month for up to {ddos['included_public_ips']} "
+                     f"public IPs, +{ddos['overage_usd_per_public_ip']} USD per further IP")
     pg = plan["sizing"]["postgresql"]
     lines.append(f"postgresql      {pg['version']} {pg['sku_name']} ({pg['tier']}), {pg['storage_mb'] // 1024} GiB, "
                  f"backup {pg['backup_retention_days']} d, geo backup {pg['geo_redundant_backup']}, HA {pg['high_availability']}")

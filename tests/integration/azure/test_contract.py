@@ -96,6 +96,18 @@ EMULATOR_PORT = [None]
 EMULATOR_SUBSCRIPTION = [None]
 
 CONTRACTS = {
+    "budget": Contract(
+        "budget", lambda rg, n: f"Microsoft.Consumption/budgets/budget-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"budget-{n}", "amount": 200, "thresholds": [50, 80, 100],
+                       "contact_emails": ["platform-team@complianceflow.example"]},
+        {"amount": 300}, lambda d: d["properties"]["amount"], 300,
+        {"resource_group": "rg-x", "name": "budget-x", "amount": 200, "contact_emails": ["platform-team"]},
+        "'platform-team' is not an e-mail address", setup=group_tasks),
+    "ddos_protection_plan": Contract(
+        "ddos_protection_plan", lambda rg, n: f"Microsoft.Network/ddosProtectionPlans/ddos-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"ddos-{n}", "location": LOCATION, "tags": {"a": "1"}},
+        {"tags": {"a": "2"}}, lambda d: d["tags"], {"a": "2"},
+        {"resource_group": "rg-x", "name": "-ddos"}, "'-ddos' is not a valid name", setup=group_tasks),
     "resource_group": Contract(
         "resource_group", lambda rg, n: "", lambda rg, n: {"name": rg, "location": LOCATION, "tags": {"a": "1"}},
         {"tags": {"a": "2"}}, lambda d: d["tags"], {"a": "2"},

@@ -39,7 +39,8 @@ def test_westeu_prod_1_plan_matches_the_seed():
         "redis": {"sku_name": "Balanced_B5", "high_availability": "Enabled"}, "log_analytics": {"retention_in_days": 90},
         "storage": {"sku_name": "Standard_GRS", "soft_delete_days": 30, "lock_audit_container": False}}
     assert plan["features"] == {"api_management": True, "ddos_protection": True, "backup": True, "bastion": False}
-    assert plan["budget"] == {"amount": 5000, "currency": "USD", "thresholds": [50, 80, 100]}
+    assert plan["budget"] == {"amount": 5000, "currency": "USD", "thresholds": [50, 80, 100], "forecast_thresholds": [],
+                              "contact_emails": [], "contact_groups": []}
     # The Azure resources issue 12 added, as the seed's prod flags ask: private only, redundant, kept 7 years.
     assert (plan["storage"]["sku"], plan["storage"]["public_network_access"], plan["storage"]["allow_shared_key_access"]) == (
         "Standard_GRS", "Disabled", False)
@@ -250,3 +251,32 @@ def test_the_storage_account_follows_the_seed_and_locks_the_audit_container_only
         build_plan("westeu-dev-1", {"sizing": {"storage": {"lock_audit_container": True}}}, registry=REGISTRY)
     with pytest.raises(DeploymentError, match="one of Standard_LRS"):
         build_plan("westeu-dev-1", {"sizing": {"storage": {"sku_name": "Premium_LRS"}}}, registry=REGISTRY)
+
+
+AG = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ops/providers/microsoft.insights/actionGroups/ag-1"
+
+
+def test_budget_contacts_come_from_the_inventory_and_are_checked():
+    plan = build_plan("westeu-prod-1", {"budget": {"contact_emails": ["platform-team@complianceflow.example"],
+                                                   "contact_groups": [AG], "forecast_thresholds": [100]}}, registry=REGISTRY)
+    assert plan["budget"]["contact_emails"] == ["platform-team@complianceflow.example"] and plan["budget"]["contact_groups"] == [AG]
+    lines = "\n".join(plan_summary(plan))
+    assert "alerts at 50%/80%/100%, forecast at 100%" in lines and "to platform-team@complianceflow.example, ag-1" in lines
+    assert "no budget is made" in "\n".join(plan_summary(build_plan("westeu-dev-1", registry=REGISTRY)))
+    for budget, message in (({"contact_emails": ["platform-team"]}, "budget.contact_emails='platform-team'"),
+                            ({"contact_groups": ["/subscriptions/x/resourceGroups/y"]}, "action group ids"),
+                            ({"forecast_thresholds": [90, 100, 110]}, "at most 5 thresholds")):
+        with pytest.raises(DeploymentError, match=message):
+            build_plan("westeu-dev-1", {"budget": budget}, registry=REGISTRY)
+
+
+def test_ddos_protection_is_one_shared_plan_per_region_in_prod_only():
+    prod1, prod2, dev = (build_plan(n, registry=REGISTRY) for n in ("westeu-prod-1", "westeu-prod-2", "westeu-dev-1"))
+    assert prod1["ddos_protection"] == {
+        "resource_group": "rg-cf-prod-westeu-ddos", "name": "ddos-cf-prod-westeu", "location": "westeurope",
+        "virtual_network": "vnet-cf-westeu-prod-1", "monthly_cost_usd": 2944, "included_public_ips": 100,
+        "overage_usd_per_public_ip": 30}
+    assert prod2["ddos_protection"]["name"] == prod1["ddos_protection"]["name"]   # the region's one plan, shared
+    assert build_plan("eastus-prod-1", registry=REGISTRY)["ddos_protection"]["name"] == "ddos-cf-prod-eastus"
+    assert dev["ddos_protection"] is None and "ddos protection" not in "\n".join(plan_summary(dev))
+    assert "ddos protection ddos-cf-prod-westeu in rg-cf-prod-westeu-ddos" in "\n".join(plan_summary(prod1))

@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import ArmError, invalid_request
 from ..state import new_etag
 from .base import Context, NestedType, Ref, ResourceType, TopLevelType, require_dict
+from .network_ddos import check_vnet_reference
 
 NS = "Microsoft.Network"
 VNET_TYPE = f"{NS}/virtualNetworks"
@@ -115,6 +116,7 @@ class VirtualNetworks(TopLevelType):
             if name not in seen and subnet.get("_usedBy"):
                 raise _in_use_error(subnet)
         self.validate_layout(ref.name, networks, subnets)
+        check_vnet_reference(ctx, vnet_id, props)   # the DDoS protection plan it names (providers/network_ddos.py)
         props.pop("provisioningState", None)
         props.update({
             "addressSpace": {"addressPrefixes": list(prefixes)},
