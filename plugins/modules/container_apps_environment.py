@@ -9,18 +9,18 @@ module: container_apps_environment
 short_description: Manage an Azure Container Apps environment (Microsoft.App/managedEnvironments)
 version_added: 1.1.0
 description:
-  - Creates or updates a Container Apps environment (C(Microsoft.App/managedEnvironments), api-version 2026-07-01): the
+  - Creates or updates a Container Apps environment (C(Microsoft.App/managedEnvironments), api-version 2026-07-01), the
     network boundary the container apps run in. Apps themselves are not managed here.
   - A workload-profiles environment (give O(workload_profiles), for example the C(Consumption) profile) in your own
     subnet, which must be delegated to C(Microsoft.App/environments) and be at least C(/27); the module reads the subnet
-    and refuses a wrong one before any write. With O(internal=true) the environment has no public IP: its load balancer
+    and refuses a wrong one before any write. With O(internal=true) the environment has no public IP; its load balancer
     takes an address of the subnet.
   - The network settings (O(internal), O(infrastructure_subnet)) and O(zone_redundant) are set when the environment is
     created and never change in Azure; a different value is refused before any write. The workload profiles, the log
     destination and the tags are changed with a PATCH.
   - Logs go to Azure Monitor (O(logs_destination=azure-monitor)), from where a diagnostic setting
     (M(complianceflow.infra.diagnostic_setting)) sends them to a Log Analytics workspace. The C(log-analytics)
-    destination is not offered: it needs the workspace's shared key in the task.
+    destination is not offered; it needs the workspace's shared key in the task.
   - Creating an environment takes several minutes on Azure. With O(wait=false) the create is started and the task
     returns with RV(operation), for M(complianceflow.infra.operation_wait).
   - In check mode on a new deployment, a subnet that does not exist yet is reported with a warning and the create is
