@@ -131,9 +131,9 @@ def environment_view(doc: dict | None) -> dict:
 
 
 def _same_profiles(have: list, want: list) -> bool:
-    key = lambda p: p["name"].lower()   # noqa: E731
-    have_by = {key(p): p for p in have}
-    return len(have) == len(want) and all(key(w) in have_by and all(have_by[key(w)].get(k) == v for k, v in w.items()) for w in want)
+    have_by = {p["name"].lower(): p for p in have}
+    return len(have) == len(want) and all(
+        w["name"].lower() in have_by and all(have_by[w["name"].lower()].get(k) == v for k, v in w.items()) for w in want)
 
 
 def plan_environment(existing: dict | None, params: dict, profiles: list | None, subnet_id: str | None) -> Plan:
