@@ -48,4 +48,6 @@ done
 # Playbooks run from this checkout find the collection here (see ansible.cfg).
 mkdir -p .collections/ansible_collections/complianceflow
 ln -sfn "$repo" .collections/ansible_collections/complianceflow/infra
+# awx.awx for playbooks/awx/ (taken from the `ansible` package on PyPI: Galaxy is not reachable from CI).
+bash scripts/awx-collection.sh
 echo "setup: ready (.venv, PostgreSQL 15 at /usr/lib/postgresql/15/bin with pgaudit and pgextwlist)"

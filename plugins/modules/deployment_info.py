@@ -63,7 +63,8 @@ options:
         description: Keys C(amount) (positive number), C(currency) (ISO code), C(thresholds) (ascending percentages).
         type: dict
       features:
-        description: Booleans C(api_management) (prod only), C(ddos_protection), C(backup); all default to prod-ness.
+        description: Booleans C(api_management) (prod only), C(ddos_protection), C(backup), which default to prod-ness, and
+          C(bastion) (Azure Bastion with its C(AzureBastionSubnet) 10.x.11.0/26), false by default in every environment.
         type: dict
       sizing:
         description:
@@ -298,9 +299,14 @@ plan:
       returned: always
       sample: {amount: 5000, currency: USD, thresholds: [50, 80, 100]}
     features:
-      description: Booleans api_management, ddos_protection, backup (true in prod).
+      description: Booleans api_management, ddos_protection, backup (true in prod) and bastion (false unless overridden).
       type: dict
       returned: always
+    bastion:
+      description: Azure Bastion (C(name), C(sku) Basic, C(public_ip_name), C(public_ip_sku) Standard,
+        C(public_ip_allocation) Static, C(subnet) C(<vnet>/AzureBastionSubnet), C(subnet_cidr) 10.x.11.0/26).
+      type: dict
+      returned: when features.bastion is true
     sizing:
       description: C(postgresql) (version, sku_name, tier, storage_mb, storage_size_gb, backup_retention_days,
         geo_redundant_backup, high_availability), C(redis) (sku_name, high_availability), C(log_analytics)

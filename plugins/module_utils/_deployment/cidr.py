@@ -220,9 +220,11 @@ def write_registry(registry: Registry, path: str | None = None) -> None:
         raise
 
 
-def subnet_plan(vnet_cidr: str, environment: str) -> dict:
-    """Subnet key -> /24 inside the deployment's /16; api_management only in prod."""
+def subnet_plan(vnet_cidr: str, environment: str, features: dict | None = None) -> dict:
+    """Subnet key -> its block inside the deployment's /16 (the third octet of its tier, the tier's prefix length: the
+    seed's /24s, AzureBastionSubnet's /26 at 10.x.11.0 only when features.bastion); api_management only in prod."""
     net = parse_cidr(vnet_cidr, "vnet_cidr")
     if net.prefixlen != 16:
         raise DeploymentError(f"invalid vnet_cidr {vnet_cidr!r}: expected a /16 like 10.30.0.0/16")
-    return {key: str(IPNetwork(f"{IPAddress(net.first + tier.octet * 256)}/24")) for key, tier in tiers_for(environment).items()}
+    return {key: str(IPNetwork(f"{IPAddress(net.first + tier.octet * 256)}/{tier.prefix_length}"))
+            for key, tier in tiers_for(environment, features).items()}

@@ -186,6 +186,9 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
         # The deployment's user-assigned managed identity, for its apps (roles/identity).
         "managed_identity": f"id-{APP}-{d}",
         "api_management": f"apim-{APP}-{d}",
+        # Azure Bastion (features.bastion, off by default) and its Standard static public IP.
+        "bastion_host": f"bas-{APP}-{d}",
+        "bastion_public_ip": f"pip-{APP}-{d}-bastion",
         "private_endpoints": {k: f"pe-{APP}-{d}-{v}" for k, v in _private_links(dep.environment)},
         "private_dns_zone_links": {k: f"pdnslink-{APP}-{d}-{v}" for k, v in _private_links(dep.environment)},
         "budget": f"budget-{APP}-{d}",
@@ -227,6 +230,10 @@ AZURE_RULES = {
     "api_management": (1, 50, _ALNUM_HYPHEN_START_LETTER, "alphanumerics and hyphens; start with a letter, end alphanumeric"),
     "private_endpoints": (2, 64, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "private_dns_zone_links": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
+    # bastionHosts and publicIPAddresses: 1-80 alphanumerics, _ . -; start alphanumeric, end alphanumeric or _
+    # (resource-name-rules, Microsoft.Network).
+    "bastion_host": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
+    "bastion_public_ip": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "budget": (1, 63, r"[A-Za-z0-9][\w-]*", "alphanumerics, _ and -; start alphanumeric"),
     # Diagnostic settings: 1-260 characters, none of * % & : \ ? + / # < > (rule unverified: _azure/diagnostic_setting.py).
     "diagnostic_setting": (1, 260, r"[^*%&:\\?+/#<>]*[^*%&:\\?+/#<> .]", "no * % & : \\ ? + / # < >; not ending with a space or period"),

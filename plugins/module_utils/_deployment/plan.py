@@ -195,7 +195,15 @@ APPLICATION_INSIGHTS = {"kind": "web", "application_type": "web", "disable_local
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
                  "features", "sizing")
-FEATURES = ("api_management", "ddos_protection", "backup")
+FEATURES = ("api_management", "ddos_protection", "backup", "bastion")
+# Features off in every environment unless the inventory turns them on (features.bastion: true).
+FEATURES_OFF_BY_DEFAULT = ("bastion",)
+# Azure Bastion (features.bastion): Basic, the cheapest SKU that uses the AzureBastionSubnet (Developer does not, and has
+# no VNet peering); browser SSH/RDP through the portal is what the management tier needs. Basic can be upgraded to
+# Standard in place, but a SKU is never downgraded without deleting the host (learn.microsoft.com/azure/bastion/
+# configuration-settings, "Upgrade a SKU"), so the cheaper start is the reversible one. Its public IP must be Standard
+# and Static (configuration-settings, "Public IP address"). docs/azure.md ("Azure Bastion") has the sources.
+BASTION = {"sku": "Basic", "public_ip_sku": "Standard", "public_ip_allocation": "Static"}
 
 
 def _err(name: str, key: str, value, expected: str):
@@ -299,7 +307,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
     names = resource_names(dep.name, naming_seed=seed, suffix=overrides.get("key_vault_suffix"))
 
     prod = dep.environment == "prod"
-    features = {key: prod for key in FEATURES}
+    features = {key: prod and key not in FEATURES_OFF_BY_DEFAULT for key in FEATURES}
     if "features" in overrides:
         value = overrides["features"]
         if not isinstance(value, dict) or not all(k in FEATURES and isinstance(v, bool) for k, v in value.items()):
@@ -331,7 +339,9 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
 
     default_amount = SEED_BUDGETS.get(dep.name, DEFAULT_BUDGETS[dep.environment])
     region = REGIONS[dep.region_code]
-    subnets = subnet_plan(vnet_cidr, dep.environment)
+    subnets = subnet_plan(vnet_cidr, dep.environment, features)
+    if features["bastion"]:
+        names["subnets"]["bastion"] = SUBNET_TIERS["bastion"].fixed_name   # Azure imposes the name
     sizing = _check_sizing(dep.name, dep.environment, overrides.get("sizing", {}))
     sizing["postgresql"]["storage_size_gb"] = sizing["postgresql"]["storage_mb"] // 1024   # the unit the module takes
     plan = {
@@ -373,6 +383,9 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "databases": list(DATABASES[dep.scope]),
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }
+    if features["bastion"]:
+        plan["bastion"] = dict(BASTION, name=names["bastion_host"], public_ip_name=names["bastion_public_ip"],
+                               subnet=f"{names['virtual_network']}/{names['subnets']['bastion']}", subnet_cidr=subnets["bastion"])
     return plan
 
 
@@ -449,7 +462,8 @@ def plan_summary(plan: dict) -> list:
         f"vnet            {n['virtual_network']}  {plan['vnet_cidr']}",
     ]
     for key, cidr in plan["subnets"].items():
-        lines.append(f"  subnet {key:<15} {cidr:<15} {n['subnets'][key]}  (nsg {n['network_security_groups'][key]})")
+        nsg = n["network_security_groups"].get(key)
+        lines.append(f"  subnet {key:<15} {cidr:<15} {n['subnets'][key]}  ({f'nsg {nsg}' if nsg else 'no NSG'})")
     for key in ("postgresql_server", "redis_cache", "key_vault", "storage_account", "container_registry",
                 "log_analytics_workspace", "application_insights", "event_hubs_namespace",
                 "container_apps_environment", "managed_identity", "api_management", "budget"):
@@ -497,6 +511,12 @@ def plan_summary(plan: dict) -> list:
                  f"shared key {st['allow_shared_key_access']}, soft delete {st['blob_service']['delete_retention_days']} d; "
                  f"container {audit['name']} immutable {audit['immutability_period_days']} d"
                  f"{' (locked)' if audit['immutability_locked'] else ' (unlocked)'}")
+    bas = plan.get("bastion")
+    if bas:
+        lines.append(f"bastion         {bas['name']} {bas['sku']} in {bas['subnet']} ({bas['subnet_cidr']}), public IP "
+                     f"{bas['public_ip_name']} {bas['public_ip_sku']} {bas['public_ip_allocation']}")
+    else:
+        lines.append("bastion         off (features.bastion: true adds AzureBastionSubnet 10.x.11.0/26 and the host)")
     cae = plan.get("container_apps_environment")
     if cae:
         lines.append(f"container apps  {cae['name']} workload profiles ({', '.join(p['name'] for p in cae['workload_profiles'])}), "

@@ -34,6 +34,10 @@ class Tier:
     private_endpoint_network_policies: str | None = None
     prod_only: bool = False
     rules: tuple = field(default_factory=tuple)
+    prefix_length: int = 24                 # the seed's tiers are /24s
+    feature: str | None = None              # only when plan.features[feature] is true (off by default)
+    fixed_name: str | None = None           # a name Azure imposes (AzureBastionSubnet) instead of snet-cf-...
+    nsg: bool = True                        # the tier gets an NSG of ours
 
 
 SUBNET_TIERS = {
@@ -65,7 +69,17 @@ SUBNET_TIERS = {
     # Operators and AWX: they read the vault too.
     "management": Tier(10, "mgmt", key_vault_access=True, rules=(
         Rule("allow-ssh-from-vnet", 100, "Tcp", ("VirtualNetwork",), ("22",)),
+        # Only when the bastion tier exists (a rule whose tier source is absent is left out): Azure Bastion reaches
+        # the target VMs over their private IPs on 22/3389, best limited to the AzureBastionSubnet range
+        # (learn.microsoft.com/azure/bastion/bastion-nsg, "Target VM Subnet").
+        Rule("allow-ssh-rdp-from-bastion", 105, "Tcp", ("tier:bastion",), ("22", "3389")),
     )),
+    # Azure Bastion (features.bastion, off by default): a subnet named exactly AzureBastionSubnet, /26 or larger, holding
+    # nothing else (learn.microsoft.com/azure/bastion/configuration-settings, "Azure Bastion subnet"). 10.x.11.0/26: the
+    # first /26 after the management /24, inside the .6-.19 gap the seed's table leaves unassigned (its "RESERVED" block
+    # .20-.255 stays whole), so every seed subnet keeps its place (docs/deployment-model.md). No NSG of ours: Azure
+    # supports one only with every ingress and egress rule bastion-nsg lists; Bastion works without one.
+    "bastion": Tier(11, "bastion", prefix_length=26, feature="bastion", fixed_name="AzureBastionSubnet", nsg=False),
 }
 
 # Last of every NSG: everything inbound that no rule above allows is denied, before Azure's default
@@ -74,15 +88,20 @@ DENY_ALL_INBOUND = {"name": "deny-all-inbound", "priority": 4096, "access": "Den
 KEY_VAULT_SERVICE_ENDPOINT = "Microsoft.KeyVault"
 
 
-def tiers_for(environment: str) -> dict:
-    """The tiers a deployment of `environment` has (API Management only in prod), in the seed's order."""
-    return {key: tier for key, tier in SUBNET_TIERS.items() if environment == "prod" or not tier.prod_only}
+def tiers_for(environment: str, features: dict | None = None) -> dict:
+    """The tiers a deployment of `environment` has (API Management only in prod; a feature's tier only when
+    features[feature] is true), in the seed's order."""
+    features = features or {}
+    return {key: tier for key, tier in SUBNET_TIERS.items()
+            if (environment == "prod" or not tier.prod_only) and (tier.feature is None or features.get(tier.feature))}
 
 
 def nsg_rules(tier: Tier, cidr: str, cidrs: dict) -> list:
     """The tier's NSG rules as the network_security_group module takes them, sources resolved, deny-all last."""
     rules = []
     for rule in tier.rules:
+        if any(s.startswith("tier:") and s.split(":", 1)[1] not in cidrs for s in rule.sources):
+            continue   # its source tier is not in this deployment (a feature that is off)
         sources = [cidrs[s.split(":", 1)[1]] if s.startswith("tier:") else s for s in rule.sources]
         rules.append({"name": rule.name, "priority": rule.priority, "protocol": rule.protocol,
                       "source_address_prefixes": sources, "destination_address_prefixes": [cidr],
@@ -93,10 +112,11 @@ def nsg_rules(tier: Tier, cidr: str, cidrs: dict) -> list:
 def subnet_settings(key: str, cidr: str, names: dict, cidrs: dict) -> dict:
     """One tier of the plan: its CIDR, the virtual_network module's subnet entry, its NSG (name and rules)."""
     tier = SUBNET_TIERS[key]
-    subnet = {"name": names["subnets"][key], "address_prefix": cidr, "network_security_group": names["network_security_groups"][key],
-              "delegations": list(tier.delegations),
+    subnet = {"name": names["subnets"][key], "address_prefix": cidr, "delegations": list(tier.delegations),
               "service_endpoints": [KEY_VAULT_SERVICE_ENDPOINT] if tier.key_vault_access else []}
+    if tier.nsg:
+        subnet["network_security_group"] = names["network_security_groups"][key]
     if tier.private_endpoint_network_policies:
         subnet["private_endpoint_network_policies"] = tier.private_endpoint_network_policies
-    return {"cidr": cidr, "key_vault_access": tier.key_vault_access, "subnet": subnet,
-            "network_security_group": {"name": names["network_security_groups"][key], "rules": nsg_rules(tier, cidr, cidrs)}}
+    nsg = {"name": names["network_security_groups"][key], "rules": nsg_rules(tier, cidr, cidrs)} if tier.nsg else None
+    return {"cidr": cidr, "key_vault_access": tier.key_vault_access, "subnet": subnet, "network_security_group": nsg}

@@ -58,6 +58,15 @@ def vault_tasks(rg):
     return group_tasks(rg) + [vault, task("grant", "role_assignment", scope="{{ kv.key_vault.id }}", role="Key Vault Secrets Officer")]
 
 
+def bastion_tasks(rg):
+    """What a Bastion host needs: an AzureBastionSubnet (/26) in a VNet of its group and a Standard static public IP."""
+    return group_tasks(rg) + [
+        task("vnet", "virtual_network", resource_group=rg, name="vnet", location=LOCATION, address_prefixes=["10.22.0.0/16"],
+             subnets=[{"name": "AzureBastionSubnet", "address_prefix": "10.22.11.0/26"}]),
+        task("pip", "public_ip_address", resource_group=rg, name="pip-bastion", location=LOCATION, sku="Standard",
+             allocation_method="Static")]
+
+
 def group_id(rg):
     return f"/subscriptions/{EMULATOR_SUBSCRIPTION[0]}/resourceGroups/{rg}"
 
@@ -204,6 +213,20 @@ CONTRACTS = {
         {"tags": {"a": "2"}}, lambda d: d["tags"], {"a": "2"},
         {"resource_group": "rg-x", "name": "pe-x", "target": "/subscriptions/x/resourceGroups/rg-x/providers/Microsoft.KeyVault/vaults/kv-x",
          "group_id": "blob"}, "'blob' is not a group id of Microsoft.KeyVault/vaults; valid: vault", setup=endpoint_tasks),
+    "public_ip_address": Contract(
+        "public_ip_address", lambda rg, n: f"Microsoft.Network/publicIPAddresses/{n}",
+        lambda rg, n: {"resource_group": rg, "name": n, "location": LOCATION, "sku": "Standard", "allocation_method": "Static",
+                       "idle_timeout_in_minutes": 4},
+        {"idle_timeout_in_minutes": 10}, lambda d: d["properties"]["idleTimeoutInMinutes"], 10,
+        {"resource_group": "rg-x", "name": "pip-x", "allocation_method": "Dynamic"}, "a Standard public IP is always Static",
+        setup=group_tasks),
+    "bastion_host": Contract(
+        "bastion_host", lambda rg, n: f"Microsoft.Network/bastionHosts/{n}",
+        lambda rg, n: {"resource_group": rg, "name": n, "location": LOCATION, "sku": "Basic", "subnet": "vnet/AzureBastionSubnet",
+                       "public_ip_address": "pip-bastion"},
+        {"sku": "Standard"}, lambda d: d["sku"]["name"], "Standard",
+        {"resource_group": "rg-x", "name": "bas-x", "subnet": "vnet/snet-mgmt", "public_ip_address": "pip-x"},
+        "Azure Bastion needs the subnet named exactly AzureBastionSubnet", setup=bastion_tasks),
     "container_apps_environment": Contract(
         "container_apps_environment", lambda rg, n: f"Microsoft.App/managedEnvironments/cae-{n}",
         lambda rg, n: {"resource_group": rg, "name": f"cae-{n}", "location": LOCATION, "infrastructure_subnet": "vnet/apps",

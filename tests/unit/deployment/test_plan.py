@@ -38,7 +38,7 @@ def test_westeu_prod_1_plan_matches_the_seed():
                        "backup_retention_days": 35, "geo_redundant_backup": True, "high_availability": "ZoneRedundant"},
         "redis": {"sku_name": "Balanced_B5", "high_availability": "Enabled"}, "log_analytics": {"retention_in_days": 90},
         "storage": {"sku_name": "Standard_GRS", "soft_delete_days": 30, "lock_audit_container": False}}
-    assert plan["features"] == {"api_management": True, "ddos_protection": True, "backup": True}
+    assert plan["features"] == {"api_management": True, "ddos_protection": True, "backup": True, "bastion": False}
     assert plan["budget"] == {"amount": 5000, "currency": "USD", "thresholds": [50, 80, 100]}
     # The Azure resources issue 12 added, as the seed's prod flags ask: private only, redundant, kept 7 years.
     assert (plan["storage"]["sku"], plan["storage"]["public_network_access"], plan["storage"]["allow_shared_key_access"]) == (
@@ -80,7 +80,7 @@ def test_overrides_merge():
     assert plan["budget"]["amount"] == 6000 and plan["budget"]["thresholds"] == [50, 80, 100]
     assert plan["sizing"]["redis"] == {"sku_name": "Balanced_B10", "high_availability": "Enabled"}
     assert plan["redis"]["sku_name"] == "Balanced_B10"
-    assert plan["features"] == {"api_management": True, "ddos_protection": False, "backup": True}
+    assert plan["features"] == {"api_management": True, "ddos_protection": False, "backup": True, "bastion": False}
 
 
 @pytest.mark.parametrize("name, overrides, message", [
