@@ -245,6 +245,22 @@ plan:
           C(resource_group) and C(name) in the region).
       type: dict
       returned: always
+    container_apps_environment:
+      description:
+        - The Container Apps environment as role C(container_apps_environment) takes it, C(name), C(internal) (true),
+          C(zone_redundant) (prod), C(subnet) (C(<vnet>/<subnet>) of the C(container_apps) tier) and C(subnet_cidr),
+          C(workload_profiles) (the C(Consumption) profile), C(logs_destination) (C(azure-monitor)) and
+          C(diagnostic_setting) (C(name), C(log_analytics_destination_type), C(logs), the categories sent to the workspace).
+      type: dict
+      returned: always
+    identity:
+      description:
+        - The apps' user-assigned managed identity C(name), C(principal_type) (C(ServicePrincipal)) and
+          C(role_assignments), each a C(role) and a C(scope) (C(type), C(resource_group), C(name), C(deployment)) with
+          C(outside_group) (the scope is the global deployment's, so teardown removes it first); AcrPull on the registry,
+          Key Vault Secrets User on the vault, Azure Event Hubs Data Sender and Data Receiver on C(global-<env>)'s namespace.
+      type: dict
+      returned: always
     storage:
       description:
         - The storage account's settings as M(complianceflow.infra.storage_account) takes them (C(sku), C(kind),

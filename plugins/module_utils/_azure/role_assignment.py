@@ -51,6 +51,10 @@ BUILT_IN_ROLES = {
     "Key Vault Crypto Officer": "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
     "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
     "Key Vault Data Access Administrator": "8b54135c-b56d-4d72-a534-26097cfdc8d8",
+    # The apps' identity (roles/identity): built-in-roles (containers, analytics).
+    "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    "Azure Event Hubs Data Sender": "2b629674-e913-4c01-ae53-ef4638d8f975",
+    "Azure Event Hubs Data Receiver": "a638d3c7-ab3a-418d-83e6-5f17a39d4fde",
 }
 
 

@@ -183,6 +183,8 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
         "application_insights": f"appi-{APP}-{d}",
         "event_hubs_namespace": f"evhns-{APP}-{d}",
         "container_apps_environment": f"cae-{APP}-{d}",
+        # The deployment's user-assigned managed identity, for its apps (roles/identity).
+        "managed_identity": f"id-{APP}-{d}",
         "api_management": f"apim-{APP}-{d}",
         # Azure Bastion (features.bastion, off by default) and its Standard static public IP.
         "bastion_host": f"bas-{APP}-{d}",
@@ -226,6 +228,9 @@ AZURE_RULES = {
     "application_insights": (1, 260, r"[^%&\\?/]*[^%&\\?/. ]", "no % & \\ ? /; not ending with a space or period"),
     "event_hubs_namespace": (6, 50, _ALNUM_HYPHEN_START_LETTER, "alphanumerics and hyphens; start with a letter, end alphanumeric"),
     "container_apps_environment": (2, 60, r"[a-z]([a-z0-9-]*[a-z0-9])?", "lowercase letters, digits, hyphens; start letter, end alphanumeric; no '--'"),
+    # Microsoft.ManagedIdentity/userAssignedIdentities: 3-128 characters, alphanumerics, hyphens and underscores,
+    # starting with a letter or digit (learn.microsoft.com azure/azure-resource-manager/management/resource-name-rules).
+    "managed_identity": (3, 128, r"[A-Za-z0-9][A-Za-z0-9_-]*", "alphanumerics, hyphens and underscores; start alphanumeric"),
     "api_management": (1, 50, _ALNUM_HYPHEN_START_LETTER, "alphanumerics and hyphens; start with a letter, end alphanumeric"),
     "private_endpoints": (2, 64, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
     "private_dns_zone_links": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),

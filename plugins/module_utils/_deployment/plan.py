@@ -156,7 +156,22 @@ RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBfo
                       "Microsoft.ApiManagement",
                       # Budgets. Whether Azure registers it in every subscription was not verified; registering a namespace
                       # that is already registered changes nothing (resource_provider only POSTs the missing ones).
-                      "Microsoft.Consumption")
+                      "Microsoft.Consumption", "Microsoft.App", "Microsoft.ManagedIdentity")
+# The Container Apps environment (Microsoft.App/managedEnvironments; sources in _azure/container_apps_environment.py):
+# a workload-profiles environment with the Consumption profile, internal (no public IP) in the container_apps subnet,
+# zone redundant in prod. Its logs go to Azure Monitor and a diagnostic setting sends them to the deployment's
+# workspace (resource-specific tables), so no workspace shared key is ever handled (docs/azure.md says why).
+CONTAINER_APPS_WORKLOAD_PROFILES = ({"name": "Consumption", "workload_profile_type": "Consumption"},)
+CONTAINER_APPS_LOG_CATEGORIES = ("ContainerAppConsoleLogs", "ContainerAppSystemLogs")
+# The deployment's identity's roles (learn.microsoft.com azure/role-based-access-control/built-in-roles): pull from the
+# deployment's registry, read the deployment's vault's secrets, send to and receive from the environment's global Event
+# Hubs namespace (global-<env>, read from that deployment's names, never recomputed).
+IDENTITY_ROLE_ASSIGNMENTS = (
+    ("AcrPull", "Microsoft.ContainerRegistry/registries", "self", "container_registry"),
+    ("Key Vault Secrets User", "Microsoft.KeyVault/vaults", "self", "key_vault"),
+    ("Azure Event Hubs Data Sender", "Microsoft.EventHub/namespaces", "global", "event_hubs_namespace"),
+    ("Azure Event Hubs Data Receiver", "Microsoft.EventHub/namespaces", "global", "event_hubs_namespace"),
+)
 # The evidence sources (docs/azure.md "Evidence"; sources in _azure/diagnostic_setting.py and _azure/flow_log.py):
 # resource logs sent to the deployment's workspace in resource-specific tables (logAnalyticsDestinationType
 # Dedicated), each (plan key of the resource, its type, its log category, the table the rows land in).
@@ -433,6 +448,8 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "container_registry": _container_registry(CONTAINER_REGISTRY_SKUS[dep.environment]),
         "application_insights": dict(APPLICATION_INSIGHTS),
         "evidence": _evidence(dep, names, region["location"]),
+        "container_apps_environment": _container_apps_environment(names, subnets, prod),
+        "identity": _identity(dep, names),
         "storage": dict(STORAGE_ACCOUNT, sku=sizing["storage"]["sku_name"],
                         blob_service={"delete_retention_days": sizing["storage"]["soft_delete_days"],
                                       "container_delete_retention_days": sizing["storage"]["soft_delete_days"],
@@ -477,6 +494,32 @@ def _container_registry(sku: str) -> dict:
             "public_network_access": "Disabled" if premium else "Enabled", "private_endpoint": premium}
 
 
+def _container_apps_environment(names: dict, subnets: dict, prod: bool) -> dict:
+    """The environment's settings (roles/container_apps_environment)."""
+    return {"name": names["container_apps_environment"], "internal": True, "zone_redundant": prod,
+            "subnet": f"{names['virtual_network']}/{names['subnets']['container_apps']}",
+            "subnet_cidr": subnets["container_apps"],
+            "workload_profiles": [dict(p) for p in CONTAINER_APPS_WORKLOAD_PROFILES],
+            "logs_destination": "azure-monitor",
+            "diagnostic_setting": {"name": names["diagnostic_setting"], "log_analytics_destination_type": "Dedicated",
+                                   "logs": [{"category": c} for c in CONTAINER_APPS_LOG_CATEGORIES]}}
+
+
+def _identity(dep, names: dict) -> dict:
+    """The deployment's user-assigned identity and its role assignments, each scope described by type, group and name
+    (ids need the subscription, known only at run time). outside_group: the scope is in another deployment's group, so
+    teardown removes the assignment before the identity goes (Azure keeps it, orphaned, otherwise)."""
+    owner = f"global-{dep.environment}"
+    owner_names = names if dep.name == owner else resource_names(owner, naming_seed=DEFAULT_NAMING_SEED)
+    assignments = []
+    for role, rtype, where, key in IDENTITY_ROLE_ASSIGNMENTS:
+        source = names if where == "self" else owner_names
+        assignments.append({"role": role, "scope": {"type": rtype, "resource_group": source["resource_group"], "name": source[key],
+                                                    "deployment": dep.name if where == "self" else owner},
+                            "outside_group": source["resource_group"] != names["resource_group"]})
+    return {"name": names["managed_identity"], "principal_type": "ServicePrincipal", "role_assignments": assignments}
+
+
 def _evidence(dep, names: dict, location: str) -> dict:
     """What sends the deployment's audit evidence where (roles/evidence)."""
     owner = f"global-{dep.environment}"
@@ -514,7 +557,7 @@ def plan_summary(plan: dict) -> list:
         lines.append(f"  subnet {key:<15} {cidr:<15} {n['subnets'][key]}  ({f'nsg {nsg}' if nsg else 'no NSG'})")
     for key in ("postgresql_server", "redis_cache", "key_vault", "storage_account", "container_registry",
                 "log_analytics_workspace", "application_insights", "event_hubs_namespace",
-                "container_apps_environment", "api_management", "budget"):
+                "container_apps_environment", "managed_identity", "api_management", "budget"):
         lines.append(f"{key:<27} {n[key]}")
     for key, zone in plan["private_dns_zones"].items():
         lines.append(f"private DNS zone {zone} (link {n['private_dns_zone_links'][key]})")
@@ -579,6 +622,17 @@ def plan_summary(plan: dict) -> list:
                      f"{bas['public_ip_name']} {bas['public_ip_sku']} {bas['public_ip_allocation']}")
     else:
         lines.append("bastion         off (features.bastion: true adds AzureBastionSubnet 10.x.11.0/26 and the host)")
+    cae = plan.get("container_apps_environment")
+    if cae:
+        lines.append(f"container apps  {cae['name']} workload profiles ({', '.join(p['name'] for p in cae['workload_profiles'])}), "
+                     f"{'internal' if cae['internal'] else 'external'} in {cae['subnet']} ({cae['subnet_cidr']}), zone redundant "
+                     f"{cae['zone_redundant']}, logs {cae['logs_destination']} -> {n['log_analytics_workspace']} "
+                     f"({', '.join(log['category'] for log in cae['diagnostic_setting']['logs'])})")
+    ident = plan.get("identity")
+    if ident:
+        lines.append(f"identity        {ident['name']}: " + "; ".join(
+            f"{a['role']} on {a['scope']['type'].split('/')[-1]} {a['scope']['name']}" + (f" ({a['scope']['resource_group']})" if a["outside_group"] else "")
+            for a in ident["role_assignments"]))
     lines.append("features        " + ", ".join(f"{k}={v}" for k, v in plan["features"].items()))
     lines.append("databases       " + ", ".join(plan["databases"]))
     return lines

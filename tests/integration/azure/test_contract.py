@@ -250,6 +250,23 @@ CONTRACTS = {
         {"sku": "Standard"}, lambda d: d["sku"]["name"], "Standard",
         {"resource_group": "rg-x", "name": "bas-x", "subnet": "vnet/snet-mgmt", "public_ip_address": "pip-x"},
         "Azure Bastion needs the subnet named exactly AzureBastionSubnet", setup=bastion_tasks),
+    "container_apps_environment": Contract(
+        "container_apps_environment", lambda rg, n: f"Microsoft.App/managedEnvironments/cae-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"cae-{n}", "location": LOCATION, "infrastructure_subnet": "vnet/apps",
+                       "internal": True, "zone_redundant": False, "logs_destination": "azure-monitor",
+                       "workload_profiles": [{"name": "Consumption", "workload_profile_type": "Consumption"}], "tags": {"a": "1"}},
+        {"workload_profiles": [{"name": "Consumption", "workload_profile_type": "Consumption"},
+                               {"name": "d4", "workload_profile_type": "D4", "minimum_count": 1, "maximum_count": 2}]},
+        lambda d: [p["name"] for p in d["properties"]["workloadProfiles"]], ["Consumption", "d4"],
+        {"resource_group": "rg-x", "name": "cae--x"}, "'cae--x' is not a valid Container Apps environment name",
+        setup=lambda rg: group_tasks(rg) + [task(
+            "vnet", "virtual_network", resource_group=rg, name="vnet", location=LOCATION, address_prefixes=["10.22.0.0/16"],
+            subnets=[{"name": "apps", "address_prefix": "10.22.1.0/24", "delegations": ["Microsoft.App/environments"]}])]),
+    "managed_identity": Contract(
+        "managed_identity", lambda rg, n: f"Microsoft.ManagedIdentity/userAssignedIdentities/id-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"id-{n}", "location": LOCATION, "tags": {"a": "1"}},
+        {"tags": {"a": "2"}}, lambda d: d["tags"], {"a": "2"},
+        {"resource_group": "rg-x", "name": "x"}, "'x' is not a valid managed identity name", setup=group_tasks),
 }
 
 

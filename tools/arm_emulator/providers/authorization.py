@@ -72,6 +72,14 @@ BUILT_IN_ROLES: dict[str, dict[str, Any]] = {
                                              "actions": ["Microsoft.KeyVault/vaults/*/read"],
                                              "dataActions": ["Microsoft.KeyVault/vaults/*/read",
                                                              "Microsoft.KeyVault/vaults/secrets/readMetadata/action"]},
+    # built-in-roles (containers; analytics): the apps' identity's roles (roles/identity).
+    "7f951dda-4ed3-4680-a7ca-43fe172d538d": {"roleName": "AcrPull", "actions": ["Microsoft.ContainerRegistry/registries/pull/read"]},
+    "2b629674-e913-4c01-ae53-ef4638d8f975": {"roleName": "Azure Event Hubs Data Sender",
+                                             "actions": ["Microsoft.EventHub/*/eventhubs/read"],
+                                             "dataActions": ["Microsoft.EventHub/*/send/action"]},
+    "a638d3c7-ab3a-418d-83e6-5f17a39d4fde": {"roleName": "Azure Event Hubs Data Receiver",
+                                             "actions": ["Microsoft.EventHub/*/eventhubs/consumergroups/read"],
+                                             "dataActions": ["Microsoft.EventHub/*/receive/action"]},
 }
 
 
