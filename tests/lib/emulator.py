@@ -45,7 +45,8 @@ AWX_NAMES = ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_
 EMULATOR_PYTHON = os.environ.get("ARM_EMULATOR_PYTHON") or sys.executable
 
 PREPARED_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
-                      "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache", "Microsoft.Storage")
+                      "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache", "Microsoft.Storage",
+                      "Microsoft.EventHub")
 
 
 class EmulatorError(RuntimeError):

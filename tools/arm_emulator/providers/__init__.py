@@ -10,7 +10,7 @@ from .base import ResourceType
 
 PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization",
                     "containerregistry", "insights_components", "cache", "insights_diagnostics", "network_watcher",
-                    "storage", "private_endpoints")
+                    "storage", "private_endpoints", "eventhub")
 
 
 def load_registry() -> dict[str, ResourceType]:
