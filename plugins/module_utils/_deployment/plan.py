@@ -145,7 +145,8 @@ AUDIT_RETENTION_DAYS = 2556
 # Resource providers a deployment writes into (registered before its first write; Microsoft.Resources and
 # Microsoft.Authorization are registered in every subscription).
 RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
-                      "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache", "Microsoft.Storage")
+                      "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache", "Microsoft.Storage",
+                      "Microsoft.EventHub")
 # The evidence sources (docs/azure.md "Evidence"; sources in _azure/diagnostic_setting.py and _azure/flow_log.py):
 # resource logs sent to the deployment's workspace in resource-specific tables (logAnalyticsDestinationType
 # Dedicated), each (plan key of the resource, its type, its log category, the table the rows land in).
@@ -176,6 +177,23 @@ SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql
 CONTAINER_REGISTRY_SKUS = {"dev": "Basic", "stg": "Standard", "prod": "Premium"}
 # Application Insights: workspace-based (classic was retired on 2024-02-29), telemetry only with Entra tokens.
 APPLICATION_INSIGHTS = {"kind": "web", "application_type": "web", "disable_local_auth": True, "ingestion_mode": "LogAnalytics"}
+# Event Hubs (Kafka), one namespace per global deployment (docs/azure.md "Event Hubs" cites the sources): Standard, the
+# cheapest tier with the Kafka endpoint and private endpoints (Basic has neither), 1 throughput unit (Premium's smallest
+# size alone would take most of global-prod's 1,000 USD a month); TLS 1.2, no SAS keys (Microsoft Entra ID only), no
+# public network access: every deployment of the environment reaches the namespace through a private endpoint in its
+# own VNet (group "namespace", zone privatelink.servicebus.windows.net), so no peering is needed. The hubs are the
+# seed's; a partition count cannot change on Standard (partitions are added only in Premium and Dedicated). Each
+# regional deployment adds its own consumer group (its name) on every hub the global namespace has.
+EVENT_HUBS_TOPICS = ({"name": "tenant-events", "partition_count": 4}, {"name": "masterdata-events", "partition_count": 2},
+                     {"name": "file-ingestion-events", "partition_count": 4})
+EVENT_HUBS_NAMESPACE = {"sku": "Standard", "capacity": 1, "minimum_tls_version": "1.2", "disable_local_auth": True,
+                        "public_network_access": "Disabled"}
+# Days the hubs keep events (Standard allows 1-7 at no extra cost): a week in prod, so that a consumer can catch up after
+# an outage; auto-inflate in prod only, capped at 4 throughput units (a bounded cost).
+EVENT_HUBS_SIZING = {"dev": {"message_retention_in_days": 1, "auto_inflate": False, "maximum_throughput_units": 0},
+                     "stg": {"message_retention_in_days": 1, "auto_inflate": False, "maximum_throughput_units": 0},
+                     "prod": {"message_retention_in_days": 7, "auto_inflate": True, "maximum_throughput_units": 4}}
+EVENT_HUBS_PRIVATE_DNS_ZONE = "privatelink.servicebus.windows.net"
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
                  "features", "sizing")
@@ -346,6 +364,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "container_registry": _container_registry(CONTAINER_REGISTRY_SKUS[dep.environment]),
         "application_insights": dict(APPLICATION_INSIGHTS),
         "evidence": _evidence(dep, names, region["location"]),
+        "event_hubs": _event_hubs(dep, names),
         "storage": dict(STORAGE_ACCOUNT, sku=sizing["storage"]["sku_name"],
                         blob_service={"delete_retention_days": sizing["storage"]["soft_delete_days"],
                                       "container_delete_retention_days": sizing["storage"]["soft_delete_days"],
@@ -370,6 +389,27 @@ def _container_registry(sku: str) -> dict:
     premium = sku == "Premium"
     return {"sku": sku, "admin_user_enabled": False, "anonymous_pull_enabled": False,
             "public_network_access": "Disabled" if premium else "Enabled", "private_endpoint": premium}
+
+
+def _event_hubs(dep, names: dict) -> dict:
+    """The environment's global namespace (made by global-<env>), this deployment's consumer group on its hubs (regional
+    deployments) and this deployment's private endpoint to it (every deployment of the environment)."""
+    owner = f"global-{dep.environment}"
+    owner_names = names if dep.name == owner else resource_names(owner, naming_seed=DEFAULT_NAMING_SEED)
+    sizing = EVENT_HUBS_SIZING[dep.environment]
+    here = dep.name == owner
+    return dict(EVENT_HUBS_NAMESPACE, managed_by=owner, managed_here=here, namespace=owner_names["event_hubs_namespace"],
+                resource_group=owner_names["resource_group"], location=REGIONS[parse_deployment_name(owner).region_code]["location"],
+                auto_inflate=sizing["auto_inflate"], maximum_throughput_units=sizing["maximum_throughput_units"],
+                event_hubs=[dict(topic, message_retention_in_days=sizing["message_retention_in_days"]) for topic in EVENT_HUBS_TOPICS]
+                if here else [],
+                # A global deployment publishes and has no consumer group of its own; a regional one reads with its name.
+                consumer_group=None if here else dep.name,
+                access="private_endpoint",
+                private_endpoint={"name": names["event_hubs_private_endpoint"], "group_id": "namespace",
+                                  "subnet": f"{names['virtual_network']}/{names['subnets']['storage']}",
+                                  "private_dns_zone": EVENT_HUBS_PRIVATE_DNS_ZONE,
+                                  "private_dns_zone_link": names["event_hubs_private_dns_zone_link"]})
 
 
 def _evidence(dep, names: dict, location: str) -> dict:
@@ -447,6 +487,20 @@ def plan_summary(plan: dict) -> list:
         lines.append(f"flow log        {fl['name']} in {fl['network_watcher']['resource_group']}/{fl['network_watcher']['name']}: "
                      f"{fl['target']} -> {fl['storage_account']}, JSON v{fl['format_version']}, "
                      f"traffic analytics {'on' if fl['traffic_analytics'] else 'off'}")
+    eh = plan.get("event_hubs")
+    if eh:
+        hubs = ", ".join(f"{h['name']} ({h['partition_count']} partitions, {h['message_retention_in_days']} d)" for h in eh["event_hubs"])
+        lines.append(f"event hubs      {eh['namespace']} in {eh['resource_group']} (made by {eh['managed_by']}): {eh['sku']} "
+                     f"{eh['capacity']} TU{', auto-inflate to ' + str(eh['maximum_throughput_units']) if eh['auto_inflate'] else ''}, "
+                     f"Kafka endpoint, TLS {eh['minimum_tls_version']}+, local (SAS) auth "
+                     f"{'off' if eh['disable_local_auth'] else 'on'}, public network access {eh['public_network_access']}"
+                     + (f"; hubs {hubs}" if eh["event_hubs"] else ""))
+        pe = eh["private_endpoint"]
+        lines.append(f"event hubs net  reached through private endpoint {pe['name']} ({pe['group_id']}) in {pe['subnet']}, zone "
+                     f"{pe['private_dns_zone']} (link {pe['private_dns_zone_link']}): no VNet peering needed")
+        if eh["consumer_group"]:
+            lines.append(f"event hubs sub  consumer group {eh['consumer_group']} on every hub of {eh['namespace']} (read from it, "
+                         "removed by teardown)")
     st = plan["storage"]
     audit = st["containers"][0]
     lines.append(f"storage         {st['sku']} {st['kind']}, {st['minimum_tls_version']}, public access {st['public_network_access']}, "
