@@ -193,8 +193,9 @@ def _hub_children(hubs: list, hubs_wanted: list | None, sku: str, rid: ResourceI
             raise AzureInputError(f"event_hubs[{want['name']}].partition_count: the event hub has {have['partition_count']} "
                                   f"partitions; a {sku} namespace cannot add partitions (only Premium and Dedicated can): "
                                   "create a new event hub instead")
-    if len({h['name'].lower() for h in hubs_wanted} | set(views)) > MAX_HUBS.get(sku, 10**6):
-        raise AzureInputError(f"event_hubs: the namespace would hold {len({h['name'].lower() for h in hubs_wanted} | set(views))} event hubs; a {sku} namespace holds at most {MAX_HUBS[sku]}")
+    total = len({h["name"].lower() for h in hubs_wanted} | set(views))
+    if total > MAX_HUBS.get(sku, 10**6):
+        raise AzureInputError(f"event_hubs: the namespace would hold {total} event hubs; a {sku} namespace holds at most {MAX_HUBS[sku]}")
     before["event_hubs"], after["event_hubs"] = merged.before, merged.after
     children = []
     for want in merged.added + merged.updated:
