@@ -157,8 +157,8 @@ def plan_namespace(existing: dict | None, hubs: list, params: dict, hubs_wanted:
     if existing is None:
         wanted = dict(DEFAULTS, **given)
         after.update(given, **({"tags": tags} if params.get("tags") is not None else {}))
-        body = {"location": params["location"], "tags": tags, "sku": {"name": wanted["sku"], "tier": wanted["sku"],
-                                                                       "capacity": wanted["capacity"]}, "properties": {}}
+        sku_body = {"name": wanted["sku"], "tier": wanted["sku"], "capacity": wanted["capacity"]}
+        body = {"location": params["location"], "tags": tags, "sku": sku_body, "properties": {}}
         for key, path in FIELDS.items():
             if path[0] == "properties" and key in wanted:
                 body["properties"][path[1]] = wanted[key]

@@ -127,8 +127,8 @@ class EventHubsConsumerGroup(Resource):
         groups = dict(related.get("groups", {}))
         for child in plan.children:
             hub = child.resource_id.parent.name.lower()
-            groups[hub] = None if child.method == "DELETE" else {"id": str(child.resource_id), "name": child.resource_id.name,
-                                                                  "properties": dict(child.body["properties"])}
+            written = {"id": str(child.resource_id), "name": child.resource_id.name, "properties": dict(child.body["properties"])}
+            groups[hub] = None if child.method == "DELETE" else written
         return dict(related, groups=groups)
 
     def result(self, doc, related):
