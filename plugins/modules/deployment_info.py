@@ -261,6 +261,19 @@ plan:
           Key Vault Secrets User on the vault, Azure Event Hubs Data Sender and Data Receiver on C(global-<env>)'s namespace.
       type: dict
       returned: always
+    event_hubs:
+      description:
+        - The environment's Event Hubs (role C(event_hubs)). C(namespace) and C(resource_group) of C(global-<env>)'s
+          namespace (C(managed_by)), C(managed_here) (true only there), C(location), C(sku) (V(Standard)), C(capacity),
+          C(auto_inflate) and C(maximum_throughput_units) (prod, 4), C(minimum_tls_version) (1.2), C(disable_local_auth)
+          (true), C(public_network_access) (V(Disabled)), as M(complianceflow.infra.event_hubs_namespace) takes them.
+        - C(event_hubs), the seed's hubs with C(name), C(partition_count) and C(message_retention_in_days) (global
+          deployments only; empty elsewhere); C(consumer_group), the deployment's own name for a regional deployment
+          (null for a global one).
+        - C(access) (V(private_endpoint)) and C(private_endpoint) (C(name), C(group_id) V(namespace), C(subnet) (the
+          C(.4) subnet), C(private_dns_zone) C(privatelink.servicebus.windows.net), C(private_dns_zone_link)).
+      type: dict
+      returned: always
     storage:
       description:
         - The storage account's settings as M(complianceflow.infra.storage_account) takes them (C(sku), C(kind),

@@ -156,7 +156,8 @@ RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBfo
                       "Microsoft.ApiManagement",
                       # Budgets. Whether Azure registers it in every subscription was not verified; registering a namespace
                       # that is already registered changes nothing (resource_provider only POSTs the missing ones).
-                      "Microsoft.Consumption", "Microsoft.App", "Microsoft.ManagedIdentity")
+                      "Microsoft.Consumption", "Microsoft.App", "Microsoft.ManagedIdentity",
+                      "Microsoft.EventHub")
 # The Container Apps environment (Microsoft.App/managedEnvironments; sources in _azure/container_apps_environment.py):
 # a workload-profiles environment with the Consumption profile, internal (no public IP) in the container_apps subnet,
 # zone redundant in prod. Its logs go to Azure Monitor and a diagnostic setting sends them to the deployment's
@@ -221,6 +222,23 @@ API_MANAGEMENT_OVERRIDES = {"sku_name": ("choice", API_MANAGEMENT_SKUS), "sku_ca
 DDOS_MONTHLY_USD = 2944
 DDOS_INCLUDED_PUBLIC_IPS = 100
 DDOS_OVERAGE_USD = 30
+# Event Hubs (Kafka), one namespace per global deployment (docs/azure.md "Event Hubs" cites the sources): Standard, the
+# cheapest tier with the Kafka endpoint and private endpoints (Basic has neither), 1 throughput unit (Premium's smallest
+# size alone would take most of global-prod's 1,000 USD a month); TLS 1.2, no SAS keys (Microsoft Entra ID only), no
+# public network access: every deployment of the environment reaches the namespace through a private endpoint in its
+# own VNet (group "namespace", zone privatelink.servicebus.windows.net), so no peering is needed. The hubs are the
+# seed's; a partition count cannot change on Standard (partitions are added only in Premium and Dedicated). Each
+# regional deployment adds its own consumer group (its name) on every hub the global namespace has.
+EVENT_HUBS_TOPICS = ({"name": "tenant-events", "partition_count": 4}, {"name": "masterdata-events", "partition_count": 2},
+                     {"name": "file-ingestion-events", "partition_count": 4})
+EVENT_HUBS_NAMESPACE = {"sku": "Standard", "capacity": 1, "minimum_tls_version": "1.2", "disable_local_auth": True,
+                        "public_network_access": "Disabled"}
+# Days the hubs keep events (Standard allows 1-7 at no extra cost): a week in prod, so that a consumer can catch up after
+# an outage; auto-inflate in prod only, capped at 4 throughput units (a bounded cost).
+EVENT_HUBS_SIZING = {"dev": {"message_retention_in_days": 1, "auto_inflate": False, "maximum_throughput_units": 0},
+                     "stg": {"message_retention_in_days": 1, "auto_inflate": False, "maximum_throughput_units": 0},
+                     "prod": {"message_retention_in_days": 7, "auto_inflate": True, "maximum_throughput_units": 4}}
+EVENT_HUBS_PRIVATE_DNS_ZONE = "privatelink.servicebus.windows.net"
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
                  "features", "sizing", "api_management")
@@ -450,6 +468,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "evidence": _evidence(dep, names, region["location"]),
         "container_apps_environment": _container_apps_environment(names, subnets, prod),
         "identity": _identity(dep, names),
+        "event_hubs": _event_hubs(dep, names),
         "storage": dict(STORAGE_ACCOUNT, sku=sizing["storage"]["sku_name"],
                         blob_service={"delete_retention_days": sizing["storage"]["soft_delete_days"],
                                       "container_delete_retention_days": sizing["storage"]["soft_delete_days"],
@@ -494,6 +513,13 @@ def _container_registry(sku: str) -> dict:
             "public_network_access": "Disabled" if premium else "Enabled", "private_endpoint": premium}
 
 
+def _global_deployment(dep, names: dict) -> tuple:
+    """The environment's global deployment (global-<env>) and its names: the resources every deployment of the
+    environment shares (the activity-log setting, the Event Hubs namespace) are made and named there."""
+    owner = f"global-{dep.environment}"
+    return owner, names if dep.name == owner else resource_names(owner, naming_seed=DEFAULT_NAMING_SEED)
+
+
 def _container_apps_environment(names: dict, subnets: dict, prod: bool) -> dict:
     """The environment's settings (roles/container_apps_environment)."""
     return {"name": names["container_apps_environment"], "internal": True, "zone_redundant": prod,
@@ -509,8 +535,7 @@ def _identity(dep, names: dict) -> dict:
     """The deployment's user-assigned identity and its role assignments, each scope described by type, group and name
     (ids need the subscription, known only at run time). outside_group: the scope is in another deployment's group, so
     teardown removes the assignment before the identity goes (Azure keeps it, orphaned, otherwise)."""
-    owner = f"global-{dep.environment}"
-    owner_names = names if dep.name == owner else resource_names(owner, naming_seed=DEFAULT_NAMING_SEED)
+    owner, owner_names = _global_deployment(dep, names)
     assignments = []
     for role, rtype, where, key in IDENTITY_ROLE_ASSIGNMENTS:
         source = names if where == "self" else owner_names
@@ -520,10 +545,29 @@ def _identity(dep, names: dict) -> dict:
     return {"name": names["managed_identity"], "principal_type": "ServicePrincipal", "role_assignments": assignments}
 
 
+def _event_hubs(dep, names: dict) -> dict:
+    """The environment's global namespace (made by global-<env>), this deployment's consumer group on its hubs (regional
+    deployments) and this deployment's private endpoint to it (every deployment of the environment)."""
+    owner, owner_names = _global_deployment(dep, names)
+    sizing = EVENT_HUBS_SIZING[dep.environment]
+    here = dep.name == owner
+    return dict(EVENT_HUBS_NAMESPACE, managed_by=owner, managed_here=here, namespace=owner_names["event_hubs_namespace"],
+                resource_group=owner_names["resource_group"], location=REGIONS[parse_deployment_name(owner).region_code]["location"],
+                auto_inflate=sizing["auto_inflate"], maximum_throughput_units=sizing["maximum_throughput_units"],
+                event_hubs=[dict(topic, message_retention_in_days=sizing["message_retention_in_days"]) for topic in EVENT_HUBS_TOPICS]
+                if here else [],
+                # A global deployment publishes and has no consumer group of its own; a regional one reads with its name.
+                consumer_group=None if here else dep.name,
+                access="private_endpoint",
+                private_endpoint={"name": names["event_hubs_private_endpoint"], "group_id": "namespace",
+                                  "subnet": f"{names['virtual_network']}/{names['subnets']['storage']}",
+                                  "private_dns_zone": EVENT_HUBS_PRIVATE_DNS_ZONE,
+                                  "private_dns_zone_link": names["event_hubs_private_dns_zone_link"]})
+
+
 def _evidence(dep, names: dict, location: str) -> dict:
     """What sends the deployment's audit evidence where (roles/evidence)."""
-    owner = f"global-{dep.environment}"
-    owner_names = names if dep.name == owner else resource_names(owner, naming_seed=DEFAULT_NAMING_SEED)
+    owner, owner_names = _global_deployment(dep, names)
     return {
         "diagnostic_settings": [
             {"name": names["diagnostic_setting"], "resource": key, "resource_type": rtype, "resource_name": names[key],
@@ -605,6 +649,20 @@ def plan_summary(plan: dict) -> list:
         lines.append(f"flow log        {fl['name']} in {fl['network_watcher']['resource_group']}/{fl['network_watcher']['name']}: "
                      f"{fl['target']} -> {fl['storage_account']}, JSON v{fl['format_version']}, "
                      f"traffic analytics {'on' if fl['traffic_analytics'] else 'off'}")
+    eh = plan.get("event_hubs")
+    if eh:
+        hubs = ", ".join(f"{h['name']} ({h['partition_count']} partitions, {h['message_retention_in_days']} d)" for h in eh["event_hubs"])
+        lines.append(f"event hubs      {eh['namespace']} in {eh['resource_group']} (made by {eh['managed_by']}): {eh['sku']} "
+                     f"{eh['capacity']} TU{', auto-inflate to ' + str(eh['maximum_throughput_units']) if eh['auto_inflate'] else ''}, "
+                     f"Kafka endpoint, TLS {eh['minimum_tls_version']}+, local (SAS) auth "
+                     f"{'off' if eh['disable_local_auth'] else 'on'}, public network access {eh['public_network_access']}"
+                     + (f"; hubs {hubs}" if eh["event_hubs"] else ""))
+        pe = eh["private_endpoint"]
+        lines.append(f"event hubs net  reached through private endpoint {pe['name']} ({pe['group_id']}) in {pe['subnet']}, zone "
+                     f"{pe['private_dns_zone']} (link {pe['private_dns_zone_link']}): no VNet peering needed")
+        if eh["consumer_group"]:
+            lines.append(f"event hubs sub  consumer group {eh['consumer_group']} on every hub of {eh['namespace']} (read from it, "
+                         "removed by teardown)")
     st = plan["storage"]
     audit = st["containers"][0]
     lines.append(f"storage         {st['sku']} {st['kind']}, {st['minimum_tls_version']}, public access {st['public_network_access']}, "

@@ -267,6 +267,23 @@ CONTRACTS = {
         lambda rg, n: {"resource_group": rg, "name": f"id-{n}", "location": LOCATION, "tags": {"a": "1"}},
         {"tags": {"a": "2"}}, lambda d: d["tags"], {"a": "2"},
         {"resource_group": "rg-x", "name": "x"}, "'x' is not a valid managed identity name", setup=group_tasks),
+    "event_hubs_namespace": Contract(
+        "event_hubs_namespace", lambda rg, n: f"Microsoft.EventHub/namespaces/evhns-{n}",
+        lambda rg, n: {"resource_group": rg, "name": f"evhns-{n}", "location": LOCATION, "sku": "Standard", "disable_local_auth": True,
+                       "event_hubs": [{"name": "tenant-events", "partition_count": 4, "message_retention_in_days": 1}]},
+        {"event_hubs": [{"name": "tenant-events", "partition_count": 4, "message_retention_in_days": 7}]},
+        lambda d: d["properties"]["messageRetentionInDays"], 7,
+        {"resource_group": "rg-x", "name": "evhns-x"}, "'evhns-x' is not a valid Event Hubs namespace name",
+        setup=group_tasks, child="/eventhubs/tenant-events"),
+    "event_hubs_consumer_group": Contract(
+        "event_hubs_consumer_group",
+        lambda rg, n: f"Microsoft.EventHub/namespaces/evhns-{rg[6:]}/eventhubs/tenant-events/consumergroups/{n}",
+        lambda rg, n: {"resource_group": rg, "namespace": f"evhns-{rg[6:]}", "name": n, "user_metadata": "westeu-dev-1"},
+        {"user_metadata": "westeu-dev-2"}, lambda d: d["properties"].get("userMetadata"), "westeu-dev-2",
+        {"resource_group": "rg-x", "namespace": "evhns-ct-x", "name": "-bad"}, "'-bad' is not a valid name",
+        setup=lambda rg: group_tasks(rg) + [task("namespace", "event_hubs_namespace", resource_group=rg, name=f"evhns-{rg[6:]}",
+                                                 location=LOCATION, event_hubs=[{"name": "tenant-events", "partition_count": 4}])],
+        absent=lambda rg, n: {"resource_group": rg, "namespace": f"evhns-{rg[6:]}", "name": n}),
 }
 
 
