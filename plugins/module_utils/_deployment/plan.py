@@ -599,10 +599,14 @@ def plan_summary(plan: dict) -> list:
     for key, cidr in plan["subnets"].items():
         nsg = n["network_security_groups"].get(key)
         lines.append(f"  subnet {key:<15} {cidr:<15} {n['subnets'][key]}  ({f'nsg {nsg}' if nsg else 'no NSG'})")
+    # Only what this deployment makes: the namespace is global-<env>'s, API Management is prod's (their lines below).
+    optional = {"event_hubs_namespace": plan.get("event_hubs", {}).get("managed_here", False),
+                "api_management": bool(plan.get("api_management"))}
     for key in ("postgresql_server", "redis_cache", "key_vault", "storage_account", "container_registry",
                 "log_analytics_workspace", "application_insights", "event_hubs_namespace",
                 "container_apps_environment", "managed_identity", "api_management", "budget"):
-        lines.append(f"{key:<27} {n[key]}")
+        if optional.get(key, True):
+            lines.append(f"{key:<27} {n[key]}")
     for key, zone in plan["private_dns_zones"].items():
         lines.append(f"private DNS zone {zone} (link {n['private_dns_zone_links'][key]})")
     for pe in plan.get("private_endpoints", []):
@@ -613,7 +617,7 @@ def plan_summary(plan: dict) -> list:
     lines.append(f"budget          {b['amount']} {b['currency']}/month, alerts at " + "/".join(f"{t}%" for t in b["thresholds"])
                  + (", forecast at " + "/".join(f"{t}%" for t in b["forecast_thresholds"]) if b.get("forecast_thresholds") else ""))
     contacts = list(b.get("contact_emails") or []) + [c.rsplit("/", 1)[-1] for c in b.get("contact_groups") or []]
-    nobody = "nobody: no budget is made (set deployment_overrides.budget.contact_emails)"
+    nobody = "nobody: deploy.yml refuses the deployment (set deployment_overrides.budget.contact_emails)"
     lines.append("budget alerts   to " + (", ".join(contacts) if contacts else nobody))
     ddos = plan.get("ddos_protection")
     if ddos:

@@ -163,8 +163,10 @@ def _state(env: dict[str, str]) -> dict:
         return {doc["id"].lower(): doc for doc in json.loads(resp.read())["resources"].values()}
 
 
+# The inventory's overrides as extra vars replace the group_vars' ones, so the budget contacts are given again.
 DAY_TWO = {"deployment_overrides": {"tags": {"DataClass": "internal"},
-                                    "sizing": {"postgresql": {"storage_mb": 65536, "backup_retention_days": 14}}}}
+                                    "sizing": {"postgresql": {"storage_mb": 65536, "backup_retention_days": 14}},
+                                    "budget": {"amount": 260, "contact_emails": ["platform-team@complianceflow.example"]}}}
 
 
 def test_day_two_a_new_tag_and_bigger_sizes_converge_secrets_stay_and_a_verbose_rerun_prints_none(sandbox):
@@ -183,6 +185,8 @@ def test_day_two_a_new_tag_and_bigger_sizes_converge_secrets_stay_and_a_verbose_
     servers = [d for d in after.values() if d.get("type") == "Microsoft.DBforPostgreSQL/flexibleServers"]
     assert len(servers) == 2
     assert all((s["properties"]["storage"]["storageSizeGB"], s["properties"]["backup"]["backupRetentionDays"]) == (64, 14) for s in servers)
+    budgets = {d["name"]: d["properties"]["amount"] for d in after.values() if d.get("type") == "Microsoft.Consumption/budgets"}
+    assert budgets == {f"budget-cf-{d}": 260 for d in DEPLOYMENTS}
     for vault_id, versions in secrets.items():   # tags changed on the secret's current version; no new version
         assert [v["version"] for v in after[vault_id]["_secrets"]["postgresql-admin-password"]] == versions
     # The converged re-run, at -vvv (one deploy for two checks: it is the longest test): nothing changes, and no

@@ -59,6 +59,23 @@ def test_plan_of_westeu_prod_1_shows_the_seed_names_and_subnets(prod1_plan):
     assert_clean(run)
 
 
+def test_plan_shows_prod_only_resources_and_budget_alerts_in_prod_and_none_of_them_in_dev(prod1_plan, tmp_path):
+    prod = "\n".join(prod1_plan[0].result("Show the plan")["msg"])
+    assert "api management  apim-cf-westeu-prod-1 Premium x1, VNet Internal" in prod
+    assert "ddos protection ddos-cf-prod-westeu in rg-cf-prod-westeu-ddos" in prod
+    assert "budget          5000 USD/month, alerts at 50%/80%/100%\n" in prod
+    assert "budget alerts   to platform-team@complianceflow.example" in prod   # the inventory's contacts
+    dev = run_playbook(PLAN, inventory=REPO / "inventories" / "westeu-dev-1", extra_vars={"plan_output_dir": str(tmp_path)},
+                       env=no_azure_env())
+    assert dev.rc == 0, dev.stdout[-3000:]
+    lines = "\n".join(dev.result("Show the plan")["msg"])
+    assert "budget          200 USD/month, alerts at 50%/80%/100%\n" in lines
+    assert "apim-cf" not in lines and "api management" not in lines and "ddos protection" not in lines
+    written = json.loads((tmp_path / "westeu-dev-1.json").read_text(encoding="utf-8"))
+    assert "api_management" not in written and written["ddos_protection"] is None
+    assert "api_management" not in written["subnets"]
+
+
 def test_plan_json_is_written_and_equals_the_module_result(prod1_plan):
     run, out = prod1_plan
     written = json.loads((out / "westeu-prod-1.json").read_text(encoding="utf-8"))

@@ -262,7 +262,7 @@ def test_budget_contacts_come_from_the_inventory_and_are_checked():
     assert plan["budget"]["contact_emails"] == ["platform-team@complianceflow.example"] and plan["budget"]["contact_groups"] == [AG]
     lines = "\n".join(plan_summary(plan))
     assert "alerts at 50%/80%/100%, forecast at 100%" in lines and "to platform-team@complianceflow.example, ag-1" in lines
-    assert "no budget is made" in "\n".join(plan_summary(build_plan("westeu-dev-1", registry=REGISTRY)))
+    assert "deploy.yml refuses the deployment" in "\n".join(plan_summary(build_plan("westeu-dev-1", registry=REGISTRY)))
     for budget, message in (({"contact_emails": ["platform-team"]}, "budget.contact_emails='platform-team'"),
                             ({"contact_groups": ["/subscriptions/x/resourceGroups/y"]}, "action group ids"),
                             ({"forecast_thresholds": [90, 100, 110]}, "at most 5 thresholds")):
