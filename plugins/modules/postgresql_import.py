@@ -66,7 +66,7 @@ queries:
   elements: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import REFERENCE, check_tenant_id, import_unit, verified_units
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import REFERENCE, catalog, check_tenant_id, import_unit, verified_units
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import (
     DATABASE_ARGSPEC,
     absent_in_check_mode,
@@ -94,9 +94,11 @@ def run(module, queries):
     inserted = {}
     try:
         with session.conn.transaction(force_rollback=module.check_mode):
+            tables = catalog(session, column)
             for manifest, data_path in units:
                 role = owner if manifest["tenant"] is None else app
-                inserted[manifest["tenant"] or REFERENCE] = import_unit(session, manifest, data_path, role=role, column=column)
+                inserted[manifest["tenant"] or REFERENCE] = import_unit(session, manifest, data_path, role=role, owner=owner,
+                                                                        column=column, tables=tables)
     finally:
         session.close()
     changed = any(n for unit in inserted.values() for n in unit.values())
