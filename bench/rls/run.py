@@ -23,6 +23,11 @@
 4. Loads --load-rows new declarations by raw COPY (owner, a table without RLS), by the app
    role's INSERT path and by the collection's seed module, then exports --export-tenants bench
    tenants with the collection's export module and imports them into a second database; rows/s.
+5. The candidate import paths on that export, in-process, each into the emptied target (best of
+   --import-reps): one INSERT per line (the previous module path), the unit as one bound jsonb
+   array, a client-side conversion to COPY text into typed staging tables, and the module's
+   COPY into a temporary staging table + INSERT ... SELECT; next to raw COPY of the same rows
+   into identical tables without RLS.
 """
 from __future__ import annotations
 
@@ -338,6 +343,13 @@ def count_rows(cluster, database: str, password: str, tenants: list[str]) -> int
     return total
 
 
+def empty_tenant_tables(cluster, database: str) -> None:
+    """TRUNCATE the tenant tables of a bench database as its owner (TRUNCATE is not subject to RLS)."""
+    with psycopg.connect(autocommit=True, **cluster.conninfo(database)) as conn, conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(f"{database}_owner")))
+        conn.execute("TRUNCATE declarations, declaration_events")
+
+
 def _module_utils():
     """The collection's own import code (data.py of this checkout, through .collections as
     scripts/setup.sh links it), so the module's path is measured as it is, not as a copy."""
@@ -535,10 +547,14 @@ def collection_throughput(cluster, password: str, rows: list[tuple], export_tena
     target = "declaration_import"
     playbook(IMPORT_TARGET, dict(extra, target=target))
     walls["import_fixed"] = playbook(IMPORT, dict(extra, target=target, export_dir=str(work / "empty-export")))
-    walls["import"] = playbook(IMPORT, dict(extra, target=target, export_dir=str(work / "export")))
     moved = count_rows(cluster, DB, password, export_tenants)
-    if count_rows(cluster, target, password, export_tenants) != moved:
-        sys.exit("bench: the import does not hold what was exported; the figure is void")
+    for attempt in range(2):  # best of two into the emptied target: one load spike is not the figure
+        if attempt:
+            empty_tenant_tables(cluster, target)
+        wall = playbook(IMPORT, dict(extra, target=target, export_dir=str(work / "export")))
+        walls["import"] = min(wall, walls.get("import", wall))
+        if count_rows(cluster, target, password, export_tenants) != moved:
+            sys.exit("bench: the import does not hold what was exported; the figure is void")
     print("ansible-playbook wall seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in walls.items())
           + f" (seed {len(rows):,} rows, export/import {moved:,} rows)", flush=True)
     figures.update(import_paths(cluster, password, target, work / "export", export_tenants, moved))
@@ -629,6 +645,9 @@ def report(args, medians: dict, prepared: dict, figures: dict) -> None:
         if key in figures:
             value = figures[key]
             print(f"{label:66} {value:10,.0f}" if value else f"{label:66} {'too short':>10}")
+    if figures.get("import_playbook") and figures.get("copy"):
+        print(f"postgresql_import / raw COPY (target >= 0.5): {figures['import_playbook'] / figures['copy']:.2f} (playbook, fixed cost off);"
+              f" in-process, the same rows: {figures['path_staging'] / figures['path_copy']:.2f}")
 
 
 if __name__ == "__main__":
