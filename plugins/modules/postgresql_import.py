@@ -17,7 +17,7 @@ description:
     then inserted with one C(INSERT ... SELECT) per table as the unit's role, the tenant set, with C(ON CONFLICT DO NOTHING)
     on the primary key, so rows that exist are kept as they are and a re-run inserts nothing. C(COPY FROM) straight into
     the table is not possible under row-level security; this way every row is still a new row of an C(INSERT) the
-    policy's C(WITH CHECK) judges, at several times the speed of one C(INSERT) per row.
+    policy's C(WITH CHECK) judges, at two to three times the speed of one C(INSERT) per row (bench/rls).
   - The whole import is one transaction (each unit in a savepoint), so if any row is refused, nothing of the import is left.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
