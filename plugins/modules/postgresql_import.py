@@ -13,8 +13,12 @@ description:
     then each tenant (as the app role with the tenant set, so the C(tenant_isolation) policy rejects any row of another tenant).
   - Every manifest is verified (file present, SHA-256 equal) before anything is loaded; a unit without a manifest (for example
     an interrupted export's C(.partial) file) is ignored.
-  - Each unit loads in its own transaction, all or nothing, with C(ON CONFLICT DO NOTHING) on the primary key, so rows that
-    exist are kept as they are, and a re-run inserts nothing.
+  - Each unit is copied (C(COPY)) into a temporary staging table created as the owner (dropped when the unit is done),
+    then inserted with one C(INSERT ... SELECT) per table as the unit's role, the tenant set, with C(ON CONFLICT DO NOTHING)
+    on the primary key, so rows that exist are kept as they are and a re-run inserts nothing. C(COPY FROM) straight into
+    the table is not possible under row-level security; this way every row is still a new row of an C(INSERT) the
+    policy's C(WITH CHECK) judges, at two to three times the speed of one C(INSERT) per row (bench/rls).
+  - The whole import is one transaction (each unit in a savepoint), so if any row is refused, nothing of the import is left.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
@@ -60,13 +64,15 @@ inserted:
   type: dict
   sample: {_reference: {case_types: 0}, c4ac8cf9-3d47-58ca-ab5e-1e8d1c22a3c1: {cases: 3, case_events: 7}}
 queries:
-  description: Statements that ran (one INSERT per table and unit, with placeholders), role switches included.
+  description: >-
+    Statements that ran, with placeholders: per unit the role switches, the staging table's C(CREATE TEMPORARY TABLE),
+    C(COPY) and C(GRANT SELECT) to the app role, one C(INSERT ... SELECT) per table, and its C(DROP).
   returned: always
   type: list
   elements: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import REFERENCE, check_tenant_id, import_unit, verified_units
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import REFERENCE, catalog, check_tenant_id, import_unit, verified_units
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import (
     DATABASE_ARGSPEC,
     absent_in_check_mode,
@@ -94,9 +100,11 @@ def run(module, queries):
     inserted = {}
     try:
         with session.conn.transaction(force_rollback=module.check_mode):
+            tables = catalog(session, column)
             for manifest, data_path in units:
                 role = owner if manifest["tenant"] is None else app
-                inserted[manifest["tenant"] or REFERENCE] = import_unit(session, manifest, data_path, role=role, column=column)
+                inserted[manifest["tenant"] or REFERENCE] = import_unit(session, manifest, data_path, role=role, owner=owner,
+                                                                        column=column, tables=tables)
     finally:
         session.close()
     changed = any(n for unit in inserted.values() for n in unit.values())

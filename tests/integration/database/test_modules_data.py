@@ -130,14 +130,19 @@ def test_import_refuses_altered_file_and_foreign_tenant_rows(pg_cluster, pg_args
     assert res["failed"] is True and f"{TENANT_A}.jsonl: checksum sha256:" in res["msg"] and "does not match its manifest" in res["msg"]
     assert counts(pg_cluster, other)["countries"] == 0
 
-    # Smuggle a row of tenant B into tenant A's file, with a manifest that matches: RLS refuses it.
+    # Smuggle a row of tenant B into tenant A's file (its last line, after rows of A that the same
+    # statement inserts), with a manifest that matches: the policy's WITH CHECK refuses it, and
+    # nothing of the import is left, neither A's other rows nor the units loaded before it.
     import hashlib
-    data.write_text(data.read_text().replace(TENANT_A, TENANT_B, 1))
+    lines = data.read_text().splitlines(keepends=True)
+    assert len(lines) == 3 and all(TENANT_A in line for line in lines)
+    lines[-1] = lines[-1].replace(TENANT_A, TENANT_B)
+    data.write_text("".join(lines))
     manifest_path = tmp_path / f"{TENANT_A}.manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["sha256"] = "sha256:" + hashlib.sha256(data.read_bytes()).hexdigest()
     manifest_path.write_text(json.dumps(manifest))
-    run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(tmp_path), "tenants": [TENANT_A],
-                                                "include_reference": False})
+    run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(tmp_path)})
     assert res["failed"] is True and "new row violates row-level security policy" in res["msg"], res["msg"]
-    assert counts(pg_cluster, other)[TENANT_A] == (0, 0) and counts(pg_cluster, other)[TENANT_B] == (0, 0)
+    assert f"import of {TENANT_A}.jsonl as {other}_app failed, nothing of it was imported" in res["msg"], res["msg"]
+    assert counts(pg_cluster, other) == {TENANT_A: (0, 0), TENANT_B: (0, 0), "countries": 0}
