@@ -102,6 +102,35 @@ def test_second_sandbox_run_changes_nothing(sandbox):
     assert _writes(env) == writes, "a no-change run sent PUT/PATCH/DELETE to the emulator"
 
 
+NAMESPACE = "/resourcegroups/rg-cf-global-dev/providers/microsoft.eventhub/namespaces/evhns-cf-global-dev"
+# The seed's global topics (event hub: partitions).
+SEED_HUBS = {"tenant-events": 4, "masterdata-events": 2, "file-ingestion-events": 4}
+ROLE_IDS = {"2b629674-e913-4c01-ae53-ef4638d8f975": "sender", "a638d3c7-ab3a-418d-83e6-5f17a39d4fde": "receiver"}
+
+
+def test_westeu_dev_1_subscribes_to_every_hub_of_global_dev_and_its_identity_may_send_and_receive(sandbox):
+    path, _first = sandbox
+    state = _state(_env(path))
+    hubs = {i.rsplit("/", 1)[1]: d["properties"]["partitionCount"] for i, d in state.items()
+            if i.rsplit("/", 1)[0].endswith(NAMESPACE + "/eventhubs")}
+    assert hubs == SEED_HUBS
+    groups = sorted(i.split(NAMESPACE + "/eventhubs/", 1)[1] for i in state if NAMESPACE + "/eventhubs/" in i and "/consumergroups/" in i)
+    assert groups == sorted(f"{h}/consumergroups/westeu-dev-1" for h in SEED_HUBS), groups   # none of global-dev's own
+    identities = {d["name"]: d["properties"]["principalId"] for d in state.values()
+                  if d.get("type") == "Microsoft.ManagedIdentity/userAssignedIdentities"}
+    assert set(identities) == {f"id-cf-{d}" for d in DEPLOYMENTS}
+    on_namespace = [d["properties"] for i, d in state.items() if NAMESPACE + "/providers/microsoft.authorization/roleassignments/" in i]
+    for name, principal in identities.items():
+        roles = sorted(ROLE_IDS[p["roleDefinitionId"].rsplit("/", 1)[1]] for p in on_namespace if p["principalId"] == principal)
+        assert roles == ["receiver", "sender"], (name, roles)
+    # Each deployment reaches the namespace through its own private endpoint (no peering), and has its budget.
+    endpoints = {d["name"] for d in state.values() if d.get("type") == "Microsoft.Network/privateEndpoints"}
+    assert {f"pe-cf-{d}-evhns" for d in DEPLOYMENTS} <= endpoints
+    budgets = {d["name"]: (d["properties"]["amount"], sorted(n["threshold"] for n in d["properties"]["notifications"].values()))
+               for d in state.values() if d.get("type") == "Microsoft.Consumption/budgets"}
+    assert budgets == {"budget-cf-global-dev": (150, [50, 80, 100]), "budget-cf-westeu-dev-1": (200, [50, 80, 100])}
+
+
 def test_every_evidence_source_of_each_deployment_is_wired_and_kept_7_years(sandbox):
     """SOC 2 / ISO 27001 evidence, read from the emulator's stored documents (not from the modules): Key Vault audit
     and PostgreSQL logs (pgaudit loaded and logging) into the deployment's own workspace, the activity log into its
@@ -227,16 +256,28 @@ def test_seed_playbook_refuses_sample_data_outside_dev(sandbox):
     assert len(_requests(env)) == before, "a refused seed run reached Azure"
 
 
-def test_check_mode_on_a_new_deployment_predicts_without_writing(sandbox):
+def _changed_tasks(run) -> str:
+    return " | ".join(task["task"]["name"] for play in run.data.get("plays", []) for task in play.get("tasks", [])
+                      if any(result.get("changed") for result in task["hosts"].values()))
+
+
+def test_check_mode_on_a_new_prod_deployment_predicts_every_resource_without_writing(sandbox):
     path, _first = sandbox
     env = _env(path)
     writes = _writes(env)
-    run = _playbook(path, "deploy.yml", [REPO / "inventories" / "eastus-dev-1"], check=True)
+    run = _playbook(path, "deploy.yml", [REPO / "inventories" / "westeu-prod-1"], check=True)
     assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert run.total("changed") > 0
-    assert "server psql-cf-eastus-dev-1 does not exist yet" in run.stdout
+    predicted = _changed_tasks(run)
+    for name in ("rg-cf-westeu-prod-1", "budget-cf-westeu-prod-1", "log-cf-westeu-prod-1", "acrcfwesteuprod1", "stcfwesteuprod1",
+                 "rg-cf-prod-westeu-ddos", "ddos-cf-prod-westeu", "vnet-cf-westeu-prod-1", "apim-cf-westeu-prod-1",
+                 "kv-cf-westeu-prod-1-", "cae-cf-westeu-prod-1", "redis-cf-westeu-prod-1", "appi-cf-westeu-prod-1",
+                 "privatelink.servicebus.windows.net", "id-cf-westeu-prod-1"):
+        assert name in predicted, f"{name} not predicted: {predicted}"
+    # What needs a resource that does not exist yet is named, not written: the endpoints, the server, global-prod's hubs.
+    assert "server psql-cf-westeu-prod-1 does not exist yet" in run.stdout
+    assert "it would get AcrPull, Key Vault Secrets User, Azure Event Hubs Data Sender, Azure Event Hubs Data Receiver" in run.stdout
     assert _writes(env) == writes, "check mode sent PUT/PATCH/DELETE to the emulator"
-    assert not [r for r in _resources(env) if "eastus" in r]
+    assert not [r for r in _resources(env) if "prod" in r.lower()]
 
 
 def _requests(env: dict[str, str]) -> list[str]:
@@ -280,8 +321,13 @@ def _acme_users(path: Path) -> int:
 def test_teardown_keeps_only_the_audit_groups_and_the_exports_on_disk(sandbox):
     path, _first = sandbox
     env = _env(path)
+    logged = len(_requests(env))
     run = _teardown(path)
     assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    deletes = [json.loads(line)["path"].lower() for line in _requests(env)[logged:] if json.loads(line)["method"] == "DELETE"]
+    global_group = next(n for n, p in enumerate(deletes) if p.split("?")[0].endswith("/resourcegroups/rg-cf-global-dev"))
+    unsubscribed = [n for n, p in enumerate(deletes) if "/consumergroups/westeu-dev-1" in p]
+    assert len(unsubscribed) == len(SEED_HUBS) and max(unsubscribed) < global_group, deletes
     # The evidence kept 7 years outlives the deployment: its audit group is left, and the region's Network Watcher (shared
     # by every VNet of the region, as Azure's own) without the deployments' flow logs.
     left = {i.lower().split("/resourcegroups/")[1].split("/")[0] for i in _resources(env)}
