@@ -241,7 +241,9 @@ class CallbackModule(CallbackBase):
         if outcome == "missing":
             display.warning(f"audit trail: {url}: the account or container does not exist yet: the trail stays in {path}")
             return None
-        display.display(f"audit trail: {host}: shipped to {url}")
+        if outcome not in ("created", "exists"):
+            return f"audit trail: could not ship {path} to {url}: {outcome}"
+        display.display(f"audit trail: {host}: shipped to {url}" + (" (already there)" if outcome == "exists" else ""))
         return None
 
 

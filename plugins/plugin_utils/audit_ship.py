@@ -25,7 +25,8 @@ import email.utils
 import os
 import socket
 import urllib.error
-import urllib.request
+
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure import auth
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import build_credential
@@ -42,13 +43,13 @@ def put_block_blob(url: str, data: bytes, env=None) -> str:
     if cloud is None:
         raise auth.AzureConfigError("shipping the audit trail supports the named clouds only (AZURE_CLOUD_ENVIRONMENT)")
     token = build_credential(plan, cloud, {}).get_token(STORAGE_SCOPE).token
-    request = urllib.request.Request(url, data=data, method="PUT", headers={
-        "Authorization": f"Bearer {token}", "x-ms-version": BLOB_API_VERSION, "x-ms-blob-type": "BlockBlob",
-        "x-ms-date": email.utils.formatdate(usegmt=True), "Content-Type": "application/x-ndjson",
-        "Content-Length": str(len(data)), "If-None-Match": "*"})
+    headers = {"Authorization": f"Bearer {token}", "x-ms-version": BLOB_API_VERSION, "x-ms-blob-type": "BlockBlob",
+               "x-ms-date": email.utils.formatdate(usegmt=True), "Content-Type": "application/x-ndjson",
+               "Content-Length": str(len(data)), "If-None-Match": "*"}
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # nosec B310: https URL built from the plan
-            return "created" if response.status in (200, 201) else f"HTTP {response.status}"
+        response = open_url(url, data=data, headers=headers, method="PUT", timeout=60, follow_redirects="none")
+        status = response.getcode()
+        return "created" if status in (200, 201) else f"HTTP {status}"
     except urllib.error.HTTPError as err:
         if err.code == 404:
             return "missing"

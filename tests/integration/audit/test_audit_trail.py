@@ -60,7 +60,7 @@ def test_one_line_per_change_none_for_a_rerun_or_check_mode_no_secret(ansible, e
 def test_a_trail_that_cannot_be_written_stops_the_run_unless_told_to_warn(ansible, emu, tmp_path):
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("")
-    first, second = (f"rg-audit-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    first, second = f"rg-audit-{uuid.uuid4().hex[:8]}", f"rg-audit-{uuid.uuid4().hex[:8]}"
     tasks = [rg_task("First change", first), rg_task("Second change", second)]
     stopped = ansible.play(tasks, extra_vars=JOB, extra_env={"COMPLIANCEFLOW_AUDIT_DIR": str(blocked)})
     assert stopped.rc == 3

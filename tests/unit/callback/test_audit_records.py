@@ -48,11 +48,11 @@ def test_nothing_for_unchanged_failed_skipped_check_mode_and_async_starts():
 
 def test_a_secret_in_a_diff_is_masked_and_the_rest_kept():
     result = {"changed": True, "secret": {"id": RID + "/providers/Microsoft.KeyVault/vaults/kv/secrets/pg"},
-              "diff": {"before": {}, "after": {"value": "x", "administratorLoginPassword": "Hunter2!pw",
-                                                "primary_key": "abc==", "sas": "sv=2024&sig=zzz", "client_secret": "s3",
-                                                "connection_string": "Server=a;Password=p4ss;", "key_vault": "kv-cf",
-                                                "note": "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Zm9v",
-                                                "url": "https://user:pa55@host/db", "tags": {"Owner": "DevOps"}}}}
+              "diff": {"before": {}, "after": {
+                  "value": "x", "administratorLoginPassword": "Hunter2!pw", "primary_key": "abc==", "sas": "sv=2024&sig=zzz",
+                  "client_secret": "s3", "connection_string": "Server=a;Password=p4ss;", "key_vault": "kv-cf",
+                  "note": "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Zm9v",
+                  "url": "https://user:pa55@host/db", "tags": {"Owner": "DevOps"}}}}
     [rec] = records(result)
     after = rec["after"]
     for key in ("administratorLoginPassword", "primary_key", "sas", "client_secret", "connection_string", "note", "url"):
@@ -73,8 +73,9 @@ def test_known_secret_values_are_masked_wherever_they_appear():
 def test_a_no_log_task_records_its_name_and_censored_only():
     censored = {"censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result",
                 "changed": True}
-    [rec] = records(censored, no_log=True, task={"name": "Store the app password", "action": "complianceflow.infra.key_vault_secret",
-                                                   "args": {"value": "Hunter2!pw"}})
+    secret_task = {"name": "Store the app password", "action": "complianceflow.infra.key_vault_secret",
+                   "args": {"value": "Hunter2!pw"}}
+    [rec] = records(censored, no_log=True, task=secret_task)
     assert rec["censored"] is True and rec["task"] == "Store the app password"
     assert "resource" not in rec and "before" not in rec and "after" not in rec
     assert "Hunter2" not in json.dumps(rec)
