@@ -164,9 +164,17 @@ class CallbackModule(CallbackBase):
             self._plans[host] = plan
         task = result._task
         no_log = bool(getattr(task, "no_log", False))
-        records = audit.build_records(
-            data, task={"name": task.get_name(), "action": task.action, "args": _args(task)},
-            context=self._context(host), check_mode=bool(getattr(task, "check_mode", False)), no_log=no_log)
+        check_mode = bool(getattr(task, "check_mode", False))
+        context = self._context(host)
+        try:
+            records = audit.build_records(data, task={"name": task.get_name(), "action": task.action, "args": _args(task)},
+                                          context=context, check_mode=check_mode, no_log=no_log)
+        except Exception as err:  # pylint: disable=broad-exception-caught  # a result this code did not foresee
+            # The change is still recorded: who, when, where, which task; none of the result's values.
+            if not audit.is_change(data, check_mode):
+                return
+            records = [dict(context, schema=audit.SCHEMA, task=task.get_name(), module=task.action, action="changed",
+                            record_error=type(err).__name__)]
         for record in records:
             self._write(host, record)
 
