@@ -103,3 +103,17 @@ def test_secret_key_names():
         assert audit.is_secret_key(key), key
     for key in ("id", "name", "key_vault", "key_vault_uri", "location", "tags", "keyVaultUri", "monkey"):
         assert not audit.is_secret_key(key), key
+
+
+def test_the_callback_is_on_in_the_repository_and_in_the_execution_environment():
+    import configparser  # pylint: disable=import-outside-toplevel
+    from pathlib import Path  # pylint: disable=import-outside-toplevel
+
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    repo = Path(__file__).resolve().parents[3]
+    cfg = configparser.ConfigParser()
+    cfg.read(repo / "ansible.cfg")
+    assert "complianceflow.infra.audit_trail" in cfg["defaults"]["callbacks_enabled"].split(",")
+    ee = yaml.safe_load((repo / "execution-environment.yml").read_text())
+    assert "ENV ANSIBLE_CALLBACKS_ENABLED=complianceflow.infra.audit_trail" in ee["additional_build_steps"]["append_final"]
