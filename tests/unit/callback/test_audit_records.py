@@ -117,3 +117,18 @@ def test_the_callback_is_on_in_the_repository_and_in_the_execution_environment()
     assert "complianceflow.infra.audit_trail" in cfg["defaults"]["callbacks_enabled"].split(",")
     ee = yaml.safe_load((repo / "execution-environment.yml").read_text())
     assert "ENV ANSIBLE_CALLBACKS_ENABLED=complianceflow.infra.audit_trail" in ee["additional_build_steps"]["append_final"]
+
+
+def test_collection_version_from_an_installed_manifest_else_galaxy_yml(tmp_path):
+    from pathlib import Path  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.complianceflow.infra.plugins.callback.audit_trail import collection_version  # pylint: disable=import-outside-toplevel
+
+    (tmp_path / "MANIFEST.json").write_text(json.dumps({"collection_info": {"version": "2.3.4"}}))
+    assert collection_version(tmp_path) == "2.3.4"
+    (tmp_path / "MANIFEST.json").unlink()
+    (tmp_path / "galaxy.yml").write_text("namespace: complianceflow\nversion: 1.2.0\n")
+    assert collection_version(tmp_path) == "1.2.0"
+    repo = Path(__file__).resolve().parents[3]
+    assert collection_version(repo) == next(line.split(":", 1)[1].strip() for line in (repo / "galaxy.yml").read_text().splitlines()
+                                            if line.startswith("version:"))
