@@ -150,7 +150,8 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_play_start(self, play):
         manager = play.get_variable_manager()
         extra = getattr(manager, "extra_vars", None) if manager is not None else None
-        self._extra_vars = audit.plain(dict(extra or {}))
+        # Only AWX's job variables: other extra vars may hold secrets (vaulted or not) and are never read.
+        self._extra_vars = audit.plain({k: v for k, v in dict(extra or {}).items() if str(k).startswith(("awx_", "tower_"))})
         job = audit.who(self._extra_vars, os.environ, "", "").get("job_id")
         if job and not self._run_id.endswith(f"-job{audit.safe_name(job)}"):
             self._run_id = f"{self._run_id.split('-')[0]}-job{audit.safe_name(job)}"
