@@ -1,0 +1,173 @@
+"""The sandbox pair deployed, seeded and torn down as AWX runs it: ansible-runner jobs on AWX's private data dirs.
+
+One job per deployment and playbook, as the AWX configuration of this repository runs them (docs/awx.md): a job
+template's job has one inventory (the deployment), and the workflow runs global-dev before westeu-dev-1 (teardown:
+the other way round). Each job is laid out and run by tests/lib/awx_runner.py (which cites AWX's source for the
+layout, the job variables and the credential's environment). ONE sandbox (services only: the jobs do every deploy) is
+shared by the tests of this file, in file order: each is a step of the same story.
+
+Audit trail (issue 15, item 4): every job keeps its private data dir until the end of the module and its AWX job id
+(`awx_job_id` in env/extravars, the runner's ident) in JOBS; a test of the trail reads the trail the callback wrote
+and matches its lines' job id against JOBS.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import ssl
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from awx_runner import REPO, AwxJob, AwxUser, awx_job_vars, azure_rm_credential_env, dumps, run_job
+
+pytestmark = pytest.mark.slow
+
+DEPLOYMENTS = ("global-dev", "westeu-dev-1")   # the workflow's order for deploy and seed; teardown reversed
+INVENTORY_IDS = {"global-dev": 11, "westeu-dev-1": 12}
+TEMPLATES = {"deploy": (21, "ComplianceFlow deploy"), "seed": (22, "ComplianceFlow seed"),
+             "teardown": (23, "ComplianceFlow teardown")}
+USER = AwxUser()
+JOBS: list[AwxJob] = []   # every job of this module, in launch order (the audit trail's test matches these ids)
+
+
+def _sandbox_env(sandbox: Path) -> dict[str, str]:
+    pairs = (line.removeprefix("export ").split("=", 1) for line in (sandbox / "env.sh").read_text().splitlines()
+             if line.startswith("export "))
+    return {key: shlex.split(value)[0] if value else "" for key, value in pairs}
+
+
+def _state(env: dict[str, str]) -> dict:
+    context = ssl.create_default_context(cafile=env["ARM_EMULATOR_CA"])
+    with urllib.request.urlopen(env["ARM_EMULATOR_URL"] + "/_emulator/state", context=context, timeout=10) as resp:
+        return {doc["id"].lower(): doc for doc in json.loads(resp.read())["resources"].values()}
+
+
+def _groups(env: dict[str, str]) -> set[str]:
+    return {i.split("/resourcegroups/")[1].split("/")[0] for i in _state(env) if "/resourcegroups/" in i}
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """The sandbox's two services (tools/sandbox/services.py, the first half of scripts/sandbox.sh): the deploys are
+    the jobs'. Under the repo's .tmp/ (gitignored): the postgres OS user cannot traverse pytest's tmp_path."""
+    path = REPO / ".tmp" / f"awx-sandbox-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    services = [sys.executable, str(REPO / "tools" / "sandbox" / "services.py")]
+    up = subprocess.run([*services, "up", str(path)], capture_output=True, text=True, timeout=600, check=False)
+    assert up.returncode == 0, up.stdout + up.stderr
+    try:
+        yield path
+    finally:
+        subprocess.run([*services, "down", str(path)], capture_output=True, text=True, timeout=600, check=False)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _job_env(sandbox: Path) -> dict[str, str]:
+    """What AWX gives the job's environment: the Azure credential's variables (a service principal; the cloud
+    environment field set to the emulator's endpoint) and the site's Extra Environment Variables (the sandbox's CA
+    and its Key Vault tunnel); the EE's interpreter and collection are this checkout's (tests/lib/awx_runner.py)."""
+    env = _sandbox_env(sandbox)
+    job_env = azure_rm_credential_env(env["AZURE_SUBSCRIPTION_ID"], env["AZURE_CLIENT_ID"], env["AZURE_SECRET"],
+                                      env["AZURE_TENANT"], cloud_environment=env["AZURE_CLOUD_ENVIRONMENT"])
+    job_env.update({key: env[key] for key in ("REQUESTS_CA_BUNDLE", "HTTPS_PROXY", "NO_PROXY")})
+    job_env.update({"ANSIBLE_PYTHON_INTERPRETER": sys.executable, "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections")})
+    return job_env
+
+
+def _launch(sandbox: Path, action: str, deployment: str, **survey) -> AwxJob:
+    """Launch the job template of `action` on the deployment's inventory, as USER, with the survey's answers."""
+    job_id = 1000 + len(JOBS) + 1
+    template_id, template_name = TEMPLATES[action]
+    revision = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    extra_vars = yaml.safe_load((sandbox / "ansible-vars.yml").read_text())   # the sandbox's site variables
+    extra_vars.update(survey)
+    extra_vars.update(awx_job_vars(job_id, template_id, template_name, INVENTORY_IDS[deployment], deployment, USER, revision))
+    job = run_job(REPO / ".tmp" / "awx-jobs", job_id=job_id, playbook=f"playbooks/{action}.yml",
+                  inventory=REPO / "inventories" / deployment, extra_vars=extra_vars, env=_job_env(sandbox))
+    JOBS.append(job)
+    return job
+
+
+def _assert_successful(job: AwxJob) -> None:
+    assert (job.status, job.rc) == ("successful", 0), job.tail()
+    assert job.events and {e.get("runner_ident") for e in job.events} == {job.ident}
+    assert not job.stats("failures") and not job.stats("dark"), job.tail()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cleanup_jobs():
+    yield
+    for job in JOBS:
+        shutil.rmtree(job.private_data_dir, ignore_errors=True)
+
+
+def test_deploy_jobs_build_global_dev_then_westeu_dev_1(sandbox):
+    for deployment in DEPLOYMENTS:
+        job = _launch(sandbox, "deploy", deployment)
+        _assert_successful(job)
+        assert job.stats("changed").get(deployment, 0) > 0, job.tail()
+        assert (job.artifacts / "rc").read_text().strip() == "0"
+        assert (job.artifacts / "status").read_text().strip() == "successful"
+    groups = _groups(_sandbox_env(sandbox))
+    assert {f"rg-cf-{d}" for d in DEPLOYMENTS} | {f"rg-cf-{d}-audit" for d in DEPLOYMENTS} <= groups, groups
+
+
+def test_second_deploy_jobs_change_nothing(sandbox):
+    for deployment in DEPLOYMENTS:
+        job = _launch(sandbox, "deploy", deployment)
+        _assert_successful(job)
+        assert job.stats("ok").get(deployment, 0) > 0
+        assert sum(job.stats("changed").values()) == 0, job.tail()
+
+
+def test_seed_jobs_succeed(sandbox):
+    for deployment in DEPLOYMENTS:
+        job = _launch(sandbox, "seed", deployment)
+        _assert_successful(job)
+        assert sum(job.stats("changed").values()) == 0, job.tail()   # deploy seeded dev already
+
+
+def _secrets(sandbox: Path) -> list[str]:
+    """The credential's client secret, every Key Vault secret value (admin passwords, connection strings), the app
+    roles' password of the sandbox's extra vars."""
+    env = _sandbox_env(sandbox)
+    values = [env["AZURE_SECRET"], (sandbox / "app.password").read_text().strip()]
+    values += [v["value"] for d in _state(env).values() if d.get("type") == "Microsoft.KeyVault/vaults"
+               for versions in d.get("_secrets", {}).values() for v in versions]
+    return values
+
+
+def test_no_secret_in_any_jobs_stdout_or_events(sandbox):
+    values = _secrets(sandbox)
+    assert len(values) >= 6, "expected the client secret, the app password and both deployments' vault secrets"
+    for job in JOBS:
+        shown = job.stdout + dumps(job.events) + (job.artifacts / "stdout").read_text()
+        leaked = [n for n, v in enumerate(values) if v in shown]
+        assert not leaked, f"job {job.job_id}: {len(leaked)} secret value(s) in its stdout or events"
+
+
+def test_teardown_jobs_westeu_dev_1_then_global_dev_export_and_keep_the_audit_groups(sandbox):
+    exports = sandbox / "awx-exports"   # the survey's teardown_export_dir (an exposed host path in AWX)
+    for deployment in reversed(DEPLOYMENTS):
+        job = _launch(sandbox, "teardown", deployment, teardown_export_dir=str(exports))
+        _assert_successful(job)
+        assert job.stats("changed").get(deployment, 0) > 0, job.tail()
+    assert _groups(_sandbox_env(sandbox)) == {f"rg-cf-{d}-audit" for d in DEPLOYMENTS} | {"networkwatcherrg"}
+    for deployment in DEPLOYMENTS:
+        (export,) = (exports / deployment).iterdir()
+        assert list(export.glob("*/*.manifest.json")), f"{deployment}: no export manifest"
+
+
+def test_every_job_carries_its_awx_job_id_and_user():
+    assert [job.job_id for job in JOBS] == list(range(1001, 1001 + len(JOBS))) and len(JOBS) == 8
+    for job in JOBS:
+        extravars = yaml.safe_load((job.private_data_dir / "env" / "extravars").read_text())
+        assert (extravars["awx_job_id"], extravars["tower_job_id"], extravars["awx_user_name"]) == (
+            job.job_id, job.job_id, USER.username)
+        assert job.artifacts.is_dir() and (job.artifacts / "job_events").is_dir()
