@@ -3,7 +3,8 @@
 What AWX does for a job of a job template, and where it says so (AWX's source, github.com/ansible/awx):
 
 - the private data dir is a fresh temporary directory named ``awx_<job id>_...`` (``awx/main/constants.py``,
-  ``JOB_FOLDER_PREFIX = 'awx_%s_'``), holding ``project/`` (the project's checkout), ``inventory/`` (the job's ONE
+  ``JOB_FOLDER_PREFIX = 'awx_%s_'``), holding ``project/`` (the project's checkout, copied by
+  ``RunProjectUpdate.make_local_copy``), ``inventory/`` (the job's ONE
   inventory), ``env/extravars`` (YAML, written by ``_write_extra_vars_file`` in ``awx/main/tasks/jobs.py``) and the
   environment given to ansible-runner as ``envvars``;
 - ansible-runner is called with ``ident`` = the job's id (``params = {'ident': self.instance.id, ...,
