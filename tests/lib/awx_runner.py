@@ -126,6 +126,6 @@ def run_job(workdir: Path, *, job_id: int, playbook: str, inventory: Path, extra
     return AwxJob(job_id, private, run.status, run.rc, events, "\n".join(e.get("stdout", "") for e in events if e.get("stdout")))
 
 
-
 def dumps(events: list[dict]) -> str:
+    """The events as AWX stores them (one JSON document each), for searching their text."""
     return "\n".join(json.dumps(e, sort_keys=True) for e in events)

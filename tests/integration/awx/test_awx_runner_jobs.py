@@ -72,6 +72,8 @@ def _job_env(sandbox: Path) -> dict[str, str]:
     """What AWX gives the job's environment: the Azure credential's variables (a service principal; the cloud
     environment field set to the emulator's endpoint) and the site's Extra Environment Variables (the sandbox's CA
     and its Key Vault tunnel); the EE's interpreter and collection are this checkout's (tests/lib/awx_runner.py)."""
+    inherited = sorted(k for k in os.environ if k.startswith(("AZURE_", "ARM_", "AZ_")))
+    assert not inherited, f"the jobs would inherit {inherited} from the test's environment: the credential gives them"
     env = _sandbox_env(sandbox)
     job_env = azure_rm_credential_env(env["AZURE_SUBSCRIPTION_ID"], env["AZURE_CLIENT_ID"], env["AZURE_SECRET"],
                                       env["AZURE_TENANT"], cloud_environment=env["AZURE_CLOUD_ENVIRONMENT"])
