@@ -152,6 +152,10 @@ def test_no_secret_in_any_jobs_stdout_or_events(sandbox):
         shown = job.stdout + dumps(job.events) + (job.artifacts / "stdout").read_text()
         leaked = [n for n, v in enumerate(values) if v in shown]
         assert not leaked, f"job {job.job_id}: {len(leaked)} secret value(s) in its stdout or events"
+        # The search finds a secret where there is one: ansible-runner keeps the job's environment in the command
+        # artifact (0600), which AWX deletes with the private data dir (docs/awx.md).
+        command = job.artifacts / "command"
+        assert values[0] in command.read_text() and command.stat().st_mode & 0o077 == 0
 
 
 def test_teardown_jobs_westeu_dev_1_then_global_dev_export_and_keep_the_audit_groups(sandbox):
