@@ -7,8 +7,9 @@ layout, the job variables and the credential's environment). ONE sandbox (servic
 shared by the tests of this file, in file order: each is a step of the same story.
 
 Audit trail (issue 15, item 4): every job keeps its private data dir until the end of the module and its AWX job id
-(`awx_job_id` in env/extravars, the runner's ident) in JOBS; a test of the trail reads the trail the callback wrote
-and matches its lines' job id against JOBS.
+(`awx_job_id` in env/extravars, the runner's ident) in JOBS; every job's environment points COMPLIANCEFLOW_AUDIT_DIR at
+the sandbox's audit/ (as an AWX admin points it at a host directory exposed to jobs), and audit_lines(sandbox, job)
+reads the lines the callback wrote there for that job.
 """
 from __future__ import annotations
 
@@ -79,7 +80,15 @@ def _job_env(sandbox: Path) -> dict[str, str]:
                                       env["AZURE_TENANT"], cloud_environment=env["AZURE_CLOUD_ENVIRONMENT"])
     job_env.update({key: env[key] for key in ("REQUESTS_CA_BUNDLE", "HTTPS_PROXY", "NO_PROXY")})
     job_env.update({"ANSIBLE_PYTHON_INTERPRETER": sys.executable, "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections")})
+    job_env["COMPLIANCEFLOW_AUDIT_DIR"] = str(sandbox / "audit")   # the audit trail's directory (docs/audit-trail.md)
     return job_env
+
+
+def audit_lines(sandbox: Path, job: AwxJob) -> list[dict]:
+    """The audit trail's lines of this job (<dir>/<deployment>/<run id>.jsonl, matched by the AWX job id)."""
+    lines = (json.loads(line) for path in sorted((sandbox / "audit").glob("*/*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return [line for line in lines if str((line.get("who") or {}).get("job_id")) == job.ident]
 
 
 def _launch(sandbox: Path, action: str, deployment: str, **survey) -> AwxJob:
