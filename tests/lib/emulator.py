@@ -46,7 +46,7 @@ EMULATOR_PYTHON = os.environ.get("ARM_EMULATOR_PYTHON") or sys.executable
 
 PREPARED_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
                       "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache", "Microsoft.Storage",
-                      "Microsoft.ApiManagement", "Microsoft.Consumption", "Microsoft.App", "Microsoft.ManagedIdentity",
+                      "Microsoft.ApiManagement", "Microsoft.App", "Microsoft.ManagedIdentity",
                       "Microsoft.EventHub")
 
 

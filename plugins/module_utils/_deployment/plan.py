@@ -149,14 +149,12 @@ PRIVATE_ENDPOINTS = (
 # 7 years, a total retention of 2556 days per table (docs/resource-engine.md cites the rules).
 AUDIT_TABLES = ("AzureActivity", "AZKVAuditLogs", "PGSQLServerLogs", "AzureDiagnostics")
 AUDIT_RETENTION_DAYS = 2556
-# Resource providers a deployment writes into (registered before its first write; Microsoft.Resources and
-# Microsoft.Authorization are registered in every subscription).
+# Resource providers a deployment writes into (registered before its first write; Microsoft.Resources,
+# Microsoft.Authorization and Microsoft.Consumption (budgets) are registered in every subscription: learn.microsoft.com
+# azure/azure-resource-manager/management/azure-services-resource-providers, "registered by default").
 RESOURCE_PROVIDERS = ("Microsoft.Network", "Microsoft.KeyVault", "Microsoft.DBforPostgreSQL", "Microsoft.OperationalInsights",
                       "Microsoft.ContainerRegistry", "Microsoft.Insights", "Microsoft.Cache", "Microsoft.Storage",
-                      "Microsoft.ApiManagement",
-                      # Budgets. Whether Azure registers it in every subscription was not verified; registering a namespace
-                      # that is already registered changes nothing (resource_provider only POSTs the missing ones).
-                      "Microsoft.Consumption", "Microsoft.App", "Microsoft.ManagedIdentity",
+                      "Microsoft.ApiManagement", "Microsoft.App", "Microsoft.ManagedIdentity",
                       "Microsoft.EventHub")
 # The Container Apps environment (Microsoft.App/managedEnvironments; sources in _azure/container_apps_environment.py):
 # a workload-profiles environment with the Consumption profile, internal (no public IP) in the container_apps subnet,

@@ -81,7 +81,7 @@ def test_a_fresh_subscription_reports_every_gap_in_one_run(emu, awx_env, capacit
     assert "Microsoft.Resources/subscriptions/resourceGroups/write" in roles and "Give it Contributor" in roles
     assert f"subscription /subscriptions/{sub} (the group does not exist yet)" in roles
     assert "may not assign roles (Microsoft.Authorization/roleAssignments/write)" in assign
-    assert "key_vault_grant_deployer: false" in assign
+    assert "which role identity needs to give the identity of the apps its roles" in assign
     assert providers.startswith(f"resource providers: the subscription has not registered {', '.join(RESOURCE_PROVIDERS)}")
     assert "az provider register --namespace Microsoft.DBforPostgreSQL" in providers
     assert network.startswith("network quota: westeurope: Virtual Networks 0 of 0 used, the deployment needs 1 more")

@@ -1,0 +1,75 @@
+"""The audit trail callback (complianceflow.infra.audit_trail, on in the repo's ansible.cfg) in real ansible-playbook
+runs of the resource_group module against the emulator, with AWX's job variables as extra vars: the trail a user
+(an auditor) reads."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from azure_play import arm_id, resource, task
+
+JOB = {"awx_job_id": 4242, "awx_user_name": "alice"}
+
+
+def trail(directory) -> list[dict]:
+    """Every line of every trail file under directory, in file then line order."""
+    return [json.loads(line) for path in sorted(directory.rglob("*.jsonl")) for line in path.read_text().splitlines()]
+
+
+def rg_task(title, name, **args):
+    return task(title, "resource_group", name=name, location="westeurope", **args)
+
+
+def test_one_line_per_change_none_for_a_rerun_or_check_mode_no_secret(ansible, emu, awx_env, tmp_path):
+    rg = f"rg-audit-{uuid.uuid4().hex[:8]}"
+    env = {"COMPLIANCEFLOW_AUDIT_DIR": str(tmp_path)}
+    create = [rg_task("Create the group", rg, tags={"Owner": "DevOps", "ApiToken": "tok-s3cr3t-1"})]
+
+    first = ansible.play(create, diff=True, extra_vars=JOB, extra_env=env)
+    assert first.rc == 0, first.stderr[-3000:]
+    [created] = trail(tmp_path)
+    assert created["action"] == "created" and created["resource"]["id"].lower() == arm_id(emu, rg).lower()
+    assert created["who"] == {"source": "awx", "user": "alice", "job_id": "4242"}
+    assert created["deployment"] == "localhost" and created["task"] == "Create the group"
+    assert created["after"]["tags"] == {"Owner": "DevOps", "ApiToken": "********"}
+    assert created["collection_version"] and created["playbook"].endswith(".yml") and created["when"].endswith("Z")
+
+    again = ansible.play(create, diff=True, extra_vars=JOB, extra_env=env)       # nothing changes: nothing recorded
+    predicted = ansible.play([rg_task("Retag", rg, tags={"Owner": "Nobody"})], check=True, extra_vars=JOB, extra_env=env)
+    assert again.rc == 0 and predicted.rc == 0 and predicted.total("changed") == 1
+    assert len(trail(tmp_path)) == 1
+
+    later = [rg_task("Retag", rg, tags={"Owner": "Platform", "ApiToken": "tok-s3cr3t-1"}),
+             dict(rg_task("Add a hidden tag", rg, tags={"Hidden": "hid-s3cr3t-2"}, purge_tags=False), no_log=True),
+             task("Delete the group", "resource_group", name=rg, state="absent")]
+    third = ansible.play(later, extra_vars=JOB, extra_env=env)                 # no diff mode
+    assert third.rc == 0, third.stderr[-3000:]
+    assert resource(emu, arm_id(emu, rg)) is None
+    lines = trail(tmp_path)[1:]
+    assert [(r["task"], r["action"]) for r in lines] == [("Retag", "changed"), ("Add a hidden tag", "changed"),
+                                                         ("Delete the group", "deleted")]
+    assert lines[0]["resource"]["id"].lower() == arm_id(emu, rg).lower() and lines[0]["before"] is None
+    assert lines[1]["censored"] is True and "resource" not in lines[1] and "after" not in lines[1]
+    assert lines[2]["resource"]["options"]["name"] == rg
+    assert len({r["run_id"] for r in trail(tmp_path)}) == 2 and all("4242" in r["run_id"] for r in trail(tmp_path))
+    text = "".join(p.read_text() for p in tmp_path.rglob("*.jsonl"))
+    for secret in ("tok-s3cr3t-1", "hid-s3cr3t-2", awx_env["AZURE_SECRET"]):
+        assert secret not in text
+
+
+def test_a_trail_that_cannot_be_written_stops_the_run_unless_told_to_warn(ansible, emu, tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    first, second = f"rg-audit-{uuid.uuid4().hex[:8]}", f"rg-audit-{uuid.uuid4().hex[:8]}"
+    tasks = [rg_task("First change", first), rg_task("Second change", second)]
+    stopped = ansible.play(tasks, extra_vars=JOB, extra_env={"COMPLIANCEFLOW_AUDIT_DIR": str(blocked)})
+    assert stopped.rc == 3
+    assert "an unrecorded change is an audit finding" in stopped.stderr + stopped.stdout
+    assert resource(emu, arm_id(emu, first)) is not None and resource(emu, arm_id(emu, second)) is None
+
+    warned = ansible.play(tasks, extra_vars=JOB, extra_env={"COMPLIANCEFLOW_AUDIT_DIR": str(blocked),
+                                                            "COMPLIANCEFLOW_AUDIT_ON_ERROR": "warn"})
+    assert warned.rc == 0 and resource(emu, arm_id(emu, second)) is not None
+    cleanup = ansible.play([task("Delete", "resource_group", name=n, state="absent") for n in (first, second)],
+                           extra_env={"COMPLIANCEFLOW_AUDIT_DIR": str(tmp_path / "cleanup")})
+    assert cleanup.rc == 0
