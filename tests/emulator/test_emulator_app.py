@@ -14,12 +14,18 @@ def _env(emu, group, name):
     return f"/subscriptions/{emu.subscription_id}/resourceGroups/{group}/providers/Microsoft.App/managedEnvironments/{name}"
 
 
+def _subnet_properties(prefix, delegation):
+    properties = {"addressPrefix": prefix}
+    if delegation:
+        properties["delegations"] = [{"name": "d", "properties": {"serviceName": delegation}}]
+    return properties
+
+
 def _vnet(emu, resources, group, subnets):
     rid = f"/subscriptions/{emu.subscription_id}/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/vnet"
     resources.resources.begin_create_or_update_by_id(rid, api_version=NET, parameters={
         "location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.40.0.0/16"]}, "subnets": [
-            {"name": n, "properties": dict({"addressPrefix": p}, **({"delegations": [{"name": "d", "properties": {"serviceName": d}}]}
-                                                                  if d else {}))} for n, p, d in subnets]}}).result()
+            {"name": n, "properties": _subnet_properties(p, d)} for n, p, d in subnets]}}).result()
     return rid
 
 

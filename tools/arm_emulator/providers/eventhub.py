@@ -23,7 +23,6 @@ import re
 from datetime import datetime, timezone
 
 from ..errors import ArmError
-from ..state import new_etag
 from .base import Context, Ref, TopLevelType, require_dict
 
 NS = "Microsoft.EventHub"
