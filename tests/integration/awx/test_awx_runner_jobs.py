@@ -34,6 +34,8 @@ INVENTORY_IDS = {"global-dev": 11, "westeu-dev-1": 12}
 TEMPLATES = {"deploy": (21, "ComplianceFlow deploy"), "seed": (22, "ComplianceFlow seed"),
              "teardown": (23, "ComplianceFlow teardown")}
 USER = AwxUser()
+_made: dict[str, list[str]] = {}   # deployment -> ids of the top-level resources its first deploy job made
+_secrets_seen: list[str] = []
 JOBS: list[AwxJob] = []   # every job of this module, in launch order (the audit trail's test matches these ids)
 
 
@@ -127,6 +129,10 @@ def test_deploy_jobs_build_global_dev_then_westeu_dev_1(sandbox):
         assert (job.artifacts / "status").read_text().strip() == "successful"
     groups = _groups(_sandbox_env(sandbox))
     assert {f"rg-cf-{d}" for d in DEPLOYMENTS} | {f"rg-cf-{d}-audit" for d in DEPLOYMENTS} <= groups, groups
+    state = _state(_sandbox_env(sandbox))
+    for deployment in DEPLOYMENTS:   # the top-level resources of the deployment's group, for the audit trail's test
+        prefix = f"/resourcegroups/rg-cf-{deployment}/providers/"
+        _made[deployment] = [i for i in state if prefix in i and i.split(prefix, 1)[1].count("/") == 2]
 
 
 def test_second_deploy_jobs_change_nothing(sandbox):
@@ -156,6 +162,7 @@ def _secrets(sandbox: Path) -> list[str]:
 
 def test_no_secret_in_any_jobs_stdout_or_events(sandbox):
     values = _secrets(sandbox)
+    _secrets_seen[:] = values   # for the audit trail's test, after the teardown
     assert len(values) >= 6, "expected the client secret, the app password and both deployments' vault secrets"
     for job in JOBS:
         shown = job.stdout + dumps(job.events) + (job.artifacts / "stdout").read_text()
@@ -177,6 +184,26 @@ def test_teardown_jobs_westeu_dev_1_then_global_dev_export_and_keep_the_audit_gr
     for deployment in DEPLOYMENTS:
         (export,) = (exports / deployment).iterdir()
         assert list(export.glob("*/*.manifest.json")), f"{deployment}: no export manifest"
+
+
+def test_the_audit_trail_lists_every_resource_each_deploy_job_made_with_its_job_id_and_no_secret(sandbox):
+    """Read after the teardown: the first deploy job of each deployment recorded every top-level resource it made in
+    the deployment's group (the emulator's state was read after the deploy), the converged jobs recorded nothing."""
+    secrets = _secrets_seen
+    # In launch order: deploy, deploy again, seed (one job per deployment each), then teardown.
+    n = len(DEPLOYMENTS)
+    deploys, converged = JOBS[:n], JOBS[n:3 * n]
+    for job in JOBS:
+        lines = audit_lines(sandbox, job)
+        assert all((line["who"]["source"], line["who"]["user"]) == ("awx", USER.username) for line in lines), lines[:2]
+        text = json.dumps(lines)
+        assert not [n for n, v in enumerate(secrets) if v in text], f"job {job.job_id}: a secret value in its audit lines"
+        if job in converged:
+            assert lines == [], f"job {job.job_id} changed nothing but recorded {len(lines)} line(s)"
+    for job, deployment in zip(deploys, DEPLOYMENTS):
+        recorded = json.dumps([line.get("resource") for line in audit_lines(sandbox, job)]).lower()
+        made = _made[deployment]
+        assert made and not [rid for rid in made if rid not in recorded], [rid for rid in made if rid not in recorded]
 
 
 def test_every_job_carries_its_awx_job_id_and_user():
