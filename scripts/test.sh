@@ -86,7 +86,7 @@ LOWEST_TESTS_DEFAULT="tests/unit/azure tests/integration/azure/test_contract.py 
 
 stage_lowest() {
   # A venv of its own: the runtime requirements and ansible-core at their lowest allowed versions (constraints),
-  # the test tools of requirements-dev.txt at the versions pip picks with those pins (not ansible-lint, molecule, ansible-builder,
+  # the test tools of requirements-dev.txt at the versions pip picks with those pins (not ansible-lint, molecule, ansible-builder, ansible-runner,
   # antsibull-changelog: no test here runs them). Rebuilt when either file changes.
   local venv="$repo/.venv-lowest" pins want
   pins=$(lowest_pins)
@@ -97,7 +97,7 @@ stage_lowest() {
     "${PYTHON:-python3}" -m venv "$venv"
     "$venv/bin/python" -m pip install -q --upgrade pip
     printf '%s\n' "$pins" > "$venv/constraints.txt"
-    grep -vE '^(-r |ansible-lint|molecule|antsibull-changelog|ansible-builder)' requirements-dev.txt > "$venv/requirements-test.txt"
+    grep -vE '^(-r |ansible-lint|molecule|antsibull-changelog|ansible-builder|ansible-runner)' requirements-dev.txt > "$venv/requirements-test.txt"
     "$venv/bin/python" -m pip install -q -c "$venv/constraints.txt" -r requirements.txt -r "$venv/requirements-test.txt"
     echo "$want" > "$venv/.requirements.sha256"
   fi
