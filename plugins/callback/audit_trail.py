@@ -218,7 +218,8 @@ class CallbackModule(CallbackBase):
     # ---- end of run
     def v2_playbook_on_stats(self, stats):
         for host, path in sorted(self._files.items()):
-            display.display(f"audit trail: {host}: {path}", screen_only=False, log_only=False)
+            # At -v only: the default output stays exactly the stdout callback's (a JSON callback's output stays JSON).
+            display.v(f"audit trail: {host}: {path}")
         if not self.get_option("ship") or not self._files:
             return
         problems = []
@@ -252,7 +253,7 @@ class CallbackModule(CallbackBase):
             return None
         if outcome not in ("created", "exists"):
             return f"audit trail: could not ship {path} to {url}: {outcome}"
-        display.display(f"audit trail: {host}: shipped to {url}" + (" (already there)" if outcome == "exists" else ""))
+        display.v(f"audit trail: {host}: shipped to {url}" + (" (already there)" if outcome == "exists" else ""))
         return None
 
 
