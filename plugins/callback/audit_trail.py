@@ -218,8 +218,9 @@ class CallbackModule(CallbackBase):
     # ---- end of run
     def v2_playbook_on_stats(self, stats):
         for host, path in sorted(self._files.items()):
-            # At -v only: the default output stays exactly the stdout callback's (a JSON callback's output stays JSON).
-            display.v(f"audit trail: {host}: {path}")
+            # At -v, on stderr: stdout stays exactly the stdout callback's (a JSON callback's output stays JSON).
+            if display.verbosity:
+                display.display(f"audit trail: {host}: {path}", stderr=True)
         if not self.get_option("ship") or not self._files:
             return
         problems = []
@@ -253,7 +254,8 @@ class CallbackModule(CallbackBase):
             return None
         if outcome not in ("created", "exists"):
             return f"audit trail: could not ship {path} to {url}: {outcome}"
-        display.v(f"audit trail: {host}: shipped to {url}" + (" (already there)" if outcome == "exists" else ""))
+        if display.verbosity:
+            display.display(f"audit trail: {host}: shipped to {url}" + (" (already there)" if outcome == "exists" else ""), stderr=True)
         return None
 
 
