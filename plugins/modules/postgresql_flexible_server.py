@@ -198,7 +198,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 server:
-  description: The server after the task (predicted in check mode); empty after V(absent).
+  description: The server after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

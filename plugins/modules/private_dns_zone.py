@@ -70,7 +70,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 private_dns_zone:
-  description: The zone after the task (predicted in check mode); empty after V(absent).
+  description: The zone after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

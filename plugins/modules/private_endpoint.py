@@ -95,7 +95,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 private_endpoint:
-  description: The endpoint after the task (predicted in check mode); empty after V(absent).
+  description: The endpoint after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -266,7 +266,11 @@ def _absent(resource: Resource, rid: ResourceId, existing: dict | None, related:
         apply_children(module, resource.delete_children(existing, related), serial=resource.serial_children)
         finish(module, start(module, resource.api, f"delete {resource.what} {rid.name}", "DELETE", rid))
     changed = resource.after_delete(existing) or existing is not None
-    module.exit_with(changed, before, {}, **resource.result(None, {}))
+    out = resource.result(None, {})
+    if existing is not None and isinstance(out.get(resource.result_key), dict) and not out[resource.result_key]:
+        # What was deleted, by its full id (the audit trail's line of a delete names it: docs/audit-trail.md).
+        out[resource.result_key] = {"id": existing.get("id") or str(rid)}
+    module.exit_with(changed, before, {}, **out)
 
 
 def _exit(resource: Resource, changed: bool, plan: Plan, doc: dict | None, related: dict, **extra) -> None:
