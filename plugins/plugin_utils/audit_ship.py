@@ -39,7 +39,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure import
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import build_credential
 from ansible_collections.complianceflow.infra.plugins.plugin_utils import audit
 
-BLOB_API_VERSION = "2023-11-03"
+BLOB_API_VERSION = "2024-08-04"   # a service version with a published spec (docs/emulator.md)
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 UNRESOLVED_PROXY_ANSWERS = ("Tunnel connection failed: 502", "Tunnel connection failed: 503", "Tunnel connection failed: 504")
 
