@@ -22,7 +22,8 @@ description:
   - At the end of the run (O(ship=true), the default), each deployment's file is uploaded as one block blob
     C(<plan name>/<run id>.jsonl) to the container O(container) of the storage account
     C(deployment_plan.names.storage_account) (the plan set by the C(set_fact) of C(playbooks/deploy.yml)), through the
-    Blob service REST API (Put Blob, If-None-Match *) with the Azure modules' credentials (the C(AZURE_*) environment);
+    Blob service REST API (Put Blob, If-None-Match *) with the Azure modules' credentials (the extra var C(azure_auth)
+    that C(playbooks/deploy.yml) gives its modules, else the C(AZURE_*) environment);
     the identity needs a data role on the container (Storage Blob Data Contributor), which C(playbooks/preflight.yml)
     checks. A deployment without a plan or storage account, or whose account or container does not exist yet (a first
     deploy), keeps its trail locally only; the run says so at C(-v). Any other upload error fails the run like a
@@ -140,6 +141,7 @@ class CallbackModule(CallbackBase):
         self._files = {}          # inventory_hostname -> local trail file
         self._failed = False
         self._cloud = None        # (auth.Cloud, storage suffix), resolved at the first upload
+        self._azure_auth = None   # the extra var azure_auth, if any (the modules' auth options)
         started = datetime.datetime.now(datetime.timezone.utc)
         self._run_id = f"{started.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
 
@@ -158,6 +160,11 @@ class CallbackModule(CallbackBase):
         extra = getattr(manager, "extra_vars", None) if manager is not None else None
         # Only AWX's job variables: other extra vars may hold secrets (vaulted or not) and are never read.
         self._extra_vars = audit.plain({k: v for k, v in dict(extra or {}).items() if str(k).startswith(("awx_", "tower_"))})
+        # The Azure modules' credentials when the playbook passes them as the extra var azure_auth (deploy.yml's
+        # module_defaults): used for the upload's token only, never written.
+        given = dict(extra or {}).get("azure_auth")
+        if isinstance(given, dict):
+            self._azure_auth = {str(k): str(v) for k, v in given.items() if v is not None}
         job = audit.who(self._extra_vars, os.environ, "", "").get("job_id")
         if job and not self._run_id.endswith(f"-job{audit.safe_name(job)}"):
             self._run_id = f"{self._run_id.split('-')[0]}-job{audit.safe_name(job)}"
@@ -246,7 +253,7 @@ class CallbackModule(CallbackBase):
         try:
             from ansible_collections.complianceflow.infra.plugins.plugin_utils import audit_ship  # pylint: disable=import-outside-toplevel
             if self._cloud is None:
-                self._cloud = audit_ship.resolve_cloud(os.environ, self.get_option("blob_endpoint_suffix"))
+                self._cloud = audit_ship.resolve_cloud(os.environ, self.get_option("blob_endpoint_suffix"), self._azure_auth)
             cloud, suffix = self._cloud
         except Exception as err:  # pylint: disable=broad-exception-caught  # any failure is reported, none is silent
             return f"audit trail: could not find the Blob service of {host}'s trail (AZURE_CLOUD_ENVIRONMENT): {err}; it stays in {path}"
@@ -255,7 +262,7 @@ class CallbackModule(CallbackBase):
         blob = f"{audit.safe_name(plan.get('name') or host)}/{self._run_id}.jsonl"
         url = audit.blob_url(suffix, account, self.get_option("container"), blob)
         try:
-            outcome = audit_ship.put_block_blob(url, path.read_bytes(), cloud=cloud)
+            outcome = audit_ship.put_block_blob(url, path.read_bytes(), cloud=cloud, params=self._azure_auth)
         except Exception as err:  # pylint: disable=broad-exception-caught  # any failure is reported, none is silent
             return f"audit trail: could not ship {path} to {url}: {err}"
         if outcome == "missing":

@@ -44,17 +44,18 @@ STORAGE_SCOPE = "https://storage.azure.com/.default"
 UNRESOLVED_PROXY_ANSWERS = ("Tunnel connection failed: 502", "Tunnel connection failed: 503", "Tunnel connection failed: 504")
 
 
-def _ca_path(env):
-    return env.get("REQUESTS_CA_BUNDLE") or env.get("SSL_CERT_FILE") or None
+def _ca_path(env, params=None):
+    return (params or {}).get("ca_bundle") or env.get("REQUESTS_CA_BUNDLE") or env.get("SSL_CERT_FILE") or None
 
 
-def resolve_cloud(env, suffix_option=None):
-    """(auth.Cloud, storage suffix) of the cloud the AZURE_* environment names."""
-    setting = auth.cloud_setting({}, env)
+def resolve_cloud(env, suffix_option=None, params=None):
+    """(auth.Cloud, storage suffix) of the cloud the modules' options (params: the playbook's azure_auth) or the AZURE_*
+    environment name."""
+    setting = auth.cloud_setting(params or {}, env)
     cloud = auth.known_cloud(setting)
     if cloud is not None:
         return cloud, suffix_option or audit.STORAGE_SUFFIXES.get(cloud.name)
-    response = open_url(auth.metadata_url(setting), method="GET", timeout=30, ca_path=_ca_path(env))
+    response = open_url(auth.metadata_url(setting), method="GET", timeout=30, ca_path=_ca_path(env, params))
     payload = json.loads(response.read())
     cloud = auth.cloud_from_metadata(setting, payload)
     entries = payload if isinstance(payload, list) else [payload]
@@ -63,19 +64,21 @@ def resolve_cloud(env, suffix_option=None):
     return cloud, suffix
 
 
-def put_block_blob(url: str, data: bytes, env=None, cloud=None) -> str:
-    """PUT data as a new block blob at url: "created", "exists" (written before: immutable) or "missing"."""
+def put_block_blob(url: str, data: bytes, env=None, cloud=None, params=None) -> str:
+    """PUT data as a new block blob at url: "created", "exists" (written before: immutable) or "missing".
+    params: the modules' auth options (the playbook's azure_auth), else the environment's credentials."""
     env = os.environ if env is None else env
-    plan = auth.resolve_auth({}, env)
+    plan = auth.resolve_auth(params or {}, env)
     if cloud is None:
-        cloud = resolve_cloud(env)[0]
-    token = build_credential(plan, cloud, {}).get_token(STORAGE_SCOPE).token
+        cloud = resolve_cloud(env, params=params)[0]
+    transport = {"connection_verify": params["ca_bundle"]} if (params or {}).get("ca_bundle") else {}
+    token = build_credential(plan, cloud, transport).get_token(STORAGE_SCOPE).token
     headers = {"Authorization": f"Bearer {token}", "x-ms-version": BLOB_API_VERSION, "x-ms-blob-type": "BlockBlob",
                "x-ms-date": email.utils.formatdate(usegmt=True), "Content-Type": "application/x-ndjson",
                "Content-Length": str(len(data)), "If-None-Match": "*"}
     try:
         response = open_url(url, data=data, headers=headers, method="PUT", timeout=60, follow_redirects="none",
-                            ca_path=_ca_path(env))
+                            ca_path=_ca_path(env, params))
         status = response.getcode()
         return "created" if status in (200, 201) else f"HTTP {status}"
     except urllib.error.HTTPError as err:

@@ -126,6 +126,16 @@ def test_the_trail_is_shipped_to_the_audit_container_once_the_identity_holds_a_d
         over = _blob(emu, "PUT", f"{endpoint}audit/{names[0]}", token, **{"x-ms-blob-type": "BlockBlob"})
         assert over.status_code == 409 and over.headers["x-ms-error-code"] == "BlobImmutableDueToPolicy"
 
+        # deploy.yml's way: the credentials as the extra var azure_auth (module_defaults), none in the environment.
+        azure_auth = {"auth_source": "module", "subscription_id": emu.subscription_id, "client_id": emu.client_id,
+                      "secret": emu.client_secret, "tenant": emu.tenant_id, "cloud_environment": emu.url, "ca_bundle": emu.ca}
+        no_env = {name: "" for name in ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT",
+                                        "AZURE_CLOUD_ENVIRONMENT", "REQUESTS_CA_BUNDLE")}
+        by_extra_var = ansible.play([plan, rg_task("Tag it", rg, tags={"Run": "4"})], verbosity=1,
+                                    extra_vars=dict(JOB, azure_auth=azure_auth), extra_env=dict(env, **no_env),
+                                    module_defaults={"group/complianceflow.infra.azure": "{{ azure_auth }}"})
+        assert by_extra_var.rc == 0 and "shipped to https://" in by_extra_var.stderr, by_extra_var.stderr[-3000:]
+
         # A deployment whose account does not exist yet keeps its trail locally and says so at -v.
         first = dict(plan, **{"ansible.builtin.set_fact": {"deployment_plan": {"name": "first", "names": {
             "storage_account": f"stnotyet{suffix}", "audit_resource_group": rg}}}})
