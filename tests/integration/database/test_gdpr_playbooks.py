@@ -18,6 +18,7 @@ from pg import JSON_CALLBACK_ENV, REPO, connect, module_args, start_cluster
 APP_PASSWORD = "app-pw-Gdpr7"
 KEY = "k3y-for-the-test-only-0123456789abcdef"
 ACME = TENANTS["acme"]
+ERASE_TASK = "Erase the tenant's rows in every database of the tier (signed record in the diff, so in the audit trail)"
 
 
 def tier_vars(cluster, **extra):
@@ -35,6 +36,11 @@ def play(name, cluster, tmp_path, check=False, **extra):
 def tier():
     cluster = start_cluster("gdpr")
     try:
+        # Check mode before anything exists (a brand-new deployment): nothing to erase, nothing fails.
+        run = run_playbook(REPO / "playbooks" / "gdpr_erase.yml", extra_vars=tier_vars(cluster, tenant="acme"),
+                           env=JSON_CALLBACK_ENV, check=True)
+        assert run.rc == 0 and run.total("changed") == 0, run.stdout[-4000:]
+        assert run.result(ERASE_TASK)["erased"] == {} and sorted(run.result(ERASE_TASK)["absent"]) == sorted(DATABASES)
         run = run_playbook(REPO / "playbooks" / "seed.yml", extra_vars=tier_vars(cluster), env=JSON_CALLBACK_ENV)
         assert run.rc == 0, run.stdout[-4000:]
         yield cluster
@@ -95,7 +101,7 @@ def test_export_then_erase_acme_everywhere_signed_and_a_second_erase_changes_not
     # Check mode: the counts it would delete, nothing deleted.
     run = play("gdpr_erase.yml", tier, tmp_path, check=True, tenant="acme")
     assert run.rc == 0, run.stdout[-4000:]
-    predicted = run.result("Erase the tenant's rows in every database of the tier (signed record in the diff, so in the audit trail)")
+    predicted = run.result(ERASE_TASK)
     assert {f"{db}.{t}": n for db, tables in predicted["erased"].items() for t, n in tables.items()} == before["acme"]
     assert predicted["tombstoned"] == ["tenant_registry"] and "record" not in predicted
     assert counts(tier) == before
@@ -103,7 +109,7 @@ def test_export_then_erase_acme_everywhere_signed_and_a_second_erase_changes_not
     # The erase: every acme row, nobody else's; the registry keeps a tombstone; the record is signed and in the trail.
     run = play("gdpr_erase.yml", tier, tmp_path, tenant="acme", gdpr_signing_key=KEY, gdpr_signing_key_id="test-key")
     assert run.rc == 0, run.stdout[-4000:]
-    result = run.result("Erase the tenant's rows in every database of the tier (signed record in the diff, so in the audit trail)")
+    result = run.result(ERASE_TASK)
     assert result["changed"] and result["tenant_id"] == ACME
     record, signature = result["record"], result["record_hmac_sha256"]
     assert {f"{d['database']}.{d['table']}": d["count"] for d in record["deleted"]} == before["acme"]
@@ -129,7 +135,7 @@ def test_export_then_erase_acme_everywhere_signed_and_a_second_erase_changes_not
     # A second erase: nothing left, nothing changed, counts 0.
     run = play("gdpr_erase.yml", tier, tmp_path, tenant="acme", gdpr_signing_key=KEY)
     assert run.rc == 0 and run.total("changed") == 0, run.stdout[-3000:]
-    result = run.result("Erase the tenant's rows in every database of the tier (signed record in the diff, so in the audit trail)")
+    result = run.result(ERASE_TASK)
     assert {n for tables in result["erased"].values() for n in tables.values()} == {0} and "record" not in result
 
 
