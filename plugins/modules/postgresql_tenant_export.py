@@ -83,6 +83,11 @@ files:
   sample:
     - {database: case_service, file: output/gdpr/acme/westeu-dev-1/case_service.json, rows: 5,
        tables: {cases: 2, case_events: 3}, schema_version: 1, changed: true}
+databases:
+  description: Each database exported, in list order, with C(name), C(changed), C(file) and C(rows) (as in RV(files)).
+  returned: always
+  type: list
+  elements: dict
 absent:
   description: Listed databases that do not exist (no file).
   returned: always
@@ -137,7 +142,8 @@ def run(module, queries):
             raise PgError(f"cannot write {path}: {exc.strerror}") from None
         files.append({"database": database, "file": path, "rows": document["rows"], "schema_version": document["schema_version"],
                       "tables": {t: len(rows) for t, rows in document["tables"].items()}, "changed": changed})
-    result = {"changed": any(f["changed"] for f in files), "tenant_id": tenant_id, "files": files, "absent": sorted(absent)}
+    result = {"changed": any(f["changed"] for f in files), "tenant_id": tenant_id, "files": files, "absent": sorted(absent),
+              "databases": [{"name": f["database"], "changed": f["changed"], "file": f["file"], "rows": f["rows"]} for f in files]}
     if module._diff and result["changed"]:
         result["diff"] = {"before": {f["file"]: "old content or none" for f in files if f["changed"]},
                           "after": {f["file"]: f"{f['rows']} rows" for f in files if f["changed"]}}
