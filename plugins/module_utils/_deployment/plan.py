@@ -193,7 +193,9 @@ STORAGE_ACCOUNT = {"kind": "StorageV2", "minimum_tls_version": "TLS1_2", "allow_
 AUDIT_CONTAINER = "audit"
 # Key Vault secrets the deployment keeps (generated once, never printed).
 SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql_app_password": "postgresql-app-password",
-           "application_insights_connection_string": "application-insights-connection-string"}
+           "application_insights_connection_string": "application-insights-connection-string",
+           # HMAC-SHA256 key of the GDPR erasure records (playbooks/gdpr_erase.yml, docs/gdpr.md).
+           "gdpr_signing_key": "gdpr-signing-key"}
 # Container Registry tier per environment. Private endpoints and disabled public network access are Premium only
 # (learn.microsoft.com/azure/container-registry/container-registry-skus): prod is Premium, reached only through its
 # private endpoint; dev (Basic) and stg (Standard, more storage and throughput) are cheaper and therefore public,
@@ -625,6 +627,8 @@ def plan_summary(plan: dict) -> list:
     pg = plan["sizing"]["postgresql"]
     lines.append(f"postgresql      {pg['version']} {pg['sku_name']} ({pg['tier']}), {pg['storage_mb'] // 1024} GiB, "
                  f"backup {pg['backup_retention_days']} d, geo backup {pg['geo_redundant_backup']}, HA {pg['high_availability']}")
+    lines.append(f"gdpr            erasure records signed (HMAC-SHA256) with Key Vault secret {plan['secrets']['gdpr_signing_key']}, "
+                 "made by playbooks/gdpr_erase.yml on first use")
     mr = plan["redis"]
     lines.append(f"redis           Azure Managed Redis {mr['sku_name']}, high availability {mr['high_availability']}, TLS "
                  f"{mr['minimum_tls_version']}+, public access {mr['public_network_access']}, port {mr['port']}, "
