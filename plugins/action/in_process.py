@@ -24,6 +24,7 @@ import json
 import os
 import sys
 
+from ansible import constants as C
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -75,7 +76,12 @@ class ActionModule(ActionBase):
             return "async"
         if self._play_context.become:
             return "become"
-        interpreter = self._templar.template(task_vars.get("ansible_python_interpreter", ""))
+        interpreter = task_vars.get("ansible_python_interpreter")
+        if interpreter is None:   # ansible.cfg's interpreter_python (or its ANSIBLE_PYTHON_INTERPRETER); "auto*" discovers
+            interpreter = C.config.get_config_value("INTERPRETER_PYTHON", variables=task_vars)
+        interpreter = self._templar.template(interpreter or "")
+        if str(interpreter).startswith("auto"):
+            interpreter = ""
         if not interpreter or os.path.realpath(str(interpreter)) != os.path.realpath(sys.executable):
             return f"interpreter {interpreter or 'discovered'} is not the controller's {sys.executable}"
         return None
