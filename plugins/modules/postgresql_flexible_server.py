@@ -274,6 +274,13 @@ restarted:
   description: Whether the server was restarted (O(restart=true) with parameters waiting for it).
   returned: when O(state=present)
   type: bool
+created:
+  description:
+    - Whether this task created the server (or, with O(wait=false), started its create; predicted in check mode). A
+      later task that applies the new server's O(parameters) passes O(restart=true) when it is true, as one task
+      with O(wait=true) does by itself for a new server (roles/postgresql_server, tasks_from wait).
+  returned: when O(state=present)
+  type: bool
 connection:
   description:
     - How clients reach the server. C(host) is the FQDN (also the TLS server name), C(port) 5432 in Azure, C(user) the
