@@ -1,4 +1,4 @@
-"""The modules run inside the controller's worker (plugins/action/in_process.py) give what a new Python gives."""
+"""The modules run inside the controller's worker (plugins/plugin_utils/in_process.py) give what a new Python gives."""
 from __future__ import annotations
 
 import sys
@@ -62,3 +62,16 @@ def test_no_log_values_stay_hidden_in_process(ansible, emu, rg_name):
     assert IN_PROCESS in run.stdout + run.stderr
     assert secret not in run.stdout + run.stderr
     ansible.play([task("group", "resource_group", name=rg_name, state="absent")], vars_=CONTROLLER_PYTHON)
+
+
+def test_module_defaults_groups_reach_only_their_own_modules(ansible, emu, rg_name):
+    """module_defaults by action group work as with a new Python: the azure group's defaults reach an Azure module, the
+    postgresql group's login options do not (they would be unsupported parameters)."""
+    other = "11111111-2222-3333-4444-555555555555"
+    run = ansible.play([task("group", "resource_group", name=rg_name, location="westeurope")], verbosity=3,
+                       vars_=CONTROLLER_PYTHON,
+                       module_defaults={"group/complianceflow.infra.azure": {"subscription_id": other},
+                                        "group/complianceflow.infra.postgresql": {"login_host": "db.invalid"}})
+    assert IN_PROCESS in run.stdout + run.stderr
+    msg = run.result("group")["msg"]
+    assert other in msg and "Unsupported parameters" not in msg, msg

@@ -2,6 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the collection's controller-side modules inside the Ansible worker instead of a new Python.
 
+Each module has an action plugin of its own name (plugins/action/<module>.py) that is this class, so that Ansible
+resolves the task to the module's own name (module_defaults groups, callbacks) and loads the class in the controller.
+
 Every module of this collection talks to Azure or PostgreSQL from the controller (the inventories set
 ``ansible_connection: local`` and ``ansible_python_interpreter: "{{ ansible_playbook_python }}"``). Run the usual
 way, each task starts a new Python, unpacks the module and imports the Azure SDK again: about 0.3 s of process
@@ -49,7 +52,7 @@ for _name in PRELOAD:
 SWITCH = "COMPLIANCEFLOW_IN_PROCESS"
 
 
-class ActionModule(ActionBase):
+class InProcessAction(ActionBase):
     """Runs the task's module in this process where that is the same as running it in a new one."""
 
     _requires_connection = True
