@@ -89,7 +89,7 @@ EXAMPLES = r"""
     resource_group: rg-cf-westeu-prod-2
     virtual_network: vnet-cf-westeu-prod-2
     name: peer-westeu-prod-2-to-westeu-prod-1
-    remote_virtual_network: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-cf-westeu-prod-1/providers/Microsoft.Network/virtualNetworks/vnet-cf-westeu-prod-1
+    remote_virtual_network: "{{ westeu_prod_1_vnet_id }}"   # an id: /subscriptions/.../virtualNetworks/vnet-cf-westeu-prod-1
     allow_forwarded_traffic: true
 
 - name: Remove one direction
