@@ -20,9 +20,10 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
   gateway on the remote side (hashicorp/terraform#30569); VnetAddressSpaceOverlapsWithAlreadyPeeredVnet
   (Azure/ResourceModules#731). Overlapping VNets are refused here before any write (the code Azure answers for two
   overlapping VNets is unverified).
-- learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules (Microsoft.Network,
-  virtualNetworks/virtualNetworkPeerings): 1-80 letters, digits, underscores, periods and hyphens, starting with a letter
-  or digit and ending with a letter, digit or underscore (values.validate_name "network").
+- Names: the network name rule (values.validate_name "network", from learn.microsoft.com/azure/azure-resource-manager/
+  management/resource-name-rules, Microsoft.Network): 1-80 letters, digits, underscores, periods and hyphens, starting
+  with a letter or digit and ending with a letter, digit or underscore; that page's row for virtualNetworkPeerings was not
+  re-read through the search tool (unverified for this type).
 """
 
 from __future__ import annotations
