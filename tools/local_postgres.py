@@ -292,8 +292,8 @@ def ensure_running(base: str | os.PathLike) -> Cluster:
         if proc.returncode == 0:
             if port != cluster.port:
                 cluster.port = port
-                (Path(cluster.base) / "cluster.json").write_text(json.dumps(asdict(cluster), indent=2) + "\n",
-                                                                  encoding="utf-8")
+                text = json.dumps(asdict(cluster), indent=2) + "\n"
+                (Path(cluster.base) / "cluster.json").write_text(text, encoding="utf-8")
             return cluster
         last_error = proc.stderr.strip()
     raise ClusterError(f"PostgreSQL under {cluster.base} did not start: {last_error}; see {data / 'server.log'}")
