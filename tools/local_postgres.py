@@ -109,7 +109,9 @@ class Cluster:
 def _as_postgres(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
     """Run a command as the postgres OS user when we are root (postgres refuses root)."""
     if os.geteuid() == 0:
-        cmd = ["runuser", "-u", OS_USER, "--"] + cmd
+        # sbin may be missing from PATH (the ARM emulator runs with PATH=/usr/bin:/bin and makes clusters itself).
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin") or "runuser"
+        cmd = [runuser, "-u", OS_USER, "--"] + cmd
     return subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
 
 
@@ -191,8 +193,10 @@ def start(base: str | os.PathLike, *, port: int | None = None, tls: bool = False
         (base / sub).mkdir(mode=0o700)
         _chown_to_postgres(base / sub)
     os.chmod(base, 0o755)  # the postgres OS user must traverse it
+    # A throwaway cluster skips initdb's final fsync too (--no-sync): ~1 s less per cluster on these disks.
     proc = _as_postgres([str(PG_BIN / "initdb"), "-D", str(base / "data"), "-U", OS_USER, "--auth-local=peer",
-                         "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions"])
+                         "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions",
+                         *([] if durable else ["--no-sync"])])
     if proc.returncode:
         raise ClusterError(f"initdb failed: {proc.stderr.strip() or proc.stdout.strip()}")
 
@@ -260,6 +264,39 @@ def load(base: str | os.PathLike) -> Cluster:
     if not path.exists():
         raise ClusterError(f"no cluster under {path.parent} (no cluster.json)")
     return Cluster(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def alive(base: str | os.PathLike) -> bool:
+    """Whether the postmaster of the cluster under `base` runs (its pid file names a live process)."""
+    try:
+        pid = int((Path(base) / "data" / "postmaster.pid").read_text(encoding="utf-8").split()[0])
+        os.kill(pid, 0)
+        return True
+    except (OSError, ValueError, IndexError):
+        return False
+
+
+def ensure_running(base: str | os.PathLike) -> Cluster:
+    """Start a stopped cluster again with its data (after a reboot, or an emulator restart): on its port when that is
+    still free, else on a new free port (cluster.json is rewritten); a running cluster is left alone."""
+    cluster = load(base)
+    if alive(cluster.base):
+        return cluster
+    data = cluster.data_dir
+    (data / "postmaster.pid").unlink(missing_ok=True)  # a stale pid file from an unclean stop would block pg_ctl
+    last_error = ""
+    for attempt in range(5):
+        port = cluster.port if attempt == 0 else free_port()
+        proc = _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w", "-t", "60",
+                             "-o", f"-p {port}", "start"])
+        if proc.returncode == 0:
+            if port != cluster.port:
+                cluster.port = port
+                text = json.dumps(asdict(cluster), indent=2) + "\n"
+                (Path(cluster.base) / "cluster.json").write_text(text, encoding="utf-8")
+            return cluster
+        last_error = proc.stderr.strip()
+    raise ClusterError(f"PostgreSQL under {cluster.base} did not start: {last_error}; see {data / 'server.log'}")
 
 
 def stop(base: str | os.PathLike, *, remove: bool = False) -> None:

@@ -1,31 +1,49 @@
-"""A local PostgreSQL behind the emulated flexible servers (optional).
+"""A local PostgreSQL behind the emulated flexible servers (optional), shared or one cluster per server.
 
-When <state-dir>/local-postgres.json exists, e.g. (tools/local_postgres.py prints these values)
+<state-dir>/local-postgres.json says which; without it, servers are metadata only.
+
+Shared (the tests' mode: no cluster to make per server), e.g. (tools/local_postgres.py prints these values)
     {"host": "127.0.0.1", "port": 54321, "user": "cfadmin", "password_file": "/path/admin.password",
-     "sslmode": "require"}
-with a bootstrap login that has LOGIN CREATEDB CREATEROLE (no superuser, like Azure's admin), then:
-- creating a server creates its administrator role (LOGIN CREATEDB CREATEROLE, the given password,
-  sent SCRAM-encrypted) and grants it to the bootstrap login, which can then own and drop its databases;
+     "sslmode": "require", "platform_user": "emulator_platform", "platform_password_file": "/path/platform.password"}
+with a bootstrap login that has LOGIN CREATEDB CREATEROLE (no superuser, like Azure's admin). One cluster backs
+every server: roles and database names are cluster-wide, so two servers with the same administrator login share
+that role, two servers cannot both have a database `user_service` owned by their own roles, and the last parameter
+written wins for all of them.
+
+Per server (the sandbox's mode: every deployment keeps the seed's database names and login), e.g.
+    {"mode": "per_server", "base_dir": "/path/sandbox/servers", "tls": true}
+- creating a server makes its own cluster under <base_dir>/<server name>/ (tools/local_postgres.py: initdb, start on
+  a free loopback port, TLS, the same bootstrap and platform logins), in a thread, inside the create's long-running
+  operation: the operation stays InProgress (State.holds) until the cluster answers and the administrator role
+  exists there, so the SDK's poller sees the server Succeeded only then; a cluster that cannot be made fails the
+  operation (EmulatorLocalPostgresUnavailable, the emulator's own code);
+- the endpoint the emulator returns for the server (emulatorLocalEndpoint) is that cluster's port; a cluster found
+  stopped (the emulator or the machine restarted) is started again with its data, on its port when still free;
+- deleting the server stops its cluster and removes its directory.
+
+In both modes, on the server's cluster:
+- creating a server creates its administrator role (LOGIN CREATEDB CREATEROLE, the given password, sent
+  SCRAM-encrypted) and grants it to the bootstrap login, which can then own and drop its databases;
 - creating a database creates it, owned by the server's administrator; deleting drops it;
-- deleting a server drops its databases and its administrator role;
+- deleting a server drops its databases and its administrator role (per server: the whole cluster goes);
 - with "platform_user" and "platform_password_file" (tools/local_postgres.py's platform login, which
   may only ALTER SYSTEM these settings), a server parameter the cluster knows is applied there too:
   pgaudit's settings under their own names, and azure.extensions as pgextwlist's allow-list
   extwlist.extensions (LOCAL_PARAMETERS); then the configuration is reloaded. shared_preload_libraries
-  is not applied: the cluster always preloads pgaudit (as a server after its restart).
-One local cluster backs every server: roles and database names are cluster-wide, so two servers with
-the same administrator login share that role, and the last parameter written wins for all of them.
-Without the file, servers are metadata only.
+  is not applied: the cluster always preloads pgaudit (as a server after its restart). Per server, each
+  server's parameters reach its own cluster only.
 """
 from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
 
 from .errors import ArmError
 
 CONFIG_FILE = "local-postgres.json"
+PER_SERVER = "per_server"
 # Azure server parameter -> the local cluster's setting (names fixed here, never taken from a request).
 LOCAL_PARAMETERS = {
     "azure.extensions": "extwlist.extensions",
@@ -34,12 +52,57 @@ LOCAL_PARAMETERS = {
 }
 
 
-def _config(ctx) -> dict | None:
+def _local_postgres():
+    """tools/local_postgres.py (tools/ is on the emulator's path: tools/arm-emulator sets PYTHONPATH)."""
+    import local_postgres  # pylint: disable=import-outside-toplevel
+    return local_postgres
+
+
+def _raw(ctx) -> tuple[Path, dict] | None:
     path = Path(ctx.state.dir) / CONFIG_FILE
     if not path.exists():
         return None
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
+        return path, json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ArmError(500, "EmulatorLocalPostgresConfig", f"{path} is not usable: {exc}") from None
+
+
+def per_server(ctx) -> bool:
+    raw = _raw(ctx)
+    return bool(raw and raw[1].get("mode") == PER_SERVER)
+
+
+def _server_dir(raw: tuple[Path, dict], name: str) -> Path:
+    path, config = raw
+    if not config.get("base_dir"):
+        raise ArmError(500, "EmulatorLocalPostgresConfig", f"{path} is not usable: mode {PER_SERVER} needs 'base_dir'")
+    return Path(config["base_dir"]) / name.lower()
+
+
+def _cluster_config(server_dir: Path) -> dict:
+    """Connection settings of a server's own cluster (started again if it was stopped)."""
+    local_postgres = _local_postgres()
+    try:
+        cluster = local_postgres.ensure_running(server_dir)
+    except local_postgres.ClusterError as exc:
+        raise ArmError(500, "EmulatorLocalPostgresUnavailable", f"the server's local PostgreSQL is not usable: {exc}") from None
+    return {"host": cluster.host, "port": cluster.port, "user": cluster.admin_user, "password": cluster.admin_password,
+            "sslmode": "require" if cluster.tls else "disable", "platform_user": cluster.platform_user,
+            "platform_password_file": cluster.platform_password_file}
+
+
+def _config(ctx, backing: dict | None = None) -> dict | None:
+    """The connection settings of the cluster behind a server (per server: the one its backing marker names)."""
+    raw = _raw(ctx)
+    if raw is None:
+        return None
+    path, config = raw
+    if config.get("mode") == PER_SERVER:
+        if not backing or not backing.get("cluster"):
+            return None  # a server made before the backing was configured: metadata only
+        return _cluster_config(_server_dir(raw, backing["cluster"]))
+    try:
         if config.get("password_file") and not config.get("password"):
             config["password"] = Path(config["password_file"]).read_text(encoding="utf-8").strip()
         for key in ("host", "port", "user", "password"):
@@ -51,16 +114,35 @@ def _config(ctx) -> dict | None:
 
 
 def bootstrap_login(ctx) -> str | None:
-    config = _config(ctx)
-    return config["user"] if config else None
+    raw = _raw(ctx)
+    if raw is None:
+        return None
+    if raw[1].get("mode") == PER_SERVER:
+        return _local_postgres().DEFAULT_ADMIN  # every server's cluster has it
+    return _config(ctx)["user"]
 
 
 def endpoint(ctx, backing: dict | None) -> dict | None:
     """Where a client reaches the server: libpq hostaddr and port (the host stays the FQDN)."""
     if not backing:
         return None
-    config = _config(ctx)
-    return {"hostaddr": config["host"], "port": int(config["port"])} if config else None
+    raw = _raw(ctx)
+    if raw is None:
+        return None
+    if raw[1].get("mode") != PER_SERVER:
+        config = _config(ctx)
+        return {"hostaddr": config["host"], "port": int(config["port"])}
+    if not backing.get("cluster"):
+        return None
+    server_dir = _server_dir(raw, backing["cluster"])
+    if not (server_dir / "cluster.json").exists():
+        return None  # still being made (the create's operation is InProgress)
+    local_postgres = _local_postgres()
+    try:
+        cluster = local_postgres.ensure_running(server_dir)
+    except local_postgres.ClusterError:
+        cluster = local_postgres.load(server_dir)  # where it was: the client's connection error will say the rest
+    return {"hostaddr": cluster.host, "port": int(cluster.port)}
 
 
 def _platform(config: dict) -> dict | None:
@@ -95,9 +177,8 @@ def _connect(config: dict):
                        f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
 
 
-def _run(ctx, statements) -> None:
-    """Run [(sql, ...)] built by callables taking (psycopg.sql, connection)."""
-    config = _config(ctx)
+def _execute(config: dict | None, statements) -> None:
+    """Run [(sql, ...)] built by callables taking (psycopg.sql, connection, config) on the cluster of `config`."""
     if config is None:
         return
     from psycopg import Error, sql  # pylint: disable=import-outside-toplevel
@@ -124,39 +205,81 @@ def _password_sql(sql, conn, login: str, password: str, create: bool):
     return sql.SQL(verb).format(sql.Identifier(login), sql.Literal(encrypted))
 
 
-def create_server(ctx, login: str, password: str) -> dict | None:
-    """Create (or re-password) the administrator role; returns the backing marker, None without one."""
-    if _config(ctx) is None:
-        return None
-    _run(ctx, [
+def _admin_steps(login: str, password: str) -> list:
+    return [
         lambda sql, conn, cfg: _password_sql(sql, conn, login, password, create=not _role_exists(conn, login)),
         lambda sql, conn, cfg: sql.SQL("GRANT {} TO {}").format(sql.Identifier(login), sql.Identifier(cfg["user"])),
-    ])
+    ]
+
+
+class _Hold:
+    """What a server's create operation waits for (State.holds): its cluster made, or the error that stopped it."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.error: dict | None = None
+
+    def done(self) -> bool:
+        return self.event.is_set()
+
+
+def _make_cluster(server_dir: Path, tls: bool, login: str, password: str, hold: _Hold) -> None:
+    local_postgres = _local_postgres()
+    try:
+        if server_dir.exists():  # left by a server of the same name that was never deleted through the emulator
+            local_postgres.stop(server_dir, remove=True)
+        local_postgres.start(server_dir, tls=tls)
+        _execute(_cluster_config(server_dir), _admin_steps(login, password))
+    except ArmError as exc:
+        hold.error = {"code": exc.code, "message": exc.message, "status": 500}
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # the operation must end, whatever went wrong
+        hold.error = {"code": "EmulatorLocalPostgresUnavailable", "status": 500,
+                      "message": f"the server's local PostgreSQL could not be made under {server_dir}: {exc}"}
+    finally:
+        hold.event.set()
+
+
+def create_server(ctx, login: str, password: str, server_id: str | None = None) -> dict | None:
+    """Create (or re-password) the administrator role; returns the backing marker, None without one. Per server the
+    cluster is made in a thread and the create's operation (on server_id) waits for it."""
+    raw = _raw(ctx)
+    if raw is None:
+        return None
+    if raw[1].get("mode") == PER_SERVER:
+        name = server_id.rstrip("/").rsplit("/", 1)[-1].lower()
+        hold = _Hold()
+        ctx.state.holds[server_id.lower()] = hold
+        threading.Thread(target=_make_cluster, name=f"cluster-{name}", daemon=True,
+                         args=(_server_dir(raw, name), bool(raw[1].get("tls", True)), login, password, hold)).start()
+        return {"login": login, "cluster": name}
+    _execute(_config(ctx), _admin_steps(login, password))
     return {"login": login}
 
 
-def set_password(ctx, login: str, password: str) -> None:
-    _run(ctx, [lambda sql, conn, cfg: _password_sql(sql, conn, login, password, create=not _role_exists(conn, login))])
+def set_password(ctx, login: str, password: str, backing: dict | None = None) -> None:
+    _execute(_config(ctx, backing),
+             [lambda sql, conn, cfg: _password_sql(sql, conn, login, password, create=not _role_exists(conn, login))])
 
 
 def _db_exists(conn, name: str) -> bool:
     return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
 
-def create_database(ctx, owner: str, name: str) -> None:
-    _run(ctx, [lambda sql, conn, cfg: None if _db_exists(conn, name) else
-               sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner))])
+def create_database(ctx, owner: str, name: str, backing: dict | None = None) -> None:
+    _execute(_config(ctx, backing), [lambda sql, conn, cfg: None if _db_exists(conn, name) else
+                                     sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner))])
 
 
-def drop_database(ctx, name: str) -> None:
-    _run(ctx, [lambda sql, conn, cfg: sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))])
+def drop_database(ctx, name: str, backing: dict | None = None) -> None:
+    _execute(_config(ctx, backing),
+             [lambda sql, conn, cfg: sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))])
 
 
-def apply_parameter(ctx, name: str, value: str) -> None:
-    """Apply a server parameter to the cluster when it knows it and the platform login is configured."""
-    config = _config(ctx)
+def apply_parameter(ctx, name: str, value: str, backing: dict | None = None) -> None:
+    """Apply a server parameter to the server's cluster when it knows it and the platform login is configured."""
     setting = LOCAL_PARAMETERS.get(name.lower())
-    platform = _platform(config) if config and setting else None
+    config = _config(ctx, backing) if setting else None
+    platform = _platform(config) if config else None
     if platform is None:
         return
     if setting == "extwlist.extensions":  # Azure's allow-list is case-insensitive (PGAUDIT); extension names are not
@@ -171,8 +294,17 @@ def apply_parameter(ctx, name: str, value: str) -> None:
                            f"the local PostgreSQL rejected {name}={value!r}: {exc.diag.message_primary or exc}") from None
 
 
-def drop_server(ctx, login: str, databases: list[str]) -> None:
+def drop_server(ctx, login: str, databases: list[str], backing: dict | None = None) -> None:
+    raw = _raw(ctx)
+    if raw is not None and raw[1].get("mode") == PER_SERVER:
+        if backing and backing.get("cluster"):
+            local_postgres = _local_postgres()
+            try:
+                local_postgres.stop(_server_dir(raw, backing["cluster"]), remove=True)
+            except local_postgres.ClusterError as exc:
+                raise ArmError(500, "EmulatorLocalPostgresError", f"the server's local PostgreSQL did not stop: {exc}") from None
+        return
     steps = [lambda sql, conn, cfg, n=n: sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(n))
              for n in databases]
     steps.append(lambda sql, conn, cfg: sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login)))
-    _run(ctx, steps)
+    _execute(_config(ctx), steps)

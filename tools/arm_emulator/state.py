@@ -45,6 +45,10 @@ class State:
         self.resources: dict[str, dict] = {}
         self.operations: dict[str, dict] = {}
         self.providers: dict[str, list] = {}   # subscription (lower-case) -> namespaces it registered
+        # resource id (lower-case) -> a hold (done() -> bool, error -> dict | None), in memory only: the operation on that
+        # resource stays InProgress until the hold is done, and fails with its error if it has one (a Flexible
+        # Server's create waits for its own local cluster: postgres_backing.py).
+        self.holds: dict[str, Any] = {}
         self._log_lock = threading.Lock()
         self.load()
 
@@ -145,6 +149,14 @@ class State:
         for op in self.operations.values():
             if op["status"] != "InProgress" or op["ready_at"] > now:
                 continue
+            hold_key = op["resource_ids"][0].lower() if op["resource_ids"] else ""
+            if hold_key in self.holds:
+                hold = self.holds[hold_key]
+                if not hold.done():
+                    continue
+                del self.holds[hold_key]
+                if hold.error:
+                    op["outcome"], op["error"] = "Failed", hold.error
             op["status"] = op["outcome"]
             op["endTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             changed = True

@@ -1,20 +1,25 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The two local services of the sandbox: a PostgreSQL 15 cluster and the ARM emulator.
+"""The local services of the sandbox: the ARM emulator and PostgreSQL 15 behind its Flexible Servers.
 
-    python tools/sandbox/services.py up DIR [--latency FILE]   # start (or find running) both; write DIR/env.sh
-    python tools/sandbox/services.py down DIR                  # stop both, delete their state, keep the rest of DIR
+    python tools/sandbox/services.py up DIR [--latency FILE] [--postgres shared|per-server]
+                                              # start (or find running) the services; write DIR/env.sh
+    python tools/sandbox/services.py down DIR # stop them, delete their state, keep the rest of DIR
 
-Layout under DIR: postgres/ (tools/local_postgres.py, TLS on like Azure), arm/ (tools/arm-emulator;
-arm/local-postgres.json makes every emulated Flexible Server a real server on that cluster),
-env.sh (what ansible-playbook needs to reach them: sourced by scripts/sandbox*.sh and the tests).
-`up` is idempotent: running services are kept, a stopped cluster is started again on its port.
+PostgreSQL, two ways (arm/local-postgres.json tells the emulator which; tools/arm_emulator/postgres_backing.py):
+- shared (the default; molecule, bench and the AWX tests use it): one cluster under postgres/ (tools/local_postgres.py,
+  TLS on like Azure) backs every emulated Flexible Server; its logins are in env.sh and postgres-login.yml;
+- per-server (scripts/sandbox.sh): every server the emulator creates gets its own cluster under servers/<server>/,
+  so several regional deployments keep the seed's database names and admin login side by side.
+Layout under DIR: arm/ (tools/arm-emulator), postgres/ or servers/, env.sh (what ansible-playbook needs to reach
+them: sourced by scripts/sandbox*.sh and the tests). `up` is idempotent: running services are kept, stopped
+clusters are started again with their data (on their port when still free), and without --postgres the mode of
+the running sandbox is kept.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import shlex
 import subprocess
@@ -39,31 +44,38 @@ def _run(cmd: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=120)
 
 
+SHARED, PER_SERVER = "shared", "per-server"
+SERVERS = "servers"  # DIR/servers/<server name>/: the per-server clusters
+
+
 def postgres_up(base: Path) -> local_postgres.Cluster:
     if not (base / "cluster.json").exists():
         if (base / "data").exists():  # a half-made cluster from an interrupted run: start over
             local_postgres.stop(base, remove=True)
         return local_postgres.start(base, tls=True)
-    cluster = local_postgres.load(base)
-    probe = _run([str(local_postgres.PG_BIN / "pg_isready"), "-q", "-h", cluster.host, "-p", str(cluster.port)])
-    if probe.returncode != 0:  # stopped (e.g. after a reboot): start it again on its port
-        data = cluster.data_dir
-        if not _alive(data):  # a stale pid file from an unclean stop would block pg_ctl
-            (data / "postmaster.pid").unlink(missing_ok=True)
-        proc = local_postgres._as_postgres([str(local_postgres.PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"),
-                                            "-w", "-t", "60", "-o", f"-p {cluster.port}", "start"])
-        if proc.returncode:
-            raise SandboxError(f"PostgreSQL under {base} did not start: {proc.stderr.strip()}; see {data / 'server.log'}")
-    return cluster
+    # Stopped (e.g. after a reboot): started again with its data, on its port.
+    return local_postgres.ensure_running(base)
 
 
-def _alive(data: Path) -> bool:
+def server_clusters(base: Path) -> list[Path]:
+    """The per-server clusters' directories under DIR/servers (those with a cluster.json)."""
+    return sorted(path.parent for path in (base / SERVERS).glob("*/cluster.json"))
+
+
+def servers_up(base: Path) -> list[local_postgres.Cluster]:
+    """Start every per-server cluster that is stopped (the emulator would do it on first use; done here at once)."""
+    return [local_postgres.ensure_running(path) for path in server_clusters(base)]
+
+
+def postgres_mode(base: Path, wanted: str | None) -> str:
+    """The --postgres mode, else the running sandbox's (from arm/local-postgres.json), else shared."""
+    if wanted:
+        return wanted
     try:
-        pid = int((data / "postmaster.pid").read_text(encoding="utf-8").split()[0])
-        os.kill(pid, 0)
-        return True
-    except (OSError, ValueError, IndexError):
-        return False
+        config = json.loads((base / "arm" / "local-postgres.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return SHARED
+    return PER_SERVER if config.get("mode") == "per_server" else SHARED
 
 
 def emulator_config(latency: Path | None) -> dict:
@@ -87,9 +99,10 @@ def emulator_up(state: Path, latency: Path | None) -> dict[str, str]:
     return dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
 
 
-def env_for(arm: dict[str, str], cluster: local_postgres.Cluster, base: Path) -> dict[str, str]:
-    """Variables for ansible-playbook: AWX-style Azure credentials pointed at the emulator, the CA, the cluster."""
-    return {
+def env_for(arm: dict[str, str], cluster: local_postgres.Cluster | None, base: Path) -> dict[str, str]:
+    """Variables for ansible-playbook: AWX-style Azure credentials pointed at the emulator, the CA, the cluster (shared
+    mode) or where the per-server clusters live (SANDBOX_PG_SERVERS)."""
+    env = {
         "AZURE_SUBSCRIPTION_ID": arm["ARM_EMULATOR_SUBSCRIPTION_ID"], "AZURE_CLIENT_ID": arm["ARM_EMULATOR_CLIENT_ID"],
         "AZURE_SECRET": arm["ARM_EMULATOR_CLIENT_SECRET"], "AZURE_TENANT": arm["ARM_EMULATOR_TENANT_ID"],
         "AZURE_CLOUD_ENVIRONMENT": arm["ARM_EMULATOR_URL"], "REQUESTS_CA_BUNDLE": arm["ARM_EMULATOR_CA"],
@@ -102,27 +115,40 @@ def env_for(arm: dict[str, str], cluster: local_postgres.Cluster, base: Path) ->
         # (403 AuthorizationFailure) and end the deploy with exit code 3. The trail stays in output/audit.
         "COMPLIANCEFLOW_AUDIT_SHIP": "false",
         "ARM_EMULATOR_URL": arm["ARM_EMULATOR_URL"], "ARM_EMULATOR_CA": arm["ARM_EMULATOR_CA"],
-        "SANDBOX_PG_HOST": cluster.host, "SANDBOX_PG_PORT": str(cluster.port),
-        "SANDBOX_PG_ADMIN": cluster.admin_user, "SANDBOX_PG_PASSWORD_FILE": cluster.password_file,
-        "SANDBOX_PG_ROOTCERT": cluster.ssl_rootcert or "", "SANDBOX_VARS": str(base / "ansible-vars.yml"),
-        "SANDBOX_PG_VARS": str(base / "postgres-login.yml"),
+        "SANDBOX_VARS": str(base / "ansible-vars.yml"),
         "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections"), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
     }
+    if cluster is None:
+        env["SANDBOX_PG_SERVERS"] = str(base / SERVERS)
+    else:
+        env.update({"SANDBOX_PG_HOST": cluster.host, "SANDBOX_PG_PORT": str(cluster.port),
+                    "SANDBOX_PG_ADMIN": cluster.admin_user, "SANDBOX_PG_PASSWORD_FILE": cluster.password_file,
+                    "SANDBOX_PG_ROOTCERT": cluster.ssl_rootcert or "", "SANDBOX_PG_VARS": str(base / "postgres-login.yml")})
+    return env
 
 
-def up(base: Path, latency: Path | None) -> dict[str, str]:
+def up(base: Path, latency: Path | None, mode: str | None = None) -> dict[str, str]:
     base.mkdir(parents=True, exist_ok=True)
-    cluster = postgres_up(base / "postgres")
+    mode = postgres_mode(base, mode)
     arm_dir = base / "arm"
     arm_dir.mkdir(exist_ok=True)
-    # With the platform login the emulator applies each server's pgaudit settings and allow-list to the cluster.
-    backing = {"host": cluster.host, "port": cluster.port, "user": cluster.admin_user,
-               "password_file": cluster.password_file, "sslmode": "require" if cluster.tls else "disable",
-               "platform_user": cluster.platform_user, "platform_password_file": cluster.platform_password_file}
+    if mode == PER_SERVER:
+        cluster = None
+        (base / SERVERS).mkdir(exist_ok=True)
+        servers_up(base)
+        # The emulator makes a cluster per server under servers/ (TLS on, its own bootstrap and platform logins).
+        backing = {"mode": "per_server", "base_dir": str(base / SERVERS), "tls": True}
+    else:
+        cluster = postgres_up(base / "postgres")
+        # With the platform login the emulator applies each server's pgaudit settings and allow-list to the cluster.
+        backing = {"host": cluster.host, "port": cluster.port, "user": cluster.admin_user,
+                   "password_file": cluster.password_file, "sslmode": "require" if cluster.tls else "disable",
+                   "platform_user": cluster.platform_user, "platform_password_file": cluster.platform_password_file}
     (arm_dir / "local-postgres.json").write_text(json.dumps(backing, indent=1) + "\n", encoding="utf-8")
     env = env_for(emulator_up(arm_dir, latency), cluster, base)
-    _write_vars(base)
-    _write_login(base, cluster)
+    _write_vars(base, shared=cluster is not None)
+    if cluster is not None:
+        _write_login(base, cluster)
     env_file = base / "env.sh"
     env_file.touch(mode=0o600)
     env_file.write_text("# written by tools/sandbox/services.py up; source it to reach the sandbox\n"
@@ -138,11 +164,10 @@ def _secret_file(path: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def _write_vars(base: Path) -> None:
-    """DIR/ansible-vars.yml (0600) for -e @: the servers' admin login, the app roles' password, where exports go."""
+def _write_vars(base: Path, shared: bool = True) -> None:
+    """DIR/ansible-vars.yml (0600) for -e @: the servers' admin login (shared cluster only), the app roles' password,
+    where exports go."""
     values = {
-        # Every emulated server is a role on this one cluster: one administrator login per deployment.
-        "postgresql_server_admin_login": "psqladmin{{ inventory_hostname | replace('-', '') }}",
         "postgresql_app_password": _secret_file(base / "app.password"),
         "teardown_export_dir": str(base / "exports"),
         # The controller runs outside the deployments' VNets, at the public address the emulator sees every caller at
@@ -150,6 +175,10 @@ def _write_vars(base: Path) -> None:
         # firewall lets it in by IP rule, as it would let in a controller outside Azure (docs/sandbox.md).
         "key_vault_ip_rules": [DEFAULT_CLIENT_ADDRESS],
     }
+    if shared:
+        # Every emulated server is a role on this one cluster: one administrator login per deployment. (Per server,
+        # each server has its own cluster: the seed's login, psqladmin, as the role's default.)
+        values["postgresql_server_admin_login"] = "psqladmin{{ inventory_hostname | replace('-', '') }}"
     path = base / "ansible-vars.yml"
     path.touch(mode=0o600)
     path.write_text("# written by tools/sandbox/services.py up (secrets: keep it 0600)\n"
@@ -173,8 +202,10 @@ def down(base: Path) -> None:
         proc = _run([str(EMULATOR), "stop", "--state-dir", str(base / "arm")])
         if proc.returncode:
             raise SandboxError(f"the ARM emulator did not stop: {proc.stderr.strip()}")
+    for cluster in server_clusters(base):  # the servers' own clusters left (those of servers never deleted)
+        local_postgres.stop(cluster, remove=True)
     local_postgres.stop(base / "postgres", remove=True)
-    for leftover in (base / "arm", base / "env.sh", base / "ansible-vars.yml", base / "postgres-login.yml",
+    for leftover in (base / "arm", base / SERVERS, base / "env.sh", base / "ansible-vars.yml", base / "postgres-login.yml",
                      base / "app.password"):
         if leftover.is_dir():
             subprocess.run(["rm", "-rf", str(leftover)], check=True)
@@ -188,15 +219,19 @@ def main(argv: list[str] | None = None) -> int:
     p_up = sub.add_parser("up", help="start PostgreSQL and the ARM emulator under DIR; write DIR/env.sh")
     p_up.add_argument("dir", type=Path)
     p_up.add_argument("--latency", type=Path, help="emulator config (JSON/YAML) with a latency profile")
+    p_up.add_argument("--postgres", choices=(SHARED, PER_SERVER),
+                      help="one cluster for every server (default) or one per server (kept from the running sandbox)")
     p_down = sub.add_parser("down", help="stop both and delete their state under DIR")
     p_down.add_argument("dir", type=Path)
     args = parser.parse_args(argv)
     base = args.dir.resolve()
     try:
         if args.command == "up":
-            env = up(base, args.latency)
-            print(f"sandbox: PostgreSQL 15 at {env['SANDBOX_PG_HOST']}:{env['SANDBOX_PG_PORT']} ({base / 'postgres'}), "
-                  f"ARM emulator at {env['ARM_EMULATOR_URL']} ({base / 'arm'}); environment: {base / 'env.sh'}")
+            env = up(base, args.latency, args.postgres)
+            where = (f"PostgreSQL 15 at {env['SANDBOX_PG_HOST']}:{env['SANDBOX_PG_PORT']} ({base / 'postgres'})"
+                     if "SANDBOX_PG_HOST" in env else
+                     f"PostgreSQL 15: one cluster per Flexible Server ({len(server_clusters(base))} now, under {base / SERVERS})")
+            print(f"sandbox: {where}, ARM emulator at {env['ARM_EMULATOR_URL']} ({base / 'arm'}); environment: {base / 'env.sh'}")
         else:
             down(base)
             print(f"sandbox: ARM emulator and PostgreSQL stopped, their state under {base} removed")

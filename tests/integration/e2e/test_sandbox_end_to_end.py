@@ -1,4 +1,5 @@
-"""End to end, as a newcomer runs it: scripts/sandbox.sh twice, the teardown refusals, teardown (audit groups kept), sandbox-down.
+"""End to end, as a newcomer runs it: scripts/sandbox.sh twice, a second regional deployment beside the first (its
+server's own PostgreSQL, the same database names), the teardown refusals, teardown (audit groups kept), sandbox-down.
 
 ONE sandbox deploy (under a temporary SANDBOX_DIR) is shared by every test of this file, in file
 order: each test is a step of the same story, so a failing step makes the later ones fail too.
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.slow
 BOTH = [REPO / "inventories" / "westeu-dev-1", REPO / "inventories" / "global-dev"]
 RECAP = re.compile(r"^\s+(deploy)\s+(.*)-> changed=(\d+) in total$", re.M)
 DEPLOYMENTS = ("global-dev", "westeu-dev-1")
+ACME = "c4ac8cf9-3d47-58ca-ab5e-1e8d1c22a3c1"   # a seed tenant (data/seed/tenant_registry.yml)
 
 
 def _script(name: str, sandbox: Path) -> subprocess.CompletedProcess:
@@ -100,6 +102,55 @@ def test_second_sandbox_run_changes_nothing(sandbox):
     recaps = dict((m[1], int(m[3])) for m in RECAP.finditer(run.stdout))
     assert recaps == {"deploy": 0}, run.stdout[-3000:]
     assert _writes(env) == writes, "a no-change run sent PUT/PATCH/DELETE to the emulator"
+
+
+def _server(env: dict[str, str], name: str) -> dict:
+    """libpq settings of a Flexible Server's own cluster (per-server sandbox: servers/<server>/cluster.json)."""
+    (doc,) = [d for d in _state(env).values() if d.get("type") == "Microsoft.DBforPostgreSQL/flexibleServers" and d["name"] == name]
+    cluster = json.loads((Path(env["SANDBOX_PG_SERVERS"]) / doc["_backing"]["cluster"] / "cluster.json").read_text())
+    return {"host": cluster["host"], "port": cluster["port"], "sslmode": "require", "connect_timeout": 10}
+
+
+def _admin_password(env: dict[str, str], deployment: str) -> str:
+    (vault,) = [d for d in _state(env).values() if d.get("type") == "Microsoft.KeyVault/vaults" and d.get("tags", {}).get("Deployment") == deployment]
+    return vault["_secrets"]["postgresql-admin-password"][-1]["value"]
+
+
+def test_a_second_regional_deployment_keeps_the_seeds_database_names_on_its_own_server(sandbox):
+    """eastus-dev-1 beside westeu-dev-1 in one sandbox: deploy + seed, each server's databases in its own cluster (the
+    same names and admin login, different roles and rows), a re-run changes nothing, teardown leaves westeu-dev-1 whole."""
+    import psycopg  # pylint: disable=import-outside-toplevel
+
+    path, _first = sandbox
+    env = _env(path)
+    second = [REPO / "inventories" / "eastus-dev-1"]
+    run = _playbook(path, "deploy.yml", second)
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert run.total("changed") > 0
+    west, east = _server(env, "psql-cf-westeu-dev-1"), _server(env, "psql-cf-eastus-dev-1")
+    assert west["port"] != east["port"]
+    app = {"user": "user_service_app", "password": (path / "app.password").read_text().strip(), "dbname": "user_service"}
+    for server in (west, east):   # the seed's database, seeded on both
+        with psycopg.connect(**server, **app) as conn:
+            conn.execute("SELECT set_config('app.tenant_id', %s, true)", (ACME,))
+            assert conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0
+    # One admin login (the seed's psqladmin) per server, each with its own password: a role of its own cluster.
+    with psycopg.connect(**east, user="psqladmin", password=_admin_password(env, "eastus-dev-1"), dbname="user_service") as conn:
+        assert conn.execute("SELECT current_setting('port')").fetchone()[0] == str(east["port"])
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(**west, user="psqladmin", password=_admin_password(env, "eastus-dev-1"), dbname="user_service")
+    again = _playbook(path, "deploy.yml", second)
+    assert again.rc == 0 and again.total("changed") == 0, again.stdout[-4000:]
+    # A row written on one server is not on the other.
+    before = _acme_users(path)
+    with psycopg.connect(**east, **app) as conn:
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (ACME,))
+        conn.execute("INSERT INTO users (tenant_id, email, display_name) VALUES (%s, 'only-in-eastus@acme.example', 'East')", (ACME,))
+    assert _acme_users(path) == before
+    down = _teardown(path, second, teardown_delete_audit=True)
+    assert down.rc == 0, down.stdout[-6000:] + down.stderr[-2000:]
+    assert not (Path(env["SANDBOX_PG_SERVERS"]) / "psql-cf-eastus-dev-1").exists()   # its cluster went with the server
+    assert _acme_users(path) == before
 
 
 NAMESPACE = "/resourcegroups/rg-cf-global-dev/providers/microsoft.eventhub/namespaces/evhns-cf-global-dev"
@@ -338,10 +389,9 @@ def test_teardown_keeps_everything_when_the_export_fails(sandbox):
 def _acme_users(path: Path) -> int:
     import psycopg  # pylint: disable=import-outside-toplevel
 
-    env = _env(path)
-    with psycopg.connect(host=env["SANDBOX_PG_HOST"], port=env["SANDBOX_PG_PORT"], dbname="user_service", user="user_service_app",
-                         password=(path / "app.password").read_text().strip(), sslmode="require") as conn:
-        conn.execute("SELECT set_config('app.tenant_id', %s, true)", ("c4ac8cf9-3d47-58ca-ab5e-1e8d1c22a3c1",))
+    with psycopg.connect(**_server(_env(path), "psql-cf-westeu-dev-1"), dbname="user_service", user="user_service_app",
+                         password=(path / "app.password").read_text().strip()) as conn:
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (ACME,))
         return conn.execute("SELECT count(*) FROM users").fetchone()[0]
 
 
@@ -363,7 +413,7 @@ def test_teardown_keeps_only_the_audit_groups_and_the_exports_on_disk(sandbox):
     assert "kept rg-cf-westeu-dev-1-audit" in run.stdout and "-e teardown_delete_audit=true" in run.stdout
     # Key Vaults are soft-deleted (the seed: "soft-delete protects secrets"); a re-deploy recovers them.
     assert sorted(v.rsplit("/", 1)[-1][:len("kv-cf-global-dev")] for v in _resources(env, deleted_vaults=True)) == [
-        "kv-cf-global-dev", "kv-cf-westeu-dev"]
+        "kv-cf-eastus-dev", "kv-cf-global-dev", "kv-cf-westeu-dev"]   # eastus-dev-1's from its own teardown above
     for deployment, databases in (("global-dev", 3), ("westeu-dev-1", 8)):
         exports = list((path / "exports" / deployment).iterdir())
         assert len(exports) == 1

@@ -103,11 +103,11 @@ class FlexibleServers(TopLevelType):
             subnet = props["network"].get("delegatedSubnetResourceId")
             if subnet:
                 mark_subnet_in_use(ctx, subnet, doc["id"])
-            doc["_backing"] = local_backing.create_server(ctx, props["administratorLogin"], password)
+            doc["_backing"] = local_backing.create_server(ctx, props["administratorLogin"], password, server_id=doc["id"])
             for name in ("postgres", "azure_maintenance", "azure_sys"):
                 self._add_database(doc, name, builtin=True)
         elif password:
-            local_backing.set_password(ctx, props["administratorLogin"], password)
+            local_backing.set_password(ctx, props["administratorLogin"], password, backing=doc.get("_backing"))
         return doc, created
 
     @staticmethod
@@ -280,7 +280,7 @@ class FlexibleServers(TopLevelType):
         props = self._update(ctx, doc, require_dict(body.get("properties"), "properties"), doc.get("sku", {}))
         password = props.pop("_password", None)
         if password:
-            local_backing.set_password(ctx, doc["properties"]["administratorLogin"], password)
+            local_backing.set_password(ctx, doc["properties"]["administratorLogin"], password, backing=doc.get("_backing"))
         doc["properties"] = props
         if "tags" in body:
             doc["tags"] = dict(body["tags"] or {})
@@ -303,7 +303,7 @@ class FlexibleServers(TopLevelType):
             mark_subnet_in_use(ctx, subnet, doc["id"], in_use=False)
         if doc.get("_backing"):
             local_backing.drop_server(ctx, doc["properties"]["administratorLogin"],
-                                      [d["name"] for d in doc["_databases"] if not d.get("builtin")])
+                                      [d["name"] for d in doc["_databases"] if not d.get("builtin")], backing=doc["_backing"])
         return [doc["id"]]
 
     def post(self, ctx: Context, ref: Ref, action: str, body: dict) -> tuple[int, object]:
@@ -369,7 +369,7 @@ class Databases(_ServerChild):
                                           code="DatabaseCharsetOrCollationCannotBeChanged")
             return existing, False
         if server.get("_backing"):
-            local_backing.create_database(ctx, server["properties"]["administratorLogin"], ref.name)
+            local_backing.create_database(ctx, server["properties"]["administratorLogin"], ref.name, backing=server["_backing"])
         db = FlexibleServers._add_database(server, ref.name, charset=props.get("charset") or "UTF8",
                                            collation=props.get("collation") or "en_US.utf8")
         return db, True
@@ -385,7 +385,7 @@ class Databases(_ServerChild):
         if db.get("builtin"):
             raise invalid_request(f"The system database '{db['name']}' cannot be deleted.", code="CannotDropSystemDatabase")
         if server.get("_backing"):
-            local_backing.drop_database(ctx, db["name"])
+            local_backing.drop_database(ctx, db["name"], backing=server["_backing"])
         return [db["id"]]  # the state finds and removes it inside the server document
 
 
@@ -439,7 +439,7 @@ class Configurations(_ServerChild):
             stored["isConfigPendingRestart"] = True  # a static parameter: applied at the next restart
         stored["value"] = value
         if server.get("_backing"):
-            local_backing.apply_parameter(ctx, key, value)
+            local_backing.apply_parameter(ctx, key, value, backing=server["_backing"])
         return self._view(server, key), False
 
     def patch(self, ctx: Context, ref: Ref, body: dict) -> dict:
