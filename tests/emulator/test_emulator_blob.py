@@ -43,7 +43,7 @@ def _call(emu, method, url, token=None, data=None, **headers):
 def test_the_endpoint_is_the_metadata_suffix_and_resolves_only_while_the_account_lives(emu, resources, group):
     metadata = requests.get(f"{emu.url}/metadata/endpoints?api-version=2022-09-01", verify=emu.ca, timeout=10).json()
     suffix = metadata[0]["suffixes"]["storage"]
-    _, endpoint = _account(emu, resources, group)
+    endpoint = _account(emu, resources, group)[1]
     assert endpoint == f"https://{endpoint.split('//')[1].split('.')[0]}.blob.{suffix}/"
     gone = f"https://stnosuchaccount0.blob.{suffix}/audit/x"
     try:

@@ -122,7 +122,7 @@ def _handle(app: "App", method: str, raw_path: str, headers: dict, raw_body: byt
     parts = urlsplit(raw_path)
     query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
     path = unquote(parts.path).lstrip("/")
-    container, _, blob = path.partition("/")
+    container, _sep, blob = path.partition("/")
     operation = _operation(method, container, blob, query)
     info["operation"] = f"blob/{operation}"
     info["api_version"] = headers.get("x-ms-version", "")
@@ -248,7 +248,7 @@ def _through_private_endpoint(state, account_id: str, subnet_id: str) -> bool:
         if doc.get("type", "").lower() != PE_TYPE:
             continue
         props = doc.get("properties") or {}
-        if str((props.get("subnet") or {}).get("id", "")).lower().split("/subnets/")[0] != vnet:
+        if str((props.get("subnet") or {}).get("id", "")).lower().split("/subnets/", maxsplit=1)[0] != vnet:
             continue
         for conn in props.get("privateLinkServiceConnections") or []:
             cprops = conn.get("properties") or {}

@@ -258,7 +258,8 @@ BASTION = {"sku": "Basic", "public_ip_sku": "Standard", "public_ip_allocation": 
 # directions are named peer-<from>-to-<to>, within 80 characters (letters, digits, _ . -; starting with a letter or digit,
 # ending with one or _): the network name rule values.py applies (learn.microsoft.com/azure/azure-resource-manager/
 # management/resource-name-rules, Microsoft.Network; the row for virtualNetworkPeerings was not re-read through the
-# search tool, so the 80 is unverified for this type); the longest deployment name (australiaeast-prod-99) gives 51. The settings are the seed's example (allow_forwarded_traffic true, allow_gateway_transit false)
+# search tool, so the 80 is unverified for this type); the longest deployment name (australiaeast-prod-99) gives 51.
+# The settings are the seed's example (allow_forwarded_traffic true, allow_gateway_transit false)
 # with VNet access on and no remote gateway (no deployment has a gateway). Peers are of the same environment: the seed
 # keeps environments apart ("No default cross-deployment communication"). Sources of the Azure rules: _azure/virtual_network_peering.py.
 PEERING_SETTINGS = {"allow_virtual_network_access": True, "allow_forwarded_traffic": True, "allow_gateway_transit": False,

@@ -214,4 +214,3 @@ class VirtualNetworkPeerings(NestedType):
 
 
 TYPES = [VirtualNetworkPeerings()]
-
