@@ -232,7 +232,7 @@ def critical_path(placed: dict, overlapped: bool) -> dict[str, tuple[float, list
         node = DEPENDENCIES[key]
         start, chain = 0.0, []
         for need in node.needs:
-            name, _, scope = need.partition("@")
+            name, scope = need.split("@") if "@" in need else (need, "")
             owner = global_of(dep) if scope else dep
             if scope and (not overlapped or owner not in placed or owner == dep):
                 continue
@@ -271,7 +271,7 @@ def line_count(log: Path) -> int:
     if not log.exists():
         return 0
     with log.open("rb") as handle:
-        return sum(1 for _ in handle)
+        return sum(1 for _line in handle)
 
 
 def run_scenario(scenario: Scenario, profile_path: Path, profile: dict, report) -> dict:
