@@ -83,6 +83,8 @@ DEPENDENCIES: dict[str, Node] = {
     "ddos plan": Node((NS_NET + "ddosprotectionplans",)),
     "nsgs": Node((NS_NET + "networksecuritygroups",), ("resource groups",)),
     "vnet": Node((NS_NET + "virtualnetworks", NS_NET + "virtualnetworks/subnets"), ("nsgs", "ddos plan")),
+    # westeu-prod-1 <-> westeu-prod-2 (roles/peering): each side after its own VNet; a peer not deployed is skipped.
+    "vnet peerings": Node((NS_NET + "virtualnetworks/virtualnetworkpeerings",), ("vnet",)),
     "dns zones": Node((NS_NET + "privatednszones",), ("resource groups",)),
     "dns links": Node((NS_NET + "privatednszones/virtualnetworklinks",), ("dns zones", "vnet")),
     "api management": Node(("microsoft.apimanagement/service",), ("vnet",)),
