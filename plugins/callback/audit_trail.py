@@ -19,15 +19,20 @@ description:
   - Nothing is written for tasks that changed nothing, were skipped or failed, nor for check mode's predictions.
   - A C(no_log) task's line holds the task name and C(censored=true) only.
   - Each line is appended to C(<dir>/<deployment>/<run id>.jsonl) and flushed to disk as the change is reported.
-  - At the end of the run, with O(ship=true), each deployment's file is uploaded as one block blob to the container
-    O(container) of the storage account C(deployment_plan.names.storage_account) (the plan set by the C(set_fact) of
-    C(playbooks/deploy.yml)), through the Blob service REST API with the Azure modules' credentials (the C(AZURE_*)
-    environment). A deployment without a plan, or whose account or container does not exist yet, keeps its trail
-    locally only (a warning). B(Shipping is not tested against Azure); see docs/audit-trail.md.
+  - At the end of the run (O(ship=true), the default), each deployment's file is uploaded as one block blob
+    C(<plan name>/<run id>.jsonl) to the container O(container) of the storage account
+    C(deployment_plan.names.storage_account) (the plan set by the C(set_fact) of C(playbooks/deploy.yml)), through the
+    Blob service REST API (Put Blob, If-None-Match *) with the Azure modules' credentials (the extra var C(azure_auth)
+    that C(playbooks/deploy.yml) gives its modules, else the C(AZURE_*) environment);
+    the identity needs a data role on the container (Storage Blob Data Contributor), which C(playbooks/preflight.yml)
+    checks. A deployment without a plan or storage account, or whose account or container does not exist yet (a first
+    deploy), keeps its trail locally only; the run says so at C(-v). Any other upload error fails the run like a
+    line that cannot be written (O(on_error)). Tested against the repository's emulator, not against Azure; see
+    docs/audit-trail.md.
   - If a line cannot be written, the run stops at once with exit code 3 (an unrecorded change is an audit finding),
     unless O(on_error=warn).
 requirements:
-  - azure-identity (only with O(ship=true))
+  - azure-identity (for O(ship=true), the default)
 options:
   dir:
     description: Directory of the local trail (created if missing).
@@ -54,7 +59,7 @@ options:
   ship:
     description: Upload each deployment's trail to its audit container at the end of the run (see description).
     type: bool
-    default: false
+    default: true
     env:
       - name: COMPLIANCEFLOW_AUDIT_SHIP
     ini:
@@ -71,8 +76,9 @@ options:
         key: container
   blob_endpoint_suffix:
     description:
-      - DNS suffix of the Blob service (C(https://<account>.blob.<suffix>)). Default from C(AZURE_CLOUD_ENVIRONMENT)
-        (V(core.windows.net) for Azure's public cloud); required for any other cloud with O(ship=true).
+      - DNS suffix of the Blob service (C(https://<account>.blob.<suffix>)). Default from C(AZURE_CLOUD_ENVIRONMENT),
+        V(core.windows.net) for Azure's public cloud, the other named clouds' own, or the C(suffixes.storage) of the
+        metadata of a cloud given as the URL of its ARM endpoint (Azure Stack, the repository's emulator).
     type: str
     env:
       - name: COMPLIANCEFLOW_AUDIT_BLOB_SUFFIX
@@ -134,6 +140,8 @@ class CallbackModule(CallbackBase):
         self._plans = {}          # inventory_hostname -> deployment_plan (from the set_fact that keeps it)
         self._files = {}          # inventory_hostname -> local trail file
         self._failed = False
+        self._cloud = None        # (auth.Cloud, storage suffix), resolved at the first upload
+        self._azure_auth = None   # the extra var azure_auth, if any (the modules' auth options)
         started = datetime.datetime.now(datetime.timezone.utc)
         self._run_id = f"{started.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
 
@@ -152,6 +160,11 @@ class CallbackModule(CallbackBase):
         extra = getattr(manager, "extra_vars", None) if manager is not None else None
         # Only AWX's job variables: other extra vars may hold secrets (vaulted or not) and are never read.
         self._extra_vars = audit.plain({k: v for k, v in dict(extra or {}).items() if str(k).startswith(("awx_", "tower_"))})
+        # The Azure modules' credentials when the playbook passes them as the extra var azure_auth (deploy.yml's
+        # module_defaults): used for the upload's token only, never written.
+        given = dict(extra or {}).get("azure_auth")
+        if isinstance(given, dict):
+            self._azure_auth = {str(k): str(v) for k, v in given.items() if v is not None}
         job = audit.who(self._extra_vars, os.environ, "", "").get("job_id")
         if job and not self._run_id.endswith(f"-job{audit.safe_name(job)}"):
             self._run_id = f"{self._run_id.split('-')[0]}-job{audit.safe_name(job)}"
@@ -218,9 +231,7 @@ class CallbackModule(CallbackBase):
     # ---- end of run
     def v2_playbook_on_stats(self, stats):
         for host, path in sorted(self._files.items()):
-            # At -v, on stderr: stdout stays exactly the stdout callback's (a JSON callback's output stays JSON).
-            if display.verbosity:
-                display.display(f"audit trail: {host}: {path}", stderr=True)
+            _say(f"audit trail: {host}: {path}")
         if not self.get_option("ship") or not self._files:
             return
         problems = []
@@ -237,26 +248,36 @@ class CallbackModule(CallbackBase):
         names = plan.get("names") or {}
         account = names.get("storage_account")
         if not account:
-            display.warning(f"audit trail: {host} has no deployment_plan with a storage account: its trail stays in {path}")
+            _say(f"audit trail: {host} has no deployment_plan with a storage account: its trail stays in {path}")
             return None
-        suffix = self.get_option("blob_endpoint_suffix") or audit.STORAGE_SUFFIXES.get(_cloud_name())
+        try:
+            from ansible_collections.complianceflow.infra.plugins.plugin_utils import audit_ship  # pylint: disable=import-outside-toplevel
+            if self._cloud is None:
+                self._cloud = audit_ship.resolve_cloud(os.environ, self.get_option("blob_endpoint_suffix"), self._azure_auth)
+            cloud, suffix = self._cloud
+        except Exception as err:  # pylint: disable=broad-exception-caught  # any failure is reported, none is silent
+            return f"audit trail: could not find the Blob service of {host}'s trail (AZURE_CLOUD_ENVIRONMENT): {err}; it stays in {path}"
         if not suffix:
-            return f"audit trail: set blob_endpoint_suffix to ship {host}'s trail (cloud {_cloud_name()!r}); it stays in {path}"
+            return f"audit trail: set blob_endpoint_suffix to ship {host}'s trail (cloud {cloud.name!r}); it stays in {path}"
         blob = f"{audit.safe_name(plan.get('name') or host)}/{self._run_id}.jsonl"
         url = audit.blob_url(suffix, account, self.get_option("container"), blob)
         try:
-            from ansible_collections.complianceflow.infra.plugins.plugin_utils import audit_ship  # pylint: disable=import-outside-toplevel
-            outcome = audit_ship.put_block_blob(url, path.read_bytes())
+            outcome = audit_ship.put_block_blob(url, path.read_bytes(), cloud=cloud, params=self._azure_auth)
         except Exception as err:  # pylint: disable=broad-exception-caught  # any failure is reported, none is silent
             return f"audit trail: could not ship {path} to {url}: {err}"
         if outcome == "missing":
-            display.warning(f"audit trail: {url}: the account or container does not exist yet: the trail stays in {path}")
+            _say(f"audit trail: {url}: the storage account or its container does not exist yet: the trail stays in {path}")
             return None
         if outcome not in ("created", "exists"):
             return f"audit trail: could not ship {path} to {url}: {outcome}"
-        if display.verbosity:
-            display.display(f"audit trail: {host}: shipped to {url}" + (" (already there)" if outcome == "exists" else ""), stderr=True)
+        _say(f"audit trail: {host}: shipped to {url}" + (" (already there)" if outcome == "exists" else ""))
         return None
+
+
+def _say(msg: str):
+    """At -v, on stderr: stdout stays exactly the stdout callback's (a JSON callback's output stays JSON)."""
+    if display.verbosity:
+        display.display(msg, stderr=True)
 
 
 def _args(task) -> dict:
@@ -271,10 +292,3 @@ def _local_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return str(os.getuid())
-
-
-def _cloud_name() -> str:
-    value = os.environ.get("AZURE_CLOUD_ENVIRONMENT") or "AzureCloud"
-    aliases = {"azurecloud": "AzureCloud", "azurepubliccloud": "AzureCloud", "public": "AzureCloud",
-               "azureusgovernment": "AzureUSGovernment", "azurechinacloud": "AzureChinaCloud"}
-    return aliases.get(value.lower(), value)

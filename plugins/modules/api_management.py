@@ -126,7 +126,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 api_management:
-  description: The service after the task (predicted in check mode); empty after V(absent).
+  description: The service after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

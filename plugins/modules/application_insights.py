@@ -101,7 +101,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 component:
-  description: The component after the task (predicted in check mode); empty after V(absent). Never the connection string.
+  description: The component after the task (predicted in check mode); only its C(id) after V(absent) deleted it. Never the connection string.
   returned: always
   type: dict
   contains:

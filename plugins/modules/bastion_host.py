@@ -88,7 +88,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 bastion_host:
-  description: The host after the task (predicted in check mode); empty after V(absent).
+  description: The host after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -94,7 +94,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 budget:
-  description: The budget after the task (predicted in check mode); empty after V(absent).
+  description: The budget after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -120,7 +120,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 environment:
-  description: The environment after the task (predicted in check mode); empty after V(absent).
+  description: The environment after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

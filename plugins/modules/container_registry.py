@@ -85,7 +85,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 registry:
-  description: The registry after the task (predicted in check mode); empty after V(absent).
+  description: The registry after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -74,6 +74,12 @@ options:
             C(storage) keys sku_name (a Standard_* redundancy), soft_delete_days (1-365), lock_audit_container (prod only).
             Deep-merged over the environment's profile.
         type: dict
+      peerings:
+        description:
+          - Deployments (of the same environment) whose VNet this deployment's VNet is peered with, e.g. V([westeu-prod-2]).
+            An unknown peer, the deployment itself or an overlapping CIDR fails the plan.
+        type: list
+        elements: str
       api_management:
         description:
           - Keys C(sku_name) (V(Developer) or V(Premium), the tiers that can be injected in a VNet), C(sku_capacity)
@@ -339,6 +345,16 @@ plan:
         geo_redundant_backup, high_availability), C(redis) (sku_name, high_availability), C(log_analytics)
         (retention_in_days) and C(storage) (sku_name, soft_delete_days, lock_audit_container).
       type: dict
+      returned: always
+    peerings:
+      description:
+        - One entry per peer of O(overrides.peerings) - C(peer), C(peer_vnet_cidr), C(kind) (same region or cross region),
+          C(allow_virtual_network_access), C(allow_forwarded_traffic), C(allow_gateway_transit), C(use_remote_gateways) and
+          C(directions), both directions of the peering, each with C(name) (C(peer-<from>-to-<to>)), C(deployment),
+          C(resource_group), C(virtual_network), C(vnet_cidr), C(remote_deployment), C(remote_resource_group),
+          C(remote_virtual_network), C(remote_vnet_cidr).
+      type: list
+      elements: dict
       returned: always
     databases:
       description: Databases of the deployment's tier.

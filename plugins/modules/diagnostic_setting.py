@@ -109,7 +109,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 diagnostic_setting:
-  description: The setting after the task (predicted in check mode); empty after V(absent).
+  description: The setting after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -103,7 +103,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 namespace:
-  description: The namespace after the task (predicted in check mode); empty after V(absent).
+  description: The namespace after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

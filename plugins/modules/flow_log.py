@@ -117,7 +117,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 flow_log:
-  description: The flow log after the task (predicted in check mode); empty after V(absent) or when skipped.
+  description: The flow log after the task (predicted in check mode); only its C(id) after V(absent) deleted it; empty when skipped.
   returned: always
   type: dict
   contains:

@@ -143,7 +143,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 key_vault:
-  description: The vault after the task (predicted in check mode); empty after V(absent).
+  description: The vault after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

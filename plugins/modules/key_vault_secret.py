@@ -98,7 +98,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 secret:
-  description: The secret's metadata after the task (never its value); empty after V(absent).
+  description: The secret's metadata after the task (never its value); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -67,7 +67,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 identity:
-  description: The identity after the task (predicted in check mode, without ids for a new one); empty after V(absent).
+  description: The identity after the task (predicted in check mode, without ids for a new one); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -121,7 +121,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 managed_redis:
-  description: The cache after the task (predicted in check mode); empty after V(absent).
+  description: The cache after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

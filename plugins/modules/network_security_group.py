@@ -88,6 +88,7 @@ extends_documentation_fragment:
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
   - complianceflow.infra.azure.RESOURCE
+  - complianceflow.infra.azure.WAIT
 attributes:
   diff_mode:
     details: Shows before and after of the listed rules, of rules O(purge_rules) removes, and of tags.
@@ -115,8 +116,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+operation:
+  description:
+    - With O(wait=false), the long-running create or update of the group that was started, to pass to
+      M(complianceflow.infra.operation_wait). It holds ARM's polling URLs and the resource id, never a secret.
+  returned: when O(wait=false) and Azure runs the write as a long-running operation
+  type: dict
 network_security_group:
-  description: The group after the task (predicted in check mode); empty after V(absent).
+  description: The group after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:
@@ -156,7 +163,7 @@ network_security_group:
       type: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, WAIT_SPEC, AzureModule
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.network_security_group import NetworkSecurityGroup
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
 
@@ -182,6 +189,7 @@ def main():
             location={"type": "str"},
             rules={"type": "list", "elements": "dict", "options": RULE_SPEC},
             purge_rules={"type": "bool", "default": False},
+            **WAIT_SPEC,
             **STATE_SPEC,
             **TAGS_SPEC,
         ),

@@ -21,7 +21,8 @@ options:
     description:
       - The operations to wait for. Each item is either the RV(complianceflow.infra.postgresql_flexible_server#module:operation)
         of a task that started it, or the whole registered result of such a task (a result without an operation,
-        because nothing was started or the write finished at once, is skipped).
+        because nothing was started or the write finished at once, is skipped). A result's RV(complianceflow.infra.private_dns_zone#module:operations)
+        (child writes started side by side, such as a zone's virtual network links) are all waited for.
     type: list
     elements: raw
     required: true
@@ -102,6 +103,10 @@ def tokens(items: list) -> list:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ValueError(f"operations[{index}]: {item!r} is neither an operation nor a registered result holding one")
+        if isinstance(item.get("operations"), list):   # a task that started several writes (its child resources)
+            found.extend(tokens(item["operations"]))
+            if "operation" not in item:
+                continue
         if "operation" in item:
             token = item["operation"]
         elif set(TOKEN_KEYS) <= set(item):

@@ -198,7 +198,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 server:
-  description: The server after the task (predicted in check mode); empty after V(absent).
+  description: The server after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:
@@ -272,6 +272,13 @@ restart_required:
   elements: str
 restarted:
   description: Whether the server was restarted (O(restart=true) with parameters waiting for it).
+  returned: when O(state=present)
+  type: bool
+created:
+  description:
+    - Whether this task created the server (or, with O(wait=false), started its create; predicted in check mode). A
+      later task that applies the new server's O(parameters) passes O(restart=true) when it is true, as one task
+      with O(wait=true) does by itself for a new server (roles/postgresql_server, tasks_from wait).
   returned: when O(state=present)
   type: bool
 connection:

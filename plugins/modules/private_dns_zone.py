@@ -50,6 +50,7 @@ extends_documentation_fragment:
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
   - complianceflow.infra.azure.RESOURCE
+  - complianceflow.infra.azure.WAIT
 attributes:
   diff_mode:
     details: Shows before and after of tags and of the listed (and purged) links.
@@ -69,8 +70,22 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+operation:
+  description:
+    - With O(wait=false), the long-running create or update of the zone that was started, to pass to
+      M(complianceflow.infra.operation_wait). It holds ARM's polling URLs and the resource id, never a secret.
+  returned: when O(wait=false) and Azure runs the write as a long-running operation
+  type: dict
+operations:
+  description:
+    - With O(wait=false), when the zone itself needed no write (or its write ended at once), the writes of its virtual
+      network links, started side by side, to pass to M(complianceflow.infra.operation_wait). A new zone's links are
+      written by the next run of the task, once the zone exists.
+  returned: when O(wait=false) and link writes were started
+  type: list
+  elements: dict
 private_dns_zone:
-  description: The zone after the task (predicted in check mode); empty after V(absent).
+  description: The zone after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:
@@ -111,7 +126,7 @@ private_dns_zone:
           type: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, WAIT_SPEC, AzureModule
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import PrivateDnsZone
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
 
@@ -129,6 +144,7 @@ def main():
             name={"type": "str", "required": True},
             virtual_network_links={"type": "list", "elements": "dict", "options": LINK_SPEC},
             purge_virtual_network_links={"type": "bool", "default": False},
+            **WAIT_SPEC,
             **STATE_SPEC,
             **TAGS_SPEC,
         ),

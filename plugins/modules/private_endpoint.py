@@ -76,6 +76,7 @@ extends_documentation_fragment:
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
   - complianceflow.infra.azure.RESOURCE
+  - complianceflow.infra.azure.WAIT
 author:
   - ComplianceFlow Platform Team (@complianceflow)
 """
@@ -94,8 +95,22 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+operation:
+  description:
+    - With O(wait=false), the long-running create or update of the endpoint that was started, to pass to
+      M(complianceflow.infra.operation_wait). It holds ARM's polling URLs and the resource id, never a secret.
+  returned: when O(wait=false) and Azure runs the write as a long-running operation
+  type: dict
+operations:
+  description:
+    - With O(wait=false), when the endpoint itself needed no write (or its write ended at once), the write of its
+      private DNS zone group, started, to pass to M(complianceflow.infra.operation_wait). A new endpoint's zone group is
+      written by the next run of the task, once the endpoint exists.
+  returned: when O(wait=false) and the zone group's write was started
+  type: list
+  elements: dict
 private_endpoint:
-  description: The endpoint after the task (predicted in check mode); empty after V(absent).
+  description: The endpoint after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:
@@ -147,7 +162,7 @@ skipped_missing_target:
   type: bool
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, WAIT_SPEC, AzureModule
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_endpoint import PrivateEndpoint
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
 
@@ -165,6 +180,7 @@ def main():
             connection_name={"type": "str"},
             private_dns_zones={"type": "list", "elements": "str"},
             missing_target={"type": "str", "default": "fail", "choices": ["fail", "skip"]},
+            **WAIT_SPEC,
             **STATE_SPEC,
             **TAGS_SPEC,
         ),

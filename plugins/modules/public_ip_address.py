@@ -76,7 +76,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 public_ip_address:
-  description: The address after the task (predicted in check mode); empty after V(absent).
+  description: The address after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -61,7 +61,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 resource_group:
-  description: The group after the task (predicted in check mode); empty after V(absent).
+  description: The group after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -97,7 +97,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 role_assignment:
-  description: The assignment after the task (predicted in check mode); empty after V(absent).
+  description: The assignment after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -120,7 +120,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 storage_account:
-  description: The account after the task (predicted in check mode); empty after V(absent). Never holds keys.
+  description: The account after the task (predicted in check mode); only its C(id) after V(absent) deleted it. Never holds keys.
   returned: always
   type: dict
   contains:

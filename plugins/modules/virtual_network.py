@@ -127,7 +127,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 virtual_network:
-  description: The network after the task (predicted in check mode); empty after V(absent).
+  description: The network after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
   type: dict
   contains:

@@ -18,8 +18,9 @@ masked, and so is any string that looks like a connection string or SAS token. V
 marked ``no_log`` never reach the callback: AnsibleModule removes them from the whole result, diff included.
 
 The resource id comes from the module's result: the engine's modules return the resource as a dict holding
-``id`` under the module's result key (runner.Resource.result). A delete returns an empty dict, so a delete's
-record names the resource by the task's options (``name``, ``resource_group``...) instead.
+``id`` under the module's result key (runner.Resource.result); a delete returns only the ``id`` of what it deleted
+there (runner._absent). A module outside the engine that returns no id gets a record naming the resource by the
+task's options (``name``, ``resource_group``...) instead.
 
 The action comes from the diff (diff mode): before empty -> created, after empty -> deleted, else updated.
 Without diff mode the modules return no before/after: ``state=absent`` -> deleted, else ``changed``.
@@ -135,7 +136,7 @@ def action_of(result: dict, args: dict | None) -> str:
 
 
 def resource_of(result: dict, args: dict | None) -> dict:
-    """The changed resource: {id} from the result, or the naming options of the task (a delete's empty result)."""
+    """The changed resource: {id} from the result (a delete's too), or the naming options of the task (no id returned)."""
     found = _find_id(result)
     if found:
         return {"id": found}

@@ -18,7 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 # Names the server answers to: loopback, plus wildcards for per-resource hostnames
 # (<vault>.vault.localhost) that clients reach through the emulator's CONNECT proxy. OpenSSL
 # ignores a wildcard directly under one label ("*.localhost"), so each wildcard has two.
-DNS_NAMES = ("localhost", "*.arm.localhost", "*.vault.localhost", "*.postgres.localhost")
+DNS_NAMES = ("localhost", "*.arm.localhost", "*.vault.localhost", "*.postgres.localhost", "*.blob.storage.localhost")
 IP_NAMES = ("127.0.0.1", "::1")
 
 

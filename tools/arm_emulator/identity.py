@@ -142,6 +142,10 @@ def cloud_metadata(base_url: str, api_version: str) -> object:
     versions (1.0, 2015-01-01: Azure Stack, msrestazure) give the single legacy object. Both
     carry resourceManager, authentication.loginEndpoint and audiences.
     """
+    # The Blob service answers on the emulator's own port: clients build https://<account>.blob.<storage suffix>, so the
+    # suffix carries the port (blob_dataplane.py).
+    port = base_url.rsplit(":", 1)[1] if base_url.count(":") > 1 else ""
+    storage = "storage.localhost" + (f":{port}" if port and port != "443" else "")
     cloud = {
         "name": "ArmEmulator",
         "resourceManager": f"{base_url}/",
@@ -151,7 +155,7 @@ def cloud_metadata(base_url: str, api_version: str) -> object:
         "microsoftGraphResourceId": f"{base_url}/", "activeDirectoryDataLake": f"{base_url}/",
         "batch": f"{base_url}/", "media": f"{base_url}/", "sqlManagement": f"{base_url}/",
         "vmImageAliasDoc": "",
-        "suffixes": {"keyVaultDns": "vault.localhost", "storage": "storage.localhost",
+        "suffixes": {"keyVaultDns": "vault.localhost", "storage": storage,
                      "sqlServerHostname": "database.localhost", "postgresqlServerEndpoint": "postgres.localhost",
                      "acrLoginServer": "azurecr.localhost"},
     }

@@ -16,7 +16,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from . import keyvault_dataplane
+from . import blob_dataplane, keyvault_dataplane
 from .certs import ensure_certificates
 from .server import App, Handler
 
@@ -67,6 +67,8 @@ class ProxyingHandler(Handler):
         allowed = not isinstance(self.connection, ssl.SSLSocket) and self.server.serves(host, port)  # type: ignore[attr-defined]
         # A vault name resolves only while the vault lives, and only `access.dns_delay` seconds after its creation.
         unresolved = allowed and keyvault_dataplane.is_vault_host(host) and not keyvault_dataplane.resolvable(self.app, host)
+        # An account's blob endpoint resolves only while the account exists.
+        unresolved = unresolved or (allowed and blob_dataplane.is_blob_host(host) and not blob_dataplane.resolvable(self.app, host))
         status = 502 if unresolved else 200 if allowed else 403
         self.app.state.log_request({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "method": "CONNECT",
                                     "path": self.path, "api_version": "", "status": status,
@@ -76,7 +78,7 @@ class ProxyingHandler(Handler):
                                  f"on port {self.server.server_address[1]}), not {self.path}")
             return
         if unresolved:
-            self.send_error(502, f"{host} does not resolve (no such vault, or its DNS name is not published yet)")
+            self.send_error(502, f"{host} does not resolve (no such vault or storage account, or its DNS name is not published yet)")
             return
         self.send_response(200, "Connection Established")
         self.end_headers()

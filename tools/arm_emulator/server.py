@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import arm, identity, keyvault_dataplane
+from . import arm, blob_dataplane, identity, keyvault_dataplane
 from .arm import Response
 from .config import Config, ConfigError, parse_role_assignments
 from .errors import ArmError
@@ -50,6 +50,8 @@ class App:
         segments = [unquote(s) for s in parts.path.split("/") if s]
         info["api_version"] = query.get("api-version", "")
         low = [s.lower() for s in segments]
+        if blob_dataplane.is_blob_host(headers.get("host", "")):  # <account>.blob.storage.localhost: Blob service
+            return blob_dataplane.handle(self, method, raw_path, headers, raw_body, info)
         if keyvault_dataplane.is_vault_host(headers.get("host", "")):  # <vault>.vault.localhost: Key Vault data plane
             return keyvault_dataplane.handle(self, method, raw_path, headers, _parse_json(raw_body), info)
         if low[:1] == [ADMIN]:
@@ -253,7 +255,8 @@ class Handler(BaseHTTPRequestHandler):
         self._write(response, request_id, headers)
 
     def _write(self, response: Response, request_id: str, headers: dict) -> None:
-        payload = b"" if response.body is None or self.command == "HEAD" else json.dumps(response.body).encode()
+        raw = blob_dataplane.handled_body(response.body)   # the Blob service's payloads are written as they are
+        payload = b"" if response.body is None or self.command == "HEAD" else bytes(response.body) if raw else json.dumps(response.body).encode()
         self.send_response(response.status)
         self.send_header("x-ms-request-id", request_id)
         self.send_header("x-ms-correlation-request-id", headers.get("x-ms-correlation-request-id", request_id))
@@ -261,7 +264,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("x-ms-client-request-id", headers["x-ms-client-request-id"])
         for key, value in response.headers.items():
             self.send_header(key, value)
-        if response.body is not None:
+        if response.body is not None and not raw:
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

@@ -97,6 +97,10 @@ def env_for(arm: dict[str, str], cluster: local_postgres.Cluster, base: Path) ->
         # tunnels them (CONNECT) where DNS does not resolve *.localhost. ARM itself (127.0.0.1) goes direct;
         # NO_PROXY must not list "localhost", which would also match every *.vault.localhost.
         "HTTPS_PROXY": arm["ARM_EMULATOR_PROXY"], "NO_PROXY": "127.0.0.1",
+        # The audit trail is not shipped from the sandbox (docs/audit-trail.md): its controller sits outside the
+        # deployments' virtual networks and their storage accounts are private-only, so every upload would be refused
+        # (403 AuthorizationFailure) and end the deploy with exit code 3. The trail stays in output/audit.
+        "COMPLIANCEFLOW_AUDIT_SHIP": "false",
         "ARM_EMULATOR_URL": arm["ARM_EMULATOR_URL"], "ARM_EMULATOR_CA": arm["ARM_EMULATOR_CA"],
         "SANDBOX_PG_HOST": cluster.host, "SANDBOX_PG_PORT": str(cluster.port),
         "SANDBOX_PG_ADMIN": cluster.admin_user, "SANDBOX_PG_PASSWORD_FILE": cluster.password_file,

@@ -53,6 +53,7 @@ class FlexibleServer(Resource):
     api = API
     serial_children = True
     restarted = False
+    created = False   # this task creates the server (or started its create, wait=false)
 
     def validate(self):
         params = self.params
@@ -96,6 +97,7 @@ class FlexibleServer(Resource):
 
     def plan(self, existing, related):
         params, rid = self.params, self.resource_id()
+        self.created = existing is None
         server = plan_server(existing, params, params["location"])
         databases = plan_databases(related.get("databases", []), params["databases"], params["purge_databases"])
         configs = related.get("configurations", {})
@@ -171,7 +173,8 @@ class FlexibleServer(Resource):
         if doc and not self.module.check_mode:
             databases = sorted(d["name"] for d in related.get("databases", []))
         result = {"server": view, "databases": databases, "parameters": self.parameters_after,
-                  "restart_required": [] if self.restarted else pending_restart(configs), "restarted": self.restarted}
+                  "restart_required": [] if self.restarted else pending_restart(configs), "restarted": self.restarted,
+                  "created": self.created}
         if doc:
             result["connection"] = connection_info(doc)
         return result

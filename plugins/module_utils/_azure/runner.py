@@ -182,7 +182,12 @@ def run(resource: Resource) -> None:
                 _exit(resource, True, plan, resource.predict(existing, plan), related, operation=op.token())
             doc = finish(module, op)
     if plan.children:
-        apply_children(module, plan.children, serial=resource.serial_children)
+        if module.params.get("wait", True) or resource.serial_children:
+            apply_children(module, plan.children, serial=resource.serial_children)
+        else:   # wait=false: the child writes are started side by side and handed back like the resource's own
+            running = [op.token() for op in start_children(module, plan.children) if not op.done]
+            if running:
+                _exit(resource, True, plan, doc, resource.predict_related(related, plan), operations=running)
     resource.after_write(doc, plan)
     if doc is not None:
         related = resource.read_related(rid, doc)   # what the writes left (a new server's system databases too)
@@ -255,8 +260,12 @@ def apply_children(module, children: list, serial: bool) -> list:
     """Child writes: all started, then all awaited (Azure works on them side by side), or one by one."""
     if serial:
         return [apply(module, c.api, c.what, c.method, c.resource_id, c.body) for c in children]
-    started = [start(module, c.api, c.what, c.method, c.resource_id, c.body) for c in children]
-    return [finish(module, op) for op in started]
+    return [finish(module, op) for op in start_children(module, children)]
+
+
+def start_children(module, children: list) -> list:
+    """Every child write started, none awaited: their Operations."""
+    return [start(module, c.api, c.what, c.method, c.resource_id, c.body) for c in children]
 
 
 def _absent(resource: Resource, rid: ResourceId, existing: dict | None, related: dict) -> None:
@@ -266,7 +275,11 @@ def _absent(resource: Resource, rid: ResourceId, existing: dict | None, related:
         apply_children(module, resource.delete_children(existing, related), serial=resource.serial_children)
         finish(module, start(module, resource.api, f"delete {resource.what} {rid.name}", "DELETE", rid))
     changed = resource.after_delete(existing) or existing is not None
-    module.exit_with(changed, before, {}, **resource.result(None, {}))
+    out = resource.result(None, {})
+    if existing is not None and isinstance(out.get(resource.result_key), dict) and not out[resource.result_key]:
+        # What was deleted, by its full id (the audit trail's line of a delete names it: docs/audit-trail.md).
+        out[resource.result_key] = {"id": existing.get("id") or str(rid)}
+    module.exit_with(changed, before, {}, **out)
 
 
 def _exit(resource: Resource, changed: bool, plan: Plan, doc: dict | None, related: dict, **extra) -> None:

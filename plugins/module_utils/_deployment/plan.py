@@ -14,6 +14,7 @@ import re
 from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.cidr import (
     Registry,
     load_registry,
+    overlaps,
     parse_cidr,
     subnet_plan,
 )
@@ -193,7 +194,9 @@ STORAGE_ACCOUNT = {"kind": "StorageV2", "minimum_tls_version": "TLS1_2", "allow_
 AUDIT_CONTAINER = "audit"
 # Key Vault secrets the deployment keeps (generated once, never printed).
 SECRETS = {"postgresql_admin_password": "postgresql-admin-password", "postgresql_app_password": "postgresql-app-password",
-           "application_insights_connection_string": "application-insights-connection-string"}
+           "application_insights_connection_string": "application-insights-connection-string",
+           # HMAC-SHA256 key of the GDPR erasure records (playbooks/gdpr_erase.yml, docs/gdpr.md).
+           "gdpr_signing_key": "gdpr-signing-key"}
 # Container Registry tier per environment. Private endpoints and disabled public network access are Premium only
 # (learn.microsoft.com/azure/container-registry/container-registry-skus): prod is Premium, reached only through its
 # private endpoint; dev (Basic) and stg (Standard, more storage and throughput) are cheaper and therefore public,
@@ -239,7 +242,7 @@ EVENT_HUBS_SIZING = {"dev": {"message_retention_in_days": 1, "auto_inflate": Fal
 EVENT_HUBS_PRIVATE_DNS_ZONE = "privatelink.servicebus.windows.net"
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
-                 "features", "sizing", "api_management")
+                 "features", "sizing", "api_management", "peerings")
 FEATURES = ("api_management", "ddos_protection", "backup", "bastion")
 # Features off in every environment unless the inventory turns them on (features.bastion: true).
 FEATURES_OFF_BY_DEFAULT = ("bastion",)
@@ -249,6 +252,19 @@ FEATURES_OFF_BY_DEFAULT = ("bastion",)
 # configuration-settings, "Upgrade a SKU"), so the cheaper start is the reversible one. Its public IP must be Standard
 # and Static (configuration-settings, "Public IP address"). docs/azure.md ("Azure Bastion") has the sources.
 BASTION = {"sku": "Basic", "public_ip_sku": "Standard", "public_ip_allocation": "Static"}
+
+# VNet peering between deployments (deployment_overrides.peerings: the peers' deployment names; the seed's "VNet Peering"
+# section: westeu-prod-1 <-> westeu-prod-2 in one region for blue/green, cross-region for disaster recovery). Both
+# directions are named peer-<from>-to-<to>, within 80 characters (letters, digits, _ . -; starting with a letter or digit,
+# ending with one or _): the network name rule values.py applies (learn.microsoft.com/azure/azure-resource-manager/
+# management/resource-name-rules, Microsoft.Network; the row for virtualNetworkPeerings was not re-read through the
+# search tool, so the 80 is unverified for this type); the longest deployment name (australiaeast-prod-99) gives 51. The settings are the seed's example (allow_forwarded_traffic true, allow_gateway_transit false)
+# with VNet access on and no remote gateway (no deployment has a gateway). Peers are of the same environment: the seed
+# keeps environments apart ("No default cross-deployment communication"). Sources of the Azure rules: _azure/virtual_network_peering.py.
+PEERING_SETTINGS = {"allow_virtual_network_access": True, "allow_forwarded_traffic": True, "allow_gateway_transit": False,
+                    "use_remote_gateways": False}
+PEERING_NAME = "peer-{source}-to-{target}"
+PEERING_NAME_MAX = 80
 
 
 def _err(name: str, key: str, value, expected: str):
@@ -379,6 +395,46 @@ def _check_vnet_cidr(name: str, value, registry: Registry, registered: str) -> s
     return value
 
 
+def _peerings(dep, names: dict, vnet_cidr: str, registry: Registry, override) -> list:
+    """Both directions of each peering the inventory declares, checked against the CIDR registry before any call: an
+    unknown peer, a peer of another environment, the deployment itself or an overlapping /16 fails the plan."""
+    if not isinstance(override, list) or len(set(map(str, override))) != len(override):
+        _err(dep.name, "peerings", override, "a list of distinct deployment names, e.g. [westeu-prod-2]")
+    out = []
+    for peer_name in override:
+        try:
+            peer = parse_deployment_name(peer_name)
+        except DeploymentError as exc:
+            raise DeploymentError(f"invalid override peerings for {dep.name}: {exc}") from None
+        if peer.name == dep.name:
+            _err(dep.name, "peerings", peer_name, "another deployment: a VNet cannot be peered with itself")
+        if peer.environment != dep.environment:
+            _err(dep.name, "peerings", peer_name, f"a {dep.environment} deployment: peerings join deployments of one environment")
+        try:
+            peer_cidr = registry.lookup(peer.name)
+        except DeploymentError as exc:
+            raise DeploymentError(f"cannot peer {dep.name} ({vnet_cidr}) with {peer.name}: {exc}") from None
+        if overlaps(parse_cidr(vnet_cidr), parse_cidr(peer_cidr)):
+            raise DeploymentError(f"cannot peer {dep.name} ({vnet_cidr}) with {peer.name} ({peer_cidr}): their address spaces "
+                                  "overlap, and Azure peers only VNets whose address spaces do not (fix the CIDR registry with "
+                                  "tools/cidr_allocate.py)")
+        peer_names = resource_names(peer.name, naming_seed=DEFAULT_NAMING_SEED)
+        sides = ((dep.name, names, vnet_cidr), (peer.name, peer_names, peer_cidr))
+        directions = []
+        for (source, source_names, source_cidr), (target, target_names, target_cidr) in (sides, sides[::-1]):
+            name = PEERING_NAME.format(source=source, target=target)
+            if len(name) > PEERING_NAME_MAX:
+                _err(dep.name, "peerings", peer_name, f"a peer whose peering name {name!r} fits Azure's {PEERING_NAME_MAX} characters")
+            directions.append({"name": name, "deployment": source, "resource_group": source_names["resource_group"],
+                               "virtual_network": source_names["virtual_network"], "vnet_cidr": source_cidr,
+                               "remote_deployment": target, "remote_resource_group": target_names["resource_group"],
+                               "remote_virtual_network": target_names["virtual_network"], "remote_vnet_cidr": target_cidr})
+        out.append(dict(PEERING_SETTINGS, peer=peer.name, peer_vnet_cidr=peer_cidr,
+                        kind="same region" if peer.region_code == dep.region_code else "cross region",
+                        directions=directions))
+    return out
+
+
 def build_plan(name, overrides: dict | None = None, registry: Registry | None = None, registry_path: str | None = None) -> dict:
     """The plan dict of the contract (docs/deployment-model.md), overrides validated and merged."""
     dep = parse_deployment_name(name)
@@ -475,6 +531,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
                                      "immutability_locked": sizing["storage"]["lock_audit_container"]}]),
         "ddos_protection": _ddos_protection(names, region["location"]) if features["ddos_protection"] else None,
         "databases": list(DATABASES[dep.scope]),
+        "peerings": _peerings(dep, names, vnet_cidr, registry, overrides.get("peerings", [])),
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }
     if features["api_management"]:
@@ -625,6 +682,8 @@ def plan_summary(plan: dict) -> list:
     pg = plan["sizing"]["postgresql"]
     lines.append(f"postgresql      {pg['version']} {pg['sku_name']} ({pg['tier']}), {pg['storage_mb'] // 1024} GiB, "
                  f"backup {pg['backup_retention_days']} d, geo backup {pg['geo_redundant_backup']}, HA {pg['high_availability']}")
+    lines.append(f"gdpr            erasure records signed (HMAC-SHA256) with Key Vault secret {plan['secrets']['gdpr_signing_key']}, "
+                 "made by playbooks/gdpr_erase.yml on first use")
     mr = plan["redis"]
     lines.append(f"redis           Azure Managed Redis {mr['sku_name']}, high availability {mr['high_availability']}, TLS "
                  f"{mr['minimum_tls_version']}+, public access {mr['public_network_access']}, port {mr['port']}, "
@@ -693,6 +752,14 @@ def plan_summary(plan: dict) -> list:
         lines.append(f"identity        {ident['name']}: " + "; ".join(
             f"{a['role']} on {a['scope']['type'].split('/')[-1]} {a['scope']['name']}" + (f" ({a['scope']['resource_group']})" if a["outside_group"] else "")
             for a in ident["role_assignments"]))
+    for peering in plan.get("peerings", []):
+        there, back = peering["directions"]
+        lines.append(f"vnet peering    {there['name']} / {back['name']}: {there['virtual_network']} ({there['vnet_cidr']}) <-> "
+                     f"{back['virtual_network']} ({back['vnet_cidr']}) in {back['resource_group']}, {peering['kind']}, "
+                     f"forwarded traffic {'on' if peering['allow_forwarded_traffic'] else 'off'}, gateway transit "
+                     f"{'on' if peering['allow_gateway_transit'] else 'off'}")
+    if not plan.get("peerings"):
+        lines.append("vnet peering    none (deployment_overrides.peerings lists peer deployments)")
     lines.append("features        " + ", ".join(f"{k}={v}" for k, v in plan["features"].items()))
     lines.append("databases       " + ", ".join(plan["databases"]))
     return lines

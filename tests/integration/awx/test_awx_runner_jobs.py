@@ -80,7 +80,8 @@ def _job_env(sandbox: Path) -> dict[str, str]:
     env = _sandbox_env(sandbox)
     job_env = azure_rm_credential_env(env["AZURE_SUBSCRIPTION_ID"], env["AZURE_CLIENT_ID"], env["AZURE_SECRET"],
                                       env["AZURE_TENANT"], cloud_environment=env["AZURE_CLOUD_ENVIRONMENT"])
-    job_env.update({key: env[key] for key in ("REQUESTS_CA_BUNDLE", "HTTPS_PROXY", "NO_PROXY")})
+    # COMPLIANCEFLOW_AUDIT_SHIP: false, as the sandbox sets it (tools/sandbox/services.py: its storage accounts are private-only).
+    job_env.update({key: env[key] for key in ("REQUESTS_CA_BUNDLE", "HTTPS_PROXY", "NO_PROXY", "COMPLIANCEFLOW_AUDIT_SHIP")})
     job_env.update({"ANSIBLE_PYTHON_INTERPRETER": sys.executable, "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections")})
     job_env["COMPLIANCEFLOW_AUDIT_DIR"] = str(sandbox / "audit")   # the audit trail's directory (docs/audit-trail.md)
     return job_env

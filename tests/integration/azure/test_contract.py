@@ -284,6 +284,19 @@ CONTRACTS = {
         setup=lambda rg: group_tasks(rg) + [task("namespace", "event_hubs_namespace", resource_group=rg, name=f"evhns-{rg[6:]}",
                                                  location=LOCATION, event_hubs=[{"name": "tenant-events", "partition_count": 4}])],
         absent=lambda rg, n: {"resource_group": rg, "namespace": f"evhns-{rg[6:]}", "name": n}),
+    "virtual_network_peering": Contract(
+        "virtual_network_peering", lambda rg, n: "Microsoft.Network/virtualNetworks/vnet-a",
+        lambda rg, n: {"resource_group": rg, "virtual_network": "vnet-a", "name": n, "remote_virtual_network": "vnet-b",
+                       "allow_forwarded_traffic": False},
+        {"allow_forwarded_traffic": True},
+        lambda d: next(p["properties"]["allowForwardedTraffic"] for p in d["properties"]["virtualNetworkPeerings"]), True,
+        {"resource_group": "rg-x", "virtual_network": "vnet-a", "name": "-peer", "remote_virtual_network": "vnet-b"},
+        "'-peer' is not a valid name",
+        setup=lambda rg: group_tasks(rg) + [
+            task(f"vnet {v}", "virtual_network", resource_group=rg, name=f"vnet-{v}", location=LOCATION, address_prefixes=[cidr])
+            for v, cidr in (("a", "10.40.0.0/16"), ("b", "10.41.0.0/16"))],
+        absent=lambda rg, n: {"resource_group": rg, "virtual_network": "vnet-a", "name": n},
+        exists=lambda d: bool(d and d["properties"].get("virtualNetworkPeerings"))),
 }
 
 

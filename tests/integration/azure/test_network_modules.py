@@ -115,3 +115,36 @@ def test_absent_deletes_and_a_second_absent_is_a_no_op(ansible, emu, built):
     assert resource(emu, arm_id(emu, built, f"Microsoft.Network/privateDnsZones/{ZONE}")) is None
     run = ansible.play(tasks)
     assert run.rc == 0 and run.total("changed") == 0
+
+
+def test_zones_and_nsgs_started_then_awaited_together(ansible, emu, rg_name):
+    """wait=false: a new zone's create and an NSG's are handed back and awaited by one operation_wait; the zone's
+    next run starts its links (children), which operation_wait takes from the registered result's operations."""
+    emu.set_latency({"Microsoft.Network/privateDnsZones": 2, "Microsoft.Network/privateDnsZones/virtualNetworkLinks": 2,
+                     "Microsoft.Network/networkSecurityGroups": 2})
+    zone = dict(resource_group=rg_name, name=ZONE, wait=False)
+    linked = dict(zone, virtual_network_links=[{"name": "link", "virtual_network": "vnet"}])
+    try:
+        run = ansible.play([
+            task("group", "resource_group", name=rg_name, location="westeurope"),
+            dict(task("zone", "private_dns_zone", **zone), register="zone_started"),
+            dict(task("nsg", "network_security_group", resource_group=rg_name, name="nsg-db", location="westeurope",
+                      rules=RULES, wait=False), register="nsg_started"),
+            task("both done", "operation_wait", operations=["{{ zone_started }}", "{{ nsg_started }}"]),
+            task("vnet", "virtual_network", resource_group=rg_name, name="vnet", location="westeurope",
+                 address_prefixes=["10.10.0.0/16"], subnets=SUBNETS),
+            dict(task("links", "private_dns_zone", **linked), register="links_started"),
+            task("links done", "operation_wait", operations=["{{ links_started }}"]),
+        ])
+    finally:
+        emu.set_latency({}, replace=True)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert run.result("zone")["operation"]["what"] == f"create private DNS zone {ZONE}"
+    assert run.result("nsg")["operation"]["what"] == "create network security group nsg-db"
+    assert [op["status"] for op in run.result("both done")["operations"]] == ["Succeeded", "Succeeded"]
+    assert [op["status"] for op in run.result("links done")["operations"]] == ["Succeeded"]
+    link = resource(emu, arm_id(emu, rg_name, f"Microsoft.Network/privateDnsZones/{ZONE}/virtualNetworkLinks/link"))
+    assert link["properties"]["provisioningState"] == "Succeeded"
+    again = ansible.play([dict(task("links", "private_dns_zone", **linked), register="links_started")])
+    assert again.result("links")["changed"] is False and "operations" not in again.result("links")
+    ansible.play([task("group", "resource_group", name=rg_name, state="absent")])

@@ -60,6 +60,9 @@ def test_a_prepared_subscription_is_all_clear_and_nothing_is_written(emu, awx_en
     assert any(line.startswith("Key Vault: kv-cf-westeu-dev-1") and "does not exist yet" in line for line in lines), lines
     assert any(line.startswith("PostgreSQL: psql-cf-westeu-dev-1 does not exist yet") and "snet-cf-westeu-dev-1-mgmt" in line
                and "westeu-dev-1.private.postgres.database.azure.com" in line for line in lines), lines
+    # The audit trail's upload needs a data role on the audit container, which the deploy does not grant.
+    assert any(line.startswith("audit trail: stcfwesteudev1 or its container does not exist yet") and
+               "Storage Blob Data Contributor" in line for line in lines), lines
     assert not writes(emu, mark), writes(emu, mark)
     read = {r["operation"] for r in emu.requests(since=mark)}
     assert {"Microsoft.Authorization/roleAssignments/read", "Microsoft.Authorization/roleDefinitions/read",

@@ -280,6 +280,33 @@ def test_check_mode_on_a_new_prod_deployment_predicts_every_resource_without_wri
     assert not [r for r in _resources(env) if "prod" in r.lower()]
 
 
+GDPR_ERASE_TASK = "Erase the tenant's rows in every database of the tier (signed record in the diff, so in the audit trail)"
+
+
+def test_gdpr_export_and_erase_of_a_tenant_in_both_deployments(sandbox):
+    """Issue 16: fabrikam (acme stays for the teardown steps) is exported, then erased: each deployment's record counts
+    exactly the exported rows and its Key Vault key verifies it. (That a second erase changes nothing is
+    tests/integration/database/test_gdpr_playbooks.py's: one more run here would cost ~20 s.) docs/gdpr.md."""
+    from ansible_collections.complianceflow.infra.plugins.module_utils._pg import gdpr  # pylint: disable=import-outside-toplevel
+
+    path, _first = sandbox
+    out = path / "gdpr"
+    run = _playbook(path, "gdpr_export.yml", BOTH, tenant="fabrikam", gdpr_export_dir=str(out))
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    docs = {f"{p.parent.name}/{p.stem}": json.loads(p.read_text()) for p in out.glob("*/*.json")}
+    assert len(docs) == 11 and docs["westeu-dev-1/user_service"]["tables"]["users"], sorted(docs)
+    run = _playbook(path, "gdpr_erase.yml", BOTH, tenant="fabrikam")
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    keys = {d["tags"]["Deployment"]: d["_secrets"]["gdpr-signing-key"][-1]["value"] for d in _state(_env(path)).values()
+            if d.get("type") == "Microsoft.KeyVault/vaults"}
+    for result in run.task_results(GDPR_ERASE_TASK):
+        record = result["record"]
+        exported = {(d, t): len(rows) for (dep, d), doc in ((k.split("/"), v) for k, v in docs.items())
+                    if dep == record["deployment"] for t, rows in doc["tables"].items() if t != "tenants"}
+        assert {(e["database"], e["table"]): e["count"] for e in record["deleted"]} == exported
+        assert gdpr.verify(record, result["record_hmac_sha256"], keys[record["deployment"]])
+
+
 def _requests(env: dict[str, str]) -> list[str]:
     return (Path(env["ARM_EMULATOR_CA"]).parent / "requests.jsonl").read_text().splitlines()
 

@@ -252,11 +252,12 @@ def test_absent_deletes_and_a_second_absent_is_no_change():
     fake = FakeArm()
     execute(fake, size=3)
     result = execute(fake, state="absent")
-    assert result["changed"] is True and result["widget"] == {} and result["diff"]["before"]["size"] == 3
+    assert result["changed"] is True and result["diff"]["before"]["size"] == 3
+    assert result["widget"]["id"].lower() == WIDGET.lower() and list(result["widget"]) == ["id"]   # what was deleted
     assert WIDGET.lower() not in fake.resources
     fake.log.clear()
     result = execute(fake, state="absent")
-    assert result["changed"] is False and fake.writes() == []
+    assert result["changed"] is False and fake.writes() == [] and result["widget"] == {}
 
 
 def test_long_running_create_is_polled_as_retry_after_says():

@@ -35,7 +35,9 @@ def test_actions_from_the_diff_and_from_state_absent_without_one():
                "invocation": {"module_args": {"name": "rg-x", "state": "absent", "secret": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}}}
     [rec] = records(no_diff)
     assert rec["action"] == "deleted" and rec["before"] is None
-    assert rec["resource"] == {"options": {"name": "rg-x", "state": "absent"}}   # a delete's empty result: named by its options
+    assert rec["resource"] == {"options": {"name": "rg-x", "state": "absent"}}   # no id returned: named by its options
+    engine_delete = dict(no_diff, resource_group={"id": RID})   # the engine's modules return the deleted id (runner._absent)
+    assert records(engine_delete)[0]["resource"] == {"id": RID} and records(engine_delete)[0]["action"] == "deleted"
 
 
 def test_nothing_for_unchanged_failed_skipped_check_mode_and_async_starts():

@@ -11,7 +11,7 @@ from .base import ResourceType
 PROVIDER_MODULES = ("resources", "network", "privatedns", "keyvault", "postgresql", "operationalinsights", "authorization",
                     "containerregistry", "insights_components", "cache", "insights_diagnostics", "network_watcher",
                     "storage", "private_endpoints", "network_bastion", "apimanagement", "consumption", "network_ddos", "app",
-                    "managedidentity", "eventhub")
+                    "managedidentity", "eventhub", "network_peering")
 
 
 def load_registry() -> dict[str, ResourceType]:

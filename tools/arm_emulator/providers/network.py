@@ -121,7 +121,9 @@ class VirtualNetworks(TopLevelType):
         props.update({
             "addressSpace": {"addressPrefixes": list(prefixes)},
             "subnets": subnets,
-            "virtualNetworkPeerings": props.get("virtualNetworkPeerings") or [],
+            # Peerings are child resources (providers/network_peering.py): a VNet PUT keeps them whatever its body says
+            # (redeploying a VNet without them does not remove them: Azure/arm-template-whatif#281, the ARM team).
+            "virtualNetworkPeerings": (existing or {}).get("properties", {}).get("virtualNetworkPeerings") or [],
             "enableDdosProtection": bool(props.get("enableDdosProtection", False)),
             "resourceGuid": (existing or {}).get("properties", {}).get("resourceGuid") or str(uuid.uuid4()),
             "provisioningState": "Succeeded",
@@ -217,6 +219,10 @@ class VirtualNetworks(TopLevelType):
                            "e.g. Microsoft.Storage or Microsoft.KeyVault.")
         locations = body.get("locations") or [location.replace(" ", "").lower()]
         return {"service": service, "locations": list(locations), "provisioningState": "Succeeded"}
+
+    def render(self, ctx: Context, doc: dict) -> dict:
+        from .network_peering import render_vnet_peerings  # pylint: disable=import-outside-toplevel  # it imports this module
+        return render_vnet_peerings(ctx, doc, super().render(ctx, doc))
 
     def check_delete(self, ctx: Context, doc: dict) -> None:
         for subnet in doc["properties"].get("subnets", []):

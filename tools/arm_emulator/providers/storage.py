@@ -37,6 +37,12 @@ def _quoted_etag() -> str:
     return f'"{new_etag(weak=False)}"'
 
 
+def _blob_endpoint(ctx: Context, name: str) -> str:
+    """The account's Blob service: the emulator's own data plane (blob_dataplane.py) on its port."""
+    port = ctx.base_url.rsplit(":", 1)[1] if ctx.base_url.count(":") > 1 else ""
+    return f"https://{name}.blob.storage.localhost" + (f":{port}" if port and port != "443" else "") + "/"
+
+
 class StorageAccounts(TopLevelType):
     namespace, types = NS, ("storageAccounts",)
     top_level_keys = ("sku", "kind")
@@ -74,7 +80,8 @@ class StorageAccounts(TopLevelType):
         props.setdefault("supportsHttpsTrafficOnly", True)   # the spec: true by default since 2019-04-01
         props.update(provisioningState="Succeeded", creationTime=old.get("creationTime") or _now(),
                      primaryLocation=location, statusOfPrimary="available",
-                     primaryEndpoints={s: f"https://{name}.{s}.core.windows.net/" for s in ("blob", "queue", "table", "file", "dfs")})
+                     primaryEndpoints=dict({s: f"https://{name}.{s}.core.windows.net/" for s in ("queue", "table", "file", "dfs")},
+                                           blob=_blob_endpoint(ctx, name)))
         return props
 
     def check_delete(self, ctx: Context, doc: dict) -> None:

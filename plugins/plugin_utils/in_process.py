@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run the collection's controller-side modules inside the Ansible worker instead of a new Python.
+
+Each module has an action plugin of its own name (plugins/action/<module>.py) that is this class, so that Ansible
+resolves the task to the module's own name (module_defaults groups, callbacks) and loads the class in the controller.
+
+Every module of this collection talks to Azure or PostgreSQL from the controller (the inventories set
+``ansible_connection: local`` and ``ansible_python_interpreter: "{{ ansible_playbook_python }}"``). Run the usual
+way, each task starts a new Python, unpacks the module and imports the Azure SDK again: about 0.3 s of process
+start plus 0.3 to 0.8 s of imports here, paid by every task of a deployment. Here the module runs in the worker
+that Ansible forks for the task, the way AnsiballZ runs it (ansible-core's own loader: the same argument
+and result encoding, check and diff mode, no_log). The worker is a fork of the controller, and this file is
+imported by the controller before it forks (the linear strategy loads a task's action plugin class first), so
+the SDK imports below are paid once per run.
+
+Only where the result is bound to be the same as the usual way; anything else runs the usual way: another
+connection than ``local``, another interpreter than the controller's, ``become``, ``async``, an ansible-core
+without the loader this relies on, or ``COMPLIANCEFLOW_IN_PROCESS=false``.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import os
+import sys
+
+from ansible import constants as C
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+from ansible.vars.clean import remove_internal_keys
+
+try:  # ansible-core's own module runner (what AnsiballZ calls); without it, every task runs the usual way
+    from ansible.module_utils._internal._ansiballz import _loader as ansiballz_loader
+    from ansible.module_utils.common.json import Direction, get_module_encoder
+except ImportError:  # pragma: no cover - another ansible-core layout
+    ansiballz_loader = None
+
+display = Display()
+
+# Imported once in the controller, so that no worker pays for them (best effort: a missing package is the module's
+# own clear error, at its own task).
+PRELOAD = ("azure.identity", "azure.mgmt.core", "azure.mgmt.network", "azure.mgmt.postgresqlflexibleservers",
+           "azure.keyvault.secrets", "psycopg")
+for _name in PRELOAD:
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_name)
+
+SWITCH = "COMPLIANCEFLOW_IN_PROCESS"
+
+
+class InProcessAction(ActionBase):
+    """Runs the task's module in this process where that is the same as running it in a new one."""
+
+    _requires_connection = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        reason = self._why_not_in_process(task_vars or {})
+        if reason:
+            display.vvvv(f"{self._task.action}: runs in a new Python ({reason})")
+            result.update(self._execute_module(task_vars=task_vars, wrap_async=self._task.async_val))
+            return result
+        result.update(self._run_in_process(task_vars or {}))
+        return result
+
+    def _why_not_in_process(self, task_vars: dict) -> str | None:
+        if not boolean(os.environ.get(SWITCH, "true"), strict=False):
+            return f"{SWITCH} is off"
+        if ansiballz_loader is None:
+            return "this ansible-core has no module loader to reuse"
+        if self._connection.transport not in ("local", "ansible.builtin.local"):
+            return f"connection {self._connection.transport}"
+        if self._task.async_val:
+            return "async"
+        if self._play_context.become:
+            return "become"
+        interpreter = task_vars.get("ansible_python_interpreter")
+        if interpreter is None:   # ansible.cfg's interpreter_python (or its ANSIBLE_PYTHON_INTERPRETER); "auto*" discovers
+            interpreter = C.config.get_config_value("INTERPRETER_PYTHON", variables=task_vars)
+        interpreter = self._templar.template(interpreter or "")
+        if str(interpreter).startswith("auto"):
+            interpreter = ""
+        if not interpreter or os.path.realpath(str(interpreter)) != os.path.realpath(sys.executable):
+            return f"interpreter {interpreter or 'discovered'} is not the controller's {sys.executable}"
+        return None
+
+    def _run_in_process(self, task_vars: dict) -> dict:
+        # The task's own module (the task's action names it; its action plugin is this one, by plugin_routing).
+        module_name = self._shared_loader_obj.module_loader.find_plugin_with_context(
+            self._task.action, collection_list=self._task.collections).resolved_fqcn
+        module_args = self._task.args.copy()
+        self._update_module_args(module_name, module_args, task_vars)
+        # The module's serialization profile and its presence, exactly as the usual path decides them.
+        module_bits, _path = self._configure_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
+        profile = module_bits.serialization_profile
+        params = json.dumps({"ANSIBLE_MODULE_ARGS": module_args}, cls=get_module_encoder(profile, Direction.CONTROLLER_TO_MODULE))
+        environment: dict = {}
+        self._compute_environment_string(environment)
+        display.vvv(f"{module_name}: runs in the controller's worker process", host=self._play_context.remote_addr)
+
+        collection, _sep, short = module_name.rpartition(".")
+        module_fqn = f"ansible_collections.{collection}.plugins.modules.{short}"
+        stdout, stderr, rc = io.StringIO(), io.StringIO(), 0
+        os.environ.update({str(k): str(v) for k, v in environment.items()})  # this worker's own environment
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                ansiballz_loader.run_module(json_params=params.encode(), profile=profile, module_fqn=module_fqn,
+                                            modlib_path="", extensions={})
+            except SystemExit as done:
+                rc = done.code if isinstance(done.code, int) else 1
+        data = self._parse_returned_data({"stdout": stdout.getvalue(), "stderr": stderr.getvalue(), "rc": rc}, profile)
+        remove_internal_keys(data)
+        return data

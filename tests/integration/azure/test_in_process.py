@@ -1,0 +1,77 @@
+"""The modules run inside the controller's worker (plugins/plugin_utils/in_process.py) give what a new Python gives."""
+from __future__ import annotations
+
+import sys
+
+from azure_play import arm_id, resource, task
+
+IN_PROCESS = "runs in the controller's worker process"
+CONTROLLER_PYTHON = {"ansible_python_interpreter": sys.executable}   # the inventories' setting: the controller's Python
+
+
+def _steps(rg):
+    return [
+        dict(task("predict", "resource_group", name=rg, location="westeurope", tags={"Owner": "DevOps"}), check_mode=True),
+        task("create", "resource_group", name=rg, location="westeurope", tags={"Owner": "DevOps"}),
+        task("again", "resource_group", name=rg, location="westeurope", tags={"Owner": "DevOps"}),
+        task("retag", "resource_group", name=rg, tags={"Owner": "Platform"}),
+        dict(task("bad name", "resource_group", name=rg + "!", location="westeurope"), ignore_errors=True),
+        task("delete", "resource_group", name=rg, state="absent"),
+    ]
+
+
+def _seen(run, names):
+    keys = ("changed", "failed", "msg", "diff", "resource_group")
+    return {name: {k: run.result(name).get(k) for k in keys} for name in names}
+
+
+def test_in_process_and_a_new_python_give_the_same_results(ansible, emu, rg_name):
+    names = ["predict", "create", "again", "retag", "bad name", "delete"]
+    fast = ansible.play(_steps(rg_name), diff=True, verbosity=3, vars_=CONTROLLER_PYTHON)
+    assert fast.rc == 0, fast.stdout[-3000:]
+    assert IN_PROCESS in fast.stdout + fast.stderr
+    slow = ansible.play(_steps(rg_name), diff=True, verbosity=3, vars_=CONTROLLER_PYTHON,
+                        extra_env={"COMPLIANCEFLOW_IN_PROCESS": "false"})
+    assert slow.rc == 0, slow.stdout[-3000:]
+    assert IN_PROCESS not in slow.stdout + slow.stderr
+
+    seen = _seen(fast, names)
+    assert seen == _seen(slow, names)
+    # What a user sees, whichever way: a prediction, a create, nothing, a tag change, a clear refusal, a delete.
+    assert [seen[n]["changed"] for n in names] == [True, True, False, True, False, True]
+    assert seen["retag"]["diff"]["after"]["tags"] == {"Owner": "Platform"}
+    assert "is not a valid name" in seen["bad name"]["msg"] and seen["bad name"]["failed"] is True
+    assert resource(emu, arm_id(emu, rg_name)) is None
+
+
+def test_another_interpreter_runs_the_usual_way(ansible, emu, rg_name):
+    """A module's Python may differ from the controller's (its own venv): then it gets its own process."""
+    run = ansible.play([task("create", "resource_group", name=rg_name, location="westeurope")], verbosity=4,
+                       vars_={"ansible_python_interpreter": sys.executable + "-not-the-controller"})
+    assert run.rc != 0   # that Python does not exist: proof the task did not run in the controller
+    assert IN_PROCESS not in run.stdout + run.stderr
+    assert resource(emu, arm_id(emu, rg_name)) is None
+
+
+def test_no_log_values_stay_hidden_in_process(ansible, emu, rg_name):
+    secret = emu.client_secret
+    run = ansible.play([task("group", "resource_group", name=rg_name, location="westeurope", auth_source="module",
+                             client_id=emu.client_id, tenant=emu.tenant_id, secret=secret)],
+                       verbosity=4, vars_=CONTROLLER_PYTHON, extra_env={"AZURE_SECRET": "unused-because-auth_source-is-module"})
+    assert run.rc == 0, run.stdout[-3000:]
+    assert IN_PROCESS in run.stdout + run.stderr
+    assert secret not in run.stdout + run.stderr
+    ansible.play([task("group", "resource_group", name=rg_name, state="absent")], vars_=CONTROLLER_PYTHON)
+
+
+def test_module_defaults_groups_reach_only_their_own_modules(ansible, emu, rg_name):
+    """module_defaults by action group work as with a new Python: the azure group's defaults reach an Azure module, the
+    postgresql group's login options do not (they would be unsupported parameters)."""
+    other = "11111111-2222-3333-4444-555555555555"
+    run = ansible.play([task("group", "resource_group", name=rg_name, location="westeurope")], verbosity=3,
+                       vars_=CONTROLLER_PYTHON,
+                       module_defaults={"group/complianceflow.infra.azure": {"subscription_id": other},
+                                        "group/complianceflow.infra.postgresql": {"login_host": "db.invalid"}})
+    assert IN_PROCESS in run.stdout + run.stderr
+    msg = run.result("group")["msg"]
+    assert other in msg and "Unsupported parameters" not in msg, msg

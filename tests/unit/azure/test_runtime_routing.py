@@ -1,0 +1,18 @@
+"""Every module of the collection has an action plugin of its own name that runs it in process
+(plugins/plugin_utils/in_process.py): a new module without one would silently run the slow way."""
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+SHIM = "from ansible_collections.complianceflow.infra.plugins.plugin_utils.in_process import InProcessAction"
+
+
+def test_every_module_has_its_in_process_action():
+    modules = {p.stem for p in (ROOT / "plugins" / "modules").glob("*.py") if p.stem != "__init__"}
+    own_action = {"deployment_info"}   # an action plugin of its own (it runs entirely in the controller)
+    actions = {p.stem: p.read_text(encoding="utf-8") for p in (ROOT / "plugins" / "action").glob("*.py")}
+    missing = sorted(modules - set(actions))
+    assert not missing, f"add plugins/action/<module>.py (as the others) for {missing}"
+    assert sorted(m for m in modules - own_action if SHIM not in actions[m]) == []
+    assert set(actions) <= modules   # no action plugin without its module
