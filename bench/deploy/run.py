@@ -1,24 +1,34 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Wall time of a full sandbox deploy (global-dev then westeu-dev-1) under a latency profile.
+"""Deploy wall time against the critical path of a latency profile that mirrors Azure's create times.
 
-    .venv/bin/python bench/deploy/run.py [--profile bench/deploy/profile.json]
+    .venv/bin/python bench/deploy/run.py [--only pair|prod] [--profile bench/deploy/profile.json] [--json out.json]
 
-Starts its own PostgreSQL + ARM emulator (tools/sandbox/services.py) under .tmp/, then:
-  1. deploy with the profile's latencies            -> wall time, module invocations
-  2. deploy again (nothing to do)                   -> no-change wall time, changed (must be 0)
-  3. teardown, emulator reset, latencies off, deploy -> the same work without any latency (local cost)
-and computes, from the profile and the writes the emulator logged in run 1, the critical path (the
-slowest dependent chain: NSGs in parallel -> VNet -> zones+links or Key Vault -> server -> its
-databases and parameters one after another, as Azure serialises them per server; global before
-regional) and the sum of all latencies (what a run with no concurrency at all would wait).
-Prints the figures; bench/deploy/README.md records a run.
+Two scenarios, each in its own sandbox services (PostgreSQL + ARM emulator under .tmp/, started with the profile as the
+emulator's config, as SANDBOX_LATENCY does; nothing of ./sandbox is touched), so the two never share a PostgreSQL
+cluster (their database names would collide):
+
+  pair  global-dev + westeu-dev-1 in one run of playbooks/deploy.yml (globals, then regionals: the seed's order)
+  prod  westeu-prod-1 alone, timed; global-prod (whose Event Hubs namespace and hubs westeu-prod-1 reads, and which
+        makes the region's shared DDoS plan) is deployed first, untimed and with the latencies off
+
+and in each: deploy with the profile (wall time, changed, module invocations per module), the same deploy again with
+nothing to do (must report changed=0), then the seed's rehearsal: teardown, then deploy again, both timed.
+
+The critical path comes from DEPENDENCIES below (which resource needs which) and the writes the emulator logged during
+the run: every logged write (PUT/PATCH/POST answered as a long-running operation) is placed on its node; a node waits
+for what it needs, then takes the profile's latency of its type (nodes marked serial take the sum of their writes:
+Azure runs one operation at a time on one Flexible Server). A logged write no node claims is reported (the model must
+grow with the collection). "globals then regionals" is the seed's order (deploy.yml's plays); "overlapped" lets a
+regional deployment start at once, waiting only for what it reads from its global one. bench/deploy/README.md records
+a run.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import platform
 import re
 import shutil
 import ssl
@@ -26,7 +36,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,24 +44,116 @@ sys.path.insert(0, str(REPO / "tools" / "sandbox"))
 
 import services  # noqa: E402  pylint: disable=wrong-import-position
 
-INVENTORIES = ["-i", "inventories/global-dev", "-i", "inventories/westeu-dev-1"]
-SCOPES = (("global", ("global-dev",)), ("regional", ("westeu-dev-1",)))
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", re.M)
-SERVER = "microsoft.dbforpostgresql/flexibleservers"
+NS_NET, NS_PG = "microsoft.network/", "microsoft.dbforpostgresql/flexibleservers"
 
 
-def playbook(name: str, env: dict, vars_file: Path, count_file: Path | None = None) -> tuple[float, int, dict]:
+@dataclass(frozen=True)
+class Node:
+    """One step of a deployment: the writes of `types` (optionally only those whose path matches `path`, or with this
+    `method`), started once every node of `needs` is done ("name@global": that node of the environment's global
+    deployment). serial: its writes run one after another (sum), else side by side (max)."""
+
+    types: tuple[str, ...]
+    needs: tuple[str, ...] = ()
+    serial: bool = False
+    path: str = ""
+    method: str = ""
+
+
+# Which resource needs which (docs/deployment-model.md, the roles' own waits, Azure's rules in docs/azure.md):
+# network first (NSGs, then the VNet with its subnets, on the region's DDoS plan in prod); the private DNS zones need
+# only the group, their VNet links the VNet; the vault (its firewall names subnets), the Container Apps environment
+# (its subnet, its workspace), API Management (its subnet) after the VNet; the server after its subnet, its zone's link
+# and the vault (its admin password); its databases, parameters and restart one at a time on the server; each private
+# endpoint after its target and the VNet, its DNS zone group after it and the zone; Redis, the registry, storage and
+# the workspace need only their group. Order matters: the first node whose type (and path/method) fits takes a write.
+PE = "/privateendpoints/pe-cf-[^/]+-"
+DEPENDENCIES: dict[str, Node] = {
+    "resource groups": Node(("microsoft.resources/resourcegroups",)),
+    "budget": Node(("microsoft.consumption/budgets",), ("resource groups",)),
+    "workspace": Node(("microsoft.operationalinsights/workspaces",), ("resource groups",)),
+    "workspace tables": Node(("microsoft.operationalinsights/workspaces/tables",), ("workspace",)),
+    "registry": Node(("microsoft.containerregistry/registries",), ("resource groups",)),
+    "storage": Node(("microsoft.storage/storageaccounts",), ("resource groups",)),
+    "audit container": Node(("microsoft.storage/storageaccounts/blobservices",
+                             "microsoft.storage/storageaccounts/blobservices/containers",
+                             "microsoft.storage/storageaccounts/blobservices/containers/immutabilitypolicies"),
+                            ("storage",), serial=True),
+    "ddos plan": Node((NS_NET + "ddosprotectionplans",)),
+    "nsgs": Node((NS_NET + "networksecuritygroups",), ("resource groups",)),
+    "vnet": Node((NS_NET + "virtualnetworks", NS_NET + "virtualnetworks/subnets"), ("nsgs", "ddos plan")),
+    # westeu-prod-1 <-> westeu-prod-2 (roles/peering): each side after its own VNet; a peer not deployed is skipped.
+    "vnet peerings": Node((NS_NET + "virtualnetworks/virtualnetworkpeerings",), ("vnet",)),
+    "dns zones": Node((NS_NET + "privatednszones",), ("resource groups",)),
+    "dns links": Node((NS_NET + "privatednszones/virtualnetworklinks",), ("dns zones", "vnet")),
+    "api management": Node(("microsoft.apimanagement/service",), ("vnet",)),
+    "key vault": Node(("microsoft.keyvault/vaults",), ("vnet",)),
+    "container apps env": Node(("microsoft.app/managedenvironments",), ("vnet", "workspace")),
+    "redis": Node(("microsoft.cache/redisenterprise",), ("resource groups",)),
+    "redis database": Node(("microsoft.cache/redisenterprise/databases",), ("redis",)),
+    "app insights": Node(("microsoft.insights/components",), ("workspace",)),
+    "public ip": Node((NS_NET + "publicipaddresses",), ("resource groups",)),
+    "bastion": Node((NS_NET + "bastionhosts",), ("vnet", "public ip")),
+    "event hubs namespace": Node(("microsoft.eventhub/namespaces",), ("resource groups",)),
+    "event hubs": Node(("microsoft.eventhub/namespaces/eventhubs",), ("event hubs namespace",)),
+    "consumer groups": Node(("microsoft.eventhub/namespaces/eventhubs/consumergroups",), ("event hubs@global",)),
+    "identity": Node(("microsoft.managedidentity/userassignedidentities",), ("resource groups",)),
+    "role assignments": Node(("microsoft.authorization/roleassignments",),
+                             ("identity", "registry", "key vault", "event hubs namespace@global")),
+    "pe key vault": Node((NS_NET + "privateendpoints", NS_NET + "privateendpoints/privatednszonegroups"),
+                         ("key vault", "vnet", "dns zones"), serial=True, path=PE + "kv(/|$)"),
+    "pe blob": Node((NS_NET + "privateendpoints", NS_NET + "privateendpoints/privatednszonegroups"),
+                    ("storage", "vnet", "dns zones"), serial=True, path=PE + "blob(/|$)"),
+    "pe registry": Node((NS_NET + "privateendpoints", NS_NET + "privateendpoints/privatednszonegroups"),
+                        ("registry", "vnet", "dns zones"), serial=True, path=PE + "acr(/|$)"),
+    "pe redis": Node((NS_NET + "privateendpoints", NS_NET + "privateendpoints/privatednszonegroups"),
+                     ("redis", "vnet", "dns zones"), serial=True, path=PE + "redis(/|$)"),
+    "pe event hubs": Node((NS_NET + "privateendpoints", NS_NET + "privateendpoints/privatednszonegroups"),
+                          ("event hubs namespace@global", "vnet", "dns zones"), serial=True, path=PE + "evhns(/|$)"),
+    "server restart": Node((NS_PG,), ("server databases",), method="POST"),
+    "server": Node((NS_PG,), ("vnet", "dns links", "key vault")),
+    # Azure runs one operation at a time on a server (docs/azure.md, ServerIsBusy): databases, parameters, in turn.
+    "server databases": Node((NS_PG + "/databases", NS_PG + "/configurations"), ("server",), serial=True),
+    "diagnostic settings": Node(("microsoft.insights/diagnosticsettings",),
+                                ("key vault", "server restart", "container apps env", "workspace", "storage")),
+    "network watcher": Node((NS_NET + "networkwatchers",)),
+    "flow log": Node((NS_NET + "networkwatchers/flowlogs",), ("vnet", "storage", "network watcher")),
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    timed: tuple[str, ...]            # deployments deployed, re-run, torn down and redeployed together, timed
+    before: tuple[str, ...] = ()      # deployed first, untimed, latencies off
+    confirm: str = ""                 # prod teardowns need -e confirm_teardown=<names>
+
+
+SCENARIOS = {"pair": Scenario("pair", ("global-dev", "westeu-dev-1")),
+             "prod": Scenario("prod", ("westeu-prod-1",), before=("global-prod",), confirm="westeu-prod-1")}
+
+
+def inventories(names) -> list[str]:
+    return [arg for name in names for arg in ("-i", f"inventories/{name}")]
+
+
+def playbook(name: str, deployments, env: dict, vars_file: Path, count_file: Path | None = None,
+             extra: tuple[str, ...] = ()) -> dict:
     run_env = dict(env, ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).parent / "callback_plugins"),
                    ANSIBLE_CALLBACKS_ENABLED="count_modules", BENCH_COUNT_FILE=str(count_file or os.devnull))
+    load = os.getloadavg()[0]
     start = time.monotonic()
-    proc = subprocess.run([str(REPO / ".venv" / "bin" / "ansible-playbook"), f"playbooks/{name}.yml", *INVENTORIES,
-                           "-e", f"@{vars_file}"], cwd=REPO, env=run_env, capture_output=True, text=True, check=False)
+    proc = subprocess.run([str(REPO / ".venv" / "bin" / "ansible-playbook"), f"playbooks/{name}.yml",
+                           *inventories(deployments), "-e", f"@{vars_file}", *extra],
+                          cwd=REPO, env=run_env, capture_output=True, text=True, check=False)
     wall = time.monotonic() - start
     if proc.returncode:
-        raise SystemExit(f"bench: {name}.yml failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
-    changed = sum(int(m[2]) for m in RECAP.finditer(proc.stdout))
+        raise SystemExit(f"bench: {name}.yml {' '.join(deployments)} failed ({proc.returncode}):\n"
+                         f"{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     counts = json.loads(count_file.read_text()) if count_file else {}
-    return wall, changed, counts
+    return {"wall": wall, "changed": sum(int(m[2]) for m in RECAP.finditer(proc.stdout)), "counts": counts,
+            "load": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 
 def admin(env: dict, method: str, path: str, body=None):
@@ -64,75 +166,193 @@ def admin(env: dict, method: str, path: str, body=None):
 
 
 def latency_of(profile: dict, resource_type: str) -> float:
-    table = {k.lower(): v for k, v in profile["latency"].items()}
-    return float(table.get(resource_type.lower(), table.get("default", 0)))
+    table = {k.lower(): float(v) for k, v in profile["latency"].items()}
+    return table.get(resource_type.lower(), table.get("default", 0.0))
 
 
-def chains(log: Path, profile: dict) -> tuple[dict[str, float], float]:
-    """Per deployment the critical path of its writes; and the sum of every write's latency."""
-    writes = defaultdict(list)
+def _owner(entry: dict, deployments: tuple[str, ...]) -> str:
+    """The deployment a logged write belongs to: named in its own name, else its group's, else in its path."""
+    name, path = (entry.get("name") or "").lower(), entry["path"].lower()
+    by_length = sorted(deployments, key=len, reverse=True)
+    for dep in by_length:
+        if dep in name:
+            return dep
+    group = re.search(r"/resourcegroups/rg-cf-([^/]+?)(-audit)?(/|$)", path)
+    if group and group[1] in deployments:
+        return group[1]
+    return next((dep for dep in by_length if dep in path), deployments[0])
+
+
+def _node_of(entry: dict) -> str | None:
+    rtype, path = entry["resource_type"].lower(), entry["path"].lower()
+    for key, node in DEPENDENCIES.items():
+        if rtype in node.types and (not node.path or re.search(node.path, path)) \
+                and (not node.method or node.method == entry["method"]):
+            return key
+    return None
+
+
+def writes_of(log: Path, first_line: int, last_line: int, profile: dict, deployments: tuple[str, ...]):
+    """The run's writes (log lines first_line..last_line): {deployment: {node: [seconds, ...]}}, the unmodelled ones, and
+    the sum of every write's latency. A write waits its type's latency only when the emulator made it a long-running
+    operation (the log names the operation; a POST action answers 202)."""
+    placed: dict[str, dict[str, list[float]]] = {dep: {} for dep in deployments}
+    unmodelled: dict[str, list[float]] = {}
     total = 0.0
-    for line in log.read_text().splitlines():
-        entry = json.loads(line)
-        if entry["method"] not in ("PUT", "PATCH") or not entry.get("resource_type"):
-            continue
-        match = re.search(r"/resourcegroups/rg-cf-([^/]+)", entry["path"], re.I)
-        if match:
-            seconds = latency_of(profile, entry["resource_type"])
-            writes[match[1].lower()].append((entry["resource_type"].lower(), seconds))
+    with log.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if number < first_line or number >= last_line:
+                continue
+            entry = json.loads(line)
+            if entry["method"] not in ("PUT", "PATCH", "POST") or not entry.get("resource_type") or entry["status"] >= 400:
+                continue
+            if entry["method"] == "POST" and entry["status"] != 202:
+                continue   # a synchronous action (listKeys and the like), not a write that waits
+            slow = entry.get("async_operation") or entry["method"] == "POST"
+            seconds = latency_of(profile, entry["resource_type"]) if slow else 0.0
             total += seconds
+            node = _node_of(entry)
+            if node is None:
+                unmodelled.setdefault(entry["resource_type"], []).append(seconds)
+            else:
+                placed[_owner(entry, deployments)].setdefault(node, []).append(seconds)
+    return placed, unmodelled, total
+
+
+def global_of(deployment: str) -> str:
+    return "global-" + deployment.split("-")[-2] if not deployment.startswith("global-") else deployment
+
+
+def critical_path(placed: dict, overlapped: bool) -> dict[str, tuple[float, list[str]]]:
+    """Per deployment: when its last node is done and the chain that decides it. overlapped=False: every deployment
+    starts at 0 with what it reads from its global one already there (its global deployed before, as the seed orders)."""
+    done: dict[tuple[str, str], tuple[float, list[str]]] = {}
+
+    def finish(dep: str, key: str) -> tuple[float, list[str]]:
+        if (dep, key) in done:
+            return done[(dep, key)]
+        node = DEPENDENCIES[key]
+        start, chain = 0.0, []
+        for need in node.needs:
+            name, scope = need.split("@") if "@" in need else (need, "")
+            owner = global_of(dep) if scope else dep
+            if scope and (not overlapped or owner not in placed or owner == dep):
+                continue
+            at, via = finish(owner, name)
+            if at > start:
+                start, chain = at, via
+        seconds = placed[dep].get(key, [])
+        took = (sum(seconds) if node.serial else max(seconds, default=0.0))
+        result = (start + took, chain + ([f"{key} {took:g}" + (f"@{dep}" if overlapped else "")] if took else []))
+        done[(dep, key)] = result
+        return result
+
     result = {}
-    for deployment, items in writes.items():
-        def longest(prefix: str) -> float:
-            return max((s for t, s in items if t == prefix), default=0.0)
-        children = sum(s for t, s in items if t.startswith(SERVER + "/"))
-        dns = longest("microsoft.network/privatednszones") + longest("microsoft.network/privatednszones/virtualnetworklinks")
-        result[deployment] = (longest("microsoft.network/networksecuritygroups") + longest("microsoft.network/virtualnetworks")
-                              + max(dns, longest("microsoft.keyvault/vaults")) + longest(SERVER) + children)
-    return result, total
+    for dep in placed:
+        result[dep] = max((finish(dep, key) for key in DEPENDENCIES), key=lambda r: r[0])
+    return result
+
+
+def analyse(log: Path, lines: tuple[int, int], profile: dict, deployments: tuple[str, ...]) -> dict:
+    placed, unmodelled, total = writes_of(log, *lines, profile, deployments)
+    seeded = critical_path(placed, overlapped=False)
+    scopes = {}
+    for dep in deployments:
+        scope = "global" if dep.startswith("global-") else "regional"
+        scopes[scope] = max(scopes.get(scope, 0.0), seeded[dep][0])
+    overlapped = critical_path(placed, overlapped=True)
+    return {"critical_path": sum(scopes.values()),
+            "per_deployment": {dep: {"seconds": seeded[dep][0], "chain": seeded[dep][1]} for dep in deployments},
+            "overlapped": max(v[0] for v in overlapped.values()),
+            "latency_sum": total,
+            "writes": sum(len(v) for nodes in placed.values() for v in nodes.values()),
+            "unmodelled": {t: len(v) for t, v in unmodelled.items()}}
+
+
+def line_count(log: Path) -> int:
+    if not log.exists():
+        return 0
+    with log.open("rb") as handle:
+        return sum(1 for _line in handle)
+
+
+def run_scenario(scenario: Scenario, profile_path: Path, profile: dict, report) -> dict:
+    state = REPO / ".tmp" / f"bench-deploy-{scenario.name}-{os.getpid()}"
+    shutil.rmtree(state, ignore_errors=True)
+    result: dict = {"scenario": scenario.name, "deployments": list(scenario.timed), "untimed_before": list(scenario.before)}
+    confirm = ("-e", f"confirm_teardown={scenario.confirm}") if scenario.confirm else ()
+    try:
+        env = dict(os.environ, **services.up(state, profile_path))
+        vars_file, log = state / "ansible-vars.yml", state / "arm" / "requests.jsonl"
+        if scenario.before:
+            admin(env, "PUT", "latency", {})
+            playbook("deploy", scenario.before, env, vars_file)
+            admin(env, "PUT", "latency", profile["latency"])
+        for phase, book in (("deploy", "deploy"), ("rerun", "deploy"), ("teardown", "teardown"), ("redeploy", "deploy")):
+            first = line_count(log)
+            outcome = playbook(book, scenario.timed, env, vars_file, state / f"count-{phase}.json",
+                               confirm if book == "teardown" else ())
+            if phase in ("deploy", "redeploy"):
+                outcome.update(analyse(log, (first, line_count(log)), profile, scenario.timed))
+            result[phase] = outcome
+            report(scenario, phase, outcome)
+    finally:
+        services.down(state)
+        shutil.rmtree(state, ignore_errors=True)
+    return result
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor() or "?") if Path("/proc/cpuinfo").exists() else "?"
+    mem = next((int(line.split()[1]) // 1048576 for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0) if Path("/proc/meminfo").exists() else 0
+    return f"{os.cpu_count()} CPUs ({model}), {mem} GiB, Python {platform.python_version()}"
+
+
+def report(scenario: Scenario, phase: str, out: dict) -> None:
+    label = f"{scenario.name} {phase}"
+    counts = out.get("counts") or {}
+    line = f"  {label:18} {out['wall']:7.1f} s  changed={out['changed']:<3} {counts.get('total', 0):3} module invocations" \
+           f"  (load {out['load'][0]:.2f} -> {out['load'][1]:.2f})"
+    if "critical_path" in out:
+        ratio = out["wall"] / out["critical_path"] if out["critical_path"] else float("nan")
+        line += (f"\n  {'':18} critical path {out['critical_path']:.0f} s (globals then regionals; overlapped "
+                 f"{out['overlapped']:.0f} s) -> {ratio:.2f}x; sum of latencies {out['latency_sum']:.0f} s over "
+                 f"{out['writes']} writes")
+        for dep, path in out["per_deployment"].items():
+            line += f"\n  {'':18}   {dep}: {path['seconds']:.0f} s = {' -> '.join(path['chain']) or 'nothing slow'}"
+        if out["unmodelled"]:
+            line += f"\n  {'':18} WARNING: writes no node of DEPENDENCIES claims: {out['unmodelled']}"
+    if phase in ("deploy", "rerun") and counts.get("by_module"):
+        top = sorted(counts["by_module"].items(), key=lambda kv: (-kv[1], kv[0]))
+        line += f"\n  {'':18} by module: " + ", ".join(f"{m.rsplit('.', 1)[-1]} {n}" for m, n in top)
+    print(line, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", type=Path, default=Path(__file__).parent / "profile.json")
+    parser.add_argument("--only", choices=sorted(SCENARIOS), help="run one scenario (default: pair, then prod)")
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args(argv)
-    profile = json.loads(args.profile.read_text())
-    state = REPO / ".tmp" / f"bench-deploy-{os.getpid()}"
-    shutil.rmtree(state, ignore_errors=True)
-    config = state.parent / f"{state.name}-profile.json"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(json.dumps({"latency": profile["latency"]}))
-    try:
-        env = dict(os.environ, **services.up(state, config))
-        vars_file = state / "ansible-vars.yml"
-        log = state / "arm" / "requests.jsonl"
-        wall, changed, counts = playbook("deploy", env, vars_file, state / "count-1.json")
-        per_deployment, latency_sum = chains(log, profile)
-        rerun, rerun_changed, rerun_counts = playbook("deploy", env, vars_file, state / "count-2.json")
-        playbook("teardown", env, vars_file)
-        admin(env, "POST", "reset")
-        admin(env, "PUT", "latency", {})
-        local, _changed, _counts = playbook("deploy", env, vars_file)
-        playbook("teardown", env, vars_file)
-    finally:
-        services.down(state)
-        shutil.rmtree(state, ignore_errors=True)
-        config.unlink(missing_ok=True)
-    critical = sum(max(per_deployment.get(d, 0.0) for d in names) for _scope, names in SCOPES)
-    rows = [
-        ("deploy, latency profile", f"{wall:.1f} s", f"changed={changed}, {counts['total']} module invocations"),
-        ("critical path of the profile", f"{critical:.1f} s",
-         ", ".join(f"{d} {s:.0f} s" for d, s in sorted(per_deployment.items())) + " (global, then regional)"),
-        ("sum of all latencies", f"{latency_sum:.1f} s", "what a run without any concurrency would wait"),
-        ("same deploy, no latency", f"{local:.1f} s", "local cost: module start-up, SDK, SQL"),
-        ("no-change re-run", f"{rerun:.1f} s", f"changed={rerun_changed}, {rerun_counts['total']} module invocations"),
-    ]
-    print(f"bench/deploy ({args.profile.name}, {os.cpu_count()} CPUs)")
-    for name, value, note in rows:
-        print(f"  {name:30} {value:>9}   {note}")
-    top = sorted(counts["by_module"].items(), key=lambda kv: -kv[1])
-    print("  module invocations (deploy): " + ", ".join(f"{m.rsplit('.', 1)[-1]} {n}" for m, n in top))
-    return 0 if rerun_changed == 0 else 1
+    profile_path = args.profile.resolve()
+    profile = json.loads(profile_path.read_text(encoding="utf-8"))
+    chosen = [SCENARIOS[args.only]] if args.only else list(SCENARIOS.values())
+    started = time.monotonic()
+    print(f"bench/deploy ({profile_path.name}; {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)
+    results = []
+    for scenario in chosen:
+        before = f" ({', '.join(scenario.before)} deployed first, untimed, latencies off)" if scenario.before else ""
+        print(f"{scenario.name}: {' + '.join(scenario.timed)}{before}", flush=True)
+        results.append(run_scenario(scenario, profile_path, profile, report))
+    total = time.monotonic() - started
+    print(f"bench/deploy: {total / 60:.1f} min in all; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine(), "minutes": total / 60, "results": results}, indent=1) + "\n",
+                             encoding="utf-8")
+    return 0 if all(r["rerun"]["changed"] == 0 for r in results) else 1
 
 
 if __name__ == "__main__":

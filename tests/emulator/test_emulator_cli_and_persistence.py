@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from azure.mgmt.network import NetworkManagementClient, models as nm
 from azure.mgmt.resource.resources import ResourceManagementClient
 from emulator import CLI, Emulator
@@ -75,3 +77,15 @@ def test_a_stale_pid_file_never_stops_an_unrelated_process(tmp_path):
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_a_config_may_carry_comment_keys_but_no_other_unknown_key():
+    """bench/deploy/profile.json documents itself in `_comment` (SANDBOX_LATENCY=bench/deploy/profile.json); a misspelt
+    real key is still refused by name."""
+    from tools.arm_emulator.config import Config, ConfigError, load_file  # pylint: disable=import-outside-toplevel
+
+    profile = load_file(Path(__file__).resolve().parents[2] / "bench" / "deploy" / "profile.json")
+    assert "_comment" in profile
+    assert Config(profile).delay_for("Microsoft.DBforPostgreSQL/flexibleServers") > 1
+    with pytest.raises(ConfigError, match=r"unknown config keys \['_latency'\]"):
+        Config({"_latency": {"default": 1}})

@@ -28,6 +28,9 @@ ASSIGNMENT_KEYS = {"client_id", "principal_id", "principal_type", "role", "scope
 CAPACITY_DEFAULTS = {"limits": {"VirtualNetworks": 50, "NetworkSecurityGroups": 100, "cores": 100, "family": 100},
                      "withheld_skus": {}}
 FAULT_KINDS = ("http", "fail_operation")
+# Keys a config file may carry as documentation (e.g. bench/deploy/profile.json says where its numbers come from): only
+# these exact names at the top level, ignored; any other unknown key is still refused.
+COMMENT_KEYS = frozenset({"_comment", "_source"})
 MATCH_KEYS = ("method", "resource_type", "name", "path")
 
 
@@ -151,11 +154,11 @@ class Config:
 
     def apply(self, data: dict) -> None:
         unknown = set(data) - {"latency", "faults", "credentials", "subscriptions", "token_lifetime", "access",
-                               "role_assignments", "registered_providers", "provider_registration", "capacity"}
+                               "role_assignments", "registered_providers", "provider_registration", "capacity"} - COMMENT_KEYS
         if unknown:
             raise ConfigError(f"unknown config keys {sorted(unknown)}; valid: latency, faults, credentials, subscriptions, "
                               "token_lifetime, access, role_assignments, registered_providers, provider_registration, "
-                              "capacity")
+                              f"capacity (and the comment keys {', '.join(sorted(COMMENT_KEYS))})")
         if "capacity" in data:
             self.set_capacity(data["capacity"])
         if "registered_providers" in data:
