@@ -16,3 +16,10 @@ def test_every_module_has_its_in_process_action():
     assert not missing, f"add plugins/action/<module>.py (as the others) for {missing}"
     assert sorted(m for m in modules - own_action if SHIM not in actions[m]) == []
     assert set(actions) <= modules   # no action plugin without its module
+
+
+def test_no_module_declares_serialization_metadata():
+    """in_process.py sends every module's arguments with the profile of a module without METADATA ("legacy")."""
+    declaring = [p.name for p in (ROOT / "plugins" / "modules").glob("*.py")
+                 if any(line.startswith("METADATA") for line in p.read_text(encoding="utf-8").splitlines())]
+    assert declaring == []
