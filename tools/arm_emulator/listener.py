@@ -39,6 +39,9 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         request.settimeout(60)  # a silent client must not pin a thread forever
+        # A response goes out as headers then body (two writes): without TCP_NODELAY, Nagle's algorithm holds the body
+        # until the client's delayed ACK, 40 ms on Linux, for every request.
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             first = request.recv(1, socket.MSG_PEEK)
             if first == b"\x16":
