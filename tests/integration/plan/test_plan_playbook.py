@@ -214,8 +214,10 @@ def test_validation_refuses_a_deployment_in_two_inventories_and_leaking_group_va
 
 
 def test_validation_refuses_group_vars_leaking_into_other_deployments(tmp_path):
-    prod1 = copy_inventory(tmp_path, "westeu-prod-1")
-    prod2 = copy_inventory(tmp_path, "westeu-prod-2")
+    # Two prod deployments whose overrides come from group_vars only (westeu-prod-1/2 set theirs in host_vars, which
+    # a leaking group file cannot reach).
+    prod1 = copy_inventory(tmp_path, "eastus-prod-1")
+    prod2 = copy_inventory(tmp_path, "northeu-prod-1")
     (prod2 / "group_vars" / "prod.yml").write_text(yaml.safe_dump({"deployment_overrides": {"key_vault_suffix": "ab12"}}))
     result = validate(prod1, prod2)
     assert result.returncode == 1
