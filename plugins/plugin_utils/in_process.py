@@ -31,6 +31,7 @@ from ansible import constants as C
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
+from ansible.utils.vars import merge_hash
 from ansible.vars.clean import remove_internal_keys
 
 try:  # ansible-core's own module runner (what AnsiballZ calls); without it, every task runs the usual way
@@ -57,6 +58,7 @@ class InProcessAction(ActionBase):
     """Runs the task's module in this process where that is the same as running it in a new one."""
 
     _requires_connection = True
+    _supports_async = True   # as ansible.builtin.normal: async tasks are run the usual way (below)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -64,9 +66,16 @@ class InProcessAction(ActionBase):
         reason = self._why_not_in_process(task_vars or {})
         if reason:
             display.vvvv(f"{self._task.action}: runs in a new Python ({reason})")
-            result.update(self._execute_module(task_vars=task_vars, wrap_async=self._task.async_val))
-            return result
+            return self._run_usual_way(result, task_vars)
         result.update(self._run_in_process(task_vars or {}))
+        return result
+
+    def _run_usual_way(self, result: dict, task_vars) -> dict:
+        """What ansible-core's `normal` action does for a module: async wrapper where asked, the temporary path removed."""
+        wrap_async = self._task.async_val and not self._connection.has_native_async
+        result = merge_hash(result, self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
     def _why_not_in_process(self, task_vars: dict) -> str | None:
@@ -91,7 +100,7 @@ class InProcessAction(ActionBase):
         return None
 
     def _run_in_process(self, task_vars: dict) -> dict:
-        # The task's own module (the task's action names it; its action plugin is this one, by plugin_routing).
+        # The task's own module (plugins/action/<module>.py, of the module's own name, is this class).
         module_name = self._shared_loader_obj.module_loader.find_plugin_with_context(
             self._task.action, collection_list=self._task.collections).resolved_fqcn
         module_args = self._task.args.copy()

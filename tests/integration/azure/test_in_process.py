@@ -75,3 +75,16 @@ def test_module_defaults_groups_reach_only_their_own_modules(ansible, emu, rg_na
     assert IN_PROCESS in run.stdout + run.stderr
     msg = run.result("group")["msg"]
     assert other in msg and "Unsupported parameters" not in msg, msg
+
+
+def test_an_async_task_runs_the_usual_way_and_is_awaited(ansible, emu, rg_name):
+    """async (poll 0 then async_status) is the usual module path: the action accepts it as ansible's normal action does."""
+    started = dict(task("start", "resource_group", name=rg_name, location="westeurope"), register="job", poll=0)
+    started["async"] = 120
+    run = ansible.play([started, {"name": "done", "ansible.builtin.async_status": {"jid": "{{ job.ansible_job_id }}"},
+                                  "register": "done", "until": "done.finished", "retries": 60, "delay": 1}],
+                       verbosity=4, vars_=CONTROLLER_PYTHON)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert "runs in a new Python (async)" in run.stdout + run.stderr
+    assert run.result("done")["changed"] is True and resource(emu, arm_id(emu, rg_name)) is not None
+    ansible.play([task("group", "resource_group", name=rg_name, state="absent")], vars_=CONTROLLER_PYTHON)
