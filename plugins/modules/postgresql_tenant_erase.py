@@ -168,28 +168,20 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connectio
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import absent_databases, run_pg_module
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import database_entries, databases_argspec
 
-TENANT_OPTIONS = {
-    "tenant": {"type": "str", "required": True},
-    "tenant_id": {"type": "str"},
-    "registry_database": {"type": "str", "default": gdpr.REGISTRY_DATABASE},
-    "deployment": {"type": "str", "required": True},
-}
-MODULE_ARGS = databases_argspec({}, **TENANT_OPTIONS, signing_key={"type": "str", "no_log": True},
+MODULE_ARGS = databases_argspec({}, **gdpr.TENANT_OPTIONS, signing_key={"type": "str", "no_log": True},
                                 signing_key_id={"type": "str", "default": "gdpr-signing-key", "no_log": False},
                                 run_id={"type": "str"}, who={"type": "str", "required": True})
 
 
 def run(module, queries):
     params = module.params
-    gdpr.check_slug(params["tenant"])
     entries = database_entries(params, {})
-    if not params["deployment"] or not params["who"]:
-        raise PgError("deployment and who must not be empty: the erasure record names both")
+    if not params["who"]:
+        raise PgError("who must not be empty: the erasure record names it")
     if not module.check_mode and not params["signing_key"]:
         raise PgError("signing_key is required (the erasure record is signed); check mode needs none")
-    names = [e["database"] for e in entries]
-    absent = absent_databases(module, names)
-    tenant_id = gdpr.tenant_id_for(params, names, absent, lambda db: Session(connect(params, db), queries))
+    absent, tenant_id = gdpr.tenant_scope(params, entries, lambda names: absent_databases(module, names),
+                                          lambda db: Session(connect(params, db), queries))
     results, counts, tombstoned = [], {}, []
     for entry in entries:
         database = entry["database"]

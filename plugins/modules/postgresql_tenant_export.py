@@ -107,22 +107,16 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connectio
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import absent_databases, run_pg_module
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import database_entries, databases_argspec
 
-MODULE_ARGS = databases_argspec({}, tenant={"type": "str", "required": True}, tenant_id={"type": "str"},
-                                registry_database={"type": "str", "default": gdpr.REGISTRY_DATABASE},
-                                deployment={"type": "str", "required": True}, dest={"type": "path", "required": True})
+MODULE_ARGS = databases_argspec({}, **gdpr.TENANT_OPTIONS, dest={"type": "path", "required": True})
 
 
 def run(module, queries):
     params = module.params
-    gdpr.check_slug(params["tenant"])
     entries = database_entries(params, {})
-    if not params["deployment"]:
-        raise PgError("deployment must not be empty: each export document names it")
     if os.path.exists(params["dest"]) and not os.path.isdir(params["dest"]):
         raise PgError(f"dest {params['dest']!r} exists and is not a directory")
-    names = [e["database"] for e in entries]
-    absent = absent_databases(module, names)
-    tenant_id = gdpr.tenant_id_for(params, names, absent, lambda db: Session(connect(params, db), queries))
+    absent, tenant_id = gdpr.tenant_scope(params, entries, lambda names: absent_databases(module, names),
+                                          lambda db: Session(connect(params, db), queries))
     files = []
     for entry in entries:
         database = entry["database"]

@@ -247,6 +247,26 @@ def write_export(path: str, document: dict, *, check_mode: bool) -> bool:
 
 # ---------------------------------------------------------------- shared by the two modules
 
+# The tenant options of postgresql_tenant_erase and postgresql_tenant_export (besides the database tier's own).
+TENANT_OPTIONS = {
+    "tenant": {"type": "str", "required": True},
+    "tenant_id": {"type": "str"},
+    "registry_database": {"type": "str", "default": REGISTRY_DATABASE},
+    "deployment": {"type": "str", "required": True},
+}
+
+
+def tenant_scope(params: dict, entries: list[dict], absent_of, session_for) -> tuple[set[str], str | None]:
+    """Both modules' first steps: the slug and the deployment checked (before any connection), then which listed
+    databases are absent (`absent_of(names)`) and the tenant id (tenant_id_for)."""
+    check_slug(params["tenant"])
+    if not params["deployment"]:
+        raise PgError("deployment must not be empty: the erasure record and each export document name it")
+    names = [e["database"] for e in entries]
+    absent = absent_of(names)
+    return absent, tenant_id_for(params, names, absent, session_for)
+
+
 def tenant_id_for(params: dict, names: list[str], absent: set[str], session_for) -> str | None:
     """The tenant id: resolved from the slug in the registry database when it is listed (and exists), else the
     tenant_id given. None only when neither exists (check mode on a registry not created yet: nothing to do).
