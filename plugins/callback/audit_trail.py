@@ -19,6 +19,8 @@ description:
   - Nothing is written for tasks that changed nothing, were skipped or failed, nor for check mode's predictions.
   - A C(no_log) task's line holds the task name and C(censored=true) only.
   - Each line is appended to C(<dir>/<deployment>/<run id>.jsonl) and flushed to disk as the change is reported.
+  - The run id is also exported to the run's tasks as the environment variable C(COMPLIANCEFLOW_RUN_ID) (the GDPR
+    erase signs it into its record, so record and trail line name the same run).
   - At the end of the run (O(ship=true), the default), each deployment's file is uploaded as one block blob
     C(<plan name>/<run id>.jsonl) to the container O(container) of the storage account
     C(deployment_plan.names.storage_account) (the plan set by the C(set_fact) of C(playbooks/deploy.yml)), through the
@@ -109,6 +111,8 @@ from ansible_collections.complianceflow.infra.plugins.plugin_utils import audit
 display = Display()
 
 EXIT_UNRECORDED = 3
+# Where the tasks find this run's id (set at each play's start, before its tasks' workers are forked).
+RUN_ID_ENV = "COMPLIANCEFLOW_RUN_ID"
 COLLECTION_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -168,6 +172,9 @@ class CallbackModule(CallbackBase):
         job = audit.who(self._extra_vars, os.environ, "", "").get("job_id")
         if job and not self._run_id.endswith(f"-job{audit.safe_name(job)}"):
             self._run_id = f"{self._run_id.split('-')[0]}-job{audit.safe_name(job)}"
+        # The run id for the tasks too (a GDPR record names the run of its trail line): the worker processes that run
+        # the tasks are forked from this one after the play starts, so they inherit it (lookup('env', RUN_ID_ENV)).
+        os.environ[RUN_ID_ENV] = self._run_id
 
     # ---- results
     def v2_runner_on_ok(self, result, **kwargs):

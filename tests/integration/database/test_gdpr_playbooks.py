@@ -130,6 +130,8 @@ def test_export_then_erase_acme_everywhere_signed_and_a_second_erase_changes_not
     trail = [json.loads(line) for path in (tmp_path / "audit" / "localhost").glob("*.jsonl") for line in path.read_text().splitlines()]
     erased = [r for r in trail if r["module"].endswith("postgresql_tenant_erase")]
     assert len(erased) == 1 and erased[0]["after"]["record"] == record
+    # The record names the run of its trail line (the callback exports its run id to the tasks).
+    assert record["run_id"] == erased[0]["run_id"]
     assert gdpr.verify(erased[0]["after"]["record"], erased[0]["after"]["record_hmac_sha256"], KEY)
 
     # A second erase: nothing left, nothing changed, counts 0.
