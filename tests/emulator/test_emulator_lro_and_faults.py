@@ -86,3 +86,33 @@ def test_admin_api_rejects_a_bad_fault_with_a_clear_message(emu):
         emu.add_fault(kind="explode")
     with pytest.raises(EmulatorError, match="unknown fault keys"):
         emu.add_fault(status=429, resource="x")
+
+
+def test_an_operation_held_by_work_lost_in_a_restart_fails_instead_of_succeeding(tmp_path):
+    """A per-server create waits for its cluster (a thread of the emulator); if the emulator stops first, the create
+    must end Failed with the hold's error on the next start, not Succeeded on a half-made cluster."""
+    from arm_emulator.state import State  # pylint: disable=import-outside-toplevel
+
+    class Pending:
+        error = None
+
+        @staticmethod
+        def done():
+            return False
+
+    server = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-a"
+    before = State(tmp_path)
+    before.resources[server.lower()] = {"id": server, "properties": {"provisioningState": "Creating"}}
+    before.add_hold(server, Pending(), interrupted={"code": "EmulatorLocalPostgresUnavailable", "status": 500,
+                                                    "message": "lost"})
+    op = before.start_operation(kind="put", resource_ids=[server], namespace="Microsoft.DBforPostgreSQL",
+                                location="westeurope", delay=0, failure=None)
+    before.settle_operations()
+    assert before.operations[op["id"]]["status"] == "InProgress"  # the hold is not done: still waiting
+    before.save()
+
+    after = State(tmp_path)  # the emulator started again: the thread behind the hold is gone
+    after.settle_operations()
+    assert after.operations[op["id"]]["status"] == "Failed"
+    assert after.operations[op["id"]]["error"]["code"] == "EmulatorLocalPostgresUnavailable"
+    assert after.pending_holds == {}

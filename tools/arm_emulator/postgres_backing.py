@@ -248,7 +248,10 @@ def create_server(ctx, login: str, password: str, server_id: str | None = None) 
     if raw[1].get("mode") == PER_SERVER:
         name = server_id.rstrip("/").rsplit("/", 1)[-1].lower()
         hold = _Hold()
-        ctx.state.holds[server_id.lower()] = hold
+        ctx.state.add_hold(server_id, hold, interrupted={
+            "code": "EmulatorLocalPostgresUnavailable", "status": 500,
+            "message": f"the emulator stopped while the server's local PostgreSQL was being made under "
+                       f"{_server_dir(raw, name)}: delete the server and create it again"})
         threading.Thread(target=_make_cluster, name=f"cluster-{name}", daemon=True,
                          args=(_server_dir(raw, name), bool(raw[1].get("tls", True)), login, password, hold)).start()
         return {"login": login, "cluster": name}

@@ -49,6 +49,9 @@ class State:
         # resource stays InProgress until the hold is done, and fails with its error if it has one (a Flexible
         # Server's create waits for its own local cluster: postgres_backing.py).
         self.holds: dict[str, Any] = {}
+        # The holds not done yet, persisted as resource id -> the error their operation ends with if the emulator
+        # stopped before they were: a restart must not turn a half-done hold (a half-made cluster) into success.
+        self.pending_holds: dict[str, dict] = {}
         self._log_lock = threading.Lock()
         self.load()
 
@@ -60,12 +63,15 @@ class State:
             self.resources = data.get("resources", {})
             self.operations = data.get("operations", {})
             self.providers = data.get("providers", {})
+            self.pending_holds = data.get("pending_holds", {})
+            for key, error in self.pending_holds.items():
+                self.holds[key] = _Interrupted(error)
 
     def save(self) -> None:
         path = self.dir / STATE_FILE
         tmp = path.with_suffix(".tmp")
-        data = json.dumps({"resources": self.resources, "operations": self.operations, "providers": self.providers},
-                          indent=1, sort_keys=True)
+        data = json.dumps({"resources": self.resources, "operations": self.operations, "providers": self.providers,
+                           "pending_holds": self.pending_holds}, indent=1, sort_keys=True)
         # Owner-only: providers keep secret values (Key Vault secrets, admin passwords) in here.
         fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -129,6 +135,13 @@ class State:
         return [doc for doc in self.under(scope) if doc.get("type", "").lower() == low]
 
     # --- long-running operations --------------------------------------------------------
+    def add_hold(self, resource_id: str, hold: Any, interrupted: dict) -> None:
+        """Keep the operation on resource_id InProgress until hold is done; `interrupted` is the error it fails with if
+        the emulator restarts first (the work behind the hold, a thread of this process, is then lost)."""
+        key = resource_id.lower()
+        self.holds[key] = hold
+        self.pending_holds[key] = interrupted
+
     def start_operation(self, *, kind: str, resource_ids: list[str], namespace: str, location: str,
                         delay: float, failure: dict | None) -> dict:
         op_id = str(uuid.uuid4())
@@ -155,6 +168,7 @@ class State:
                 if not hold.done():
                     continue
                 del self.holds[hold_key]
+                self.pending_holds.pop(hold_key, None)
                 if hold.error:
                     op["outcome"], op["error"] = "Failed", hold.error
             op["status"] = op["outcome"]
@@ -219,3 +233,14 @@ def _remove_nested(doc: Any, low_id: str) -> bool:
                 return True
         return any(_remove_nested(item, low_id) for item in doc)
     return False
+
+
+class _Interrupted:
+    """A hold whose work was lost with the previous emulator process: done, with its interrupted error."""
+
+    def __init__(self, error: dict) -> None:
+        self.error = error
+
+    @staticmethod
+    def done() -> bool:
+        return True
