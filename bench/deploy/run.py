@@ -19,9 +19,9 @@ The critical path comes from DEPENDENCIES below (which resource needs which) and
 the run: every logged write (PUT/PATCH/POST answered as a long-running operation) is placed on its node; a node waits
 for what it needs, then takes the profile's latency of its type (nodes marked serial take the sum of their writes:
 Azure runs one operation at a time on one Flexible Server). A logged write no node claims is reported (the model must
-grow with the collection). "globals then regionals" is the seed's order (deploy.yml's plays); "overlapped" lets a
-regional deployment start at once, waiting only for what it reads from its global one. bench/deploy/README.md records
-a run.
+grow with the collection). "overlapped" lets a regional deployment start at once, waiting only for what it reads from its
+global one: what deploy.yml does (one play for both scopes), so the ratio is against it; "globals then regionals" (the
+seed's strict order, deploy.yml before its scopes ran side by side) is printed too. bench/deploy/README.md records a run.
 """
 from __future__ import annotations
 
@@ -316,10 +316,13 @@ def report(scenario: Scenario, phase: str, out: dict) -> None:
     line = f"  {label:18} {out['wall']:7.1f} s  changed={out['changed']:<3} {counts.get('total', 0):3} module invocations" \
            f"  (load {out['load'][0]:.2f} -> {out['load'][1]:.2f})"
     if "critical_path" in out:
-        ratio = out["wall"] / out["critical_path"] if out["critical_path"] else float("nan")
-        line += (f"\n  {'':18} critical path {out['critical_path']:.0f} s (globals then regionals; overlapped "
-                 f"{out['overlapped']:.0f} s) -> {ratio:.2f}x; sum of latencies {out['latency_sum']:.0f} s over "
-                 f"{out['writes']} writes")
+        ratio = out["wall"] / out["overlapped"] if out["overlapped"] else float("nan")
+        seeded = out["wall"] / out["critical_path"] if out["critical_path"] else float("nan")
+        # deploy.yml runs the scopes side by side (a regional deployment waits only for what it reads from its global
+        # one): its critical path is the overlapped one; the seed's strict order (globals, then regionals) for reference.
+        line += (f"\n  {'':18} critical path {out['overlapped']:.0f} s (deploy.yml's order: scopes side by side) -> "
+                 f"{ratio:.2f}x; globals then regionals {out['critical_path']:.0f} s -> {seeded:.2f}x; sum of latencies "
+                 f"{out['latency_sum']:.0f} s over {out['writes']} writes")
         for dep, path in out["per_deployment"].items():
             line += f"\n  {'':18}   {dep}: {path['seconds']:.0f} s = {' -> '.join(path['chain']) or 'nothing slow'}"
         if out["unmodelled"]:
