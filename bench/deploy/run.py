@@ -2,13 +2,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Deploy wall time against the critical path of a latency profile that mirrors Azure's create times.
 
-    .venv/bin/python bench/deploy/run.py [--only pair|prod] [--profile bench/deploy/profile.json] [--json out.json]
+    .venv/bin/python bench/deploy/run.py [--only pair|prod|estate] [--profile bench/deploy/profile.json] [--json out.json]
+                                         [--dry-run]
 
 Two scenarios, each in its own sandbox services (PostgreSQL + ARM emulator under .tmp/, started with the profile as the
 emulator's config, as SANDBOX_LATENCY does; nothing of ./sandbox is touched), so the two never share a PostgreSQL
 cluster (their database names would collide):
 
   pair  global-dev + westeu-dev-1 in one run of playbooks/deploy.yml (globals, then regionals: the seed's order)
+  estate  all 11 deployments (scripts/sandbox.sh --all's order) in one run of deploy.yml, a PostgreSQL cluster per server,
+        --forks 11: deploy and the no-change re-run; wall time against 1.5x the slowest single deployment's critical
+        path, and the sandbox's memory (emulator + clusters, RSS and PSS) after each (only with --only estate)
   prod  westeu-prod-1 alone, timed; global-prod (whose Event Hubs namespace and hubs westeu-prod-1 reads, and which
         makes the region's shared DDoS plan) is deployed first, untimed and with the latencies off
 
@@ -19,9 +23,9 @@ The critical path comes from DEPENDENCIES below (which resource needs which) and
 the run: every logged write (PUT/PATCH/POST answered as a long-running operation) is placed on its node; a node waits
 for what it needs, then takes the profile's latency of its type (nodes marked serial take the sum of their writes:
 Azure runs one operation at a time on one Flexible Server). A logged write no node claims is reported (the model must
-grow with the collection). "globals then regionals" is the seed's order (deploy.yml's plays); "overlapped" lets a
-regional deployment start at once, waiting only for what it reads from its global one. bench/deploy/README.md records
-a run.
+grow with the collection). "overlapped" lets a regional deployment start at once, waiting only for what it reads from its
+global one: what deploy.yml does (one play for both scopes), so the ratio is against it; "globals then regionals" (the
+seed's strict order, deploy.yml before its scopes ran side by side) is printed too. bench/deploy/README.md records a run.
 """
 from __future__ import annotations
 
@@ -122,16 +126,32 @@ DEPENDENCIES: dict[str, Node] = {
 }
 
 
+PHASES = (("deploy", "deploy"), ("rerun", "deploy"), ("teardown", "teardown"), ("redeploy", "deploy"))
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     timed: tuple[str, ...]            # deployments deployed, re-run, torn down and redeployed together, timed
     before: tuple[str, ...] = ()      # deployed first, untimed, latencies off
     confirm: str = ""                 # prod teardowns need -e confirm_teardown=<names>
+    postgres: str | None = None       # services.py --postgres: None (one cluster) or "per-server" (a cluster per server)
+    phases: tuple[tuple[str, str], ...] = PHASES
+    forks: bool = False               # --forks <number of deployments> (scripts/sandbox.sh does so for --all)
+    estate: bool = False              # figure: wall time against 1.5x the slowest single deployment's path, memory
+
+
+def _estate() -> tuple[str, ...]:
+    """Every inventory in scripts/sandbox.sh --all's order (tools/sandbox/deployments.py: globals, then regionals)."""
+    import deployments  # noqa: E402  pylint: disable=import-outside-toplevel  (tools/sandbox, on sys.path above)
+    return tuple(deployments.deployments(REPO))
 
 
 SCENARIOS = {"pair": Scenario("pair", ("global-dev", "westeu-dev-1")),
-             "prod": Scenario("prod", ("westeu-prod-1",), before=("global-prod",), confirm="westeu-prod-1")}
+             "prod": Scenario("prod", ("westeu-prod-1",), before=("global-prod",), confirm="westeu-prod-1"),
+             # Issue 14's whole estate: all 11 deployments in one run of deploy.yml, each Flexible Server on its own
+             # PostgreSQL cluster (database names repeat across deployments), then the no-change re-run.
+             "estate": Scenario("estate", (), postgres="per-server", phases=PHASES[:2], forks=True, estate=True)}
 
 
 def inventories(names) -> list[str]:
@@ -139,13 +159,14 @@ def inventories(names) -> list[str]:
 
 
 def playbook(name: str, deployments, env: dict, vars_file: Path, count_file: Path | None = None,
-             extra: tuple[str, ...] = ()) -> dict:
+             extra: tuple[str, ...] = (), forks: bool = False) -> dict:
     run_env = dict(env, ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).parent / "callback_plugins"),
                    ANSIBLE_CALLBACKS_ENABLED="count_modules", BENCH_COUNT_FILE=str(count_file or os.devnull))
     load = os.getloadavg()[0]
     start = time.monotonic()
     proc = subprocess.run([str(REPO / ".venv" / "bin" / "ansible-playbook"), f"playbooks/{name}.yml",
-                           *inventories(deployments), "-e", f"@{vars_file}", *extra],
+                           *inventories(deployments), "-e", f"@{vars_file}", *extra,
+                           *(("--forks", str(len(deployments))) if forks else ())],
                           cwd=REPO, env=run_env, capture_output=True, text=True, check=False)
     wall = time.monotonic() - start
     if proc.returncode:
@@ -276,24 +297,35 @@ def line_count(log: Path) -> int:
         return sum(1 for _line in handle)
 
 
+def sandbox_memory(state: Path) -> dict:
+    """RSS and PSS (MB) of the emulator and every PostgreSQL cluster of the scenario's sandbox (tools/sandbox/report.py)."""
+    import report as sandbox_report  # noqa: E402  pylint: disable=import-outside-toplevel  (tools/sandbox)
+    clusters = services.server_clusters(state) + ([state / "postgres"] if (state / "postgres").is_dir() else [])
+    lines, rss, pss = sandbox_report.sandbox_memory(state, clusters)
+    return {"rss_mb": rss, "pss_mb": pss, "clusters": len(clusters), "lines": lines}
+
+
 def run_scenario(scenario: Scenario, profile_path: Path, profile: dict, report) -> dict:
     state = REPO / ".tmp" / f"bench-deploy-{scenario.name}-{os.getpid()}"
     shutil.rmtree(state, ignore_errors=True)
-    result: dict = {"scenario": scenario.name, "deployments": list(scenario.timed), "untimed_before": list(scenario.before)}
+    timed = scenario.timed or _estate()
+    result: dict = {"scenario": scenario.name, "deployments": list(timed), "untimed_before": list(scenario.before)}
     confirm = ("-e", f"confirm_teardown={scenario.confirm}") if scenario.confirm else ()
     try:
-        env = dict(os.environ, **services.up(state, profile_path))
+        env = dict(os.environ, **services.up(state, profile_path, scenario.postgres))
         vars_file, log = state / "ansible-vars.yml", state / "arm" / "requests.jsonl"
         if scenario.before:
             admin(env, "PUT", "latency", {})
             playbook("deploy", scenario.before, env, vars_file)
             admin(env, "PUT", "latency", profile["latency"])
-        for phase, book in (("deploy", "deploy"), ("rerun", "deploy"), ("teardown", "teardown"), ("redeploy", "deploy")):
+        for phase, book in scenario.phases:
             first = line_count(log)
-            outcome = playbook(book, scenario.timed, env, vars_file, state / f"count-{phase}.json",
-                               confirm if book == "teardown" else ())
+            outcome = playbook(book, timed, env, vars_file, state / f"count-{phase}.json",
+                               confirm if book == "teardown" else (), forks=scenario.forks)
             if phase in ("deploy", "redeploy"):
-                outcome.update(analyse(log, (first, line_count(log)), profile, scenario.timed))
+                outcome.update(analyse(log, (first, line_count(log)), profile, timed))
+            if scenario.estate:
+                outcome["memory"] = sandbox_memory(state)
             result[phase] = outcome
             report(scenario, phase, outcome)
     finally:
@@ -316,14 +348,26 @@ def report(scenario: Scenario, phase: str, out: dict) -> None:
     line = f"  {label:18} {out['wall']:7.1f} s  changed={out['changed']:<3} {counts.get('total', 0):3} module invocations" \
            f"  (load {out['load'][0]:.2f} -> {out['load'][1]:.2f})"
     if "critical_path" in out:
-        ratio = out["wall"] / out["critical_path"] if out["critical_path"] else float("nan")
-        line += (f"\n  {'':18} critical path {out['critical_path']:.0f} s (globals then regionals; overlapped "
-                 f"{out['overlapped']:.0f} s) -> {ratio:.2f}x; sum of latencies {out['latency_sum']:.0f} s over "
-                 f"{out['writes']} writes")
+        ratio = out["wall"] / out["overlapped"] if out["overlapped"] else float("nan")
+        seeded = out["wall"] / out["critical_path"] if out["critical_path"] else float("nan")
+        # deploy.yml runs the scopes side by side (a regional deployment waits only for what it reads from its global
+        # one): its critical path is the overlapped one; the seed's strict order (globals, then regionals) for reference.
+        line += (f"\n  {'':18} critical path {out['overlapped']:.0f} s (deploy.yml's order: scopes side by side) -> "
+                 f"{ratio:.2f}x; globals then regionals {out['critical_path']:.0f} s -> {seeded:.2f}x; sum of latencies "
+                 f"{out['latency_sum']:.0f} s over {out['writes']} writes")
+        if scenario.estate:
+            slowest = max(path["seconds"] for path in out["per_deployment"].values())
+            line += (f"\n  {'':18} estate: {out['wall']:.1f} s against 1.5 x the slowest single deployment's path "
+                     f"({slowest:.0f} s) = {1.5 * slowest:.0f} s -> {out['wall'] / (1.5 * slowest) if slowest else float('nan'):.2f} "
+                     f"of the target (<= 1.00 meets it)")
         for dep, path in out["per_deployment"].items():
             line += f"\n  {'':18}   {dep}: {path['seconds']:.0f} s = {' -> '.join(path['chain']) or 'nothing slow'}"
         if out["unmodelled"]:
             line += f"\n  {'':18} WARNING: writes no node of DEPENDENCIES claims: {out['unmodelled']}"
+    if out.get("memory"):
+        mem = out["memory"]
+        line += (f"\n  {'':18} sandbox memory after it: RSS {mem['rss_mb']} MB, PSS {mem['pss_mb']} MB (emulator and "
+                 f"{mem['clusters']} PostgreSQL clusters)")
     if phase in ("deploy", "rerun") and counts.get("by_module"):
         top = sorted(counts["by_module"].items(), key=lambda kv: (-kv[1], kv[0]))
         line += f"\n  {'':18} by module: " + ", ".join(f"{m.rsplit('.', 1)[-1]} {n}" for m, n in top)
@@ -333,12 +377,22 @@ def report(scenario: Scenario, phase: str, out: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", type=Path, default=Path(__file__).parent / "profile.json")
-    parser.add_argument("--only", choices=sorted(SCENARIOS), help="run one scenario (default: pair, then prod)")
+    parser.add_argument("--only", choices=sorted(SCENARIOS),
+                        help="run one scenario (default: pair, then prod; estate only when named)")
+    parser.add_argument("--dry-run", action="store_true", help="print what each chosen scenario would run, run nothing")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args(argv)
     profile_path = args.profile.resolve()
     profile = json.loads(profile_path.read_text(encoding="utf-8"))
-    chosen = [SCENARIOS[args.only]] if args.only else list(SCENARIOS.values())
+    chosen = [SCENARIOS[args.only]] if args.only else [SCENARIOS["pair"], SCENARIOS["prod"]]
+    if args.dry_run:
+        for scenario in chosen:
+            timed = scenario.timed or _estate()
+            print(f"{scenario.name}: untimed first {list(scenario.before)}; then " + "; ".join(
+                f"{phase}: playbooks/{book}.yml {' '.join(inventories(timed))}"
+                + (f" --forks {len(timed)}" if scenario.forks else "") for phase, book in scenario.phases)
+                + f" (PostgreSQL: {scenario.postgres or 'one cluster'})")
+        return 0
     started = time.monotonic()
     print(f"bench/deploy ({profile_path.name}; {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)
@@ -352,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "minutes": total / 60, "results": results}, indent=1) + "\n",
                              encoding="utf-8")
-    return 0 if all(r["rerun"]["changed"] == 0 for r in results) else 1
+    return 0 if all(r.get("rerun", {}).get("changed", 0) == 0 for r in results) else 1
 
 
 if __name__ == "__main__":
