@@ -24,8 +24,8 @@ sandbox=$(mkdir -p "${SANDBOX_DIR:-$repo/sandbox}" && cd "${SANDBOX_DIR:-$repo/s
 if [ -f "$sandbox/deployments" ] && [ "$(cat "$sandbox/deployments")" = all ]; then scope=all; fi
 bash scripts/setup.sh
 if [ "$scope" = all ]; then
-  # Every inventory, in the seed's order (data/... the CIDR table): deploy.yml runs the global group first, then the
-  # regional one, each host of a scope side by side (forks: one per deployment).
+  # Every inventory, in the seed's order (data/... the CIDR table): deploy.yml runs every deployment side by side
+  # (forks: one per deployment), a regional one waiting for its global one where it reads it (before Event Hubs).
   mapfile -t names < <(.venv/bin/python tools/sandbox/deployments.py all)
 else
   names=(global-dev westeu-dev-1)
