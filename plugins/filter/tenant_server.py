@@ -14,8 +14,8 @@ description:
     slug, and returns the names, sizing, databases, Key Vault, key, identity and tags of the tenant's dedicated server
     (docs/tenant-servers.md).
   - A bad slug fails first, with the valid rule (3-40 characters a-z, 0-9 and -, starting with a letter and not ending
-    with -). A global deployment fails: Tier 3 sits in a regional deployment.
-  - Names longer than Azure allows (a server name has at most 63 characters) are shortened deterministically: the slug
+    with -). A global deployment fails, since Tier 3 sits in a regional deployment.
+  - Names longer than Azure allows (a server name has at most 63 characters) are shortened deterministically. The slug
     is cut and a 6-character hash of the whole slug appended.
 positional: _input, tenant
 options:
