@@ -168,7 +168,7 @@ def main():
             name={"type": "str", "required": True},
             key_type={"type": "str", "default": "RSA", "choices": ["RSA", "RSA-HSM"]},
             key_size={"type": "int", "default": 3072},
-            key_ops={"type": "list", "elements": "str", "default": ["wrapKey", "unwrapKey"]},
+            key_ops={"type": "list", "elements": "str", "default": ["wrapKey", "unwrapKey"], "no_log": False},
             enabled={"type": "bool"},
             rotate={"type": "bool", "default": False},
             purge={"type": "bool", "default": False},
