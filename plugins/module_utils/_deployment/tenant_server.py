@@ -40,6 +40,7 @@ deployment. Pure: no Ansible, no call. PRIVATE to the collection.
 - `tags`: the deployment's tags plus `tier: "3"` and `tenant: <slug>` (teardown finds Tier-3 resources by them).
 - `role`: the built-in role the identity gets on the vault, "Key Vault Crypto Service Encryption User"
   (e147488a-f6f5-4113-8e2d-b22465e65bf6; Learn's built-in roles table).
+- `summary`: one line per fact (plan_summary_lines), what playbooks/tenant_server.yml prints.
 """
 
 from __future__ import annotations
@@ -165,6 +166,7 @@ def tenant_server_plan(deployment_plan, tenant_slug, sizing: dict | None = None,
             "key_name": GEO_KEY_NAME,
             "identity_name": identity_name(dep, slug, "-geo"),
         }
+    plan["summary"] = plan_summary_lines(plan)
     return plan
 
 

@@ -63,9 +63,12 @@ def test_acme_server_with_cmk_created_rotated_revoked_and_removed(ansible, emu):
         assert stored["tags"]["tenant"] == "acme" and stored["tags"]["Deployment"] == DEPLOYMENT
         assert "administratorLoginPassword" not in run.stdout
 
-        # A re-run changes nothing and writes nothing.
+        # A re-run changes nothing and writes nothing; login.yml logs the database modules in to the server.
         mark = emu.request_count()
-        run = ansible.play([_role()], vars_=role_vars)
+        logged_in = {"name": "login", "ansible.builtin.assert": {"that": [
+            "postgresql_login_host == tenant_server.fqdn", "postgresql_login_user == 'psqladmin'",
+            "postgresql_login_password | length == 32", "tenant_server_libpq_env.PGHOSTADDR == '127.0.0.1'"]}}
+        run = ansible.play([_role(), _role("login"), logged_in], vars_=role_vars)
         changed = [t["task"]["name"] for play in run.data.get("plays", []) for t in play.get("tasks", [])
                    if any(h.get("changed") for h in t["hosts"].values())]
         assert run.rc == 0 and not changed, changed

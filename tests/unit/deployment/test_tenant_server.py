@@ -51,7 +51,8 @@ def test_prod_has_a_geo_backup_key_in_the_paired_region_and_dev_has_none():
     assert dev["databases"] == build_plan("westeu-dev-1", registry=REGISTRY)["databases"]   # the eight tenant databases
     assert dev["delegated_subnet"] == "vnet-cf-westeu-dev-1/snet-cf-westeu-dev-1-db"
     assert (dev["key_size"], dev["key_type"], dev["role_id"]) == (3072, "RSA", "e147488a-f6f5-4113-8e2d-b22465e65bf6")
-    assert any("postgresql-cmk" in line for line in plan_summary_lines(prod))
+    assert any("postgresql-cmk" in line for line in plan_summary_lines(prod)) and prod["summary"] == plan_summary_lines(prod)
+    assert any("northeurope" in line for line in prod["summary"]) and len(dev["summary"]) == 3
 
 
 def test_sizing_override_and_its_bad_key():
