@@ -135,6 +135,45 @@ options:
       - A server created by this task is restarted for its static parameters whatever this option says.
     type: bool
     default: false
+  identity:
+    description:
+      - The server's user-assigned managed identities (the identity that reads a customer-managed key).
+      - Compared when given; an identity not listed is removed from the server.
+    type: dict
+    suboptions:
+      type:
+        description: V(UserAssigned) (the only kind a flexible server takes for data encryption).
+        type: str
+        default: UserAssigned
+        choices: [UserAssigned]
+      user_assigned_identities:
+        description: Resource ids of the user-assigned identities.
+        type: list
+        elements: str
+        required: true
+  data_encryption:
+    description:
+      - Data encryption with a customer-managed key (C(dataEncryption) of type C(AzureKeyVault)). Azure takes it only when
+        the server is created; a server created with system-managed keys is refused before any call
+        (learn.microsoft.com azure/postgresql/flexible-server/concepts-data-encryption, "Limitations").
+      - On an existing server, a different O(data_encryption.primary_key_uri) is a key rotation (one PATCH).
+      - Key URIs are versioned (C(https://<vault>/keys/<name>/<version>)); the identities must be listed in O(identity).
+    type: dict
+    suboptions:
+      primary_key_uri:
+        description: The key identifier with its version (module M(complianceflow.infra.key_vault_key) returns it as C(key.id)).
+        type: str
+        required: true
+      primary_user_assigned_identity_id:
+        description: Resource id of the identity that reads the key (it needs the key role).
+        type: str
+        required: true
+      geo_backup_key_uri:
+        description: With geo-redundant backup, a key of a vault in the backup's (paired) region.
+        type: str
+      geo_backup_user_assigned_identity_id:
+        description: With geo-redundant backup, the identity that reads the geo key (another identity than the primary one).
+        type: str
   state:
     description: V(present) creates or updates; V(absent) deletes the server with its databases.
 extends_documentation_fragment:
@@ -251,11 +290,19 @@ server:
       description: V(Disabled) for a VNet-integrated server.
       type: str
     state:
-      description: Server state (V(Ready)).
+      description: Server state (V(Ready); V(Inaccessible) when its customer-managed key cannot be used).
       type: str
     tags:
       description: Tags.
       type: dict
+    data_encryption:
+      description: C(type) (V(SystemManaged) or V(AzureKeyVault)), C(primary_key_uri), C(primary_user_assigned_identity_id),
+        C(primary_key_status) (V(Valid) or V(Invalid)), C(geo_backup_key_uri), C(geo_backup_user_assigned_identity_id).
+      type: dict
+    identities:
+      description: Resource ids of the server's user-assigned identities.
+      type: list
+      elements: str
 databases:
   description: Names of the server's databases after the task (system databases included).
   returned: always
@@ -353,6 +400,12 @@ def main():
             purge_databases={"type": "bool", "default": False},
             parameters={"type": "dict"},
             restart={"type": "bool", "default": False},
+            identity={"type": "dict", "options": {"type": {"type": "str", "default": "UserAssigned", "choices": ["UserAssigned"]},
+                                                  "user_assigned_identities": {"type": "list", "elements": "str", "required": True}}},
+            data_encryption={"type": "dict", "options": {"primary_key_uri": {"type": "str", "required": True, "no_log": False},
+                                                         "primary_user_assigned_identity_id": {"type": "str", "required": True},
+                                                         "geo_backup_key_uri": {"type": "str", "no_log": False},
+                                                         "geo_backup_user_assigned_identity_id": {"type": "str"}}},
             **STATE_SPEC,
             **WAIT_SPEC,
             **TAGS_SPEC,

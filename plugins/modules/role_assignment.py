@@ -32,6 +32,7 @@ options:
     description:
       - A built-in role by name (V(Key Vault Secrets Officer), V(Key Vault Secrets User), V(Key Vault Reader),
         V(Key Vault Administrator), V(Key Vault Certificates Officer), V(Key Vault Crypto Officer), V(Key Vault Crypto User),
+        V(Key Vault Crypto Service Encryption User),
         V(Key Vault Data Access Administrator), V(Owner), V(Contributor), V(Reader), V(User Access Administrator), V(Role Based Access Control Administrator)),
         or any role definition by its GUID or its id (C(/subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<GUID>)).
     type: str

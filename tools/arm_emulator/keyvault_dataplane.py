@@ -1,4 +1,4 @@
-"""The Key Vault secrets data plane, for requests whose Host is <vault>.vault.localhost[:port].
+"""The Key Vault secrets (and keys: keyvault_keys.py) data plane, for requests whose Host is <vault>.vault.localhost[:port].
 
 Authentication is Key Vault's challenge protocol: a request without a bearer token gets 401 with
     WWW-Authenticate: Bearer authorization="<emulator>/<tenant>", resource="https://vault.localhost:<port>"
@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import keyvault_keys
 from .errors import ArmError
+from .keyvault_keys import key_data_action
 from .providers import authorization
 from .providers.keyvault import VAULT_DNS_SUFFIX, vault_by_host
 
@@ -106,6 +108,8 @@ def resolvable(app: "App", host: str) -> bool:
 def data_action(method: str, seg: list[str]) -> str:
     """The RBAC data action of a secrets operation (Key Vault ABAC actions reference; deleted secrets: unverified)."""
     low = [s.lower() for s in seg]
+    if low[:1] in (["keys"], ["deletedkeys"]):
+        return key_data_action(method, low)
     base = "Microsoft.KeyVault/vaults/secrets/"
     if low[:1] == ["deletedsecrets"]:
         if len(low) == 3 and low[2] == "recover":
@@ -176,6 +180,8 @@ def _server_url(state_dir: Path) -> str:
 
 
 def _route(vault: dict, method: str, seg: list[str], body: dict, host: str) -> tuple[int, Any]:
+    if seg and seg[0].lower() in ("keys", "deletedkeys"):
+        return keyvault_keys.route(vault, method, seg, body, f"https://{host}")
     secrets = vault.setdefault("_secrets", {})
     deleted = vault.setdefault("_deletedSecrets", {})
     base = f"https://{host}"

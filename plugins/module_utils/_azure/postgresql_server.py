@@ -5,9 +5,24 @@ child writes, a restart when asked. PRIVATE to the collection.
 
 The pure planners are in _azure/postgresql.py. Azure runs one operation at a time on a server, so the
 child writes (databases, parameters, the restart) go one after another (serial_children).
+
+Data encryption with a customer-managed key (options identity and data_encryption; plan_data_encryption below) maps
+to the REST spec's `identity` (UserAssignedIdentity: type UserAssigned, userAssignedIdentities {id: {}}) and
+`properties.dataEncryption` (DataEncryption: type AzureKeyVault, primaryKeyURI, primaryUserAssignedIdentityId,
+geoBackupKeyURI, geoBackupUserAssignedIdentityId) of api-version 2026-10-01
+(tools/arm_emulator/specs/Microsoft.DBforPostgreSQL/2026-10-01). The rules, from learn.microsoft.com azure/postgresql/
+flexible-server/concepts-data-encryption: the mode is chosen at creation only ("Limitations": a system-managed server
+is refused before any call); geo-redundant backup needs the geo key and another identity for it; a key rotation is a
+PATCH of primaryKeyURI to the new version ("you're responsible for rotating the key and ... updating the
+configuration ... so that it references the rotated version"). Key URIs are versioned: the page's section on
+versionless keys is not published (commented out in the page's source, MicrosoftDocs/azure-databases-docs), so the
+collection does not rely on automatic version updates. The vault's and key's own rules (purge protection, enabled,
+RSA size, the identity's role) are checked by Azure at the call (and by the emulator): they are other resources.
 """
 
 from __future__ import annotations
+
+import re
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import SdkApi
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
@@ -30,6 +45,109 @@ _CHILD = {"args_of": lambda rid: (rid.resource_group, rid.names[0], rid.name), "
 API = SdkApi("postgresql", "servers", API_VERSION, post="begin_restart", busy_codes=BUSY)
 DATABASES = SdkApi("postgresql", "databases", API_VERSION, put="begin_create", **_CHILD)
 CONFIGURATIONS = SdkApi("postgresql", "configurations", API_VERSION, **_CHILD)
+
+
+KEY_URI_RE = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/keys/[0-9A-Za-z-]{1,127}/[0-9A-Za-z]{1,64}$")
+
+
+def _identity_id(value: str, option: str) -> str:
+    ResourceId.parse(value, option, "Microsoft.ManagedIdentity/userAssignedIdentities")
+    return value
+
+
+def validate_data_encryption(params: dict) -> None:
+    """The checks of identity and data_encryption that need no call (each message names the option and what is valid)."""
+    identity, enc = params.get("identity"), params.get("data_encryption")
+    ids = [_identity_id(i, "identity.user_assigned_identities") for i in (identity or {}).get("user_assigned_identities") or []]
+    if identity is not None and not ids:
+        raise AzureInputError("identity.user_assigned_identities: give at least one user-assigned identity resource id")
+    if enc is None:
+        return
+    lower = {i.lower() for i in ids}
+    for key in ("primary_key_uri", "geo_backup_key_uri"):
+        if enc.get(key) is not None and not KEY_URI_RE.match(enc[key]):
+            raise AzureInputError(f"data_encryption.{key}: {enc[key]!r} is not a versioned Key Vault key identifier such as "
+                                  "https://kv-acme-1x2y3z.vault.azure.net/keys/postgresql-cmk/<version> (key_vault_key returns key.id)")
+    for key in ("primary_user_assigned_identity_id", "geo_backup_user_assigned_identity_id"):
+        if enc.get(key) is not None and _identity_id(enc[key], f"data_encryption.{key}").lower() not in lower:
+            raise AzureInputError(f"data_encryption.{key}: {enc[key]} is not listed in identity.user_assigned_identities; "
+                                  "the server reads its key with one of its own identities")
+    geo = params.get("geo_redundant_backup")
+    has_geo = bool(enc.get("geo_backup_key_uri")) + bool(enc.get("geo_backup_user_assigned_identity_id"))
+    if geo and has_geo < 2:
+        raise AzureInputError("data_encryption: geo_redundant_backup=true with a customer-managed key needs geo_backup_key_uri "
+                              "(a key in a vault of the paired region) and geo_backup_user_assigned_identity_id (Learn: "
+                              "concepts-data-encryption, geo-redundant backup)")
+    if has_geo and geo is False:
+        raise AzureInputError("data_encryption: geo_backup_key_uri and geo_backup_user_assigned_identity_id need geo_redundant_backup=true")
+    if has_geo == 2 and enc["geo_backup_user_assigned_identity_id"].lower() == enc["primary_user_assigned_identity_id"].lower():
+        raise AzureInputError("data_encryption.geo_backup_user_assigned_identity_id: Azure does not take the primary identity "
+                              "for the geo-backup key; give another identity (created in the paired region)")
+
+
+def data_encryption_view(doc: dict | None) -> dict:
+    enc = ((doc or {}).get("properties") or {}).get("dataEncryption") or {}
+    if not doc:
+        return {}
+    return {"type": enc.get("type", "SystemManaged"), "primary_key_uri": enc.get("primaryKeyURI"),
+            "primary_user_assigned_identity_id": enc.get("primaryUserAssignedIdentityId"),
+            "primary_key_status": enc.get("primaryEncryptionKeyStatus"), "geo_backup_key_uri": enc.get("geoBackupKeyURI"),
+            "geo_backup_user_assigned_identity_id": enc.get("geoBackupUserAssignedIdentityId")}
+
+
+def identities_view(doc: dict | None) -> list[str]:
+    return sorted(((doc or {}).get("identity") or {}).get("userAssignedIdentities") or {})
+
+
+def _encryption_body(enc: dict) -> dict:
+    body = {"type": "AzureKeyVault", "primaryKeyURI": enc["primary_key_uri"],
+            "primaryUserAssignedIdentityId": enc["primary_user_assigned_identity_id"]}
+    if enc.get("geo_backup_key_uri"):
+        body.update(geoBackupKeyURI=enc["geo_backup_key_uri"], geoBackupUserAssignedIdentityId=enc["geo_backup_user_assigned_identity_id"])
+    return body
+
+
+def plan_data_encryption(existing: dict | None, params: dict) -> dict:
+    """Body fragments for identity and data_encryption: {"create": {...}, "patch": {...}, "before": {...}, "after": {...}}.
+
+    create: the top-level `identity` and `properties.dataEncryption` of a new server; patch: what differs on an existing
+    one (a rotation: dataEncryption with the new primaryKeyURI). A system-managed server given data_encryption is
+    refused (Azure sets the mode at creation only)."""
+    identity, enc = params.get("identity"), params.get("data_encryption")
+    out = {"create": {}, "patch": {}, "before": {}, "after": {}}
+    if identity is not None:
+        ids = identity["user_assigned_identities"]
+        block = {"type": "UserAssigned", "userAssignedIdentities": {i: {} for i in ids}}
+        out["create"]["identity"] = block
+        out["after"]["identities"] = sorted(ids)
+        if existing is not None:
+            have = identities_view(existing)
+            out["before"]["identities"] = have
+            if {i.lower() for i in have} != {i.lower() for i in ids}:
+                out["patch"]["identity"] = block
+            else:
+                out["after"]["identities"] = have
+    if enc is not None:
+        wanted = _encryption_body(enc)
+        out["create"]["dataEncryption"] = wanted
+        out["after"]["data_encryption"] = {k: v for k, v in data_encryption_view({"properties": {"dataEncryption": wanted}}).items()
+                                           if v is not None}
+        if existing is not None:
+            current = data_encryption_view(existing)
+            out["before"]["data_encryption"] = {k: v for k, v in current.items() if v is not None and k != "primary_key_status"}
+            if current["type"] != "AzureKeyVault":
+                raise AzureInputError(f"data_encryption: server {params['name']} was created with system-managed keys; Azure "
+                                      "chooses customer-managed keys only when a server is created (learn.microsoft.com azure/"
+                                      "postgresql/flexible-server/concepts-data-encryption, Limitations): restore it to a new "
+                                      "server with data_encryption")
+            same = all((current.get(k) or "").lower() == (out["after"]["data_encryption"].get(k) or "").lower()
+                       for k in ("primary_key_uri", "primary_user_assigned_identity_id", "geo_backup_key_uri",
+                                 "geo_backup_user_assigned_identity_id"))
+            if not same:
+                out["patch"]["dataEncryption"] = wanted
+            else:
+                out["after"]["data_encryption"] = out["before"]["data_encryption"]
+    return out
 
 
 def read_children(module, rid: ResourceId) -> dict:
@@ -61,6 +179,7 @@ class FlexibleServer(Resource):
         if "tags" in params:
             params["tags"] = validate_tags(params["tags"])
         validate_server(params)
+        validate_data_encryption(params)
         if params.get("wait") is False and (params["databases"] is not None or params["parameters"] is not None or params["restart"]):
             raise AzureInputError("wait=false starts only the server's create or update: manage databases, parameters and "
                                   "restart in a later task (after complianceflow.infra.operation_wait)")
@@ -99,6 +218,21 @@ class FlexibleServer(Resource):
         params, rid = self.params, self.resource_id()
         self.created = existing is None
         server = plan_server(existing, params, params["location"])
+        encryption = plan_data_encryption(existing, params)
+        if server["create"]:
+            if "identity" in encryption["create"]:
+                server["body"]["identity"] = encryption["create"]["identity"]
+            if "dataEncryption" in encryption["create"]:
+                server["body"].setdefault("properties", {})["dataEncryption"] = encryption["create"]["dataEncryption"]
+        elif encryption["patch"]:
+            patch = server.setdefault("patch", {})
+            if "identity" in encryption["patch"]:
+                patch["identity"] = encryption["patch"]["identity"]
+            if "dataEncryption" in encryption["patch"]:
+                patch.setdefault("properties", {})["dataEncryption"] = encryption["patch"]["dataEncryption"]
+            server["changed"] = True
+        server["before"].update(encryption["before"])
+        server["after"].update(encryption["after"])
         databases = plan_databases(related.get("databases", []), params["databases"], params["purge_databases"])
         configs = related.get("configurations", {})
         if existing is None and params["parameters"]:
@@ -169,6 +303,8 @@ class FlexibleServer(Resource):
             return {"server": {}, "databases": [], "parameters": {}, "restart_required": []}
         configs = related.get("configurations", {})
         view = server_view(doc) if doc else dict(self.planned_after, name=params["name"], fqdn=f"{params['name']}.postgres.database.azure.com")
+        if doc:
+            view.update(data_encryption=data_encryption_view(doc), identities=identities_view(doc))
         databases = self.databases_after
         if doc and not self.module.check_mode:
             databases = sorted(d["name"] for d in related.get("databases", []))
@@ -191,6 +327,7 @@ class FlexibleServerInfo(FlexibleServer):
         if doc is None:
             return {"server": {}, "connection": {}, "databases": [], "parameters": {}, "restart_required": []}
         configs = related["configurations"]
-        return {"server": server_view(doc), "connection": connection_info(doc),
+        return {"server": dict(server_view(doc), data_encryption=data_encryption_view(doc), identities=identities_view(doc)),
+                "connection": connection_info(doc),
                 "databases": sorted(d["name"] for d in related["databases"]),
                 "parameters": user_parameters(configs), "restart_required": pending_restart(configs)}

@@ -50,6 +50,7 @@ BUILT_IN_ROLES = {
     "Key Vault Certificates Officer": "a4417e6f-fecd-4de8-b567-7b0420556985",
     "Key Vault Crypto Officer": "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
     "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
+    "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
     "Key Vault Data Access Administrator": "8b54135c-b56d-4d72-a534-26097cfdc8d8",
     # The apps' identity (roles/identity): built-in-roles (containers, analytics).
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",

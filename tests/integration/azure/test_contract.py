@@ -229,6 +229,14 @@ CONTRACTS = {
         {"vault_uri": "http://kv.example/", "name": "s"}, "'http://kv.example/' is not a vault URI",
         setup=vault_tasks, absent=lambda rg, n: {"vault_uri": vault_uri(rg), "name": n},
         exists=lambda doc: bool(doc and doc.get("_secrets"))),
+    "key_vault_key": Contract(
+        "key_vault_key", lambda rg, n: f"Microsoft.KeyVault/vaults/kv-{rg[-8:]}",
+        lambda rg, n: {"vault_uri": vault_uri(rg), "name": n, "key_size": 3072, "tags": {"a": "1"}},
+        {"enabled": False}, lambda d: d["_keys"][next(iter(d["_keys"]))][-1]["enabled"], False,
+        {"vault_uri": "https://kv.example/", "name": "k", "key_size": 1024}, "key_size: 1024 is not supported",
+        setup=lambda rg: vault_tasks(rg) + [task("grant keys", "role_assignment", scope="{{ kv.key_vault.id }}",
+                                                 role="Key Vault Crypto Officer")],
+        absent=lambda rg, n: {"vault_uri": vault_uri(rg), "name": n}, exists=lambda doc: bool(doc and doc.get("_keys"))),
     "private_endpoint": Contract(
         "private_endpoint", lambda rg, n: f"Microsoft.Network/privateEndpoints/pe-{n}",
         lambda rg, n: {"resource_group": rg, "name": f"pe-{n}", "location": LOCATION, "subnet": "vnet/pe", "target": vault_id(rg),

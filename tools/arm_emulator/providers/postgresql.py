@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 
-from .. import arm, postgres_backing as local_backing
+from .. import arm, postgres_backing as local_backing, postgres_cmk
 from ..errors import ArmError, invalid_request
 from ..state import new_etag
 from .base import Context, Ref, ResourceType, TopLevelType, public, require_dict
@@ -94,7 +94,11 @@ class FlexibleServers(TopLevelType):
                                     if s.get("type", "").lower() == SERVER_TYPE.lower()):
             raise ArmError(409, "ServerNameAlreadyExists", f"Specified server name '{ref.name}' is already used.")
         self._check_sku(body.get("sku"))
-        doc, created = super().put(ctx, ref, body)
+        postgres_cmk.refuse_if_inaccessible(ctx, existing, body)
+        identity = postgres_cmk.check_identity(ctx, body.get("identity"))   # data encryption with a customer key
+        doc, created = super().put(ctx, ref, dict(body, _identity=identity))
+        if identity is not None:
+            doc["identity"] = identity
         props = doc["properties"]
         password = props.pop("_password", None)
         if created:
@@ -122,7 +126,7 @@ class FlexibleServers(TopLevelType):
     def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
         props = dict(require_dict(body.get("properties"), "properties"))
         if existing:
-            return self._update(ctx, existing, props, require_dict(body.get("sku"), "sku"))
+            return self._update(ctx, existing, props, require_dict(body.get("sku"), "sku"), body.get("_identity"))
         login = str(props.get("administratorLogin") or "")
         password = props.get("administratorLoginPassword")
         self._check_login(ctx, login)
@@ -152,7 +156,8 @@ class FlexibleServers(TopLevelType):
             "fullyQualifiedDomainName": f"{ref.name}.{FQDN_SUFFIX}",
             "storage": storage,
             "authConfig": {"activeDirectoryAuth": "Disabled", "passwordAuth": "Enabled"},
-            "dataEncryption": {"type": "SystemManaged"},
+            "dataEncryption": postgres_cmk.build(ctx, props.get("dataEncryption"), body.get("_identity"), location,
+                                                 str(backup.get("geoRedundantBackup", "")).lower() == "enabled", None),
             "backup": {"backupRetentionDays": days,
                        "geoRedundantBackup": _canon(backup.get("geoRedundantBackup", "Disabled"), ("Enabled", "Disabled"),
                                                     "backup.geoRedundantBackup"),
@@ -241,10 +246,15 @@ class FlexibleServers(TopLevelType):
             result["standbyAvailabilityZone"] = str(ha.get("standbyAvailabilityZone") or "2")
         return result
 
-    def _update(self, ctx: Context, existing: dict, props: dict, sku: dict) -> dict:
+    def _update(self, ctx: Context, existing: dict, props: dict, sku: dict, identity: dict | None = None) -> dict:
         """A PUT or PATCH on an existing server: only mutable properties change."""
         old = existing["properties"]
         result = dict(old)
+        if "dataEncryption" in props:   # a key rotation or another identity (postgres_cmk.py: the mode never changes)
+            result["dataEncryption"] = postgres_cmk.build(
+                ctx, require_dict(props["dataEncryption"], "properties.dataEncryption"),
+                identity if identity is not None else existing.get("identity"), existing["location"],
+                old["backup"]["geoRedundantBackup"] == "Enabled", old.get("dataEncryption") or {"type": "SystemManaged"})
         if "administratorLoginPassword" in props:
             result["_password"] = props["administratorLoginPassword"]
         if props.get("version") and str(props["version"]) != old["version"]:
@@ -274,10 +284,14 @@ class FlexibleServers(TopLevelType):
 
     def patch(self, ctx: Context, ref: Ref, body: dict) -> dict:
         doc = self.get(ctx, ref)
+        postgres_cmk.refuse_if_inaccessible(ctx, doc, body)
+        identity = postgres_cmk.check_identity(ctx, body["identity"]) if body.get("identity") else None
         if body.get("sku"):
             self._check_sku(body["sku"])
             doc["sku"] = dict(body["sku"])
-        props = self._update(ctx, doc, require_dict(body.get("properties"), "properties"), doc.get("sku", {}))
+        props = self._update(ctx, doc, require_dict(body.get("properties"), "properties"), doc.get("sku", {}), identity)
+        if identity is not None:
+            doc["identity"] = identity
         password = props.pop("_password", None)
         if password:
             local_backing.set_password(ctx, doc["properties"]["administratorLogin"], password, backing=doc.get("_backing"))
@@ -289,6 +303,7 @@ class FlexibleServers(TopLevelType):
 
     def render(self, ctx: Context, doc: dict) -> dict:
         view = public(doc)
+        postgres_cmk.render(ctx, doc, view)   # Inaccessible while the customer-managed key cannot be used
         endpoint = local_backing.endpoint(ctx, doc.get("_backing"))
         if endpoint:
             view["properties"]["emulatorLocalEndpoint"] = endpoint
@@ -368,6 +383,7 @@ class Databases(_ServerChild):
                     raise invalid_request(f"The {key} of an existing database cannot be changed.",
                                           code="DatabaseCharsetOrCollationCannotBeChanged")
             return existing, False
+        postgres_cmk.refuse_if_inaccessible(ctx, server)
         if server.get("_backing"):
             local_backing.create_database(ctx, server["properties"]["administratorLogin"], ref.name, backing=server["_backing"])
         db = FlexibleServers._add_database(server, ref.name, charset=props.get("charset") or "UTF8",
