@@ -21,9 +21,16 @@ options:
     type: str
     required: true
   name:
-    description: Server name.
+    description:
+      - Server name.
+      - Without it the module lists the servers of O(resource_group) in RV(servers) (those with every tag of O(tags)),
+        and reads no server's details.
     type: str
-    required: true
+  tags:
+    description:
+      - Without O(name), list only the servers that carry every one of these tags (values compared as strings), e.g.
+        the Tier-3 servers of a deployment (C(tier=3)). Ignored with O(name).
+    type: dict
 extends_documentation_fragment:
   - complianceflow.infra.attributes
   - complianceflow.infra.attributes.INFO_MODULE
@@ -43,6 +50,12 @@ EXAMPLES = r"""
     name: psql-cf-westeu-dev-1
   register: psql
 
+- name: The Tier-3 (per-tenant) servers of a deployment, by their tag
+  complianceflow.infra.postgresql_flexible_server_info:
+    resource_group: rg-cf-westeu-dev-1
+    tags: {tier: "3"}
+  register: tenant_servers
+
 - name: Connect through libpq (hostaddr only where the ARM endpoint reports one, e.g. the local emulator)
   ansible.builtin.debug:
     msg: "host={{ psql.connection.host }} port={{ psql.connection.port }} user={{ psql.connection.user }}"
@@ -52,11 +65,11 @@ EXAMPLES = r"""
 RETURN = r"""
 exists:
   description: Whether the server exists (V(false) also when the resource group does not).
-  returned: always
+  returned: when O(name) is given
   type: bool
 server:
   description: The server as M(complianceflow.infra.postgresql_flexible_server) returns it; an empty dict when it does not exist.
-  returned: always
+  returned: when O(name) is given
   type: dict
   contains:
     id:
@@ -113,13 +126,21 @@ server:
     tags:
       description: Tags.
       type: dict
+    data_encryption:
+      description: C(type) (V(SystemManaged) or V(AzureKeyVault)), C(primary_key_uri), C(primary_user_assigned_identity_id),
+        C(primary_key_status) (V(Valid) or V(Invalid)), C(geo_backup_key_uri), C(geo_backup_user_assigned_identity_id).
+      type: dict
+    identities:
+      description: Resource ids of the server's user-assigned identities.
+      type: list
+      elements: str
 connection:
   description:
     - How clients reach the server, as M(complianceflow.infra.postgresql_flexible_server) returns it; an empty dict
       when the server does not exist.
     - C(hostaddr) appears only where the ARM endpoint says the FQDN lands elsewhere (the local emulator), for libpq's
       C(hostaddr) (or E(PGHOSTADDR)).
-  returned: always
+  returned: when O(name) is given
   type: dict
   contains:
     host:
@@ -142,29 +163,58 @@ connection:
       returned: when the ARM endpoint reports it
 databases:
   description: Names of the server's databases (system databases included), sorted; empty when it does not exist.
-  returned: always
+  returned: when O(name) is given
   type: list
   elements: str
 parameters:
   description: Server parameters set by a user (source C(user-override)), name to value; empty when it does not exist.
-  returned: always
+  returned: when O(name) is given
   type: dict
   sample: {require_secure_transport: "on", pgaudit.log: "read,write,ddl,role"}
 restart_required:
   description: Parameters whose new value waits for a server restart.
-  returned: always
+  returned: when O(name) is given
   type: list
   elements: str
+servers:
+  description: The servers of the resource group with every tag of O(tags), sorted by name; empty when the group does
+    not exist.
+  returned: when O(name) is not given
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Server name.
+      type: str
+    id:
+      description: Resource id.
+      type: str
+    location:
+      description: Azure region.
+      type: str
+    tags:
+      description: The server's tags.
+      type: dict
+    state:
+      description: The server's state (V(Ready), V(Inaccessible), ...).
+      type: str
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql_server import FlexibleServerInfo
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql_server import (
+    FlexibleServerInfo, check_listing, list_servers)
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import inspect
 
 
 def main():
-    module = AzureModule(argument_spec=dict(resource_group={"type": "str", "required": True}, name={"type": "str", "required": True}))
-    inspect(FlexibleServerInfo(module))
+    module = AzureModule(argument_spec=dict(resource_group={"type": "str", "required": True}, name={"type": "str"},
+                                            tags={"type": "dict"}))
+    if module.params["name"] is not None:
+        inspect(FlexibleServerInfo(module))
+        return
+    with module.validating():
+        tags = check_listing(module.params["resource_group"], module.params["tags"])
+    module.exit_json(changed=False, servers=list_servers(module, module.params["resource_group"], tags))
 
 
 if __name__ == "__main__":

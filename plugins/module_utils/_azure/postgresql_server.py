@@ -316,6 +316,25 @@ class FlexibleServer(Resource):
         return result
 
 
+def check_listing(resource_group, tags) -> dict:
+    """The listing's input checks (no call): the tags to match, as Azure stores them."""
+    validate_name(resource_group, "resource_group", "resource group")
+    return validate_tags(tags or {})
+
+
+def list_servers(module, resource_group: str, tags: dict | None = None) -> list[dict]:
+    """The servers of a resource group (REST "Servers - List By Resource Group", a GET of the group's flexibleServers
+    collection) that carry every tag of `tags` (values compared as strings), sorted by name: name, id, location, tags,
+    state. A group that does not exist has none."""
+    wanted = {str(k): str(v) for k, v in (tags or {}).items()}
+    collection = f"{ResourceId(module.subscription_id, resource_group)}/providers/{SERVER_TYPE}"
+    listed = module.get_or_none(f"list the servers of {resource_group}", module.arm.list, collection, API_VERSION) or []
+    servers = [{"name": d.get("name"), "id": d.get("id"), "location": d.get("location"), "tags": d.get("tags") or {},
+                "state": (d.get("properties") or {}).get("state")} for d in listed]
+    return sorted((s for s in servers if all(str(s["tags"].get(k)) == v for k, v in wanted.items())),
+                  key=lambda s: s["name"] or "")
+
+
 class FlexibleServerInfo(FlexibleServer):
     """Read only (postgresql_flexible_server_info): the server as postgresql_flexible_server reports it."""
 

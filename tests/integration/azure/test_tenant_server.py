@@ -90,10 +90,13 @@ def test_acme_server_with_cmk_created_rotated_revoked_and_removed(ansible, emu):
         run = ansible.play([_role("revoke", tenant_server_restore=True), check], vars_=role_vars)
         assert run.rc == 0 and run.result("server state")["server"]["state"] == "Ready", run.stdout[-4000:]
 
-        # Teardown's removal (tenants listed: acme has a server, contoso none): the server, the identity and its role
-        # gone, the vault soft-deleted; then state=absent changes nothing.
-        run = ansible.play([_role("teardown", tenant_server_teardown_tenants=["acme", "contoso"])], vars_=role_vars)
+        # Teardown's removal: acme's server found by its tag tier=3 (the seed's other tenants have none; contoso named
+        # explicitly is read and skipped): the server, the identity and its role gone, the vault soft-deleted; then
+        # state=absent changes nothing.
+        listing = task("tier 3", "postgresql_flexible_server_info", resource_group=acme["resource_group"], tags={"tier": "3"})
+        run = ansible.play([listing, _role("teardown", tenant_server_teardown_tenants=["contoso"])], vars_=role_vars)
         assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
+        assert [s["name"] for s in run.result("tier 3")["servers"]] == [acme["server_name"]]
         assert resource(emu, server_id) is None
         assert resource(emu, arm_id(emu, acme["resource_group"], f"Microsoft.KeyVault/vaults/{acme['key_vault_name']}")) is None
         run = ansible.play([_role(tenant_server_state="absent")], vars_=role_vars)
