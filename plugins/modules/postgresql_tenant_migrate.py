@@ -261,11 +261,13 @@ def open_targets(module, entries, queries) -> dict:
         return {e["database"]: None for e in entries}
     tparams = target_params(module.params)
     names = [e["database"] for e in entries]
-    conn = connect(tparams, "postgres")
+    conn, shared = connect(tparams, "postgres"), connect(module.params, "postgres")
     try:
+        tm.check_distinct(shared, conn)
         found = {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names,))}
     finally:
         conn.close()
+        shared.close()
     if set(names) - found and not module.check_mode:
         raise PgError(f"databases {', '.join(sorted(set(names) - found))} do not exist on the tenant server "
                       f"{tparams['login_host']}: create them first (role tenant_server, then postgresql_tier)")

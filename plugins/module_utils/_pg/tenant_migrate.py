@@ -192,6 +192,26 @@ def target_tables(source_tables: dict, target_tables_: dict, order: list[str], d
                           "tenant server's databases first (postgresql_migrations)")
 
 
+def server_identity(conn) -> tuple:
+    """What tells two PostgreSQL servers apart: system identifier (when the login may read pg_control_system), address,
+    port and start time of the postmaster. A restored copy keeps the system identifier, not the start time."""
+    try:
+        system = conn.execute("SELECT system_identifier::text FROM pg_control_system()").fetchone()[0]
+    except psycopg.Error:
+        system = None
+    addr, port, started = conn.execute("SELECT inet_server_addr()::text, inet_server_port(), pg_postmaster_start_time()::text").fetchone()
+    return (system, addr, port, started)
+
+
+def check_distinct(source_conn, target_conn) -> None:
+    """Refuse when the tenant server is the shared server (e.g. a PGHOSTADDR that sends both logins to one address):
+    copying onto the server being left, then deleting there, would lose the tenant's rows."""
+    if server_identity(source_conn) == server_identity(target_conn):
+        raise PgError("the tenant server's login reaches the shared server itself (same system identifier, address, port "
+                      "and start time): refusing to copy a tenant onto the server it leaves. Check target_login_host and "
+                      "that no PGHOSTADDR in the environment points both logins at one address")
+
+
 # ---------------------------------------------------------------- phase copy
 
 def copy_database(source, target, *, entry: dict, tenant_id: str, check_mode: bool, budget: list | None = None) -> dict:

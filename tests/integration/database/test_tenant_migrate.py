@@ -186,3 +186,13 @@ def test_acme_is_complete_on_its_server_gone_from_the_shared_tier_and_the_others
     # the journal is out of the app's reach on the tenant server
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         pair["tenant"].app(REGIONAL_DATABASES[0]).execute("SELECT * FROM cf_migration.journal")
+
+
+def test_a_target_login_that_reaches_the_shared_server_is_refused(pair):
+    source = module_args(pair["source"])
+    run, result = run_module("postgresql_tenant_migrate", {
+        **source, **{f"target_{k}": v for k, v in source.items()}, "phase": "delete", "tenant": "contoso",
+        "tenant_id": CONTOSO, "databases": DBS})
+    assert run.rc != 0 and "reaches the shared server itself" in result["msg"], run.stdout[-2000:]
+    assert source["login_password"] not in run.stdout
+    assert tenant_rows(pair, "shared", CONTOSO) == pair["before"]["contoso"]
