@@ -22,6 +22,8 @@ Phases, each a run of module postgresql_tenant_migrate, in this order (playbooks
   level security context, children first, one transaction per database (gdpr.erase_database, the GDPR erase's
   order and audit - not a copy of it), then journals `deleted` with the counts. A kill between the two: the re-run
   deletes 0 rows and journals.
+Tables whose values come from a sequence (identity or nextval default) are refused: the tenant server's sequences
+would restart below the copied values (the tier's schemas key rows by uuid).
 The journal lives on the target because the copy's effect is there: a step is recorded in the same transaction as
 its effect (copy) or is idempotent and recorded right after (route, delete), so a run killed at any step and run
 again finishes without loss (nothing is deleted before it is verified and routed) or duplicates (a re-copied table is
@@ -154,6 +156,16 @@ def checksums(session, tables: dict, order: list[str], *, app_role: str, column:
     return out
 
 
+def sequence_columns(session, names: list[str]) -> list[str]:
+    """table.column of the tables named whose values come from a sequence (identity, or a nextval default)."""
+    rows = session.read(
+        "SELECT c.relname || '.' || a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND (a.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%%') ORDER BY 1", (list(names),))
+    return [r[0] for r in rows]
+
+
 def journal_exists(session) -> bool:
     return bool(session.read("SELECT to_regclass(%s)", (f"{JOURNAL_SCHEMA}.{JOURNAL_TABLE}",))[0][0])
 
@@ -234,6 +246,11 @@ def copy_database(source, target, *, entry: dict, tenant_id: str, check_mode: bo
                           f"{gdpr.schema_version(source)} on the shared server: apply the same migrations first")
         target_meta = catalog(target, column)
         target_tables(tables, target_meta, order, name)
+    sequenced = sequence_columns(source, order)
+    if sequenced:
+        raise PgError(f"{name}: {', '.join(sequenced)} take values from a sequence (identity or nextval default); the "
+                      "tenant server's sequences would restart below the copied values, so such tables are not moved "
+                      "(the tier's schemas key rows by uuid)")
     todo = remaining(order, {t for s, t in journal if s == "copied"})
     if check_mode:
         counts = checksums(source, tables, todo, app_role=app, column=column, tenant_id=tenant_id)

@@ -196,3 +196,16 @@ def test_a_target_login_that_reaches_the_shared_server_is_refused(pair):
     assert run.rc != 0 and "reaches the shared server itself" in result["msg"], run.stdout[-2000:]
     assert source["login_password"] not in run.stdout
     assert tenant_rows(pair, "shared", CONTOSO) == pair["before"]["contoso"]
+
+
+def test_a_table_keyed_by_a_sequence_is_refused_before_anything_is_copied(pair):
+    # The tenant server's sequence would restart below the copied ids: refused rather than left to collide later.
+    for cluster in (pair["source"], pair["target"]):
+        with connect(cluster) as conn:
+            conn.execute("CREATE DATABASE seq_service")
+        with connect(cluster, "seq_service") as conn:
+            conn.execute("CREATE TABLE items (tenant_id uuid NOT NULL, id bigint GENERATED ALWAYS AS IDENTITY, "
+                         "PRIMARY KEY (tenant_id, id))")
+    run, result = migrate(pair, "copy", databases=[{"name": "seq_service"}])
+    assert run.rc != 0 and "items.id take values from a sequence" in result["msg"], run.stdout[-2000:]
+    assert journal(pair, "seq_service") == []
