@@ -209,3 +209,15 @@ def test_a_table_keyed_by_a_sequence_is_refused_before_anything_is_copied(pair):
     run, result = migrate(pair, "copy", databases=[{"name": "seq_service"}])
     assert run.rc != 0 and "items.id take values from a sequence" in result["msg"], run.stdout[-2000:]
     assert journal(pair, "seq_service") == []
+
+
+@pytest.mark.parametrize("inventories, tenant, message", [
+    (["global-dev", "westeu-dev-1"], "Acme!", "invalid tenant slug Acme!: use 3-40 characters"),
+    (["global-prod", "westeu-prod-1"], "acme", "westeu-prod-1 is a prod deployment: refusing to move tenant acme"),
+    (["westeu-dev-1"], "acme", "(regional: westeu-dev-1; global: none)"),
+], ids=["bad-slug", "prod-unconfirmed", "no-registry"])
+def test_the_playbook_refuses_before_reading_anything(inventories, tenant, message):
+    run = run_playbook(REPO / "playbooks" / "tenant_migrate.yml", inventory=[REPO / "inventories" / i for i in inventories],
+                       extra_vars={"tenant": tenant}, json_output=False)
+    assert run.rc != 0 and message in run.stdout, run.stdout[-3000:]
+    assert "Read the tenant in the registry" not in run.stdout
