@@ -181,7 +181,9 @@ states:
   type: dict
   sample: {case_service: verified}
 databases:
-  description: Each database's result (name, state_before, state, moved or deleted, checksums after a verify, in check mode a note when the tenant server is not migrated yet, queries).
+  description:
+    - Each database's result (name, state_before, state, moved or deleted, checksums after a verify, queries).
+    - In check mode, C(note) when the tenant server's database is not migrated yet (a real run migrates it first).
   returned: phase is not status
   type: list
   elements: dict
