@@ -352,7 +352,10 @@ def read_placement(registry, tenant_id: str) -> dict | None:
 
 def tenant_status(registry, slug: str, tenant_id: str | None) -> dict:
     """The tenant's id, status and placement (None: tier 2 in its home deployment)."""
-    found = gdpr.resolve_tenant(registry, slug, tenant_id)
+    try:
+        found = gdpr.resolve_tenant(registry, slug, tenant_id)
+    except PgError as exc:
+        raise PgError(str(exc).replace("nothing is erased or exported", "nothing to move")) from None
     status = registry.read("SELECT status FROM public.tenants WHERE id = %s", (found,))[0][0]
     return {"tenant_id": found, "status": status, "placement": read_placement(registry, found)}
 

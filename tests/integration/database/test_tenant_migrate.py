@@ -233,3 +233,8 @@ def test_the_playbook_refuses_before_reading_anything(inventories, tenant, messa
                        extra_vars={"tenant": tenant}, json_output=False)
     assert run.rc != 0 and message in run.stdout, run.stdout[-3000:]
     assert "Read the tenant in the registry" not in run.stdout
+
+
+def test_a_tenant_the_registry_does_not_know_is_refused(pair):
+    run, result = migrate(pair, "status", tenant="nobody-here")
+    assert run.rc != 0 and "tenant 'nobody-here' is not in tenant_registry.tenants: nothing to move" in result["msg"], result
