@@ -1,0 +1,10 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Module postgresql_tenant_migrate, run in process where that equals a new Python (plugins/plugin_utils/in_process.py)."""
+from __future__ import annotations
+
+from ansible_collections.complianceflow.infra.plugins.plugin_utils.in_process import InProcessAction
+
+
+class ActionModule(InProcessAction):
+    """The action of module postgresql_tenant_migrate."""
