@@ -143,7 +143,8 @@ class Scenario:
 
 def _estate() -> tuple[str, ...]:
     """Every inventory in scripts/sandbox.sh --all's order (tools/sandbox/deployments.py: globals, then regionals)."""
-    import deployments  # noqa: E402  pylint: disable=import-outside-toplevel  (tools/sandbox, on sys.path above)
+    # tools/sandbox, on sys.path above
+    import deployments  # noqa: E402  pylint: disable=import-outside-toplevel
     return tuple(deployments.deployments(REPO))
 
 
@@ -299,7 +300,8 @@ def line_count(log: Path) -> int:
 
 def sandbox_memory(state: Path) -> dict:
     """RSS and PSS (MB) of the emulator and every PostgreSQL cluster of the scenario's sandbox (tools/sandbox/report.py)."""
-    import report as sandbox_report  # noqa: E402  pylint: disable=import-outside-toplevel  (tools/sandbox)
+    # tools/sandbox
+    import report as sandbox_report  # noqa: E402  pylint: disable=import-outside-toplevel
     clusters = services.server_clusters(state) + ([state / "postgres"] if (state / "postgres").is_dir() else [])
     lines, rss, pss = sandbox_report.sandbox_memory(state, clusters)
     return {"rss_mb": rss, "pss_mb": pss, "clusters": len(clusters), "lines": lines}

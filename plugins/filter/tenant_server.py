@@ -48,7 +48,8 @@ _value:
     - C(tenant), C(deployment), C(resource_group), C(location), C(server_name), C(identity_name), C(key_vault_name),
       C(key_name), C(key_type), C(key_size), C(role), C(role_id), C(delegated_subnet), C(private_dns_zone),
       C(deployment_key_vault), C(admin_login), C(admin_password_secret), C(sizing), C(databases), C(tags) and
-      C(geo_backup) (C(location), C(key_vault_name), C(key_name), C(identity_name); null without geo-redundant backup), and C(summary) (lines for a playbook's output).
+      C(geo_backup) (C(location), C(key_vault_name), C(key_name), C(identity_name); null without geo-redundant backup),
+      and C(summary) (lines for a playbook's output).
   type: dict
   sample:
     server_name: psql-cf-westeu-dev-1-tenant-acme

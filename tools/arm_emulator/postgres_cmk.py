@@ -186,6 +186,6 @@ def refuse_if_inaccessible(ctx, doc: dict | None, body: dict | None = None) -> N
     props = (body or {}).get("properties") or {}
     if body is not None and set(props) <= {"dataEncryption"} and (props or "identity" in body):
         return
-    raise ArmError(409, "ServerIsInaccessible", f"The server '{doc['name']}' is Inaccessible: {why}. Restore access to "
-                                                 "its customer-managed key (or point it at another key or identity) "
-                                                 "and wait for the key to be revalidated.")
+    raise ArmError(409, "ServerIsInaccessible",
+                   f"The server '{doc['name']}' is Inaccessible: {why}. Restore access to its customer-managed key (or "
+                   "point it at another key or identity) and wait for the key to be revalidated.")
