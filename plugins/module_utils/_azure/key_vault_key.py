@@ -26,11 +26,10 @@ Facts used (each from the source named):
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault_secret import (
-    describe_forbidden, forbidden_code, validate_vault_uri)
+    data_plane_client, forbidden_explained, validate_vault_uri)
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags, validate_tags
 
@@ -120,17 +119,8 @@ def plan_key(existing: dict | None, spec: dict) -> dict:
     return {"action": "none", "warning": warning}
 
 
-@contextmanager
-def key_forbidden_explained(module, vault_uri: str):
-    """A 403 from the vault becomes one fail_json naming the key role (other errors pass through)."""
-    try:
-        yield
-    except Exception as err:  # pylint: disable=broad-exception-caught  # only 403s are handled; the rest re-raised
-        message = describe_forbidden(err, vault_uri)
-        if message is None:
-            raise
-        message = message.replace("'Key Vault Secrets Officer'", "'Key Vault Crypto Officer'")
-        module.fail_json(msg=message, azure_error={"code": forbidden_code(err), "status_code": 403, "vault_uri": vault_uri})
+# The data-plane role that creates, rotates and disables keys, and who grants it.
+KEYS_ROLE = ("Key Vault Crypto Officer", "role tenant_server does it unless tenant_server_grant_deployer is false")
 
 
 class KeyRef:
@@ -152,26 +142,19 @@ class KeyApi:
 
     def client(self, module):
         if self._client is None:
-            # pylint: disable-next=import-outside-toplevel
-            from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import RETRY_SETTINGS, USER_AGENT
-            try:
-                from azure.keyvault.keys import KeyClient  # pylint: disable=import-outside-toplevel
-            except ImportError:
-                module.fail_json(msg="the Python package azure-keyvault-keys is required (pip install azure-keyvault-keys)")
-            self._client = KeyClient(self.vault_uri, module.credential, user_agent=USER_AGENT, **RETRY_SETTINGS,
-                                     **module.transport_kwargs())
+            self._client = data_plane_client(module, self.vault_uri, "keys", "KeyClient")
         return self._client
 
     def get(self, module, ref: KeyRef) -> dict:
-        with key_forbidden_explained(module, self.vault_uri):
+        with forbidden_explained(module, self.vault_uri, KEYS_ROLE):
             return key_meta(self.client(module).get_key(ref.name))
 
     def get_deleted(self, module, ref: KeyRef):
-        with key_forbidden_explained(module, self.vault_uri):
+        with forbidden_explained(module, self.vault_uri, KEYS_ROLE):
             return self.client(module).get_deleted_key(ref.name)
 
     def start(self, module, what: str, method: str, ref: KeyRef, body: dict | None = None) -> Operation:
-        with key_forbidden_explained(module, self.vault_uri):
+        with forbidden_explained(module, self.vault_uri, KEYS_ROLE):
             client, result, timeout = self.client(module), None, module.params["timeout"]
             if method == "PUT":
                 result = key_meta(client.create_rsa_key(ref.name, size=body["key_size"], hardware_protected=body["key_type"] == "RSA-HSM",

@@ -23,6 +23,7 @@ data plane once, before any secret is written, whether this controller gets in.
 
 from __future__ import annotations
 
+import importlib
 import re
 import secrets
 import string
@@ -154,8 +155,13 @@ def forbidden_code(err) -> str | None:
     return code
 
 
-def describe_forbidden(err, vault_uri: str) -> str | None:
-    """What to do about a 403 from a vault; None when `err` is not one."""
+# The data-plane role a refused identity needs, and who grants it, per data plane (secrets here, keys in key_vault_key).
+SECRETS_ROLE = ("Key Vault Secrets Officer", "role key_vault does it unless key_vault_grant_deployer is false")
+
+
+def describe_forbidden(err, vault_uri: str, role: tuple[str, str] = SECRETS_ROLE) -> str | None:
+    """What to do about a 403 from a vault (`role`: the data-plane role to assign, and who does it); None when `err`
+    is not one."""
     code = forbidden_code(err)
     if code is None:
         return None
@@ -178,20 +184,19 @@ def describe_forbidden(err, vault_uri: str) -> str | None:
         who = f"object id {oid.group(1)}" if oid else "the identity running this task"
         what = action.group(1) if action else "the operation"
         return (f"vault {vault_uri} refused {who}: it has no data-plane role there that allows {what} (403 "
-                "ForbiddenByRbac); nothing was written. Assign it 'Key Vault Secrets Officer' on the vault (module "
-                "complianceflow.infra.role_assignment; role key_vault does it unless key_vault_grant_deployer is false). "
-                "A new assignment can take up to 10 minutes to take effect (key_vault_info access_wait waits for it)")
+                f"ForbiddenByRbac); nothing was written. Assign it '{role[0]}' on the vault (module "
+                f"complianceflow.infra.role_assignment; {role[1]}). A new assignment can take up to 10 minutes to take effect (key_vault_info access_wait waits for it)")
     return (f"vault {vault_uri} refused the request (403 {code}); nothing was written: check the vault's network rules "
             "and the data-plane roles of the identity running this task")
 
 
 @contextmanager
-def forbidden_explained(module, vault_uri: str):
+def forbidden_explained(module, vault_uri: str, role: tuple[str, str] = SECRETS_ROLE):
     """A 403 from the vault becomes one fail_json that says what to do (other errors pass through)."""
     try:
         yield
     except Exception as err:  # pylint: disable=broad-exception-caught  # only 403s are handled; the rest re-raised
-        message = describe_forbidden(err, vault_uri)
+        message = describe_forbidden(err, vault_uri, role)
         if message is None:
             raise
         module.fail_json(msg=message, azure_error={"code": forbidden_code(err), "status_code": 403, "vault_uri": vault_uri})
@@ -227,6 +232,18 @@ class SecretRef:
         return f"{self.vault_uri}secrets/{self.name}"
 
 
+def data_plane_client(module, vault_uri: str, package: str, class_name: str):
+    """A client of a vault's data plane (azure.keyvault.<package>.<class_name>) with the modules' credential, retries,
+    user agent and transport (the emulator's CA in tests)."""
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import RETRY_SETTINGS, USER_AGENT
+    try:
+        client_class = getattr(importlib.import_module(f"azure.keyvault.{package}"), class_name)
+    except ImportError:
+        module.fail_json(msg=f"the Python package azure-keyvault-{package} is required (pip install azure-keyvault-{package})")
+    return client_class(vault_uri, module.credential, user_agent=USER_AGENT, **RETRY_SETTINGS, **module.transport_kwargs())
+
+
 class SecretApi:
     """The Key Vault data plane (azure-keyvault-secrets) behind the runner's Api interface. Writes are
     synchronous on the data plane (a delete or recovery is awaited here), so every Operation is done."""
@@ -238,14 +255,7 @@ class SecretApi:
 
     def client(self, module):
         if self._client is None:
-            # pylint: disable-next=import-outside-toplevel
-            from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import RETRY_SETTINGS, USER_AGENT
-            try:
-                from azure.keyvault.secrets import SecretClient  # pylint: disable=import-outside-toplevel
-            except ImportError:
-                module.fail_json(msg="the Python package azure-keyvault-secrets is required (pip install azure-keyvault-secrets)")
-            self._client = SecretClient(self.vault_uri, module.credential, user_agent=USER_AGENT, **RETRY_SETTINGS,
-                                        **module.transport_kwargs())
+            self._client = data_plane_client(module, self.vault_uri, "secrets", "SecretClient")
         return self._client
 
     def get(self, module, ref: SecretRef) -> dict:
