@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from ansible_run import run_playbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_sandbox_end_to_end import BOTH, _env, _playbook, _server, _state, sandbox  # noqa: E402,F401  # pylint: disable=unused-import
@@ -21,6 +23,19 @@ pytestmark = pytest.mark.slow
 TENANTS = {"acme": "c4ac8cf9-3d47-58ca-ab5e-1e8d1c22a3c1"}   # data/seed/tenant_registry.yml
 SHARED, REGISTRY = "psql-cf-westeu-dev-1", "psql-cf-global-dev"
 TENANT_SERVER = "psql-cf-westeu-dev-1-tenant-acme"         # filter tenant_server_plan (fits in 63 characters)
+READ_TENANT_SERVER = f"""---
+- name: Read the tenant server
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  module_defaults:
+    group/complianceflow.infra.azure: "{{{{ azure_auth | default({{}}) }}}}"
+  tasks:
+    - name: read the tenant server
+      complianceflow.infra.postgresql_flexible_server_info:
+        resource_group: rg-cf-westeu-dev-1
+        name: {TENANT_SERVER}
+"""
 
 
 def _app(path: Path, server: dict, database: str):
@@ -96,3 +111,26 @@ def test_acme_moves_to_its_own_server_and_nothing_of_it_stays_in_the_shared_data
 
     again = _playbook(path, "tenant_migrate.yml", BOTH, tenant="acme")
     assert again.rc == 0 and again.total("changed") == 0, again.stdout[-6000:]
+
+    # The tenant's key (docs/tenant-servers.md): rotation moves the server to a new key version; revocation makes it
+    # Inaccessible (refused without the typed confirmation); restore brings it back.
+    westeu = [BOTH[0]]
+
+    def acme_server() -> dict:
+        """The server as Azure's GET reports it (state and data encryption), read by the collection's info module."""
+        read = run_playbook(READ_TENANT_SERVER, extra_vars=yaml.safe_load((path / "ansible-vars.yml").read_text()),
+                            env=env)
+        assert read.rc == 0, read.stdout[-4000:] + read.stderr[-2000:]
+        return read.result("read the tenant server")["server"]
+
+    old_key = acme_server()["data_encryption"]["primary_key_uri"]
+    rotate = _playbook(path, "tenant_key_rotate.yml", westeu, tenant="acme")
+    assert rotate.rc == 0, rotate.stdout[-6000:] + rotate.stderr[-2000:]
+    new_key = acme_server()["data_encryption"]["primary_key_uri"]
+    assert new_key != old_key and new_key.rsplit("/", 1)[0] == old_key.rsplit("/", 1)[0], (old_key, new_key)
+    refused = _playbook(path, "tenant_key_revoke.yml", westeu, tenant="acme")
+    assert refused.rc != 0 and acme_server()["state"] == "Ready"
+    revoke = _playbook(path, "tenant_key_revoke.yml", westeu, tenant="acme", confirm_revoke="acme")
+    assert revoke.rc == 0 and acme_server()["state"] == "Inaccessible", revoke.stdout[-6000:]
+    restore = _playbook(path, "tenant_key_revoke.yml", westeu, tenant="acme", restore=True)
+    assert restore.rc == 0 and acme_server()["state"] == "Ready", restore.stdout[-6000:]
