@@ -185,7 +185,8 @@ def describe_forbidden(err, vault_uri: str, role: tuple[str, str] = SECRETS_ROLE
         what = action.group(1) if action else "the operation"
         return (f"vault {vault_uri} refused {who}: it has no data-plane role there that allows {what} (403 "
                 f"ForbiddenByRbac); nothing was written. Assign it '{role[0]}' on the vault (module "
-                f"complianceflow.infra.role_assignment; {role[1]}). A new assignment can take up to 10 minutes to take effect (key_vault_info access_wait waits for it)")
+                f"complianceflow.infra.role_assignment; {role[1]}). A new assignment can take up to 10 minutes to take "
+                "effect (key_vault_info access_wait waits for it)")
     return (f"vault {vault_uri} refused the request (403 {code}); nothing was written: check the vault's network rules "
             "and the data-plane roles of the identity running this task")
 
