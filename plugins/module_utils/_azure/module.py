@@ -145,6 +145,12 @@ class AzureModule:
         from azure.core import PipelineClient
         from azure.core.rest import HttpRequest
 
+        cached = auth.cached_metadata(os.environ, arm_url)
+        if cached is not None:
+            try:
+                return auth.cloud_from_metadata(arm_url, cached)
+            except auth.AzureConfigError:
+                pass   # not what it should be: read it from ARM again
         client = PipelineClient(arm_url, policies=[core_policies.RetryPolicy(**RETRY_SETTINGS)], **self.transport_kwargs())
         last = None
         for version in ("2022-09-01", "2015-01-01"):
@@ -152,9 +158,12 @@ class AzureModule:
                 response = client.send_request(HttpRequest("GET", auth.metadata_url(arm_url, version)))
             if response.status_code == 200:
                 try:
-                    return auth.cloud_from_metadata(arm_url, response.json())
+                    payload = response.json()
+                    cloud = auth.cloud_from_metadata(arm_url, payload)
                 except ValueError as err:
                     raise auth.AzureConfigError(f"cloud_environment={arm_url}: {err}") from err
+                auth.store_metadata(os.environ, arm_url, payload)
+                return cloud
             last = response.status_code
         raise auth.AzureConfigError(f"cloud_environment={arm_url}: {auth.metadata_url(arm_url)} answered HTTP {last}; "
                                     "is this the URL of an Azure Resource Manager endpoint?")

@@ -88,3 +88,15 @@ def test_an_async_task_runs_the_usual_way_and_is_awaited(ansible, emu, rg_name):
     assert "runs in a new Python (async)" in run.stdout + run.stderr
     assert run.result("done")["changed"] is True and resource(emu, arm_id(emu, rg_name)) is not None
     ansible.play([task("group", "resource_group", name=rg_name, state="absent")], vars_=CONTROLLER_PYTHON)
+
+
+def test_a_custom_clouds_metadata_is_read_once_per_run_in_process(ansible, emu, rg_name):
+    """The emulator is a custom cloud (an ARM URL): in the worker the modules share the run's copy of its metadata
+    (module_utils/_azure/auth.py, in ansible-core's private per-run directory); each new Python reads it again."""
+    steps = [task(f"read {n}", "resource_group", name=rg_name, state="absent") for n in range(3)]
+    for extra_env, expected in (({}, 1), ({"COMPLIANCEFLOW_IN_PROCESS": "false"}, 3)):
+        since = emu.request_count()
+        run = ansible.play(steps, vars_=CONTROLLER_PYTHON, extra_env=extra_env)
+        assert run.rc == 0, run.stdout[-3000:]
+        reads = [r for r in emu.requests(since) if r["path"] == "/metadata/endpoints"]
+        assert len(reads) == expected, (extra_env, reads)

@@ -158,3 +158,25 @@ def test_connection_verify():
     assert auth.connection_verify({"ca_bundle": "/ca.pem", "validate_certs": True}) == "/ca.pem"
     assert auth.connection_verify({"ca_bundle": None, "validate_certs": True}) is True
     assert auth.connection_verify({"ca_bundle": "/ca.pem", "validate_certs": False}) is False
+
+
+def test_metadata_run_cache_round_trip_and_absence(tmp_path):
+    payload = [{"name": "Emu", "resourceManager": "https://127.0.0.1:9/",
+                "authentication": {"loginEndpoint": "https://127.0.0.1:9/", "audiences": ["https://management.emu/"]}}]
+    env = {auth.RUN_CACHE_ENV: str(tmp_path)}
+    assert auth.cached_metadata(env, "https://127.0.0.1:9") is None            # nothing read yet this run
+    auth.store_metadata(env, "https://127.0.0.1:9/", payload)
+    assert auth.cached_metadata(env, "https://127.0.0.1:9") == payload        # same URL, with or without its slash
+    assert auth.cached_metadata(env, "https://127.0.0.1:10") is None           # another cloud is not this one's
+    assert [p.name.startswith("cloud-metadata-") for p in tmp_path.iterdir()] == [True]   # no temporary file left
+    # Without the run's directory (a module run in a new Python) nothing is kept or read.
+    auth.store_metadata({}, "https://127.0.0.1:9", payload)
+    assert auth.cached_metadata({}, "https://127.0.0.1:9") is None
+    assert auth.cached_metadata({auth.RUN_CACHE_ENV: str(tmp_path / "gone")}, "https://127.0.0.1:9") is None
+
+
+def test_a_damaged_metadata_cache_reads_as_absent(tmp_path):
+    env = {auth.RUN_CACHE_ENV: str(tmp_path)}
+    auth.store_metadata(env, "https://127.0.0.1:9", {"x": 1})
+    next(tmp_path.iterdir()).write_text("{not json", encoding="utf-8")
+    assert auth.cached_metadata(env, "https://127.0.0.1:9") is None
