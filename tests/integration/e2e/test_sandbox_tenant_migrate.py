@@ -49,6 +49,11 @@ def _databases(path: Path, server: dict) -> list[str]:
         return [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE '%%\\_service' ORDER BY 1")]
 
 
+# The tenant tables of a database (those with a tenant_id column); partitions are counted through their parent.
+TENANT_TABLES = ("SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' "
+                 "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition")
+
+
 def _rows(path: Path, server: dict, databases: list[str], tenant: str | None) -> dict:
     """{database.table: count} as `tenant` sees it through row level security (None: no tenant set)."""
     out = {}
@@ -56,10 +61,7 @@ def _rows(path: Path, server: dict, databases: list[str], tenant: str | None) ->
         with _app(path, server, database) as conn, conn.transaction():
             if tenant:
                 conn.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
-            tables = [r[0] for r in conn.execute(
-                "SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' "
-                "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition")]
-            for table in tables:
+            for (table,) in conn.execute(TENANT_TABLES).fetchall():
                 out[f"{database}.{table}"] = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
     return out
 
@@ -95,10 +97,7 @@ def test_acme_moves_to_its_own_server_and_nothing_of_it_stays_in_the_shared_data
             with _app(path, shared, database) as conn, conn.transaction():
                 if context:
                     conn.execute("SELECT set_config('app.tenant_id', %s, true)", (context,))
-                tables = [r[0] for r in conn.execute(
-                    "SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' "
-                    "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')")]
-                for table in tables:
+                for (table,) in conn.execute(TENANT_TABLES).fetchall():
                     found = conn.execute(f'SELECT count(*) FROM "{table}" WHERE tenant_id = %s', (tenants["acme"],)).fetchone()[0]
                     assert found == 0, (database, table, context)
     # the other tenants untouched
