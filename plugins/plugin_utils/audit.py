@@ -182,7 +182,8 @@ def build_records(result: dict, *, task: dict, context: dict, check_mode: bool =
     """
     if not isinstance(result, dict):
         return []
-    items = result.get("results")
+    # A loop's items, or the background jobs an operation_wait collected: a record per changed one.
+    items = result.get("results") if "results" in result else result.get("jobs")
     if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
         if not result.get("changed") or check_mode:
             return []

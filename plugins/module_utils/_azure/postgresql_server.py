@@ -267,6 +267,21 @@ class FlexibleServer(Resource):
         action = "create" if server["create"] else ("patch" if server["changed"] else "none")
         return Plan(action, server["body"] if server["create"] else server.get("patch"), before, after, children, notes)
 
+    def children_after_create(self, rid, doc, children):
+        """A value the new server already has is not written: Azure gives a new server defaults the plan could not
+        read (require_secure_transport on, TLS 1.2), and every write waits its turn on the server (one at a time). The
+        restart stays only while a static parameter is still written."""
+        if not self.params["parameters"]:
+            return children
+        with self.module.operation(f"list parameters of {rid.name}"):
+            configs = {c["name"].lower(): c for c in CONFIGURATIONS.list(self.module, rid, "configurations")}
+        still = plan_parameters(configs, self.params["parameters"])
+        writes = {name.lower() for name in still["changes"]}
+        restart = bool(still["restart"] or pending_restart(configs))
+        self.restarted = self.restarted and restart
+        return [c for c in children if (c.api is not CONFIGURATIONS or c.resource_id.name.lower() in writes)
+                and (c.method != "POST" or restart)]
+
     def before_write(self, existing, plan):
         if plan.action == "create":
             self.check_network()

@@ -122,6 +122,11 @@ class Resource:
     def before_write(self, existing: dict | None, plan: Plan) -> None:
         """Reads or checks just before the first write (not in check mode)."""
 
+    def children_after_create(self, rid: ResourceId, doc: dict | None, children: list) -> list:
+        """A new resource's child writes, once it exists (what Azure gave it could not be read when planning)."""
+        del rid, doc
+        return children
+
     def after_write(self, doc: dict | None, plan: Plan) -> None:
         """Work after the writes, before the result (not in check mode; a new vault waits for its URI to answer)."""
 
@@ -181,6 +186,8 @@ def run(resource: Resource) -> None:
             if not op.done:
                 _exit(resource, True, plan, resource.predict(existing, plan), related, operation=op.token())
             doc = finish(module, op)
+    if plan.children and plan.action == "create":
+        plan.children = resource.children_after_create(rid, doc, plan.children)
     if plan.children:
         if module.params.get("wait", True) or resource.serial_children:
             apply_children(module, plan.children, serial=resource.serial_children)

@@ -100,3 +100,27 @@ def test_a_custom_clouds_metadata_is_read_once_per_run_in_process(ansible, emu, 
         assert run.rc == 0, run.stdout[-3000:]
         reads = [r for r in emu.requests(since) if r["path"] == "/metadata/endpoints"]
         assert len(reads) == expected, (extra_env, reads)
+
+
+def test_operation_wait_collects_background_jobs_with_their_change_and_failure(ansible, emu, rg_name):
+    """A job started with async and poll 0 is collected by one operation_wait: the job's change, diff and failure are
+    the task's, and its results file is gone after (ansible.builtin.async_status would poll with a process each time)."""
+    good = dict(task("start", "resource_group", name=rg_name, location="westeurope"), register="job", poll=0)
+    good["async"] = 120
+    bad = dict(task("start bad", "resource_group", name=rg_name + "-x", location="westeurope",
+                    tags={"Bad": "x" * 300}), register="bad_job", poll=0)   # a tag value longer than 256: refused
+    bad["async"] = 120
+    run = ansible.play([good, bad,
+                        dict(task("done", "operation_wait", jobs=["{{ job }}"]), register="done"),
+                        {"name": "file gone", "ansible.builtin.stat": {"path": "{{ job.results_file }}"}, "register": "gone"},
+                        dict(task("done bad", "operation_wait", jobs=["{{ bad_job }}"]), ignore_errors=True)],
+                       diff=True, vars_=CONTROLLER_PYTHON)
+    done = run.result("done")
+    assert done["changed"] is True and done["jobs"][0]["resource_group"]["name"] == rg_name, run.stdout[-3000:]
+    assert done["diff"]["after"]["location"] == "westeurope" and not done["diff"]["before"]
+    assert "invocation" not in done["jobs"][0]
+    assert run.result("file gone")["stat"]["exists"] is False
+    failed = run.result("done bad")
+    assert failed["failed"] is True and "job " in failed["msg"] and "256" in failed["msg"], failed
+    assert resource(emu, arm_id(emu, rg_name)) is not None and resource(emu, arm_id(emu, rg_name + "-x")) is None
+    ansible.play([task("group", "resource_group", name=rg_name, state="absent")], vars_=CONTROLLER_PYTHON)

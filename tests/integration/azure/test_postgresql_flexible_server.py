@@ -197,6 +197,25 @@ def test_a_new_server_is_restarted_so_that_pgaudit_is_loaded_from_the_first_depl
     assert "pgaudit" in stored["shared_preload_libraries"]["value"] and not stored["shared_preload_libraries"]["isConfigPendingRestart"]
 
 
+def test_a_new_server_writes_only_the_parameters_azure_did_not_give_it(ansible, emu, net):
+    """require_secure_transport is on on a new server (Azure's default): written, it would be one more operation in the
+    server's one-at-a-time queue. Only pgaudit.log is written, and being dynamic it needs no restart."""
+    run = ansible.play([task("zone", "private_dns_zone", resource_group=net, name=ZONE)])
+    assert run.rc == 0
+    name = f"psql-dflt-{uuid.uuid4().hex[:6]}"
+    mark = emu.request_count()
+    run = ansible.play([server_task(net, name, administrator_login="dfltadmin", databases=None,
+                                    parameters={"require_secure_transport": "ON", "pgaudit.log": "ddl,role"})])
+    result = run.result("server")
+    assert run.rc == 0 and result["changed"] is True, run.stdout[-3000:]
+    assert result["parameters"] == {"pgaudit.log": "ddl,role", "require_secure_transport": "ON"}
+    writes = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in server_writes(emu, mark)]
+    assert writes == [("PUT", name), ("PATCH", "pgaudit.log")] and result["restarted"] is False, writes
+    again = ansible.play([server_task(net, name, administrator_login="dfltadmin", databases=None,
+                                      parameters={"require_secure_transport": "ON", "pgaudit.log": "ddl,role"})])
+    assert again.rc == 0 and again.result("server")["changed"] is False
+
+
 AUDIT_CLASSES = "read,write,ddl,role"
 
 
