@@ -21,6 +21,7 @@ without the loader this relies on, or ``COMPLIANCEFLOW_IN_PROCESS=false``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import io
 import json
@@ -71,6 +72,14 @@ def _preload_collection_utils() -> None:
 
 
 _preload_collection_utils()
+
+# Every task's worker is a fork of the controller. Python's collector, when it runs in a worker, walks every object the
+# controller holds (the SDK just imported above among them) and so copies the controller's memory page by page (copy on
+# write). Frozen (after collecting what is already garbage, so that nothing unreachable is kept) they are not walked:
+# about 2 s less CPU over the pair's no-change re-run (3 runs each way, 3 Dec 2026). The objects frozen live as long as
+# the controller anyway (modules, the loaded playbook).
+gc.collect()
+gc.freeze()
 
 SWITCH = "COMPLIANCEFLOW_IN_PROCESS"
 SERIALIZATION_PROFILE = "legacy"
