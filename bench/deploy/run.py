@@ -324,7 +324,7 @@ def run_scenario(scenario: Scenario, profile_path: Path, profile: dict, report, 
             first = line_count(log)
             runs = [playbook(book, timed, env, vars_file, state / f"count-{phase}.json",
                              confirm if book == "teardown" else (), forks=scenario.forks)
-                    for _ in range(reruns if phase == "rerun" else 1)]
+                    for _run in range(reruns if phase == "rerun" else 1)]
             # The no-change re-run is short and this machine's neighbours move it by 10-20 %: the median of `reruns`.
             outcome = sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
             if len(runs) > 1:
