@@ -28,7 +28,6 @@ options:
         (child writes started side by side, such as a zone's virtual network links) are all waited for.
     type: list
     elements: raw
-    default: []
   jobs:
     description:
       - Registered results of tasks started with C(async) and C(poll=0) on this host. A result without a job (the task
@@ -36,7 +35,6 @@ options:
       - At least one of O(operations) and O(jobs) is given.
     type: list
     elements: raw
-    default: []
     version_added: 1.2.0
   timeout:
     description: Seconds to wait for all the operations, then for all the jobs.
@@ -166,12 +164,12 @@ def tokens(items: list) -> list:
 
 
 def main():
-    module = AzureModule(argument_spec=dict(operations={"type": "list", "elements": "raw", "default": []},
-                                            jobs={"type": "list", "elements": "raw", "default": []}),
+    module = AzureModule(argument_spec=dict(operations={"type": "list", "elements": "raw"},
+                                            jobs={"type": "list", "elements": "raw"}),
                          required_one_of=[("operations", "jobs")])
     try:
-        ops = [Operation.from_token(token) for token in tokens(module.params["operations"])]
-        jobs = background.jobs_of(module.params["jobs"])
+        ops = [Operation.from_token(token) for token in tokens(module.params["operations"] or [])]
+        jobs = background.jobs_of(module.params["jobs"] or [])
     except ValueError as err:
         module.fail_json(msg=str(err))
     what = ", ".join(op.what for op in ops) or "nothing"

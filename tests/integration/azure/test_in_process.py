@@ -113,7 +113,8 @@ def test_operation_wait_collects_background_jobs_with_their_change_and_failure(a
     run = ansible.play([good, bad,
                         dict(task("done", "operation_wait", jobs=["{{ job }}"]), register="done"),
                         {"name": "file gone", "ansible.builtin.stat": {"path": "{{ job.results_file }}"}, "register": "gone"},
-                        dict(task("done bad", "operation_wait", jobs=["{{ bad_job }}"]), ignore_errors=True)],
+                        dict(task("done bad", "operation_wait", jobs=["{{ bad_job }}"]), ignore_errors=True),
+                        dict(task("nothing named", "operation_wait"), ignore_errors=True)],
                        diff=True, vars_=CONTROLLER_PYTHON)
     done = run.result("done")
     assert done["changed"] is True and done["jobs"][0]["resource_group"]["name"] == rg_name, run.stdout[-3000:]
@@ -122,5 +123,6 @@ def test_operation_wait_collects_background_jobs_with_their_change_and_failure(a
     assert run.result("file gone")["stat"]["exists"] is False
     failed = run.result("done bad")
     assert failed["failed"] is True and "job " in failed["msg"] and "256" in failed["msg"], failed
+    assert run.result("nothing named")["msg"] == "one of the following is required: operations, jobs"
     assert resource(emu, arm_id(emu, rg_name)) is not None and resource(emu, arm_id(emu, rg_name + "-x")) is None
     ansible.play([task("group", "resource_group", name=rg_name, state="absent")], vars_=CONTROLLER_PYTHON)
