@@ -71,7 +71,10 @@ def sandbox():
     shutil.rmtree(path, ignore_errors=True)
     first = _script("sandbox.sh", path)
     yield path, first
-    _script("sandbox-down.sh", path)  # whatever happened: stop the services
+    down = _script("sandbox-down.sh", path)  # whatever happened: stop the services
+    if down.returncode != 0:   # a failed teardown keeps them running for a look; here nobody looks and the state goes
+        subprocess.run([str(REPO / ".venv" / "bin" / "python"), str(REPO / "tools" / "sandbox" / "services.py"), "down",
+                        str(path)], cwd=REPO, capture_output=True, timeout=300, check=False)
     shutil.rmtree(path, ignore_errors=True)
 
 
