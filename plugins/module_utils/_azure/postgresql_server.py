@@ -150,13 +150,17 @@ def plan_data_encryption(existing: dict | None, params: dict) -> dict:
     return out
 
 
+def read_configurations(module, rid: ResourceId) -> dict:
+    """The server's parameters, by lower-case name."""
+    with module.operation(f"list parameters of {rid.name}"):
+        return {c["name"].lower(): c for c in CONFIGURATIONS.list(module, rid, "configurations")}
+
+
 def read_children(module, rid: ResourceId) -> dict:
     """The server's databases and its parameters (by lower-case name)."""
     with module.operation(f"list databases of {rid.name}"):
         databases = DATABASES.list(module, rid, "databases")
-    with module.operation(f"list parameters of {rid.name}"):
-        configs = {c["name"].lower(): c for c in CONFIGURATIONS.list(module, rid, "configurations")}
-    return {"databases": databases, "configurations": configs}
+    return {"databases": databases, "configurations": read_configurations(module, rid)}
 
 
 def user_parameters(configs: dict[str, dict]) -> dict[str, str]:
@@ -273,8 +277,7 @@ class FlexibleServer(Resource):
         restart stays only while a static parameter is still written."""
         if not self.params["parameters"]:
             return children
-        with self.module.operation(f"list parameters of {rid.name}"):
-            configs = {c["name"].lower(): c for c in CONFIGURATIONS.list(self.module, rid, "configurations")}
+        configs = read_configurations(self.module, rid)
         still = plan_parameters(configs, self.params["parameters"])
         writes = {name.lower() for name in still["changes"]}
         restart = bool(still["restart"] or pending_restart(configs))
