@@ -23,18 +23,16 @@
 4. Loads --load-rows new declarations by raw COPY (owner, a table without RLS), by the app
    role's INSERT path and by the collection's seed module, then exports --export-tenants bench
    tenants with the collection's export module and imports them into a second database; rows/s.
-5. The candidate import paths on that export, in-process, each into the emptied target (best of
-   --import-reps): one INSERT per line (the previous module path), the unit as one bound jsonb
-   array, a client-side conversion to COPY text into typed staging tables, and the module's
-   COPY into a temporary staging table + INSERT ... SELECT; next to raw COPY of the same rows
-   into identical tables without RLS.
+5. The import's two paths on the same rows, in-process, each into the emptied target (best of
+   --import-reps): the module's export files (export/v2, COPY text into typed staging tables,
+   then INSERT ... SELECT) and the same rows as JSON lines (export/v1 of earlier releases); next
+   to raw COPY of the same rows into identical tables without RLS; rows/s and server CPU.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import hashlib
-import itertools
 import json
 import os
 import statistics
@@ -361,126 +359,83 @@ def _module_utils():
     return connection, data
 
 
-def import_paths(cluster, password: str, target: str, export_dir: Path, tenants: list[str], moved: int) -> dict:
-    """Candidate paths of postgresql_import on the same export files, in-process (no
-    ansible-playbook, no manifest check: the same for all), each into the target's tenant tables
-    emptied first (TRUNCATE as the owner), one transaction for the whole import as the module
-    runs it, every path checked to leave exactly what was exported; then raw COPY of the same rows
-    as the owner into identical tables without RLS (same indexes, no foreign key) in the same
-    database. Each path runs --import-reps times, best rate kept (the machine is shared)."""
+def write_json_lines(conn, app: str, names: list[str], tenants: list[str], directory: Path) -> None:
+    """The same tenants' rows as an export of an earlier release wrote them (export/v1: one JSON
+    object per line, read as the app role with the tenant set), with v1 manifests."""
+    directory.mkdir()
+    for tenant in tenants:
+        lines = []
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(app)))
+            conn.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
+            for name in names:
+                lines += [line for (line,) in conn.execute(sql.SQL(
+                    "SELECT jsonb_build_object('table', %s::text, 'row', to_jsonb(t))::text FROM {} t ORDER BY tenant_id, id").format(
+                        sql.Identifier("public", name)), (name,))]
+        text = "".join(line + "\n" for line in lines).encode()
+        (directory / f"{tenant}.jsonl").write_bytes(text)
+        (directory / f"{tenant}.manifest.json").write_text(json.dumps({
+            "format": "complianceflow.infra/export/v1", "tenant": tenant, "file": f"{tenant}.jsonl", "rows": len(lines),
+            "sha256": "sha256:" + hashlib.sha256(text).hexdigest()}), encoding="utf-8")
+
+
+def import_paths(cluster, target: str, export_dir: Path, tenants: list[str], moved: int, password: str) -> dict:
+    """The two paths of postgresql_import on the same rows, in-process (no ansible-playbook, no
+    manifest check: the same for both), each into the target's tenant tables emptied first
+    (TRUNCATE as the owner), one transaction for the whole import as the module runs it, each
+    checked to leave exactly what was exported: the module's files (export/v2, COPY text into
+    typed staging tables) and the same rows as JSON lines (export/v1, JSON staging and
+    jsonb_populate_record). Then raw COPY of the same rows as the owner into identical tables
+    without RLS (same indexes, no foreign key) in the same database. Each runs --import-reps
+    times in turn, best rate kept (the machine is shared); the server backend's CPU seconds of
+    each best run are kept as well (load-independent)."""
     connection, data = _module_utils()
     owner, app = f"{target}_owner", f"{target}_app"
     conn = psycopg.connect(autocommit=True, **cluster.conninfo(target))  # the admin, as the module connects
     session = connection.Session(conn, [])
     tables = data.catalog(session, "tenant_id")
     names = data.dependency_order(tables, [n for n, m in tables.items() if m["tenant"]])
-    units = data.verified_units(str(export_dir), None, False)
-
-    def by_table(data_path):
-        runs: list[tuple[str, list[str]]] = []
-        with open(data_path, encoding="utf-8") as handle:
-            for line in handle:
-                name = json.loads(line)["table"]
-                if not runs or runs[-1][0] != name:
-                    runs.append((name, []))
-                runs[-1][1].append(line)
-        return runs
-
-    def rows(manifest, data_path):
-        """Before: one INSERT per line (executemany, pipelined), jsonb_populate_record of a bound document."""
-        runs = by_table(data_path)
-        with data.acting_as(session, app, manifest["tenant"]):
-            for name, lines in runs:
-                meta = tables[name]
-                data.insert_many(session, data.insert_sql(name, meta, meta["columns"], "(%s::jsonb -> 'row')"), lines)
-
-    def array(manifest, data_path):
-        """No staging table: the unit's lines as one bound jsonb array, one INSERT ... SELECT per table."""
-        with open(data_path, encoding="utf-8") as handle:
-            document = "[" + ",".join(line.rstrip("\n") for line in handle) + "]"
-        order = data.dependency_order(tables, manifest["tables"])
-        with data.acting_as(session, app, manifest["tenant"]):
-            for name in order:
-                meta = tables[name]
-                cols = sql.SQL(", ").join(sql.Identifier(c) for c in meta["columns"])
-                conn.execute(sql.SQL(
-                    "INSERT INTO {t} ({cols}) SELECT {rcols} FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY e(line, n) "
-                    "CROSS JOIN LATERAL jsonb_populate_record(NULL::{t}, e.line -> 'row') r WHERE e.line ->> 'table' = %s "
-                    "ORDER BY e.n ON CONFLICT ({pk}) DO NOTHING").format(
-                        t=sql.Identifier("public", name), cols=cols, rcols=sql.SQL(", ").join(sql.Identifier("r", c) for c in meta["columns"]),
-                        pk=sql.SQL(", ").join(sql.Identifier(c) for c in meta["pk"])), (document, name))
-
-    def typed(manifest, data_path):
-        """Client-side conversion to COPY text into a staging table LIKE each target, then INSERT ...
-        SELECT * per table. Not a general path (a JSON array is not a PostgreSQL array literal,
-        composite types neither); measured to see what server-side JSON costs."""
-        runs = by_table(data_path)
-        esc = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-        def text(value):
-            if value is None:
-                return "\\N"
-            if isinstance(value, bool):
-                return "t" if value else "f"
-            if isinstance(value, (dict, list)):
-                value = json.dumps(value)
-            return str(value).translate(esc)
-
-        first = next(_STAGE_NUMBERS) * 1000  # unique names within the one transaction
-        runs = [(first + i, name, lines) for i, (name, lines) in enumerate(runs)]
-        with data.acting_as(session, owner):
-            for i, name, lines in runs:
-                cols = tables[name]["columns"]
-                stage = sql.Identifier(f"bench_stage_{i}")
-                conn.execute(sql.SQL("CREATE TEMPORARY TABLE {} (LIKE {}) ON COMMIT DROP").format(stage, sql.Identifier("public", name)))
-                with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
-                        stage, sql.SQL(", ").join(sql.Identifier(c) for c in cols))) as copy:
-                    for line in lines:
-                        row = json.loads(line, parse_float=str)["row"]
-                        copy.write("\t".join(text(row.get(c)) for c in cols) + "\n")
-                conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(stage, sql.Identifier(app)))
-            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(app)))
-            conn.execute("SELECT set_config('app.tenant_id', %s, true)", (manifest["tenant"],))
-            for i, name, _lines in runs:
-                meta = tables[name]
-                conn.execute(sql.SQL("INSERT INTO {t} SELECT * FROM {s} ON CONFLICT ({pk}) DO NOTHING").format(
-                    t=sql.Identifier("public", name), s=sql.Identifier(f"bench_stage_{i}"),
-                    pk=sql.SQL(", ").join(sql.Identifier(c) for c in meta["pk"])))
-
-    def staging(manifest, data_path):
-        """This tree's postgresql_import: COPY the lines into a temporary staging table, then one
-        INSERT ... SELECT per table as the app role with the tenant set."""
-        data.import_unit(session, manifest, data_path, role=app, owner=owner, column="tenant_id", tables=tables)
-
+    units = {"path_copy_text": data.verified_units(str(export_dir), None, False)}
+    write_json_lines(conn, app, names, tenants, export_dir.parent / "export-v1")
+    units["path_json_lines"] = data.verified_units(str(export_dir.parent / "export-v1"), None, False)
+    backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
     rates: dict[str, float] = {}
-    reps = max(1, _IMPORT_REPS[0])
     try:
-        for _rep in range(reps):
-            for key, path in (("path_rows", rows), ("path_array", array), ("path_typed", typed), ("path_staging", staging)):
+        for _rep in range(max(1, _IMPORT_REPS[0])):
+            for key, key_units in units.items():
                 with conn.transaction():
                     conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
                     conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(n) for n in names)))
-                start = time.perf_counter()
+                cpu, start = backend_cpu(backend), time.perf_counter()
                 with conn.transaction():
-                    for manifest, data_path in units:
-                        path(manifest, data_path)
-                elapsed = time.perf_counter() - start
+                    for manifest, data_path in key_units:
+                        data.import_unit(session, manifest, data_path, role=app, owner=owner, column="tenant_id", tables=tables)
+                elapsed, cpu = time.perf_counter() - start, backend_cpu(backend) - cpu
                 if count_rows(cluster, target, password, tenants) != moved:
                     sys.exit(f"bench: import path {key} does not leave what was exported; the figure is void")
-                rates[key] = max(rates.get(key, 0.0), moved / elapsed)
-            rates["path_copy"] = max(rates.get("path_copy", 0.0), copy_same_rows(conn, owner, app, names, units, tenants))
+                if moved / elapsed > rates.get(key, 0.0):
+                    rates[key], rates[key + "_cpu"] = moved / elapsed, cpu
+            rate, cpu = copy_same_rows(conn, owner, app, names, tenants, backend)
+            if rate > rates.get("path_copy", 0.0):
+                rates["path_copy"], rates["path_copy_cpu"] = rate, cpu
     finally:
         conn.close()
     return rates
 
 
+def backend_cpu(pid: int) -> float:
+    """User + system CPU seconds of a server backend (the server runs on this machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 _IMPORT_REPS = [2]
-_STAGE_NUMBERS = itertools.count()
 
 
-def copy_same_rows(conn, owner: str, app: str, names: list[str], units, tenants: list[str]) -> float:
+def copy_same_rows(conn, owner: str, app: str, names: list[str], tenants: list[str], backend: int) -> tuple[float, float]:
     """Raw COPY of the rows the import moved: read back as COPY text (as the app role, tenant by
-    tenant), then loaded by COPY as the owner into identical tables without RLS; rows/s of the load."""
+    tenant), then loaded by COPY as the owner into identical tables without RLS; rows/s and the
+    backend's CPU seconds of the load."""
     blocks = []
     for tenant in tenants:
         with conn.transaction():
@@ -496,17 +451,17 @@ def copy_same_rows(conn, owner: str, app: str, names: list[str], units, tenants:
         for name in names:
             conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(
                 sql.Identifier("bench_copy", name), sql.Identifier("public", name)))
-    start = time.perf_counter()
+    cpu, start = backend_cpu(backend), time.perf_counter()
     with conn.transaction():
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
         for name, block in blocks:
             with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier("bench_copy", name))) as copy:
                 copy.write(block)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, backend_cpu(backend) - cpu
     with conn.transaction():
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
         conn.execute("DROP SCHEMA bench_copy CASCADE")
-    return moved / elapsed
+    return moved / elapsed, cpu
 
 
 def net_rate(rows: int, wall: float, fixed: float) -> float | None:
@@ -557,7 +512,7 @@ def collection_throughput(cluster, password: str, rows: list[tuple], export_tena
             sys.exit("bench: the import does not hold what was exported; the figure is void")
     print("ansible-playbook wall seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in walls.items())
           + f" (seed {len(rows):,} rows, export/import {moved:,} rows)", flush=True)
-    figures.update(import_paths(cluster, password, target, work / "export", export_tenants, moved))
+    figures.update(import_paths(cluster, target, work / "export", export_tenants, moved, password))
     return {**figures, "seed_playbook": net_rate(len(rows), walls["seed"], walls["seed_fixed"]),
             "export_playbook": net_rate(moved, walls["export"], walls["export_fixed"]),
             "import_playbook": net_rate(moved, walls["import"], walls["import_fixed"])}
@@ -633,21 +588,22 @@ def report(args, medians: dict, prepared: dict, figures: dict) -> None:
              "yaml_pure": "parse the seed file only: yaml.SafeLoader (pure Python)",
              "yaml_c": "parse the seed file only: yaml.CSafeLoader (libyaml, what the module uses)",
              "seed_playbook": "collection: postgresql_seed, YAML file (ansible-playbook, fixed cost off)",
-             "export_playbook": "collection: postgresql_export to JSON lines (same)",
+             "export_playbook": "collection: postgresql_export to COPY text files (same)",
              "import_playbook": "collection: postgresql_import of that export (same)",
              "load_app_generate": f"app role INSERT ... SELECT generate_series ({args.rows:,} rows)",
-             "path_copy": "import candidates, in-process, the export's rows: raw COPY, owner, no RLS",
-             "path_rows": "  before: one INSERT per line (executemany), app role, RLS",
-             "path_array": "  the unit as one bound jsonb array, INSERT ... SELECT per table, RLS",
-             "path_typed": "  client converts to COPY text, typed staging, INSERT ... SELECT, RLS",
-             "path_staging": "  COPY lines to temp staging, INSERT ... SELECT per table, RLS (module)"}
+             "path_copy": "import paths, in-process, the export's rows: raw COPY, owner, no RLS",
+             "path_json_lines": "  export/v1 JSON lines: jsonb staging, jsonb_populate_record, RLS",
+             "path_copy_text": "  export/v2 COPY text: typed staging, INSERT ... SELECT, RLS (module)"}
     for key, label in names.items():
         if key in figures:
             value = figures[key]
-            print(f"{label:66} {value:10,.0f}" if value else f"{label:66} {'too short':>10}")
+            cpu = f"   server CPU {figures[key + '_cpu']:.2f} s" if key + "_cpu" in figures else ""
+            print(f"{label:66} {value:10,.0f}{cpu}" if value else f"{label:66} {'too short':>10}")
     if figures.get("import_playbook") and figures.get("copy"):
         print(f"postgresql_import / raw COPY (target >= 0.5): {figures['import_playbook'] / figures['copy']:.2f} (playbook, fixed cost off);"
-              f" in-process, the same rows: {figures['path_staging'] / figures['path_copy']:.2f}")
+              f" in-process, the same rows: {figures['path_copy_text'] / figures['path_copy']:.2f}"
+              f" (server CPU {figures['path_copy_cpu'] / figures['path_copy_text_cpu']:.2f});"
+              f" export/v1 files: {figures['path_json_lines'] / figures['path_copy']:.2f}")
 
 
 if __name__ == "__main__":

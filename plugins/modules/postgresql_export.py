@@ -6,18 +6,23 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: postgresql_export
-short_description: Export a tier database per tenant to JSON lines files with manifests
+short_description: Export a tier database per tenant to PostgreSQL COPY text files with manifests
 version_added: 1.0.0
 description:
-  - Writes, into O(dest), one file per tenant C(<tenant_id>.jsonl) (read as the app role with the tenant set, so row level
-    security decides what is exported) and, with O(include_reference), C(_reference.jsonl) with the tables without the tenant
+  - Writes, into O(dest), one file per tenant C(<tenant_id>.pgcopy) (read as the app role with the tenant set, so row level
+    security decides what is exported) and, with O(include_reference), C(_reference.pgcopy) with the tables without the tenant
     column (read as the owner).
-  - "Each line is a JSON object with the keys C(table) (the table name) and C(row) (the row as PostgreSQL's C(to_jsonb) gives it,
-    exact for every type); tables come parents first, rows in primary key order, so the same data gives the same bytes."
-  - Each file is written as C(<name>.jsonl.partial) in one REPEATABLE READ snapshot, then renamed into place, then its manifest
-    C(<name>.manifest.json) (row counts per table and SHA-256 of the file) is renamed next to it. An export that fails part-way
-    leaves no C(.jsonl) and no manifest of its own; M(complianceflow.infra.postgresql_import) only loads files whose manifest
-    matches.
+  - "A file holds one section per table, parents first: the table's rows as PostgreSQL's C(COPY ... TO STDOUT) writes them in
+    text format (one line per row, rows in primary key order), so the same data gives the same bytes. The manifest names each
+    section's table, columns and row count (format C(complianceflow.infra/export/v2)). The session settings that decide how a
+    value is written (C(DateStyle) ISO, C(TimeZone) UTC, C(IntervalStyle), C(extra_float_digits), C(bytea_output), UTF-8) are
+    fixed for the export and the import, and recorded in the manifest."
+  - Each file is written as C(<name>.pgcopy.partial) in one REPEATABLE READ snapshot, then renamed into place, then its manifest
+    C(<name>.manifest.json) (sections, row counts per table and SHA-256 of the file) is renamed next to it. An export that fails
+    part-way leaves no C(.pgcopy) and no manifest of its own; M(complianceflow.infra.postgresql_import) only loads files whose
+    manifest matches.
+  - Files of earlier releases (C(<name>.jsonl), JSON lines, format C(complianceflow.infra/export/v1)) are still imported. An
+    export over such a unit writes the new file, then its manifest, then removes the C(.jsonl) the old manifest named.
   - A unit whose content did not change is not rewritten and reports no change.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
@@ -68,7 +73,7 @@ files:
   type: list
   elements: dict
   sample:
-    - {file: /var/backups/cf/case_service/_reference.jsonl, manifest: /var/backups/cf/case_service/_reference.manifest.json,
+    - {file: /var/backups/cf/case_service/_reference.pgcopy, manifest: /var/backups/cf/case_service/_reference.manifest.json,
        tenant: null, rows: 3, tables: {case_types: 3}, sha256: "sha256:...", changed: false}
 queries:
   description: Always empty (an export changes nothing in the database).

@@ -9,15 +9,20 @@ module: postgresql_import
 short_description: Import files written by postgresql_export into a tier database
 version_added: 1.0.0
 description:
-  - Loads every export unit of O(src) (a C(<name>.manifest.json) with its C(.jsonl)), reference tables first (as the owner),
-    then each tenant (as the app role with the tenant set, so the C(tenant_isolation) policy rejects any row of another tenant).
+  - Loads every export unit of O(src) (a C(<name>.manifest.json) with the data file it names), reference tables first (as the
+    owner), then each tenant (as the app role with the tenant set, so the C(tenant_isolation) policy rejects any row of another
+    tenant).
   - Every manifest is verified (file present, SHA-256 equal) before anything is loaded; a unit without a manifest (for example
     an interrupted export's C(.partial) file) is ignored.
-  - Each unit is copied (C(COPY)) into a temporary staging table created as the owner (dropped when the unit is done),
-    then inserted with one C(INSERT ... SELECT) per table as the unit's role, the tenant set, with C(ON CONFLICT DO NOTHING)
-    on the primary key, so rows that exist are kept as they are and a re-run inserts nothing. C(COPY FROM) straight into
-    the table is not possible under row-level security; this way every row is still a new row of an C(INSERT) the
-    policy's C(WITH CHECK) judges, at two to three times the speed of one C(INSERT) per row (bench/rls).
+  - "C(COPY FROM) straight into a table is refused under row-level security. So each table's section of a C(.pgcopy) file
+    (format C(complianceflow.infra/export/v2)) is copied (C(COPY)) into a temporary staging table of its columns, created
+    as the owner and dropped when the unit is done. Then one C(INSERT ... SELECT) per table runs as the unit's role, the
+    tenant set, with C(ON CONFLICT DO NOTHING) on the primary key: rows that exist are kept as they are, a re-run inserts
+    nothing, and every row is still a new row of an C(INSERT) that the policy's C(WITH CHECK) judges. The manifest's sections
+    are checked against the database first (tables, columns, primary keys); a section with more or fewer rows than its
+    manifest says is refused."
+  - Files of earlier releases (C(<name>.jsonl), format C(complianceflow.infra/export/v1), one JSON object per line) are still
+    imported, through a staging table of JSON lines and C(jsonb_populate_record); bench/rls measures both paths.
   - The whole import is one transaction (each unit in a savepoint), so if any row is refused, nothing of the import is left.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
@@ -42,7 +47,7 @@ options:
     type: list
     elements: str
   include_reference:
-    description: Also import C(_reference.jsonl).
+    description: Also import the reference tables' unit (C(_reference.manifest.json) and its data file).
     type: bool
     default: true
 """
@@ -65,8 +70,9 @@ inserted:
   sample: {_reference: {case_types: 0}, c4ac8cf9-3d47-58ca-ab5e-1e8d1c22a3c1: {cases: 3, case_events: 7}}
 queries:
   description: >-
-    Statements that ran, with placeholders: per unit the role switches, the staging table's C(CREATE TEMPORARY TABLE),
-    C(COPY) and C(GRANT SELECT) to the app role, one C(INSERT ... SELECT) per table, and its C(DROP).
+    Statements that ran, with placeholders: per unit the role switches, per table the staging table's
+    C(CREATE TEMPORARY TABLE) and C(COPY), the C(GRANT SELECT) to the app role, one C(INSERT ... SELECT) per table, and the
+    staging tables' C(DROP).
   returned: always
   type: list
   elements: str

@@ -4,9 +4,10 @@
 
 Tenant rows always travel through the app role with `app.tenant_id` set for the transaction
 (`set_config(..., true)`), so row-level security checks every row read or written; reference
-rows (tables without the tenant column) through the owner. Rows are inserted with
-`jsonb_populate_record`, so one JSON document per row carries every PostgreSQL type exactly,
-and `ON CONFLICT (<primary key>) DO NOTHING` makes a re-run insert nothing.
+rows (tables without the tenant column) through the owner. Seed rows (and the lines of an
+export/v1 file) are inserted with `jsonb_populate_record`, so one JSON document per row carries
+every PostgreSQL type exactly; exports are written in COPY text (export/v2, copy_text.py).
+`ON CONFLICT (<primary key>) DO NOTHING` makes a re-run insert nothing.
 """
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ import json
 import os
 import uuid
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg import copy_text
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, error_text, ident, psycopg, sql
 
-EXPORT_FORMAT = "complianceflow.infra/export/v1"
+EXPORT_FORMAT = copy_text.FORMAT
+# Written by earlier releases (JSON lines, <name>.jsonl): still imported, no longer written.
+JSON_LINES_FORMAT = "complianceflow.infra/export/v1"
 REFERENCE = "_reference"
 
 
@@ -66,20 +70,15 @@ def dependency_order(tables: dict[str, dict], names) -> list[str]:
 def insert_sql(table: str, meta: dict, columns: list[str], document: str = "%s::jsonb", source=None):
     """INSERT ... SELECT <columns> FROM jsonb_populate_record(NULL::table, <document>) ON CONFLICT (pk) DO NOTHING.
 
-    `document` is the SQL of the JSON (an export line carries the row under "row"): a bound
+    `document` is the SQL of the JSON (an export/v1 line carries the row under "row"): a bound
     parameter, or with `source` (a staging table, alias s) an expression of its column, for the
     lines `s.n BETWEEN %s AND %s` in file order (ORDER BY s.n: within the noise of the unsorted
     form when measured, and it keeps the first of two lines with one key the one inserted).
     """
-    cols = sql.SQL(", ").join(ident(c) for c in columns)
-    overriding = sql.SQL(" OVERRIDING SYSTEM VALUE") if meta["identity_always"] else sql.SQL("")
     rows = sql.SQL("jsonb_populate_record(NULL::{t}, {doc}) r").format(t=ident("public", table), doc=sql.SQL(document))
     if source is not None:
         rows = sql.SQL("{src} s CROSS JOIN LATERAL {rows} WHERE s.n BETWEEN %s AND %s ORDER BY s.n").format(src=source, rows=rows)
-    return sql.SQL("INSERT INTO {t} ({cols}){ov} SELECT {rcols} FROM {rows} "
-                   "ON CONFLICT ({pk}) DO NOTHING").format(t=ident("public", table), cols=cols, ov=overriding, rows=rows,
-                                                           rcols=sql.SQL(", ").join(ident("r", c) for c in columns),
-                                                           pk=sql.SQL(", ").join(ident(c) for c in meta["pk"]))
+    return copy_text.insert_select_sql(table, meta, columns, rows, sql.SQL(", ").join(ident("r", c) for c in columns))
 
 
 def insert_many(session, statement, documents: list[str]) -> int:
@@ -202,45 +201,33 @@ def read_manifest(path: str) -> dict | None:
         raise PgError(f"{path}: not a valid manifest ({exc})") from None
 
 
-def _write_lines(session, path: str, order: list[str], tables: dict, column: str, tenant: str | None) -> dict[str, int]:
-    counts = {}
-    with open(path, "w", encoding="utf-8") as handle:
-        for name in order:
-            meta = tables[name]
-            where = sql.SQL(" WHERE {} = %s").format(ident(column)) if tenant else sql.SQL("")
-            query = sql.SQL("SELECT jsonb_build_object('table', %s::text, 'row', to_jsonb(t))::text FROM {} t{} ORDER BY {}").format(
-                ident("public", name), where, sql.SQL(", ").join(ident(c) for c in meta["pk"] or meta["columns"]))
-            count = 0
-            with session.conn.cursor() as cur:
-                for (line,) in cur.stream(query, (name, tenant) if tenant else (name,)):
-                    handle.write(line + "\n")
-                    count += 1
-            counts[name] = count
-    return counts
-
-
 def export_unit(session, directory: str, database: str, tenant: str | None, *, role: str, column: str, check_mode: bool) -> dict:
-    """Export the reference tables (tenant None) or one tenant's rows to <directory>/<name>.jsonl.
+    """Export the reference tables (tenant None) or one tenant's rows to <directory>/<name>.pgcopy (export/v2).
 
-    Written to <name>.jsonl.partial first; the data file and then its manifest are renamed into
-    place only when complete, so an interrupted export never leaves a file that looks complete.
+    Written to <name>.pgcopy.partial first; the data file and then its manifest are renamed into
+    place only when complete, so an interrupted export never leaves a file that looks complete. A
+    data file the previous manifest named under another name (an export/v1 .jsonl) is removed
+    once the new manifest is in place.
     """
     tables = catalog(session, column)
     names = [n for n, m in tables.items() if bool(m["tenant"]) == (tenant is not None)]
     order = dependency_order(tables, names)
     base = os.path.join(directory, tenant or REFERENCE)
-    data_path, manifest_path = base + ".jsonl", base + ".manifest.json"
+    data_path, manifest_path = base + copy_text.SUFFIX, base + ".manifest.json"
     partial = data_path + ".partial"
     try:
         with session.conn.transaction():
             # One snapshot for every table of the unit; nothing is written.
             session.read("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             session.read(sql.SQL("SET LOCAL ROLE {}").format(ident(role)))
+            copy_text.pin_settings(session)
             if tenant:
                 session.read("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
-            counts = _write_lines(session, partial, order, tables, column, tenant)
+            sections = copy_text.write_sections(session, partial, order, tables, column, tenant)
+        counts = {s["table"]: s["rows"] for s in sections}
         manifest = {"format": EXPORT_FORMAT, "database": database, "tenant": tenant, "file": os.path.basename(data_path),
-                    "tables": counts, "rows": sum(counts.values()), "sha256": _sha256(partial)}
+                    "settings": copy_text.COPY_SETTINGS, "sections": sections, "tables": counts, "rows": sum(counts.values()),
+                    "sha256": _sha256(partial)}
         old = read_manifest(manifest_path)
         changed = not (old == manifest and os.path.exists(data_path) and _sha256(data_path) == manifest["sha256"])
         if changed and not check_mode:
@@ -249,6 +236,7 @@ def export_unit(session, directory: str, database: str, tenant: str | None, *, r
                 handle.write("\n")
             os.replace(partial, data_path)
             os.replace(manifest_path + ".partial", manifest_path)
+            _remove_replaced(directory, old, manifest)
     except psycopg.Error as exc:
         raise PgError(f"export of {database} {'tenant ' + tenant if tenant else 'reference tables'} failed, no file written: "
                       f"{error_text(exc)}") from None
@@ -258,6 +246,14 @@ def export_unit(session, directory: str, database: str, tenant: str | None, *, r
                 os.unlink(leftover)
     return {"file": data_path, "manifest": manifest_path, "tenant": tenant, "rows": manifest["rows"],
             "tables": counts, "sha256": manifest["sha256"], "changed": changed}
+
+
+def _remove_replaced(directory: str, old: dict | None, new: dict) -> None:
+    """The data file an overwritten manifest named, when the new one names another (v1 .jsonl -> v2 .pgcopy)."""
+    previous = old.get("file") if isinstance(old, dict) else None
+    if isinstance(previous, str) and previous != new["file"] and os.path.basename(previous) == previous:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(directory, previous))
 
 
 # ---------------------------------------------------------------- import
@@ -271,8 +267,10 @@ def verified_units(directory: str, tenants: list[str] | None, include_reference:
         if not entry.endswith(".manifest.json"):
             continue
         manifest = read_manifest(os.path.join(directory, entry))
-        if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
-            raise PgError(f"{entry}: not a {EXPORT_FORMAT} manifest")
+        if not isinstance(manifest, dict) or manifest.get("format") not in (EXPORT_FORMAT, JSON_LINES_FORMAT):
+            raise PgError(f"{entry}: not a {EXPORT_FORMAT} (or {JSON_LINES_FORMAT}) manifest")
+        if not isinstance(manifest.get("file"), str) or os.path.basename(manifest["file"]) != manifest["file"]:
+            raise PgError(f"{entry}: 'file' must name a data file in the same directory")
         tenant = manifest.get("tenant")
         if (tenant is None and not include_reference) or (tenant is not None and tenants is not None and tenant not in tenants):
             continue
@@ -291,9 +289,9 @@ def verified_units(directory: str, tenants: list[str] | None, include_reference:
     return units
 
 
-# The staging table of one unit: the file's lines as they are, numbered in file order, with the
-# table each names (a stored generated column, computed by the server during the COPY).
-STAGING = "complianceflow_import"
+# The staging table of an export/v1 unit: the file's lines as they are, numbered in file order,
+# with the table each names (a stored generated column, computed by the server during the COPY).
+STAGING = copy_text.STAGING
 _COPY_BLOCK = 1 << 20
 
 
@@ -307,30 +305,24 @@ def _copy_file(session, data_path: str) -> None:
             copy.write(block.replace(b"\\", b"\\\\"))
 
 
-def _line_of(exc) -> str:
-    """' (line N)' of the data file when the server names the COPY line that failed."""
-    context = getattr(getattr(exc, "diag", None), "context", None) or ""
-    marker = f"COPY {STAGING}, line "
-    if marker in context:
-        number = context.split(marker, 1)[1].split(",", 1)[0].split(":", 1)[0].strip()
-        if number.isdigit():
-            return f" (line {number})"
-    return ""
-
-
 def import_unit(session, manifest: dict, data_path: str, *, role: str, owner: str, column: str,
                 tables: dict | None = None) -> dict[str, int]:
-    """Load one export unit, all or nothing (a savepoint), at the speed of the server.
-
-    `COPY FROM` is refused on a table with row-level security, so the file goes by COPY into a
-    temporary staging table (created as the database owner: the tier revokes TEMPORARY from the
-    app role; `ON COMMIT DROP`, and dropped when the unit is done), then one
-    `INSERT INTO <table> SELECT ... FROM <staging>, jsonb_populate_record(...) ON CONFLICT (<pk>)
-    DO NOTHING` per run of lines of one table, in file order, as `role` with the tenant set: every
-    row is a new row of that INSERT, so the policy's WITH CHECK judges each one, exactly as the
-    row-by-row INSERTs did.
-    """
+    """Load one export unit, all or nothing (a savepoint), as `role` with the unit's tenant set:
+    COPY text (export/v2, copy_text.import_sections) or JSON lines (export/v1, below)."""
     tables = catalog(session, column) if tables is None else tables
+    if manifest["format"] == EXPORT_FORMAT:
+        return copy_text.import_sections(session, manifest, data_path, role=role, owner=owner, tables=tables)
+    return _import_json_lines(session, manifest, data_path, role=role, owner=owner, tables=tables)
+
+
+def _import_json_lines(session, manifest: dict, data_path: str, *, role: str, owner: str, tables: dict) -> dict[str, int]:
+    """An export/v1 unit: the JSON lines by COPY into a temporary staging table (created as the
+    database owner: the tier revokes TEMPORARY from the app role; `ON COMMIT DROP`, and dropped
+    when the unit is done), then one `INSERT INTO <table> SELECT ... FROM <staging>,
+    jsonb_populate_record(...) ON CONFLICT (<pk>) DO NOTHING` per run of lines of one table, in
+    file order, as `role` with the tenant set: every row is a new row of that INSERT, so the
+    policy's WITH CHECK judges each one.
+    """
     tenant = manifest["tenant"]
     staging = ident(STAGING)
     inserted: dict[str, int] = {}
@@ -366,5 +358,5 @@ def import_unit(session, manifest: dict, data_path: str, *, role: str, owner: st
             session.change(sql.SQL("DROP TABLE {}").format(staging))
     except psycopg.Error as exc:
         raise PgError(f"import of {manifest['file']} as {role} failed, nothing of it was imported: "
-                      f"{error_text(exc)}{_line_of(exc)}") from None
+                      f"{error_text(exc)}{copy_text.failed_line(exc, {STAGING: 1})}") from None
     return inserted

@@ -85,10 +85,14 @@ def test_export_import_round_trip_is_equal(pg_cluster, pg_args, db, tmp_path):
     assert res["changed"] is True and not first.exists()
     run, res = export(pg_args, db, first, diff=True)
     assert res["changed"] is True and [f["rows"] for f in res["files"]] == [2, 3, 2]
-    assert res["diff"]["after"][str(first / f"{TENANT_A}.jsonl")].startswith("3 rows, sha256:")
-    lines = [json.loads(line) for line in (first / f"{TENANT_A}.jsonl").read_text().splitlines()]
-    assert {line["row"]["tenant_id"] for line in lines} == {TENANT_A}
-    assert [line["table"] for line in lines] == ["events", "notes", "notes"]
+    assert res["diff"]["after"][str(first / f"{TENANT_A}.pgcopy")].startswith("3 rows, sha256:")
+    manifest = json.loads((first / f"{TENANT_A}.manifest.json").read_text())
+    assert manifest["format"] == "complianceflow.infra/export/v2" and manifest["settings"]["TimeZone"] == "UTC"
+    assert manifest["sections"] == [{"table": "events", "columns": ["tenant_id", "id", "payload"], "rows": 1},
+                                    {"table": "notes", "columns": ["tenant_id", "id", "body", "country"], "rows": 2}]
+    lines = (first / f"{TENANT_A}.pgcopy").read_text().splitlines()  # COPY text: one line per row, tab-separated
+    assert [line.split("\t")[:2] for line in lines] == [[TENANT_A, "1"], [TENANT_A, "1"], [TENANT_A, "2"]]
+    assert lines[2] == f"{TENANT_A}\t2\tquote ' and \\\\ backslash\t\\N"  # backslash escaped, NULL as \N
     assert export(pg_args, db, first)[1]["changed"] is False
 
     other = make_db(pg_args)
@@ -103,7 +107,7 @@ def test_export_import_round_trip_is_equal(pg_cluster, pg_args, db, tmp_path):
 
     export(pg_args, other, second)
     for name in ("_reference", TENANT_A, TENANT_B):
-        assert (first / f"{name}.jsonl").read_bytes() == (second / f"{name}.jsonl").read_bytes()
+        assert (first / f"{name}.pgcopy").read_bytes() == (second / f"{name}.pgcopy").read_bytes()
         assert json.loads((first / f"{name}.manifest.json").read_text())["sha256"] == \
             json.loads((second / f"{name}.manifest.json").read_text())["sha256"]
 
@@ -124,10 +128,10 @@ def test_import_refuses_altered_file_and_foreign_tenant_rows(pg_cluster, pg_args
     seed(pg_args, db)
     export(pg_args, db, tmp_path)
     other = make_db(pg_args)
-    data = tmp_path / f"{TENANT_A}.jsonl"
+    data = tmp_path / f"{TENANT_A}.pgcopy"
     data.write_text(data.read_text().replace("hello", "hellO"))
     run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(tmp_path)})
-    assert res["failed"] is True and f"{TENANT_A}.jsonl: checksum sha256:" in res["msg"] and "does not match its manifest" in res["msg"]
+    assert res["failed"] is True and f"{TENANT_A}.pgcopy: checksum sha256:" in res["msg"] and "does not match its manifest" in res["msg"]
     assert counts(pg_cluster, other)["countries"] == 0
 
     # Smuggle a row of tenant B into tenant A's file (its last line, after rows of A that the same
@@ -144,5 +148,98 @@ def test_import_refuses_altered_file_and_foreign_tenant_rows(pg_cluster, pg_args
     manifest_path.write_text(json.dumps(manifest))
     run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(tmp_path)})
     assert res["failed"] is True and "new row violates row-level security policy" in res["msg"], res["msg"]
-    assert f"import of {TENANT_A}.jsonl as {other}_app failed, nothing of it was imported" in res["msg"], res["msg"]
+    assert f"import of {TENANT_A}.pgcopy as {other}_app failed, nothing of it was imported" in res["msg"], res["msg"]
     assert counts(pg_cluster, other) == {TENANT_A: (0, 0), TENANT_B: (0, 0), "countries": 0}
+
+
+def _rewrite_unit(directory, name, text=None, **manifest_changes):
+    """Change a unit's data file and/or manifest, keeping the manifest's checksum true (only its shape is wrong)."""
+    import hashlib
+    data, manifest_path = directory / f"{name}.pgcopy", directory / f"{name}.manifest.json"
+    if text is not None:
+        data.write_text(text)
+    manifest = {**json.loads(manifest_path.read_text()), **manifest_changes}
+    manifest["sha256"] = "sha256:" + hashlib.sha256(data.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    return manifest
+
+
+@pytest.mark.parametrize("change, message", [
+    ("rows shifted", "extra data after last expected column (line 2)"),
+    ("unknown column", "table notes: columns ['tenant_id', 'id', 'body', 'colour'] must be distinct columns of the table"),
+    ("rows do not add up", "the sections' rows do not add up to the manifest's 3"),
+    ("line after the sections", "lines after the last section (line 4 on): nothing imported"),
+    ("short section", "section notes (from line 2) holds 1 rows, its manifest says 2: nothing imported"),
+])
+def test_import_refuses_a_manifest_whose_sections_do_not_fit_the_file(pg_cluster, pg_args, db, tmp_path, change, message):
+    seed(pg_args, db)
+    export(pg_args, db, tmp_path, tenants=[TENANT_A], include_reference=False)
+    text = (tmp_path / f"{TENANT_A}.pgcopy").read_text()
+    sections = json.loads((tmp_path / f"{TENANT_A}.manifest.json").read_text())["sections"]
+    events, notes = sections
+    if change == "rows shifted":      # events claims the first notes line, which has a column more
+        _rewrite_unit(tmp_path, TENANT_A, sections=[{**events, "rows": 2}, {**notes, "rows": 1}])
+    elif change == "unknown column":
+        _rewrite_unit(tmp_path, TENANT_A, sections=[events, {**notes, "columns": ["tenant_id", "id", "body", "colour"]}])
+    elif change == "rows do not add up":
+        _rewrite_unit(tmp_path, TENANT_A, sections=[events, {**notes, "rows": 3}])
+    elif change == "line after the sections":
+        _rewrite_unit(tmp_path, TENANT_A, text + text.splitlines(keepends=True)[-1])
+    else:                             # the file lost its last line; the manifest still counts it
+        _rewrite_unit(tmp_path, TENANT_A, "".join(text.splitlines(keepends=True)[:-1]), rows=2,
+                      sections=[events, notes])
+        _rewrite_unit(tmp_path, TENANT_A, rows=3)
+    other = make_db(pg_args)
+    run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(tmp_path)})
+    assert res["failed"] is True and message in res["msg"], res["msg"]
+    assert "Traceback" not in run.stdout + run.stderr
+    assert counts(pg_cluster, other)[TENANT_A] == (0, 0)
+
+
+AWKWARD = "tab\there, newline\nthere, cr\r, backslash \\ and \\N, quote ' \" , ünïcødé €, emoji \U0001F600"
+
+
+def test_round_trip_keeps_awkward_text_exactly(pg_cluster, pg_args, db, tmp_path):
+    seed(pg_args, db)
+    with connect(pg_cluster, db) as conn, tenant_transaction(conn, TENANT_A):
+        conn.execute(f'SET LOCAL ROLE "{db}_app"')
+        conn.execute("INSERT INTO notes (tenant_id, id, body) VALUES (%s, 3, %s)", (TENANT_A, AWKWARD))
+        conn.execute("INSERT INTO events (tenant_id, id, payload) VALUES (%s, 2, jsonb_build_object('text', %s::text, 'n', 1.10))",
+                     (TENANT_A, AWKWARD))
+    export(pg_args, db, tmp_path)
+    assert len((tmp_path / f"{TENANT_A}.pgcopy").read_text().splitlines()) == 5  # one line per row: the newline is escaped
+    other = make_db(pg_args)
+    assert run_module("postgresql_import", {**pg_args, "database": other, "src": str(tmp_path)})[1]["changed"] is True
+
+    def rows(name):
+        with connect(pg_cluster, name) as conn, tenant_transaction(conn, TENANT_A):
+            conn.execute(f'SET LOCAL ROLE "{name}_app"')
+            return (conn.execute("SELECT id, body FROM notes ORDER BY id").fetchall(),
+                    conn.execute("SELECT id, payload::text FROM events ORDER BY id").fetchall())
+    assert rows(other) == rows(db)
+    assert (3, AWKWARD) in rows(other)[0]
+
+
+def test_an_export_of_an_earlier_release_imports_and_is_replaced_by_the_next_export(pg_cluster, pg_args, db, tmp_path):
+    """export/v1 files (JSON lines) are still imported; exporting over them writes v2 and removes the .jsonl."""
+    import hashlib
+    lines = [{"row": {"code": "DE", "name": "Germany"}, "table": "countries"}]
+    tenant = [{"row": {"tenant_id": TENANT_A, "id": 1, "payload": {"kind": "created"}}, "table": "events"},
+              {"row": {"tenant_id": TENANT_A, "id": 1, "body": AWKWARD, "country": "DE"}, "table": "notes"}]
+    for name, unit, rows in (("_reference", None, lines), (TENANT_A, TENANT_A, tenant)):
+        text = "".join(json.dumps(row) + "\n" for row in rows)
+        (tmp_path / f"{name}.jsonl").write_text(text)
+        (tmp_path / f"{name}.manifest.json").write_text(json.dumps({
+            "format": "complianceflow.infra/export/v1", "database": "old", "tenant": unit, "file": f"{name}.jsonl",
+            "rows": len(rows), "tables": {}, "sha256": "sha256:" + hashlib.sha256(text.encode()).hexdigest()}))
+    run, res = run_module("postgresql_import", {**pg_args, "database": db, "src": str(tmp_path)})
+    assert res["changed"] is True and res["inserted"] == {"_reference": {"countries": 1}, TENANT_A: {"events": 1, "notes": 1}}, res
+    assert counts(pg_cluster, db)[TENANT_A] == (1, 1)
+
+    run, res = export(pg_args, db, tmp_path, tenants=[TENANT_A])
+    assert res["changed"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{name}{suffix}" for name in ("_reference", TENANT_A) for suffix in (".manifest.json", ".pgcopy"))
+    other = make_db(pg_args)
+    assert run_module("postgresql_import", {**pg_args, "database": other, "src": str(tmp_path)})[1]["changed"] is True
+    assert counts(pg_cluster, other) == counts(pg_cluster, db)

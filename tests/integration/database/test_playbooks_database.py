@@ -58,8 +58,8 @@ def test_seed_export_import_round_trip(pg_cluster, second_cluster, tmp_path):
     assert run.rc == 0 and run.total("changed") == 1, run.stdout[-4000:]
     run = play("export.yml", second_cluster, export_dir=str(second), export_tenants=TENANTS)
     assert run.rc == 0
-    files = sorted(p.relative_to(first) for p in first.rglob("*.jsonl"))
-    assert files == sorted(p.relative_to(second) for p in second.rglob("*.jsonl")) and len(files) == 3 * (len(TENANTS) + 1)
+    files = sorted(p.relative_to(first) for p in first.rglob("*.pgcopy"))
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*.pgcopy")) and len(files) == 3 * (len(TENANTS) + 1)
     for rel in files:
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
 

@@ -422,7 +422,7 @@ def test_teardown_keeps_only_the_audit_groups_and_the_exports_on_disk(sandbox):
         assert len(exports) == 1
         manifests = list(exports[0].glob("*/*.manifest.json"))
         assert len({m.parent.name for m in manifests}) == databases
-        assert all(m.with_name(m.name.replace(".manifest.json", ".jsonl")).is_file() for m in manifests)
+        assert all(m.with_name(m.name.replace(".manifest.json", ".pgcopy")).is_file() for m in manifests)
     users = exports_rows(path, "westeu-dev-1", "user_service")
     assert users > 0
 

@@ -16,10 +16,11 @@ ACME, CONTOSO, FABRIKAM = ("c4ac8cf9-3d47-58ca-ab5e-1e8d1c22a3c1", "5153f6dd-b81
                            "8badc96f-a8e5-5744-b975-41b75892cdf9")
 
 
-def _unit(directory: Path, name: str, content: str, manifest_sha: str | None = None) -> None:
-    (directory / f"{name}.jsonl").write_text(content, encoding="utf-8")
+def _unit(directory: Path, name: str, content: str, manifest_sha: str | None = None, suffix: str = ".pgcopy") -> None:
+    """A unit as postgresql_export writes it: the data file, and a manifest naming it with its SHA-256."""
+    (directory / f"{name}{suffix}").write_text(content, encoding="utf-8")
     sha = manifest_sha or "sha256:" + hashlib.sha256(content.encode()).hexdigest()
-    (directory / f"{name}.manifest.json").write_text(json.dumps({"file": f"{name}.jsonl", "sha256": sha}), encoding="utf-8")
+    (directory / f"{name}.manifest.json").write_text(json.dumps({"file": f"{name}{suffix}", "sha256": sha}), encoding="utf-8")
 
 
 def _problems(export_path: Path, databases: list[str], tenants: list[str]) -> list[str]:
@@ -37,22 +38,26 @@ def _problems(export_path: Path, databases: list[str], tenants: list[str]) -> li
 def test_a_complete_export_passes(tmp_path):
     db = tmp_path / "case_service"
     db.mkdir()
-    _unit(db, "_reference", '{"row": {"code": "x"}, "table": "case_types"}\n')
-    _unit(db, ACME, '{"row": {"tenant_id": "%s"}, "table": "cases"}\n' % ACME)
+    _unit(db, "_reference", "x\tCase type\n")
+    _unit(db, ACME, f"{ACME}\t1\topen\n")
     _unit(db, CONTOSO, "")  # a tenant without rows is a complete, empty unit
-    assert _problems(tmp_path, ["case_service"], [ACME, CONTOSO]) == []
+    # an export of an earlier release (JSON lines): its manifest names its .jsonl
+    _unit(db, FABRIKAM, '{"row": {"tenant_id": "%s"}, "table": "cases"}\n' % FABRIKAM, suffix=".jsonl")
+    assert _problems(tmp_path, ["case_service"], [ACME, CONTOSO, FABRIKAM]) == []
 
 
 def test_a_missing_unit_a_tampered_file_and_a_missing_database_are_each_named(tmp_path):
     db = tmp_path / "case_service"
     db.mkdir()
     _unit(db, "_reference", "{}\n")
+    (db / "_reference.pgcopy").unlink()                                # a manifest whose data file is gone
     _unit(db, ACME, "one line\n", manifest_sha="sha256:" + "0" * 64)   # file does not match its manifest
-    (db / f"{CONTOSO}.jsonl.partial").write_text("cut short\n")        # interrupted: no .jsonl, no manifest
+    (db / f"{CONTOSO}.pgcopy.partial").write_text("cut short\n")       # interrupted: no data file, no manifest
     _unit(db, FABRIKAM, "{}\n")
     (db / f"{FABRIKAM}.manifest.json").unlink()                        # data without its manifest
     problems = _problems(tmp_path, ["case_service", "user_service"], [ACME, CONTOSO, FABRIKAM])
     assert sorted(problems) == sorted([
+        "case_service/_reference: no complete export (file or manifest missing)",
         f"case_service/{ACME}: data file does not match its manifest",
         f"case_service/{CONTOSO}: no complete export (file or manifest missing)",
         f"case_service/{FABRIKAM}: no complete export (file or manifest missing)",
