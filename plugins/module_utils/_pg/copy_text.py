@@ -93,10 +93,19 @@ def checked_sections(manifest: dict, tables: dict[str, dict]) -> list[dict]:
     return sections
 
 
-def _copy_lines(session, staging: str, columns: list[str], handle, rows: int) -> int:
-    """COPY the next `rows` lines of `handle` into the staging table; returns the rows the server took."""
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(ident(staging), sql.SQL(", ").join(ident(c) for c in columns))
+def create_staging(session, staging: str, table: str, columns: list[str]):
+    """A temporary staging table of `columns` of `table` (their types, no constraints, dropped at
+    commit) in the current role; returns the COPY statement that fills it from the client."""
+    cols = sql.SQL(", ").join(ident(c) for c in columns)
+    session.change(sql.SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+        ident(staging), cols, ident("public", table)))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(ident(staging), cols)
     session.queries.append(statement.as_string(session.conn))
+    return statement
+
+
+def _copy_lines(session, statement, handle, rows: int) -> int:
+    """COPY the next `rows` lines of `handle` with `statement`; returns the rows the server took."""
     remaining = rows
     with session.conn.cursor() as cur:
         with cur.copy(statement) as copy:
@@ -107,6 +116,15 @@ def _copy_lines(session, staging: str, columns: list[str], handle, rows: int) ->
                 copy.write(b"".join(lines))
                 remaining -= len(lines)
         return max(cur.rowcount, 0)
+
+
+def stream_rows(source, statement_out, target, statement_in) -> tuple[int, int]:
+    """COPY rows out of one server straight into another's COPY; returns (rows read, rows taken)."""
+    with source.conn.cursor() as out_cur, target.conn.cursor() as in_cur:
+        with out_cur.copy(statement_out) as copy_out, in_cur.copy(statement_in) as copy_in:
+            for block in copy_out:
+                copy_in.write(block)
+        return max(out_cur.rowcount, 0), max(in_cur.rowcount, 0)
 
 
 def insert_select_sql(table: str, meta: dict, columns: list[str], rows, values=None):
@@ -145,11 +163,10 @@ def import_sections(session, manifest: dict, data_path: str, *, role: str, owner
                 for number, section in enumerate(sections):
                     if not section["rows"]:
                         continue
-                    staging, columns = f"{STAGING}_{number}", section["columns"]
-                    session.change(sql.SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
-                        ident(staging), sql.SQL(", ").join(ident(c) for c in columns), ident("public", section["table"])))
+                    staging = f"{STAGING}_{number}"
+                    statement = create_staging(session, staging, section["table"], section["columns"])
                     first_lines[staging] = line
-                    copied = _copy_lines(session, staging, columns, handle, section["rows"])
+                    copied = _copy_lines(session, statement, handle, section["rows"])
                     if copied != section["rows"]:
                         raise PgError(f"{where}: section {section['table']} (from line {line}) holds {copied} rows, "
                                       f"its manifest says {section['rows']}: nothing imported")

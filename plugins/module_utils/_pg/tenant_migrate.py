@@ -7,8 +7,9 @@ Phases, each a run of module postgresql_tenant_migrate, in this order (playbooks
 - status (registry): the tenant's id, status and placement in tenant_registry.tenant_placements (migration 0002).
 - copy (shared server -> tenant server), per database of the tier: the tenant's rows of every tenant table are read as
   the app role with `app.tenant_id` set for the transaction (row level security decides what can be read; one
-  REPEATABLE READ, READ ONLY snapshot per database and run) and written as the target's app role in the tenant's
-  context, tables parents first (data.dependency_order over the foreign keys of the catalog). Each table is copied in
+  REPEATABLE READ, READ ONLY snapshot per database and run) by COPY text, straight into a staging table on the target,
+  and written from it by one INSERT ... SELECT as the target's app role in the tenant's context (copy_text.py), tables
+  parents first (data.dependency_order over the foreign keys of the catalog). Each table is copied in
   ONE target transaction that first deletes the tenant's rows of that table, inserts, and writes the journal row
   `copied` (cf_migration.journal of the target database) - so a kill at any point leaves the table either copied and
   journaled, or as before, never half; tables journaled are skipped by a re-run. Then verify: per table the row count
@@ -38,7 +39,8 @@ to the end of the transaction (sql-set.html); set_config(name, value, true) is t
 from __future__ import annotations
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, error_text, ident, psycopg, sql
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import catalog, dependency_order, insert_sql
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg import copy_text
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import catalog, dependency_order
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg import gdpr
 
 PHASES = ("status", "copy", "route", "delete")
@@ -48,7 +50,6 @@ JOURNAL_TABLE = "journal"
 STEPS = ("copied", "verified", "routed", "deleted")
 PLACEMENTS_TABLE = "tenant_placements"
 TIER_SHARED, TIER_DEDICATED = 2, 3
-BATCH_ROWS = 5000
 
 # The journal's tenant column is NOT named like the tier's tenant column (tenant_id): postgresql_rls treats any table
 # with that column in a user schema as a tenant table, and the journal is the migration's, never the app's.
@@ -113,12 +114,6 @@ def checksum_sql(table: str, meta: dict, column: str):
     order = sql.SQL(", ").join(ident("t", c) for c in meta["pk"] or meta["columns"])
     return sql.SQL("SELECT count(*), md5(coalesce(string_agg(to_jsonb(t)::text, E'\\n' ORDER BY {order}), '')) "
                    "FROM {table} t WHERE {col} = %s").format(order=order, table=ident("public", table), col=ident("t", column))
-
-
-def rows_sql(table: str, meta: dict, column: str):
-    order = sql.SQL(", ").join(ident("t", c) for c in meta["pk"] or meta["columns"])
-    return sql.SQL("SELECT to_jsonb(t)::text FROM {table} t WHERE {col} = %s ORDER BY {order}").format(
-        table=ident("public", table), col=ident("t", column), order=order)
 
 
 def summary(results: list[dict]) -> dict:
@@ -261,7 +256,8 @@ def copy_database(source, target, *, entry: dict, tenant_id: str, check_mode: bo
         return {**result, "moved": moved, "changed": bool(todo) or before != "verified", "state": "verified"}
     if todo:
         ensure_journal(target)
-        _copy_tables(source, target, tables, todo, app=app, column=column, tenant_id=tenant_id, result=result, budget=budget)
+        _copy_tables(source, target, tables, todo, app=app, owner=entry["owner"], column=column, tenant_id=tenant_id,
+                     result=result, budget=budget)
     # verify: every table, both sides, in one snapshot each
     source_sums = checksums(source, tables, order, app_role=app, column=column, tenant_id=tenant_id)
     target_sums = checksums(target, tables, order, app_role=app, column=column, tenant_id=tenant_id)
@@ -287,11 +283,37 @@ def copy_database(source, target, *, entry: dict, tenant_id: str, check_mode: bo
     return {**result, "verified": True, "state": "verified", "checksums": {t: {"rows": c, "md5": d} for t, (c, d) in source_sums.items()}}
 
 
-def _copy_tables(source, target, tables, todo, *, app, column, tenant_id, result, budget) -> None:
+def _move_table(source, target, name: str, meta: dict, *, column: str, tenant_id: str, app: str, owner: str) -> tuple[int, int]:
+    """The tenant's rows of one table, inside the target's open transaction: COPY text out of the source's snapshot
+    straight into a staging table on the target (created as the owner: the tier revokes TEMPORARY from the app role),
+    then one INSERT ... SELECT as the app role in the tenant's context, so the target's policy judges every row.
+    Returns (rows read, rows inserted)."""
+    staging = "complianceflow_move"  # one table per target transaction, dropped in it
+    target.change(sql.SQL("SET LOCAL ROLE {}").format(ident(owner)))
+    copy_text.pin_settings(target)
+    into = copy_text.create_staging(target, staging, name, meta["columns"])
+    read, staged = copy_text.stream_rows(source, copy_text.copy_out_sql(name, meta, column, tenant_id), target, into)
+    if staged != read:
+        raise PgError(f"{target.dbname}: {name}: {read} rows read, {staged} staged on the tenant server: nothing of this "
+                      "table was kept")
+    target.change(sql.SQL("GRANT SELECT ON {} TO {}").format(ident(staging), ident(app)))
+    target.change(sql.SQL("SET LOCAL ROLE {}").format(ident(app)))
+    insert = copy_text.insert_select_sql(name, meta, meta["columns"], ident(staging))
+    target.queries.append(insert.as_string(target.conn))
+    with target.conn.cursor() as cur:
+        cur.execute(insert)
+        written = max(cur.rowcount, 0)
+    target.change(sql.SQL("SET LOCAL ROLE {}").format(ident(owner)))
+    target.change(sql.SQL("DROP TABLE {}").format(ident(staging)))
+    return read, written
+
+
+def _copy_tables(source, target, tables, todo, *, app, owner, column, tenant_id, result, budget) -> None:
     erase = sql.SQL("DELETE FROM {} WHERE {} = %s")
     try:
         with source.conn.transaction():
             _tenant_context(source.conn, app, tenant_id, read_only=True)
+            copy_text.pin_settings(source)
             # tables to copy still holding rows (a journal cleared by a failed verify): emptied children first
             with target.conn.transaction():
                 _tenant_context(target.conn, app, tenant_id, read_only=False)
@@ -309,19 +331,7 @@ def _copy_tables(source, target, tables, todo, *, app, column, tenant_id, result
                     statement = erase.format(ident("public", name), ident(column))
                     target.queries.append(statement.as_string(target.conn))
                     target.conn.execute(statement, (tenant_id,))
-                    insert = insert_sql(name, meta, meta["columns"])
-                    target.queries.append(insert.as_string(target.conn))
-                    read, written = 0, 0
-                    with source.conn.cursor(name=f"cf_migrate_{name}"[:60]) as cur:
-                        cur.execute(rows_sql(name, meta, column), (tenant_id,))
-                        while True:
-                            batch = cur.fetchmany(BATCH_ROWS)
-                            if not batch:
-                                break
-                            read += len(batch)
-                            with target.conn.cursor() as out:
-                                out.executemany(insert, [(row[0],) for row in batch])
-                                written += max(out.rowcount, 0)
+                    read, written = _move_table(source, target, name, meta, column=column, tenant_id=tenant_id, app=app, owner=owner)
                     if written != read:
                         raise PgError(f"{target.dbname}: {name}: {read} rows read, {written} inserted on the tenant server "
                                       "(a primary key conflict): nothing of this table was kept")
