@@ -75,8 +75,9 @@ def checked_sections(manifest: dict, tables: dict[str, dict]) -> list[dict]:
     if not isinstance(sections, list):
         raise PgError(f"{where}: the manifest has no list 'sections' ({FORMAT})")
     for number, section in enumerate(sections, 1):
+        rows = section.get("rows") if isinstance(section, dict) else None
         if not isinstance(section, dict) or not isinstance(section.get("table"), str) or not isinstance(section.get("columns"), list) \
-                or type(section.get("rows")) is not int or section["rows"] < 0:  # pylint: disable=unidiomatic-typecheck
+                or not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
             raise PgError(f"{where}: section {number} must be a mapping with 'table' (a name), 'columns' (a list) and 'rows' (a count)")
         name, columns = section["table"], section["columns"]
         meta = tables.get(name)
