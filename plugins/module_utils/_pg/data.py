@@ -206,7 +206,7 @@ def export_unit(session, directory: str, database: str, tenant: str | None, *, r
 
     Written to <name>.pgcopy.partial first; the data file and then its manifest are renamed into
     place only when complete, so an interrupted export never leaves a file that looks complete. A
-    data file the previous manifest named under another name (an export/v1 .jsonl) is removed
+    unit's export/v1 file (<name>.jsonl), when the replaced manifest named it, is removed
     once the new manifest is in place.
     """
     tables = catalog(session, column)
@@ -236,7 +236,7 @@ def export_unit(session, directory: str, database: str, tenant: str | None, *, r
                 handle.write("\n")
             os.replace(partial, data_path)
             os.replace(manifest_path + ".partial", manifest_path)
-            _remove_replaced(directory, old, manifest)
+            _remove_replaced(directory, tenant or REFERENCE, old)
     except psycopg.Error as exc:
         raise PgError(f"export of {database} {'tenant ' + tenant if tenant else 'reference tables'} failed, no file written: "
                       f"{error_text(exc)}") from None
@@ -248,12 +248,11 @@ def export_unit(session, directory: str, database: str, tenant: str | None, *, r
             "tables": counts, "sha256": manifest["sha256"], "changed": changed}
 
 
-def _remove_replaced(directory: str, old: dict | None, new: dict) -> None:
-    """The data file an overwritten manifest named, when the new one names another (v1 .jsonl -> v2 .pgcopy)."""
-    previous = old.get("file") if isinstance(old, dict) else None
-    if isinstance(previous, str) and previous != new["file"] and os.path.basename(previous) == previous:
+def _remove_replaced(directory: str, unit: str, old: dict | None) -> None:
+    """The unit's export/v1 data file (<unit>.jsonl) once a v2 manifest has replaced the one that named it."""
+    if isinstance(old, dict) and old.get("format") == JSON_LINES_FORMAT and old.get("file") == unit + ".jsonl":
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(os.path.join(directory, previous))
+            os.unlink(os.path.join(directory, unit + ".jsonl"))
 
 
 # ---------------------------------------------------------------- import
