@@ -164,18 +164,48 @@ def playbook(name: str, deployments, env: dict, vars_file: Path, count_file: Pat
     run_env = dict(env, ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).parent / "callback_plugins"),
                    ANSIBLE_CALLBACKS_ENABLED="count_modules", BENCH_COUNT_FILE=str(count_file or os.devnull))
     load = os.getloadavg()[0]
-    start = time.monotonic()
+    services_before, busy, start = service_cpu_seconds(), busy_cpu_seconds(), time.monotonic()
     proc = subprocess.run([str(REPO / ".venv" / "bin" / "ansible-playbook"), f"playbooks/{name}.yml",
                            *inventories(deployments), "-e", f"@{vars_file}", *extra,
                            *(("--forks", str(len(deployments))) if forks else ())],
                           cwd=REPO, env=run_env, capture_output=True, text=True, check=False)
-    wall = time.monotonic() - start
+    wall, busy = time.monotonic() - start, busy_cpu_seconds() - busy
+    services_cpu = {k: round(v - services_before.get(k, 0.0), 1) for k, v in service_cpu_seconds().items()}
     if proc.returncode:
         raise SystemExit(f"bench: {name}.yml {' '.join(deployments)} failed ({proc.returncode}):\n"
                          f"{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     counts = json.loads(count_file.read_text()) if count_file else {}
     return {"wall": wall, "changed": sum(int(m[2]) for m in RECAP.finditer(proc.stdout)), "counts": counts,
-            "load": [round(load, 2), round(os.getloadavg()[0], 2)]}
+            "load": [round(load, 2), round(os.getloadavg()[0], 2)], "busy_cpu": round(busy, 1),
+            "services_cpu": services_cpu}
+
+
+def service_cpu_seconds() -> dict[str, float]:
+    """CPU seconds so far of the sandbox's services: the ARM emulator, and PostgreSQL (each postmaster with the
+    backends it has reaped, plus its live backends). Whatever else the machine spent in a run is Ansible's."""
+    tick, out = os.sysconf("SC_CLK_TCK"), {"emulator": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        try:
+            comm, rest = (entry / "stat").read_text().split("(", 1)[1].rsplit(")", 1)
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue  # not a process, or one that just ended
+        fields = rest.split()
+        own, reaped = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+        if b"arm_emulator" in cmdline:
+            out["emulator"] += (own + reaped) / tick
+        elif comm == "postgres":
+            postmaster = not cmdline.startswith(b"postgres:")  # backends retitle themselves "postgres: ..."
+            out["postgres"] += (own + (reaped if postmaster else 0)) / tick
+    return out
+
+
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine spent busy so far (/proc/stat: all but idle and iowait), whoever spent them:
+    the controller, its workers, the emulator and PostgreSQL alike. Over a run, busy / cores is the least wall time
+    that run could take here."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def admin(env: dict, method: str, path: str, body=None):
@@ -355,6 +385,15 @@ def report(scenario: Scenario, phase: str, out: dict) -> None:
     counts = out.get("counts") or {}
     line = f"  {label:18} {out['wall']:7.1f} s  changed={out['changed']:<3} {counts.get('total', 0):3} module invocations" \
            f"  (load {out['load'][0]:.2f} -> {out['load'][1]:.2f})"
+    if out.get("busy_cpu") is not None:
+        cores = os.cpu_count() or 1
+        line += (f"\n  {'':18} machine CPU busy {out['busy_cpu']:.1f} s over {cores} cores: this work needs at least "
+                 f"{out['busy_cpu'] / cores:.1f} s here ({out['busy_cpu'] / (cores * out['wall']):.0%} of the cores used)")
+        used = out.get("services_cpu") or {}
+        if used:
+            line += (f"; of it the emulator {used.get('emulator', 0):.1f} s, PostgreSQL {used.get('postgres', 0):.1f} s, "
+                     f"the rest (ansible-playbook, its workers and modules) "
+                     f"{out['busy_cpu'] - sum(used.values()):.1f} s")
     if out.get("walls"):
         line += f"\n  {'':18} median of {len(out['walls'])} runs: {', '.join(f'{w:.1f}' for w in out['walls'])} s"
     if "critical_path" in out:
