@@ -137,6 +137,28 @@ def insert_select_sql(table: str, meta: dict, columns: list[str], rows, values=N
         pk=sql.SQL(", ").join(ident(c) for c in meta["pk"]))
 
 
+def insert_staged(session, staged: list[tuple[str, list[str], str]], tables: dict, *, role: str, owner: str) -> dict[str, int]:
+    """Each (table, columns, staging table) of `staged`, created as `owner` in the open transaction: SELECT on them
+    granted to `role` (the app role; it may not create temporary tables), one INSERT ... SELECT per table as `role`
+    (with whatever tenant the transaction has set), then the staging tables dropped as `owner`. Rows inserted per table."""
+    inserted: dict[str, int] = {}
+    if not staged:
+        return inserted
+    names = sql.SQL(", ").join(ident(staging) for _table, _columns, staging in staged)
+    if role != owner:
+        session.change(sql.SQL("GRANT SELECT ON {} TO {}").format(names, ident(role)))
+    session.change(sql.SQL("SET LOCAL ROLE {}").format(ident(role)))
+    for table, columns, staging in staged:
+        statement = insert_select_sql(table, tables[table], columns, ident(staging))
+        session.queries.append(statement.as_string(session.conn))
+        with session.conn.cursor() as cur:
+            cur.execute(statement)
+            inserted[table] = inserted.get(table, 0) + max(cur.rowcount, 0)
+    session.change(sql.SQL("SET LOCAL ROLE {}").format(ident(owner)))
+    session.change(sql.SQL("DROP TABLE {}").format(names))
+    return inserted
+
+
 def failed_line(exc, first_lines: dict[str, int]) -> str:
     """' (line N)' of the data file when the server names the staging COPY's line that failed."""
     context = getattr(getattr(exc, "diag", None), "context", None) or ""
@@ -153,7 +175,6 @@ def import_sections(session, manifest: dict, data_path: str, *, role: str, owner
     """Load one v2 unit, all or nothing (a savepoint): each section staged, then inserted as `role`."""
     sections = checked_sections(manifest, tables)
     tenant, where = manifest["tenant"], manifest["file"]
-    inserted: dict[str, int] = {}
     first_lines: dict[str, int] = {}
     try:
         with session.conn.transaction():
@@ -171,25 +192,13 @@ def import_sections(session, manifest: dict, data_path: str, *, role: str, owner
                     if copied != section["rows"]:
                         raise PgError(f"{where}: section {section['table']} (from line {line}) holds {copied} rows, "
                                       f"its manifest says {section['rows']}: nothing imported")
-                    staged.append((section, staging))
+                    staged.append((section["table"], section["columns"], staging))
                     line += copied
                 if handle.read(1):
                     raise PgError(f"{where}: lines after the last section (line {line} on): nothing imported")
-            if role != owner and staged:
-                session.change(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.SQL(", ").join(ident(s) for _x, s in staged), ident(role)))
-            session.change(sql.SQL("SET LOCAL ROLE {}").format(ident(role)))
             if tenant is not None:
                 session.read("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
-            for section, staging in staged:
-                name = section["table"]
-                statement = insert_select_sql(name, tables[name], section["columns"], ident(staging))
-                session.queries.append(statement.as_string(session.conn))
-                with session.conn.cursor() as cur:
-                    cur.execute(statement)
-                    inserted[name] = inserted.get(name, 0) + max(cur.rowcount, 0)
-            session.change(sql.SQL("SET LOCAL ROLE {}").format(ident(owner)))
-            if staged:
-                session.change(sql.SQL("DROP TABLE {}").format(sql.SQL(", ").join(ident(s) for _x, s in staged)))
+            inserted = insert_staged(session, staged, tables, role=role, owner=owner)
     except psycopg.Error as exc:
         raise PgError(f"import of {where} as {role} failed, nothing of it was imported: "
                       f"{error_text(exc)}{failed_line(exc, first_lines)}") from None

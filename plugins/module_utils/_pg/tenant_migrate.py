@@ -296,16 +296,8 @@ def _move_table(source, target, name: str, meta: dict, *, column: str, tenant_id
     if staged != read:
         raise PgError(f"{target.dbname}: {name}: {read} rows read, {staged} staged on the tenant server: nothing of this "
                       "table was kept")
-    target.change(sql.SQL("GRANT SELECT ON {} TO {}").format(ident(staging), ident(app)))
-    target.change(sql.SQL("SET LOCAL ROLE {}").format(ident(app)))
-    insert = copy_text.insert_select_sql(name, meta, meta["columns"], ident(staging))
-    target.queries.append(insert.as_string(target.conn))
-    with target.conn.cursor() as cur:
-        cur.execute(insert)
-        written = max(cur.rowcount, 0)
-    target.change(sql.SQL("SET LOCAL ROLE {}").format(ident(owner)))
-    target.change(sql.SQL("DROP TABLE {}").format(ident(staging)))
-    return read, written
+    written = copy_text.insert_staged(target, [(name, meta["columns"], staging)], {name: meta}, role=app, owner=owner)
+    return read, written.get(name, 0)
 
 
 def _copy_tables(source, target, tables, todo, *, app, owner, column, tenant_id, result, budget) -> None:
