@@ -69,8 +69,8 @@ def write_sections(session, path: str, order: list[str], tables: dict, column: s
     return sections
 
 
-def checked_sections(manifest: dict, tables: dict[str, dict]) -> list[dict]:
-    """The manifest's sections, each checked against the database's catalog before anything is written."""
+def check_section_shape(manifest: dict) -> list[dict]:
+    """The manifest's sections as data (no database needed): checked for every unit before connecting."""
     sections, where = manifest.get("sections"), manifest.get("file")
     if not isinstance(sections, list):
         raise PgError(f"{where}: the manifest has no list 'sections' ({FORMAT})")
@@ -79,6 +79,18 @@ def checked_sections(manifest: dict, tables: dict[str, dict]) -> list[dict]:
         if not isinstance(section, dict) or not isinstance(section.get("table"), str) or not isinstance(section.get("columns"), list) \
                 or not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
             raise PgError(f"{where}: section {number} must be a mapping with 'table' (a name), 'columns' (a list) and 'rows' (a count)")
+        columns = section["columns"]
+        if not columns or not all(isinstance(c, str) for c in columns) or len(set(columns)) != len(columns):
+            raise PgError(f"{where}: table {section['table']}: columns {columns} must be distinct column names, at least one")
+    if sum(s["rows"] for s in sections) != manifest.get("rows"):
+        raise PgError(f"{where}: the sections' rows do not add up to the manifest's {manifest.get('rows')}")
+    return sections
+
+
+def checked_sections(manifest: dict, tables: dict[str, dict]) -> list[dict]:
+    """The manifest's sections, each checked against the database's catalog before anything is written."""
+    sections, where = check_section_shape(manifest), manifest.get("file")
+    for section in sections:
         name, columns = section["table"], section["columns"]
         meta = tables.get(name)
         if meta is None:
@@ -86,11 +98,9 @@ def checked_sections(manifest: dict, tables: dict[str, dict]) -> list[dict]:
         if not meta["pk"]:
             raise PgError(f"{where}: table {name!r} has no primary key, so a re-run could not skip the rows it has")
         unknown = [c for c in columns if c not in meta["columns"]]
-        if unknown or not columns or len(set(columns)) != len(columns):
+        if unknown:
             raise PgError(f"{where}: table {name}: columns {columns} must be distinct columns of the table "
                           f"(columns: {', '.join(meta['columns'])})")
-    if sum(s["rows"] for s in sections) != manifest.get("rows"):
-        raise PgError(f"{where}: the sections' rows do not add up to the manifest's {manifest.get('rows')}")
     return sections
 
 

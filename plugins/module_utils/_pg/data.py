@@ -270,6 +270,8 @@ def verified_units(directory: str, tenants: list[str] | None, include_reference:
             raise PgError(f"{entry}: not a {EXPORT_FORMAT} (or {JSON_LINES_FORMAT}) manifest")
         if not isinstance(manifest.get("file"), str) or os.path.basename(manifest["file"]) != manifest["file"]:
             raise PgError(f"{entry}: 'file' must name a data file in the same directory")
+        if manifest["format"] == EXPORT_FORMAT:
+            copy_text.check_section_shape(manifest)
         tenant = manifest.get("tenant")
         if (tenant is None and not include_reference) or (tenant is not None and tenants is not None and tenant not in tenants):
             continue
