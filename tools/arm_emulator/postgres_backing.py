@@ -268,9 +268,40 @@ def _db_exists(conn, name: str) -> bool:
     return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
 
+def _create_database_sql(owner: str, name: str):
+    return [lambda sql, conn, cfg: None if _db_exists(conn, name) else
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner))]
+
+
 def create_database(ctx, owner: str, name: str, backing: dict | None = None) -> None:
-    _execute(_config(ctx, backing), [lambda sql, conn, cfg: None if _db_exists(conn, name) else
-                                     sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner))])
+    _execute(_config(ctx, backing), _create_database_sql(owner, name))
+
+
+def start_create_database(ctx, owner: str, name: str, database_id: str, backing: dict | None = None) -> None:
+    """CREATE DATABASE during the database's long-running operation, as Azure does its work after answering the PUT
+    (202 Accepted, Databases_Create is x-ms-long-running-operation): a thread makes it and the operation stays
+    InProgress until it has (State.holds), failing with the error that stopped it. The PUT's answer does not wait
+    for it (inline, the PUT took 0.05-0.25 s here, which no Azure client waits)."""
+    config = _config(ctx, backing)
+    if config is None:
+        return
+    hold = _Hold()
+    ctx.state.add_hold(database_id, hold, interrupted={
+        "code": "EmulatorLocalPostgresUnavailable", "status": 500,
+        "message": f"the emulator stopped while database {name} was being made: create it again"})
+
+    def work() -> None:
+        try:
+            _execute(config, _create_database_sql(owner, name))
+        except ArmError as exc:
+            hold.error = {"code": exc.code, "message": exc.message, "status": 500}
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # the operation must end, whatever went wrong
+            hold.error = {"code": "EmulatorLocalPostgresError", "status": 500,
+                          "message": f"the local PostgreSQL could not create database {name}: {exc}"}
+        finally:
+            hold.event.set()
+
+    threading.Thread(target=work, name=f"database-{name}", daemon=True).start()
 
 
 def drop_database(ctx, name: str, backing: dict | None = None) -> None:

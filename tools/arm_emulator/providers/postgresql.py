@@ -377,6 +377,9 @@ class Databases(_ServerChild):
             raise invalid_request(f"The database name '{ref.name}' is invalid.", code="InvalidDatabaseName")
         props = require_dict(body.get("properties"), "properties")
         existing = self.find(ctx, ref)
+        if existing and (existing.get("properties") or {}).get("provisioningState") == "Failed":
+            server["_databases"] = [d for d in server["_databases"] if d is not existing]   # a create that failed: made again
+            existing = None
         if existing:
             for key in ("charset", "collation"):
                 if props.get(key) and str(props[key]).lower() != existing["properties"][key].lower():
@@ -384,10 +387,11 @@ class Databases(_ServerChild):
                                           code="DatabaseCharsetOrCollationCannotBeChanged")
             return existing, False
         postgres_cmk.refuse_if_inaccessible(ctx, server)
-        if server.get("_backing"):
-            local_backing.create_database(ctx, server["properties"]["administratorLogin"], ref.name, backing=server["_backing"])
         db = FlexibleServers._add_database(server, ref.name, charset=props.get("charset") or "UTF8",
                                            collation=props.get("collation") or "en_US.utf8")
+        if server.get("_backing"):   # made during the create's operation (always 202 here, as in Azure)
+            local_backing.start_create_database(ctx, server["properties"]["administratorLogin"], ref.name, db["id"],
+                                                backing=server["_backing"])
         return db, True
 
     def render(self, ctx: Context, doc: dict) -> dict:
