@@ -142,8 +142,11 @@ def test_a_second_regional_deployment_keeps_the_seeds_database_names_on_its_own_
         assert conn.execute("SELECT current_setting('port')").fetchone()[0] == str(east["port"])
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         psycopg.connect(**west, user="psqladmin", password=_admin_password(env, "eastus-dev-1"), dbname="user_service")
+    # The new server's password was made before its vault existed and stored after it: never printed on the way.
+    assert _admin_password(env, "eastus-dev-1") not in run.stdout + run.stderr
     again = _playbook(path, "deploy.yml", second)
     assert again.rc == 0 and again.total("changed") == 0, again.stdout[-4000:]
+    _the_next_run_heals_a_lost_admin_secret(path, env, second, east)
     # A row written on one server is not on the other.
     before = _acme_users(path)
     with psycopg.connect(**east, **app) as conn:
@@ -154,6 +157,37 @@ def test_a_second_regional_deployment_keeps_the_seeds_database_names_on_its_own_
     assert down.rc == 0, down.stdout[-6000:] + down.stderr[-2000:]
     assert not (Path(env["SANDBOX_PG_SERVERS"]) / "psql-cf-eastus-dev-1").exists()   # its cluster went with the server
     assert _acme_users(path) == before
+
+
+def _the_next_run_heals_a_lost_admin_secret(path: Path, env: dict[str, str], inventories, server: dict) -> None:
+    """A run that stops between a new server's create and its secret's write (or a secret deleted and purged by hand)
+    leaves the server without its password in the vault: the next deploy makes one and gives it to the server."""
+    import psycopg  # pylint: disable=import-outside-toplevel
+
+    old = _admin_password(env, "eastus-dev-1")
+    (vault,) = [d for d in _state(env).values() if d.get("type") == "Microsoft.KeyVault/vaults"
+                and d.get("tags", {}).get("Deployment") == "eastus-dev-1"]
+    gone = run_playbook(f"""- hosts: localhost
+  gather_facts: false
+  vars: {{ansible_connection: local, ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"}}
+  module_defaults:
+    group/complianceflow.infra.azure: "{{{{ azure_auth | default({{}}) }}}}"
+  tasks:
+    - complianceflow.infra.key_vault_secret:
+        vault_uri: {vault["properties"]["vaultUri"]}
+        name: postgresql-admin-password
+        state: absent
+        purge: true
+""", extra_vars=yaml.safe_load((path / "ansible-vars.yml").read_text()), env=env)
+    assert gone.rc == 0 and gone.total("changed") == 1, gone.stdout[-3000:]
+    healed = _playbook(path, "deploy.yml", inventories)
+    assert healed.rc == 0, healed.stdout[-6000:] + healed.stderr[-2000:]
+    new = _admin_password(env, "eastus-dev-1")
+    assert new != old and new not in healed.stdout + healed.stderr
+    with psycopg.connect(**server, user="psqladmin", password=new, dbname="postgres") as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(**server, user="psqladmin", password=old, dbname="postgres")
 
 
 NAMESPACE = "/resourcegroups/rg-cf-global-dev/providers/microsoft.eventhub/namespaces/evhns-cf-global-dev"
