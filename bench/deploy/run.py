@@ -68,8 +68,8 @@ class Node:
 # Which resource needs which (docs/deployment-model.md, the roles' own waits, Azure's rules in docs/azure.md):
 # network first (NSGs, then the VNet with its subnets, on the region's DDoS plan in prod); the private DNS zones need
 # only the group, their VNet links the VNet; the vault (its firewall names subnets), the Container Apps environment
-# (its subnet, its workspace), API Management (its subnet) after the VNet; the server after its subnet, its zone's link
-# and the vault (its admin password); its databases, parameters and restart one at a time on the server; each private
+# (its subnet, its workspace), API Management (its subnet) after the VNet; the server after its subnet and its zone's
+# link (a new server's password is made on the controller, and stored in the vault after it); its databases, parameters and restart one at a time on the server; each private
 # endpoint after its target and the VNet, its DNS zone group after it and the zone; Redis, the registry, storage and
 # the workspace need only their group. Order matters: the first node whose type (and path/method) fits takes a write.
 PE = "/privateendpoints/pe-cf-[^/]+-"
@@ -116,7 +116,7 @@ DEPENDENCIES: dict[str, Node] = {
     "pe event hubs": Node((NS_NET + "privateendpoints", NS_NET + "privateendpoints/privatednszonegroups"),
                           ("event hubs namespace@global", "vnet", "dns zones"), serial=True, path=PE + "evhns(/|$)"),
     "server restart": Node((NS_PG,), ("server databases",), method="POST"),
-    "server": Node((NS_PG,), ("vnet", "dns links", "key vault")),
+    "server": Node((NS_PG,), ("vnet", "dns links")),
     # Azure runs one operation at a time on a server (docs/azure.md, ServerIsBusy): databases, parameters, in turn.
     "server databases": Node((NS_PG + "/databases", NS_PG + "/configurations"), ("server",), serial=True),
     "diagnostic settings": Node(("microsoft.insights/diagnosticsettings",),
