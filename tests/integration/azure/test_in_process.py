@@ -77,17 +77,41 @@ def test_module_defaults_groups_reach_only_their_own_modules(ansible, emu, rg_na
     assert other in msg and "Unsupported parameters" not in msg, msg
 
 
-def test_an_async_task_runs_the_usual_way_and_is_awaited(ansible, emu, rg_name):
-    """async (poll 0 then async_status) is the usual module path: the action accepts it as ansible's normal action does."""
+def test_an_async_task_runs_as_a_job_forked_from_the_worker_and_async_status_reads_it(ansible, emu, rg_name):
+    """async (poll 0, then async_status) gives the same answer in a job forked from the worker as in async_wrapper's
+    new Python: the same results file, read by ansible.builtin.async_status."""
     started = dict(task("start", "resource_group", name=rg_name, location="westeurope"), register="job", poll=0)
     started["async"] = 120
-    run = ansible.play([started, {"name": "done", "ansible.builtin.async_status": {"jid": "{{ job.ansible_job_id }}"},
-                                  "register": "done", "until": "done.finished", "retries": 60, "delay": 1}],
-                       verbosity=4, vars_=CONTROLLER_PYTHON)
-    assert run.rc == 0, run.stdout[-3000:]
-    assert "runs in a new Python (async)" in run.stdout + run.stderr
-    assert run.result("done")["changed"] is True and resource(emu, arm_id(emu, rg_name)) is not None
-    ansible.play([task("group", "resource_group", name=rg_name, state="absent")], vars_=CONTROLLER_PYTHON)
+    steps = [started, {"name": "done", "ansible.builtin.async_status": {"jid": "{{ job.ansible_job_id }}"},
+                       "register": "done", "until": "done.finished", "retries": 60, "delay": 1}]
+    answers = {}
+    for extra_env, how in (({}, "forked from the controller's worker process"), ({"COMPLIANCEFLOW_IN_PROCESS": "false"},
+                                                                                    "runs in a new Python")):
+        run = ansible.play(steps, verbosity=4, vars_=CONTROLLER_PYTHON, extra_env=extra_env)
+        assert run.rc == 0, run.stdout[-3000:]
+        assert how in run.stdout + run.stderr
+        done = run.result("done")
+        answers[how] = {k: done.get(k) for k in ("changed", "failed", "resource_group")}
+        assert resource(emu, arm_id(emu, rg_name)) is not None
+        ansible.play([task("group", "resource_group", name=rg_name, state="absent")], vars_=CONTROLLER_PYTHON)
+    forked, usual = answers.values()
+    assert forked == usual and forked["changed"] is True and forked["resource_group"]["name"] == rg_name
+
+
+def test_a_forked_job_past_its_async_seconds_ends_as_async_wrapper_ends_it(ansible, tmp_path):
+    """A job still running after its async seconds is stopped and its results file says so (async_wrapper's words)."""
+    running = tmp_path / "other-job"
+    running.write_text('{"started": true, "finished": false, "ansible_job_id": "other"}')
+    # operation_wait on a job that never ends: it would wait its 60 s; the task's async gives it 2.
+    waiting = dict(task("wait", "operation_wait", jobs=[{"ansible_job_id": "other", "results_file": str(running)}],
+                        timeout=60), register="job", poll=0)
+    waiting["async"] = 2
+    run = ansible.play([waiting, {"name": "done", "ansible.builtin.async_status": {"jid": "{{ job.ansible_job_id }}"},
+                                  "register": "done", "until": "done.finished", "retries": 20, "delay": 1,
+                                  "ignore_errors": True}], verbosity=3, vars_=CONTROLLER_PYTHON)
+    assert "forked from the controller's worker process" in run.stdout + run.stderr
+    done = run.result("done")
+    assert done["failed"] is True and done["msg"] == "Timeout exceeded", done
 
 
 def test_a_custom_clouds_metadata_is_read_once_per_run_in_process(ansible, emu, rg_name):
