@@ -97,7 +97,7 @@ class InProcessAction(ActionBase):
     """Runs the task's module in this process where that is the same as running it in a new one."""
 
     _requires_connection = True
-    _supports_async = True   # as ansible.builtin.normal: async tasks are run the usual way (below)
+    _supports_async = True   # as ansible.builtin.normal: async tasks are accepted (run as a forked job, below)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
