@@ -59,16 +59,20 @@ class Operation:
     result_url: str | None = None   # Location
     done: bool = False
     result: dict | None = None
+    # When ARM said to poll first (its answer's time plus Retry-After, epoch seconds: the operation may be polled by
+    # another process, operation_wait). None: poll at once.
+    poll_after: float | None = None
 
     def token(self) -> dict:
         """What operation_wait needs to finish this operation in another process (no secrets, no body)."""
-        keys = ("what", "method", "resource_id", "api_version", "status_url", "result_url", "done")
+        keys = ("what", "method", "resource_id", "api_version", "status_url", "result_url", "done", "poll_after")
         return {k: v for k, v in asdict(self).items() if k in keys}
 
     @classmethod
     def from_token(cls, token: dict) -> "Operation":
+        poll_after = token.get("poll_after")
         return cls(**{k: token.get(k) for k in ("what", "method", "resource_id", "api_version", "status_url", "result_url")},
-                   done=bool(token.get("done")))
+                   done=bool(token.get("done")), poll_after=float(poll_after) if isinstance(poll_after, (int, float)) else None)
 
 
 def provisioning_state(doc: dict | None) -> str | None:
@@ -108,10 +112,10 @@ def _retry_after(headers) -> float:
 class ArmClient:
     """Raw ARM REST over one ARMPipelineClient (built by AzureModule.arm)."""
 
-    def __init__(self, pipeline_client, base_url: str, sleep=time.sleep, clock=time.monotonic):
+    def __init__(self, pipeline_client, base_url: str, sleep=time.sleep, clock=time.monotonic, wallclock=time.time):
         self._client = pipeline_client
         self._base = base_url.rstrip("/")
-        self.sleep, self.clock = sleep, clock
+        self.sleep, self.clock, self.wallclock = sleep, clock, wallclock
 
     def request(self, method: str, path_or_url: str, api_version: str | None = None, body: dict | None = None,
                 headers: dict | None = None):
@@ -156,7 +160,10 @@ class ArmClient:
     def start(self, what: str, method: str, resource_id: str, api_version: str, body: dict | None = None,
               headers: dict | None = None) -> Operation:
         status, headers, payload = self.request(method, resource_id, api_version, body, headers)
-        return operation_from_response(what, method, resource_id, api_version, status, headers, payload)
+        op = operation_from_response(what, method, resource_id, api_version, status, headers, payload)
+        if not op.done:
+            op.poll_after = self.wallclock() + _retry_after(headers)
+        return op
 
     def finish(self, op: Operation, deadline: float) -> dict | None:
         """Poll a running operation until it ends (or `deadline`, a monotonic time); the resource after it."""
@@ -169,27 +176,36 @@ class ArmClient:
         return op.result
 
     def finish_all(self, ops: list, deadline: float) -> dict:
-        """Poll many running operations side by side until each ends; {index: OperationFailed} of the failed ones."""
+        """Poll many running operations side by side until each ends; {index: OperationFailed} of the failed ones.
+
+        Each is polled when ARM said to (Retry-After after its start, then after each poll), not all at once: an
+        operation started a moment ago by another task is not asked early and then left a whole interval after it ends
+        (azure-core's poller also waits Retry-After before its first poll)."""
         pending, failed = dict(enumerate(ops)), {}
+        wall, now = self.wallclock(), self.clock()
+        due = {i: now + max(0.0, (op.poll_after or 0.0) - wall) for i, op in pending.items()}
         while True:
-            waits = []
             for index, op in list(pending.items()):
                 if op.done:
                     del pending[index]
                     continue
+                if due[index] > self.clock():
+                    continue
                 try:
-                    waits.append(_retry_after(self._poll_once(op)))
+                    retry = _retry_after(self._poll_once(op))
                 except OperationFailed as err:
                     failed[index] = err
                     del pending[index]
                     continue
                 if op.done:
                     del pending[index]
+                else:
+                    due[index] = self.clock() + retry
             if not pending:
                 return failed
             if self.clock() >= deadline:
                 raise OperationTimeout(", ".join(op.what for op in pending.values()), "InProgress")
-            self.sleep(min(*(waits or [DEFAULT_POLL_SECONDS]), max(deadline - self.clock(), 0.0)))
+            self.sleep(max(0.0, min(min(due[i] for i in pending), deadline) - self.clock()))
 
     def _poll_once(self, op: Operation):
         if op.status_url:

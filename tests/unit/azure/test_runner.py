@@ -300,6 +300,27 @@ def test_wait_false_returns_a_token_that_finish_all_completes_elsewhere():
     assert op.done and op.result["properties"]["size"] == 3
 
 
+def test_finish_all_polls_each_operation_when_arm_said_not_all_at_once():
+    """An operation started a moment ago elsewhere (its token's poll_after: the start's time plus Retry-After) is not
+    polled early: operation_wait waits until then, polls, and goes on at each answer's own Retry-After."""
+    fake = FakeArm()
+    fake.slow.update(a=1, b=2)
+    starter = FakeModule(fake, {"name": "x"})
+    wall = [1000.0]
+    starter.arm.wallclock = lambda: wall[0]
+    ops = [starter.arm.start(f"create {n}", "PUT", f"/subscriptions/{SUB}/resourceGroups/rg/providers/T.W/w/{n}", "1", {})
+           for n in "ab"]
+    tokens = [op.token() for op in ops]
+    assert [t["poll_after"] for t in tokens] == [1001.0, 1001.0]   # Retry-After: 1 from the start's answer
+    waiter = FakeModule(fake, {"name": "x"})
+    waiter.arm.wallclock = lambda: 1000.25   # operation_wait runs a quarter second after the starts
+    fake.log.clear()
+    assert waiter.arm.finish_all([Operation.from_token(t) for t in tokens], waiter.deadline()) == {}
+    # No poll before 1001: one sleep of 0.75 s first; then a is done, b answers InProgress with Retry-After 1.
+    assert waiter.sleeps == [0.75, 1.0]
+    assert [p for _m, p in fake.log if p.startswith("/ops/")] == ["/ops/0", "/ops/1", "/ops/1"]
+
+
 def test_finish_all_reports_each_failure_and_waits_for_the_rest():
     fake = FakeArm()
     fake.slow.update(a=3, b=1)
