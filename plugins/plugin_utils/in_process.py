@@ -158,7 +158,8 @@ class InProcessAction(ActionBase):
             finally:
                 os._exit(0)   # pylint: disable=protected-access  # never back into the worker's code
         os.waitpid(child, 0)
-        return {"ansible_job_id": jid, "results_file": results_file, "started": True, "finished": False}
+        # changed: what ansible-core's ActionBase._execute_module reports for every started async job.
+        return {"ansible_job_id": jid, "results_file": results_file, "started": True, "finished": False, "changed": True}
 
     def _run_job(self, task_vars: dict, jid: str, results_file: str) -> None:
         """The daemon: a watchdog over the module's process, as async_wrapper's, which kills it after the task's async
