@@ -305,7 +305,10 @@ class SdkApi:
             payload = json.loads(response.text()) if response.text() else None
         except ValueError:
             payload = None
-        return operation_from_response(what, method, str(rid), self.api_version, response.status_code, response.headers, payload)
+        op = operation_from_response(what, method, str(rid), self.api_version, response.status_code, response.headers, payload)
+        if not op.done:
+            op.poll_after = module.arm.wallclock() + _retry_after(response.headers)
+        return op
 
 
 def as_rest(obj) -> dict | None:

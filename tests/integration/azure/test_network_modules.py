@@ -1,6 +1,7 @@
 """virtual_network, network_security_group, private_dns_zone end to end against the emulator."""
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import pytest
@@ -117,6 +118,10 @@ def test_absent_deletes_and_a_second_absent_is_a_no_op(ansible, emu, built):
     assert run.rc == 0 and run.total("changed") == 0
 
 
+def _epoch(iso: str) -> float:
+    return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
 def test_zones_and_nsgs_started_then_awaited_together(ansible, emu, rg_name):
     """wait=false: a new zone's create and an NSG's are handed back and awaited by one operation_wait; the zone's
     next run starts its links (children), which operation_wait takes from the registered result's operations."""
@@ -142,6 +147,12 @@ def test_zones_and_nsgs_started_then_awaited_together(ansible, emu, rg_name):
     assert run.result("zone")["operation"]["what"] == f"create private DNS zone {ZONE}"
     assert run.result("nsg")["operation"]["what"] == "create network security group nsg-db"
     assert [op["status"] for op in run.result("both done")["operations"]] == ["Succeeded", "Succeeded"]
+    # Each start hands on when Azure said to poll (its Retry-After), the ARM-path zone's and the SDK-path NSG's alike;
+    # operation_wait's first poll of each comes no sooner.
+    for started in ("zone", "nsg"):
+        token = run.result(started)["operation"]
+        first_poll = min(_epoch(r["time"]) for r in emu.requests() if token["status_url"].split("?")[0].endswith(r["path"]))
+        assert isinstance(token["poll_after"], float) and first_poll >= token["poll_after"] - 0.01, (started, token)
     assert [op["status"] for op in run.result("links done")["operations"]] == ["Succeeded"]
     link = resource(emu, arm_id(emu, rg_name, f"Microsoft.Network/privateDnsZones/{ZONE}/virtualNetworkLinks/link"))
     assert link["properties"]["provisioningState"] == "Succeeded"
