@@ -24,7 +24,8 @@ Per server (the sandbox's mode: every deployment keeps the seed's database names
 In both modes, on the server's cluster:
 - creating a server creates its administrator role (LOGIN CREATEDB CREATEROLE, the given password, sent
   SCRAM-encrypted) and grants it to the bootstrap login, which can then own and drop its databases;
-- creating a database creates it, owned by the server's administrator; deleting drops it;
+- creating a database creates it, owned by the server's administrator, during the PUT's operation (a thread, behind
+  a hold, as the cluster above); deleting drops it;
 - deleting a server drops its databases and its administrator role (per server: the whole cluster goes);
 - with "platform_user" and "platform_password_file" (tools/local_postgres.py's platform login, which
   may only ALTER SYSTEM these settings), a server parameter the cluster knows is applied there too:
@@ -223,20 +224,28 @@ class _Hold:
         return self.event.is_set()
 
 
-def _make_cluster(server_dir: Path, tls: bool, login: str, password: str, hold: _Hold) -> None:
+def _run_held(hold: _Hold, work, code: str, failed: str) -> None:
+    """work() in a thread of its own, behind `hold`: the operation waiting on it ends with the error that stopped it
+    (an ArmError's own, else `code` with "<failed>: <exception>"), whatever went wrong."""
+    def run() -> None:
+        try:
+            work()
+        except ArmError as exc:
+            hold.error = {"code": exc.code, "message": exc.message, "status": 500}
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # the operation must end, whatever went wrong
+            hold.error = {"code": code, "status": 500, "message": f"{failed}: {exc}"}
+        finally:
+            hold.event.set()
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+def _make_cluster(server_dir: Path, tls: bool, login: str, password: str) -> None:
     local_postgres = _local_postgres()
-    try:
-        if server_dir.exists():  # left by a server of the same name that was never deleted through the emulator
-            local_postgres.stop(server_dir, remove=True)
-        local_postgres.start(server_dir, tls=tls)
-        _execute(_cluster_config(server_dir), _admin_steps(login, password))
-    except ArmError as exc:
-        hold.error = {"code": exc.code, "message": exc.message, "status": 500}
-    except Exception as exc:  # pylint: disable=broad-exception-caught  # the operation must end, whatever went wrong
-        hold.error = {"code": "EmulatorLocalPostgresUnavailable", "status": 500,
-                      "message": f"the server's local PostgreSQL could not be made under {server_dir}: {exc}"}
-    finally:
-        hold.event.set()
+    if server_dir.exists():  # left by a server of the same name that was never deleted through the emulator
+        local_postgres.stop(server_dir, remove=True)
+    local_postgres.start(server_dir, tls=tls)
+    _execute(_cluster_config(server_dir), _admin_steps(login, password))
 
 
 def create_server(ctx, login: str, password: str, server_id: str | None = None) -> dict | None:
@@ -252,8 +261,9 @@ def create_server(ctx, login: str, password: str, server_id: str | None = None) 
             "code": "EmulatorLocalPostgresUnavailable", "status": 500,
             "message": f"the emulator stopped while the server's local PostgreSQL was being made under "
                        f"{_server_dir(raw, name)}: delete the server and create it again"})
-        threading.Thread(target=_make_cluster, name=f"cluster-{name}", daemon=True,
-                         args=(_server_dir(raw, name), bool(raw[1].get("tls", True)), login, password, hold)).start()
+        server_dir, tls = _server_dir(raw, name), bool(raw[1].get("tls", True))
+        _run_held(hold, lambda: _make_cluster(server_dir, tls, login, password), "EmulatorLocalPostgresUnavailable",
+                  f"the server's local PostgreSQL could not be made under {server_dir}")
         return {"login": login, "cluster": name}
     _execute(_config(ctx), _admin_steps(login, password))
     return {"login": login}
@@ -273,15 +283,11 @@ def _create_database_sql(owner: str, name: str):
             sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner))]
 
 
-def create_database(ctx, owner: str, name: str, backing: dict | None = None) -> None:
-    _execute(_config(ctx, backing), _create_database_sql(owner, name))
-
-
 def start_create_database(ctx, owner: str, name: str, database_id: str, backing: dict | None = None) -> None:
     """CREATE DATABASE during the database's long-running operation, as Azure does its work after answering the PUT
-    (202 Accepted, Databases_Create is x-ms-long-running-operation): a thread makes it and the operation stays
-    InProgress until it has (State.holds), failing with the error that stopped it. The PUT's answer does not wait
-    for it (inline, the PUT took 0.05-0.25 s here, which no Azure client waits)."""
+    (azure-mgmt-postgresqlflexibleservers 3.0.0's DatabasesOperations.begin_create accepts only 202 and polls): a
+    thread makes it and the operation stays InProgress until it has (State.holds), failing with the error that
+    stopped it. The PUT's answer does not wait for it (inline, the PUT took 0.05-0.25 s here)."""
     config = _config(ctx, backing)
     if config is None:
         return
@@ -289,19 +295,8 @@ def start_create_database(ctx, owner: str, name: str, database_id: str, backing:
     ctx.state.add_hold(database_id, hold, interrupted={
         "code": "EmulatorLocalPostgresUnavailable", "status": 500,
         "message": f"the emulator stopped while database {name} was being made: create it again"})
-
-    def work() -> None:
-        try:
-            _execute(config, _create_database_sql(owner, name))
-        except ArmError as exc:
-            hold.error = {"code": exc.code, "message": exc.message, "status": 500}
-        except Exception as exc:  # pylint: disable=broad-exception-caught  # the operation must end, whatever went wrong
-            hold.error = {"code": "EmulatorLocalPostgresError", "status": 500,
-                          "message": f"the local PostgreSQL could not create database {name}: {exc}"}
-        finally:
-            hold.event.set()
-
-    threading.Thread(target=work, name=f"database-{name}", daemon=True).start()
+    _run_held(hold, lambda: _execute(config, _create_database_sql(owner, name)), "EmulatorLocalPostgresError",
+              f"the local PostgreSQL could not create database {name}")
 
 
 def drop_database(ctx, name: str, backing: dict | None = None) -> None:

@@ -70,8 +70,10 @@ class State:
     def save(self) -> None:
         path = self.dir / STATE_FILE
         tmp = path.with_suffix(".tmp")
+        # Written after every write, under the state's lock: without `indent` the json module's C encoder does it,
+        # about 6x faster than the Python one `indent` needs (the whole estate's emulator spent most of its CPU here).
         data = json.dumps({"resources": self.resources, "operations": self.operations, "providers": self.providers,
-                           "pending_holds": self.pending_holds}, indent=1, sort_keys=True)
+                           "pending_holds": self.pending_holds}, sort_keys=True)
         # Owner-only: providers keep secret values (Key Vault secrets, admin passwords) in here.
         fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
