@@ -69,9 +69,10 @@ class Node:
 # network first (NSGs, then the VNet with its subnets, on the region's DDoS plan in prod); the private DNS zones need
 # only the group, their VNet links the VNet; the vault (its firewall names subnets), the Container Apps environment
 # (its subnet, its workspace), API Management (its subnet) after the VNet; the server after its subnet and its zone's
-# link (a new server's password is made on the controller, and stored in the vault after it); its databases, parameters and restart one at a time on the server; each private
-# endpoint after its target and the VNet, its DNS zone group after it and the zone; Redis, the registry, storage and
-# the workspace need only their group. Order matters: the first node whose type (and path/method) fits takes a write.
+# link (a new server's password is made on the controller, and stored in the vault after it); its databases,
+# parameters and restart one at a time on the server; each private endpoint after its target and the VNet, its DNS
+# zone group after it and the zone; Redis, the registry, storage and the workspace need only their group. Order
+# matters: the first node whose type (and path/method) fits takes a write.
 PE = "/privateendpoints/pe-cf-[^/]+-"
 DEPENDENCIES: dict[str, Node] = {
     "resource groups": Node(("microsoft.resources/resourcegroups",)),

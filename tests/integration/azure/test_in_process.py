@@ -85,8 +85,8 @@ def test_an_async_task_runs_as_a_job_forked_from_the_worker_and_async_status_rea
     steps = [started, {"name": "done", "ansible.builtin.async_status": {"jid": "{{ job.ansible_job_id }}"},
                        "register": "done", "until": "done.finished", "retries": 60, "delay": 1}]
     answers = {}
-    for extra_env, how in (({}, "forked from the controller's worker process"), ({"COMPLIANCEFLOW_IN_PROCESS": "false"},
-                                                                                    "runs in a new Python")):
+    ways = (({}, "forked from the controller's worker process"), ({"COMPLIANCEFLOW_IN_PROCESS": "false"}, "runs in a new Python"))
+    for extra_env, how in ways:
         run = ansible.play(steps, verbosity=4, vars_=CONTROLLER_PYTHON, extra_env=extra_env)
         assert run.rc == 0, run.stdout[-3000:]
         assert how in run.stdout + run.stderr
@@ -95,7 +95,7 @@ def test_an_async_task_runs_as_a_job_forked_from_the_worker_and_async_status_rea
         answers[how]["start"] = {k: run.result("start").get(k) for k in ("changed", "started", "finished")}
         assert resource(emu, arm_id(emu, rg_name)) is not None
         ansible.play([task("group", "resource_group", name=rg_name, state="absent")], vars_=CONTROLLER_PYTHON)
-    forked, usual = answers.values()
+    forked, usual = answers[ways[0][1]], answers[ways[1][1]]
     assert forked == usual and forked["changed"] is True and forked["resource_group"]["name"] == rg_name
     assert forked["start"]["changed"] is True   # ansible-core reports every started job as a change
 
