@@ -179,8 +179,11 @@ class ArmClient:
         """Poll many running operations side by side until each ends; {index: OperationFailed} of the failed ones.
 
         Each is polled when ARM said to (Retry-After after its start, then after each poll), not all at once: an
-        operation started a moment ago by another task is not asked early and then left a whole interval after it ends
-        (azure-core's poller also waits Retry-After before its first poll)."""
+        operation started a moment ago by another task is not asked early and then left a whole interval after it ends.
+        Retry-After on a long-running operation's 201/202 tells how long the client should wait before polling its
+        status (ARM's asynchronous operation protocol, learn.microsoft.com/azure/azure-resource-manager/management/
+        async-operations; the ARM linter rule @azure-tools/typespec-azure-resource-manager/retry-after). azure-core's
+        LROBasePolling._poll asks once at once, then waits Retry-After between polls; `finish` does the same."""
         pending, failed = dict(enumerate(ops)), {}
         wall, now = self.wallclock(), self.clock()
         due = {i: now + max(0.0, (op.poll_after or 0.0) - wall) for i, op in pending.items()}
