@@ -306,6 +306,7 @@ def test_day_two_a_new_tag_and_bigger_sizes_converge_secrets_stay_and_a_verbose_
     assert budgets == {f"budget-cf-{d}": 260 for d in DEPLOYMENTS}
     for vault_id, versions in secrets.items():   # tags changed on the secret's current version; no new version
         assert [v["version"] for v in after[vault_id]["_secrets"]["postgresql-admin-password"]] == versions
+        assert after[vault_id]["_secrets"]["postgresql-admin-password"][-1]["tags"].get("DataClass") == "internal"
     # The converged re-run, at -vvv (one deploy for two checks: it is the longest test): nothing changes, and no
     # secret value (both admin passwords and both Application Insights connection strings in Key Vault, the app roles'
     # password, and the instrumentation keys inside the connection strings) is printed.
