@@ -3,7 +3,7 @@
 """Deploy wall time against the critical path of a latency profile that mirrors Azure's create times.
 
     .venv/bin/python bench/deploy/run.py [--only pair|prod|estate] [--profile bench/deploy/profile.json] [--json out.json]
-                                         [--dry-run] [--reruns N]
+                                         [--dry-run] [--reruns N] [--scale S [S ...]]
 
 Two scenarios, each in its own sandbox services (PostgreSQL + ARM emulator under .tmp/, started with the profile as the
 emulator's config, as SANDBOX_LATENCY does; nothing of ./sandbox is touched), so the two never share a PostgreSQL
@@ -26,6 +26,12 @@ Azure runs one operation at a time on one Flexible Server). A logged write no no
 grow with the collection). "overlapped" lets a regional deployment start at once, waiting only for what it reads from its
 global one: what deploy.yml does (one play for both scopes), so the ratio is against it; "globals then regionals" (the
 seed's strict order, deploy.yml before its scopes ran side by side) is printed too. bench/deploy/README.md records a run.
+
+--scale runs each scenario with every latency of the profile times S (S seconds for each Azure minute; 1 is the profile
+as written). Given two scales or more, it fits each scenario's deploy wall time to F + S x G: F is the local work that
+does not grow with Azure's times (the controller's start, each step's module call and poll, the database tier after
+the server), G what grows with them, against the critical path's own growth; and it projects both onto Azure's own
+times (60 s for each minute). On a 1 s scale every fixed second weighs sixty times what it weighs in Azure.
 """
 from __future__ import annotations
 
@@ -373,6 +379,34 @@ def run_scenario(scenario: Scenario, profile_path: Path, profile: dict, report, 
     return result
 
 
+def scaled(profile: dict, scale: float) -> dict:
+    """The profile with every latency times `scale` (seconds for each Azure minute)."""
+    return dict(profile, latency={key: seconds * scale for key, seconds in profile["latency"].items()})
+
+
+def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Least squares of wall = fixed + growth x scale over (scale, wall) points of two scales or more."""
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    growth = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _ in points)
+    return mean_y - growth * mean_x, growth
+
+
+def report_fit(scenario: Scenario, runs: list[dict]) -> dict:
+    """Deploy wall time split into what does not grow with Azure's times and what does (runs at two scales or more)."""
+    points = [(run["scale"], run["deploy"]["wall"]) for run in runs]
+    paths = {run["scale"]: run["deploy"]["overlapped"] for run in runs}
+    fixed, growth = fit(points)
+    path = fit(list(paths.items()))[1]
+    azure = (fixed + 60 * growth) / (60 * path) if path else float("nan")
+    print(f"  {scenario.name} deploy over scales {', '.join(f'{x:g}' for x in sorted(paths))}: wall = {fixed:.1f} s + "
+          f"{growth:.1f} s x scale; the critical path grows {path:.1f} s x scale (the order takes {growth / path:.2f} of it)."
+          f"\n  {'':18} The {fixed:.1f} s are local work Azure's times do not change; at Azure's own times (60 s a minute) "
+          f"the deploy would take {azure:.3f}x its critical path (a projection)", flush=True)
+    return {"fixed_seconds": round(fixed, 2), "growth_per_scale": round(growth, 2), "path_per_scale": round(path, 2),
+            "projected_ratio_at_60": round(azure, 4)}
+
+
 def machine() -> str:
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor() or "?") if Path("/proc/cpuinfo").exists() else "?"
@@ -424,6 +458,16 @@ def report(scenario: Scenario, phase: str, out: dict) -> None:
     print(line, flush=True)
 
 
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 60:
+        raise argparse.ArgumentTypeError(f"{text!r}: seconds for each Azure minute, a number above 0 and at most 60")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", type=Path, default=Path(__file__).parent / "profile.json")
@@ -433,7 +477,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--reruns", type=int, default=3, choices=range(1, 10), metavar="N",
                         help="no-change re-runs per scenario; the median is reported (default 3)")
+    parser.add_argument("--scale", type=_scale, nargs="+", default=[1.0], metavar="S",
+                        help="every latency of the profile times S (S seconds for each Azure minute; default 1); two "
+                             "or more: each scenario at each, and its deploy time split into fixed and growing parts")
     args = parser.parse_args(argv)
+    if len(set(args.scale)) != len(args.scale):
+        parser.error(f"--scale: each scale once, got {' '.join(f'{x:g}' for x in args.scale)}")
     profile_path = args.profile.resolve()
     profile = json.loads(profile_path.read_text(encoding="utf-8"))
     chosen = [SCENARIOS[args.only]] if args.only else [SCENARIOS["pair"], SCENARIOS["prod"]]
@@ -443,21 +492,34 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{scenario.name}: untimed first {list(scenario.before)}; then " + "; ".join(
                 f"{phase}: playbooks/{book}.yml {' '.join(inventories(timed))}"
                 + (f" --forks {len(timed)}" if scenario.forks else "") for phase, book in scenario.phases)
-                + f" (PostgreSQL: {scenario.postgres or 'one cluster'})")
+                + f" (PostgreSQL: {scenario.postgres or 'one cluster'}; latencies x{', x'.join(f'{x:g}' for x in args.scale)})")
         return 0
     started = time.monotonic()
     print(f"bench/deploy ({profile_path.name}; {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)
-    results = []
+    results, fits = [], {}
     for scenario in chosen:
         before = f" ({', '.join(scenario.before)} deployed first, untimed, latencies off)" if scenario.before else ""
-        print(f"{scenario.name}: {' + '.join(scenario.timed)}{before}", flush=True)
-        results.append(run_scenario(scenario, profile_path, profile, report, args.reruns))
+        runs = []
+        for scale in args.scale:
+            at_scale = f" (latencies x{scale:g}: {scale:g} s for each Azure minute)" if args.scale != [1.0] else ""
+            print(f"{scenario.name}: {' + '.join(scenario.timed)}{before}{at_scale}", flush=True)
+            scaled_path = REPO / ".tmp" / f"bench-deploy-profile-{os.getpid()}-x{scale:g}.json"
+            scaled_path.parent.mkdir(exist_ok=True)
+            scaled_path.write_text(json.dumps(scaled(profile, scale), indent=1) + "\n", encoding="utf-8")
+            try:
+                runs.append(dict(run_scenario(scenario, scaled_path, scaled(profile, scale), report, args.reruns),
+                                 scale=scale))
+            finally:
+                scaled_path.unlink(missing_ok=True)
+        if len(runs) > 1:
+            fits[scenario.name] = report_fit(scenario, runs)
+        results.extend(runs)
     total = time.monotonic() - started
     print(f"bench/deploy: {total / 60:.1f} min in all; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "minutes": total / 60, "results": results}, indent=1) + "\n",
-                             encoding="utf-8")
+        args.json.write_text(json.dumps({"machine": machine(), "minutes": total / 60, "results": results, "fits": fits},
+                                        indent=1) + "\n", encoding="utf-8")
     return 0 if all(r.get("rerun", {}).get("changed", 0) == 0 for r in results) else 1
 
 

@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""bench/deploy/run.py --scale: the scaled profile, the check of the option, and the split of a deploy's wall time into
+what does not grow with Azure's times and what does."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[3] / "bench" / "deploy" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_deploy_run", RUN)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module   # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_scaled_profile_multiplies_every_latency_and_keeps_the_rest(bench):
+    profile = {"_comment": "source", "latency": {"default": 0, "Microsoft.DBforPostgreSQL/flexibleServers": 10}}
+    assert bench.scaled(profile, 2.5) == {"_comment": "source",
+                                          "latency": {"default": 0, "Microsoft.DBforPostgreSQL/flexibleServers": 25.0}}
+    assert profile["latency"]["Microsoft.DBforPostgreSQL/flexibleServers"] == 10   # the profile read is left as it is
+
+
+def test_the_fit_separates_fixed_local_work_from_what_grows_with_the_latencies(bench):
+    # 7 s of local work, then 36 s of path per unit of scale: seen at three scales, with noise that cancels out.
+    fixed, growth = bench.fit([(1, 43.5), (2, 79.0), (3, 114.5)])
+    assert fixed == pytest.approx(8.0)
+    assert growth == pytest.approx(35.5)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--scale", "0"], "'0': seconds for each Azure minute, a number above 0 and at most 60"),
+    (["--scale", "61"], "'61': seconds for each Azure minute"),
+    (["--scale", "fast"], "'fast': seconds for each Azure minute"),
+    (["--scale", "1", "1"], "--scale: each scale once, got 1 1"),
+])
+def test_a_bad_scale_is_refused_before_anything_runs(bench, capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(argv + ["--dry-run"])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_dry_run_names_every_scale(bench, capsys):
+    assert bench.main(["--only", "pair", "--scale", "1", "2", "--dry-run"]) == 0
+    assert "latencies x1, x2" in capsys.readouterr().out
