@@ -386,9 +386,9 @@ def scaled(profile: dict, scale: float) -> dict:
 
 def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
     """Least squares of wall = fixed + growth x scale over (scale, wall) points of two scales or more."""
-    mean_x = sum(x for x, _ in points) / len(points)
-    mean_y = sum(y for _, y in points) / len(points)
-    growth = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _ in points)
+    xs, ys = [x for x, _y in points], [y for _x, y in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    growth = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x in xs)
     return mean_y - growth * mean_x, growth
 
 
