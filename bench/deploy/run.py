@@ -31,7 +31,8 @@ seed's strict order, deploy.yml before its scopes ran side by side) is printed t
 as written). Given two scales or more, it fits each scenario's deploy wall time to F + S x G: F is the local work that
 does not grow with Azure's times (the controller's start, each step's module call and poll, the database tier after
 the server), G what grows with them, against the critical path's own growth; and it projects both onto Azure's own
-times (60 s for each minute). On a 1 s scale every fixed second weighs sixty times what it weighs in Azure.
+times (60 s for each minute). On a 1 s scale every fixed second weighs sixty times what it weighs in Azure. A deploy
+that kept the cores at least half busy at some scale (the estate on 2 cores) is bound by CPU, and is not split.
 """
 from __future__ import annotations
 
@@ -379,6 +380,10 @@ def run_scenario(scenario: Scenario, profile_path: Path, profile: dict, report, 
     return result
 
 
+# Above half the cores busy over a deploy, the CPU rather than the waits sets its wall time (bench/deploy/README.md).
+CPU_BOUND = 0.5
+
+
 def scaled(profile: dict, scale: float) -> dict:
     """The profile with every latency times `scale` (seconds for each Azure minute)."""
     return dict(profile, latency={key: seconds * scale for key, seconds in profile["latency"].items()})
@@ -393,7 +398,16 @@ def fit(points: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def report_fit(scenario: Scenario, runs: list[dict]) -> dict:
-    """Deploy wall time split into what does not grow with Azure's times and what does (runs at two scales or more)."""
+    """Deploy wall time split into what does not grow with Azure's times and what does (runs at two scales or more).
+    Only where waits set the wall time: a deploy that kept the cores busy at some scale (the estate on 2 cores) is
+    bound by CPU there, and wall = fixed + growth x scale does not hold."""
+    cores = os.cpu_count() or 1
+    busy = {run["scale"]: run["deploy"]["busy_cpu"] / (cores * run["deploy"]["wall"]) for run in runs}
+    if max(busy.values()) >= CPU_BOUND:
+        print(f"  {scenario.name} deploy: not split into fixed and growing parts; the cores were "
+              f"{', '.join(f'{share:.0%} busy at x{x:g}' for x, share in sorted(busy.items()))}: bound by CPU, "
+              f"not by Azure's times", flush=True)
+        return {"cpu_bound": {str(x): round(share, 2) for x, share in busy.items()}}
     points = [(run["scale"], run["deploy"]["wall"]) for run in runs]
     paths = {run["scale"]: run["deploy"]["overlapped"] for run in runs}
     fixed, growth = fit(points)

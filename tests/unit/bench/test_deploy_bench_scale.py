@@ -52,3 +52,25 @@ def test_a_bad_scale_is_refused_before_anything_runs(bench, capsys, argv, messag
 def test_the_dry_run_names_every_scale(bench, capsys):
     assert bench.main(["--only", "pair", "--scale", "1", "2", "--dry-run"]) == 0
     assert "latencies x1, x2" in capsys.readouterr().out
+
+
+def _run(scale, wall, busy, path):
+    return {"scale": scale, "deploy": {"wall": wall, "busy_cpu": busy, "overlapped": path}}
+
+
+def test_the_split_and_its_projection_onto_azure_times_are_printed(bench, capsys, monkeypatch):
+    monkeypatch.setattr(bench.os, "cpu_count", lambda: 2)
+    figures = bench.report_fit(bench.SCENARIOS["pair"], [_run(1, 42.0, 20.0, 36.0), _run(2, 78.0, 22.0, 72.0)])
+    assert figures == {"fixed_seconds": 6.0, "growth_per_scale": 36.0, "path_per_scale": 36.0,
+                       "projected_ratio_at_60": pytest.approx((6 + 60 * 36) / (60 * 36), abs=1e-4)}
+    out = capsys.readouterr().out
+    assert "wall = 6.0 s + 36.0 s x scale" in out and "1.003x its critical path" in out
+
+
+def test_a_deploy_bound_by_cpu_is_not_split(bench, capsys, monkeypatch):
+    # The estate on 2 cores: 81 % of the cores busy at x1; a line fitted there would say nothing about Azure's times.
+    monkeypatch.setattr(bench.os, "cpu_count", lambda: 2)
+    figures = bench.report_fit(bench.SCENARIOS["estate"], [_run(1, 108.9, 177.3, 42.0), _run(2, 118.8, 163.3, 84.0)])
+    assert figures == {"cpu_bound": {"1": 0.81, "2": 0.69}}
+    out = capsys.readouterr().out
+    assert "not split" in out and "81% busy at x1" in out and "projection" not in out
