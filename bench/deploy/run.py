@@ -28,7 +28,7 @@ global one: what deploy.yml does (one play for both scopes), so the ratio is aga
 seed's strict order, deploy.yml before its scopes ran side by side) is printed too. bench/deploy/README.md records a run.
 
 --scale runs each scenario with every latency of the profile times S (S seconds for each Azure minute; 1 is the profile
-as written). Given two scales or more, it fits each scenario's deploy wall time to F + S x G: F is the local work that
+as written). Given two scales or more, it fits each scenario's deploy wall time to F + G x S: F is the local work that
 does not grow with Azure's times (the controller's start, each step's module call and poll, the database tier after
 the server), G what grows with them, against the critical path's own growth; and it projects both onto Azure's own
 times (60 s for each minute). On a 1 s scale every fixed second weighs sixty times what it weighs in Azure. A deploy
@@ -412,9 +412,10 @@ def report_fit(scenario: Scenario, runs: list[dict]) -> dict:
     paths = {run["scale"]: run["deploy"]["overlapped"] for run in runs}
     fixed, growth = fit(points)
     path = fit(list(paths.items()))[1]
+    share = growth / path if path else float("nan")
     azure = (fixed + 60 * growth) / (60 * path) if path else float("nan")
     print(f"  {scenario.name} deploy over scales {', '.join(f'{x:g}' for x in sorted(paths))}: wall = {fixed:.1f} s + "
-          f"{growth:.1f} s x scale; the critical path grows {path:.1f} s x scale (the order takes {growth / path:.2f} of it)."
+          f"{growth:.1f} s x scale; the critical path grows {path:.1f} s x scale (the order takes {share:.2f} of it)."
           f"\n  {'':18} The {fixed:.1f} s are local work Azure's times do not change; at Azure's own times (60 s a minute) "
           f"the deploy would take {azure:.3f}x its critical path (a projection)", flush=True)
     return {"fixed_seconds": round(fixed, 2), "growth_per_scale": round(growth, 2), "path_per_scale": round(path, 2),
@@ -520,10 +521,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{scenario.name}: {' + '.join(scenario.timed)}{before}{at_scale}", flush=True)
             scaled_path = REPO / ".tmp" / f"bench-deploy-profile-{os.getpid()}-x{scale:g}.json"
             scaled_path.parent.mkdir(exist_ok=True)
-            scaled_path.write_text(json.dumps(scaled(profile, scale), indent=1) + "\n", encoding="utf-8")
+            at_profile = scaled(profile, scale)
+            scaled_path.write_text(json.dumps(at_profile, indent=1) + "\n", encoding="utf-8")
             try:
-                runs.append(dict(run_scenario(scenario, scaled_path, scaled(profile, scale), report, args.reruns),
-                                 scale=scale))
+                runs.append(dict(run_scenario(scenario, scaled_path, at_profile, report, args.reruns), scale=scale))
             finally:
                 scaled_path.unlink(missing_ok=True)
         if len(runs) > 1:
