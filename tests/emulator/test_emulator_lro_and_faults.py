@@ -109,7 +109,7 @@ def test_an_operation_held_by_work_lost_in_a_restart_fails_instead_of_succeeding
                                 location="westeurope", delay=0, failure=None)
     before.settle_operations()
     assert before.operations[op["id"]]["status"] == "InProgress"  # the hold is not done: still waiting
-    before.save()
+    before.close()   # the emulator stops (its state written)
 
     after = State(tmp_path)  # the emulator started again: the thread behind the hold is gone
     after.settle_operations()

@@ -178,11 +178,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if (state_dir / CONFIG_COPY).exists():
         data = json.loads((state_dir / CONFIG_COPY).read_text(encoding="utf-8"))
     try:
-        server = make_listener(state_dir, data, args.host, args.port)[0]
+        server, app = make_listener(state_dir, data, args.host, args.port)
     except OSError:
         if not args.port:
             raise
-        server = make_listener(state_dir, data, args.host, 0)[0]  # the old port is taken: any port
+        server, app = make_listener(state_dir, data, args.host, 0)  # the old port is taken: any port
     port = server.server_address[1]
     url = f"https://{args.host}:{port}"
     (state_dir / PID_FILE).write_text(str(os.getpid()), encoding="utf-8")
@@ -202,6 +202,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
+        app.state.close()   # the changes not written yet (state.py writes at most every SAVE_INTERVAL)
         (state_dir / PID_FILE).unlink(missing_ok=True)
     return 0
 
