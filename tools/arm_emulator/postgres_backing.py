@@ -23,14 +23,16 @@ Per server (the sandbox's mode: every deployment keeps the seed's database names
 
 In both modes, on the server's cluster:
 - creating a server creates its administrator role (LOGIN CREATEDB CREATEROLE, the given password, sent
-  SCRAM-encrypted) and grants it to the bootstrap login, which can then own and drop its databases;
+  SCRAM-encrypted) and grants it to the bootstrap login, which can then own and drop its databases, during the
+  create's operation (a thread, behind a hold, as the cluster above);
 - creating a database creates it, owned by the server's administrator, during the PUT's operation (a thread, behind
   a hold, as the cluster above); deleting drops it;
 - deleting a server drops its databases and its administrator role (per server: the whole cluster goes);
 - with "platform_user" and "platform_password_file" (tools/local_postgres.py's platform login, which
   may only ALTER SYSTEM these settings), a server parameter the cluster knows is applied there too:
   pgaudit's settings under their own names, and azure.extensions as pgextwlist's allow-list
-  extwlist.extensions (LOCAL_PARAMETERS); then the configuration is reloaded. shared_preload_libraries
+  extwlist.extensions (LOCAL_PARAMETERS); then the configuration is reloaded, during the parameter's operation (a
+  thread, behind a hold); shared_preload_libraries
   is not applied: the cluster always preloads pgaudit (as a server after its restart). Per server, each
   server's parameters reach its own cluster only.
 """
@@ -265,7 +267,17 @@ def create_server(ctx, login: str, password: str, server_id: str | None = None) 
         _run_held(hold, lambda: _make_cluster(server_dir, tls, login, password), "EmulatorLocalPostgresUnavailable",
                   f"the server's local PostgreSQL could not be made under {server_dir}")
         return {"login": login, "cluster": name}
-    _execute(_config(ctx), _admin_steps(login, password))
+    # One cluster for every server: the administrator role is made during the create's operation, as Azure does its
+    # work after answering the PUT (inline, the PUT held every other request for 0.03-0.3 s: the emulator's first
+    # connection imports psycopg).
+    config = _config(ctx)
+    hold = _Hold()
+    ctx.state.add_hold(server_id, hold, interrupted={
+        "code": "EmulatorLocalPostgresUnavailable", "status": 500,
+        "message": "the emulator stopped while the server's administrator role was being made: delete the server and "
+                   "create it again"})
+    _run_held(hold, lambda: _execute(config, _admin_steps(login, password)), "EmulatorLocalPostgresUnavailable",
+              f"the local PostgreSQL could not make the administrator role {login}")
     return {"login": login}
 
 
@@ -304,8 +316,9 @@ def drop_database(ctx, name: str, backing: dict | None = None) -> None:
              [lambda sql, conn, cfg: sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))])
 
 
-def apply_parameter(ctx, name: str, value: str, backing: dict | None = None) -> None:
-    """Apply a server parameter to the server's cluster when it knows it and the platform login is configured."""
+def start_apply_parameter(ctx, name: str, value: str, configuration_id: str, backing: dict | None = None) -> None:
+    """Apply a server parameter to the server's cluster, when it knows it and the platform login is configured,
+    during the parameter's long-running operation (as start_create_database: the PATCH is answered at once)."""
     setting = LOCAL_PARAMETERS.get(name.lower())
     config = _config(ctx, backing) if setting else None
     platform = _platform(config) if config else None
@@ -313,14 +326,22 @@ def apply_parameter(ctx, name: str, value: str, backing: dict | None = None) -> 
         return
     if setting == "extwlist.extensions":  # Azure's allow-list is case-insensitive (PGAUDIT); extension names are not
         value = ",".join(part.strip().lower() for part in value.split(",") if part.strip())
-    from psycopg import Error, sql  # pylint: disable=import-outside-toplevel
-    with _connect(platform) as conn:
-        try:
-            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.SQL(setting), sql.Literal(value)))
-            conn.execute("SELECT pg_reload_conf()")
-        except Error as exc:
-            raise ArmError(500, "EmulatorLocalPostgresError",
-                           f"the local PostgreSQL rejected {name}={value!r}: {exc.diag.message_primary or exc}") from None
+
+    def apply() -> None:
+        from psycopg import Error, sql  # pylint: disable=import-outside-toplevel
+        with _connect(platform) as conn:
+            try:
+                conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.SQL(setting), sql.Literal(value)))
+                conn.execute("SELECT pg_reload_conf()")
+            except Error as exc:
+                raise ArmError(500, "EmulatorLocalPostgresError", f"the local PostgreSQL rejected {name}={value!r}: "
+                                                                  f"{exc.diag.message_primary or exc}") from None
+
+    hold = _Hold()
+    ctx.state.add_hold(configuration_id, hold, interrupted={
+        "code": "EmulatorLocalPostgresUnavailable", "status": 500,
+        "message": f"the emulator stopped while parameter {name} was being applied: set it again"})
+    _run_held(hold, apply, "EmulatorLocalPostgresError", f"the local PostgreSQL could not apply {name}")
 
 
 def drop_server(ctx, login: str, databases: list[str], backing: dict | None = None) -> None:

@@ -459,7 +459,8 @@ class Configurations(_ServerChild):
             stored["isConfigPendingRestart"] = True  # a static parameter: applied at the next restart
         stored["value"] = value
         if server.get("_backing"):
-            local_backing.apply_parameter(ctx, key, value, backing=server["_backing"])
+            local_backing.start_apply_parameter(ctx, key, value, f"{server['id']}/configurations/{ref.name}",
+                                                backing=server["_backing"])
         return self._view(server, key), False
 
     def patch(self, ctx: Context, ref: Ref, body: dict) -> dict:
