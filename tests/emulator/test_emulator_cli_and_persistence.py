@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from azure.mgmt.network import NetworkManagementClient, models as nm
 from azure.mgmt.resource.resources import ResourceManagementClient
+from arm_emulator.state import State
 from emulator import CLI, Emulator
 
 
@@ -89,3 +91,25 @@ def test_a_config_may_carry_comment_keys_but_no_other_unknown_key():
     assert Config(profile).delay_for("Microsoft.DBforPostgreSQL/flexibleServers") > 1
     with pytest.raises(ConfigError, match=r"unknown config keys \['_latency'\]"):
         Config({"_latency": {"default": 1}})
+
+
+def _saved(state_dir):
+    return json.loads((state_dir / "state.json").read_text())["resources"]
+
+
+def test_a_change_reaches_state_json_soon_after_it_and_whole_at_close(tmp_path):
+    state = State(tmp_path)
+    assert _saved(tmp_path) == {}   # written at start, so that a reader never finds no file
+    with state.lock:
+        state.put({"id": "/subscriptions/s/resourceGroups/rg-first"})
+        state.save()
+    deadline = time.monotonic() + 10   # the writer's interval is 0.2 s; 10 s only bounds a stuck writer
+    while "/subscriptions/s/resourcegroups/rg-first" not in _saved(tmp_path):
+        assert time.monotonic() < deadline, "a saved change never reached state.json"
+        time.sleep(0.05)
+    with state.lock:
+        state.put({"id": "/subscriptions/s/resourceGroups/rg-last"})
+        state.save()
+    state.close()   # the emulator stops: what the writer has not written yet is written now
+    assert set(_saved(tmp_path)) == {"/subscriptions/s/resourcegroups/rg-first", "/subscriptions/s/resourcegroups/rg-last"}
+    assert State(tmp_path).get("/subscriptions/s/resourceGroups/rg-last") is not None
