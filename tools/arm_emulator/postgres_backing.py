@@ -242,6 +242,15 @@ def _run_held(hold: _Hold, work, code: str, failed: str) -> None:
     threading.Thread(target=run, daemon=True).start()
 
 
+def _start_held(ctx, resource_id: str, work, *, lost: str, code: str, failed: str) -> None:
+    """work() in a thread, and the operation on resource_id InProgress until it is done (_run_held's error if it
+    fails). `lost`: the message the operation fails with if the emulator stops first (persisted with the state)."""
+    hold = _Hold()
+    ctx.state.add_hold(resource_id, hold, interrupted={"code": "EmulatorLocalPostgresUnavailable", "status": 500,
+                                                       "message": lost})
+    _run_held(hold, work, code, failed)
+
+
 def _make_cluster(server_dir: Path, tls: bool, login: str, password: str) -> None:
     local_postgres = _local_postgres()
     if server_dir.exists():  # left by a server of the same name that was never deleted through the emulator
@@ -258,26 +267,22 @@ def create_server(ctx, login: str, password: str, server_id: str | None = None) 
         return None
     if raw[1].get("mode") == PER_SERVER:
         name = server_id.rstrip("/").rsplit("/", 1)[-1].lower()
-        hold = _Hold()
-        ctx.state.add_hold(server_id, hold, interrupted={
-            "code": "EmulatorLocalPostgresUnavailable", "status": 500,
-            "message": f"the emulator stopped while the server's local PostgreSQL was being made under "
-                       f"{_server_dir(raw, name)}: delete the server and create it again"})
         server_dir, tls = _server_dir(raw, name), bool(raw[1].get("tls", True))
-        _run_held(hold, lambda: _make_cluster(server_dir, tls, login, password), "EmulatorLocalPostgresUnavailable",
-                  f"the server's local PostgreSQL could not be made under {server_dir}")
+        _start_held(ctx, server_id, lambda: _make_cluster(server_dir, tls, login, password),
+                    lost=f"the emulator stopped while the server's local PostgreSQL was being made under {server_dir}: "
+                         "delete the server and create it again",
+                    code="EmulatorLocalPostgresUnavailable",
+                    failed=f"the server's local PostgreSQL could not be made under {server_dir}")
         return {"login": login, "cluster": name}
     # One cluster for every server: the administrator role is made during the create's operation, as Azure does its
     # work after answering the PUT (inline, the PUT held every other request for 0.03-0.3 s: the emulator's first
     # connection imports psycopg).
     config = _config(ctx)
-    hold = _Hold()
-    ctx.state.add_hold(server_id, hold, interrupted={
-        "code": "EmulatorLocalPostgresUnavailable", "status": 500,
-        "message": "the emulator stopped while the server's administrator role was being made: delete the server and "
-                   "create it again"})
-    _run_held(hold, lambda: _execute(config, _admin_steps(login, password)), "EmulatorLocalPostgresUnavailable",
-              f"the local PostgreSQL could not make the administrator role {login}")
+    _start_held(ctx, server_id, lambda: _execute(config, _admin_steps(login, password)),
+                lost="the emulator stopped while the server's administrator role was being made: delete the server "
+                     "and create it again",
+                code="EmulatorLocalPostgresUnavailable",
+                failed=f"the local PostgreSQL could not make the administrator role {login}")
     return {"login": login}
 
 
@@ -303,12 +308,9 @@ def start_create_database(ctx, owner: str, name: str, database_id: str, backing:
     config = _config(ctx, backing)
     if config is None:
         return
-    hold = _Hold()
-    ctx.state.add_hold(database_id, hold, interrupted={
-        "code": "EmulatorLocalPostgresUnavailable", "status": 500,
-        "message": f"the emulator stopped while database {name} was being made: create it again"})
-    _run_held(hold, lambda: _execute(config, _create_database_sql(owner, name)), "EmulatorLocalPostgresError",
-              f"the local PostgreSQL could not create database {name}")
+    _start_held(ctx, database_id, lambda: _execute(config, _create_database_sql(owner, name)),
+                lost=f"the emulator stopped while database {name} was being made: create it again",
+                code="EmulatorLocalPostgresError", failed=f"the local PostgreSQL could not create database {name}")
 
 
 def drop_database(ctx, name: str, backing: dict | None = None) -> None:
@@ -337,11 +339,9 @@ def start_apply_parameter(ctx, name: str, value: str, configuration_id: str, bac
                 raise ArmError(500, "EmulatorLocalPostgresError", f"the local PostgreSQL rejected {name}={value!r}: "
                                                                   f"{exc.diag.message_primary or exc}") from None
 
-    hold = _Hold()
-    ctx.state.add_hold(configuration_id, hold, interrupted={
-        "code": "EmulatorLocalPostgresUnavailable", "status": 500,
-        "message": f"the emulator stopped while parameter {name} was being applied: set it again"})
-    _run_held(hold, apply, "EmulatorLocalPostgresError", f"the local PostgreSQL could not apply {name}")
+    _start_held(ctx, configuration_id, apply,
+                lost=f"the emulator stopped while parameter {name} was being applied: set it again",
+                code="EmulatorLocalPostgresError", failed=f"the local PostgreSQL could not apply {name}")
 
 
 def drop_server(ctx, login: str, databases: list[str], backing: dict | None = None) -> None:

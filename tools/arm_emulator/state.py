@@ -2,8 +2,9 @@
 
 Everything lives in memory behind one lock and is written to <state-dir>/state.json at most every
 SAVE_INTERVAL seconds after a change, and at once when the emulator stops (atomically, so a killed
-emulator never leaves half a file; killed with SIGKILL, it loses at most that interval's changes). Resource ids are compared
-case-insensitively, as ARM does; each document keeps the casing it was created with.
+emulator never leaves half a file; killed with SIGKILL, it loses at most that interval's changes).
+Resource ids are compared case-insensitively, as ARM does; each document keeps the casing it was
+created with.
 """
 from __future__ import annotations
 
