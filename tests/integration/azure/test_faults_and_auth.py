@@ -60,11 +60,15 @@ def test_long_running_operation_past_timeout_fails_clearly(ansible, emu, rg_name
 
 
 def test_wrong_secret_is_an_authentication_error_without_the_secret(ansible, emu):
-    # From here on the emulator accepts only its own secret (by default it takes any).
+    # For this test the emulator accepts only its own secret (by default it takes any, which later files of the same
+    # pytest worker rely on: another client id, tests/integration/azure/test_key_vault_access.py).
     emu.admin("POST", "credentials", [{"client_id": emu.client_id, "client_secret": emu.client_secret, "tenant_id": emu.tenant_id}])
     wrong = "not-the-Emulator-secret-4711"
-    run = ansible.play([task("group", "resource_group", name="rg-never", location="westeurope")], verbosity=3,
-                       extra_env={"AZURE_SECRET": wrong})
+    try:
+        run = ansible.play([task("group", "resource_group", name="rg-never", location="westeurope")], verbosity=3,
+                           extra_env={"AZURE_SECRET": wrong})
+    finally:
+        emu.admin("POST", "credentials", [])
     result = run.result("group")
     assert result["failed"] is True
     assert result["msg"].startswith("get resource group rg-never failed: Azure authentication failed with credentials from AWX environment variables")
