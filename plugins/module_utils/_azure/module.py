@@ -177,8 +177,17 @@ class AzureModule:
                 if problem:
                     self.fail_json(msg=problem)
             with self.operation("set up Azure credentials"):
-                self._credential = build_credential(plan, cloud, self.transport_kwargs())
+                self._credential = self._reused("credential", lambda: build_credential(plan, cloud, self.transport_kwargs()))
         return self._credential
+
+    def _reused(self, what: tuple | str, build):
+        """build(), or what an earlier module run in this process built for the same `what`, auth plan, cloud and
+        transport settings (reused_in_process). A credential that reads more than the plan (the environment, a managed
+        identity, the CLI) is built each time, with what is built on it."""
+        plan = self.auth_plan
+        if plan.kind not in REUSABLE_AUTH_KINDS:
+            return build()
+        return reused_in_process((what, plan, self.cloud, tuple(sorted(self.transport_kwargs().items()))), build)
 
     @property
     def subscription_id(self) -> str:
@@ -217,9 +226,11 @@ class AzureModule:
             # Local decisions first (credentials, subscription) so a bad configuration fails before any network call.
             subscription = self.subscription_id
             cloud = self.cloud
-            self._clients[which] = cls(self.credential, subscription, base_url=cloud.resource_manager.rstrip("/"),
-                                       credential_scopes=list(cloud.credential_scopes), user_agent=USER_AGENT,
-                                       **RETRY_SETTINGS, **self.transport_kwargs())
+            self._clients[which] = self._reused(
+                ("sdk", which, subscription),
+                lambda: cls(self.credential, subscription, base_url=cloud.resource_manager.rstrip("/"),
+                            credential_scopes=list(cloud.credential_scopes), user_agent=USER_AGENT,
+                            **RETRY_SETTINGS, **self.transport_kwargs()))
         return self._clients[which]
 
     def models(self, which: str):
@@ -236,7 +247,8 @@ class AzureModule:
         """Raw ARM REST through azure-mgmt-core's ARMPipelineClient (the generated clients' policies)."""
         if self._arm is None:
             cloud = self.cloud
-            self._arm = ArmClient(build_arm_pipeline(self.credential, cloud, self.transport_kwargs()), cloud.resource_manager)
+            pipeline = self._reused("arm", lambda: build_arm_pipeline(self.credential, cloud, self.transport_kwargs()))
+            self._arm = ArmClient(pipeline, cloud.resource_manager)
         return self._arm
 
     # ---- input, results, errors and long-running operations
@@ -290,6 +302,23 @@ class AzureModule:
                 if is_subscription_not_found(err):
                     raise
                 return None
+
+
+# What the module runs of this process built (credential, ARM pipeline, SDK clients), kept for the next run here: a
+# loop's items run one after another in one worker (plugins/plugin_utils/in_process.py), and each would otherwise
+# fetch its own token and open its own TLS connections. In memory and in this process only (never written anywhere);
+# a forked child (a background job forked from a worker) starts with none, so no two processes share a connection.
+_REUSED: dict = {}
+os.register_at_fork(after_in_child=_REUSED.clear)
+# Credentials built from the auth plan alone (another kind reads the environment or asks the CLI each time).
+REUSABLE_AUTH_KINDS = ("service_principal", "user_password")
+
+
+def reused_in_process(key: tuple, build):
+    """build() the first time this process asks for `key`, the same object after."""
+    if key not in _REUSED:
+        _REUSED[key] = build()
+    return _REUSED[key]
 
 
 def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict):

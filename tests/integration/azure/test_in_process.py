@@ -152,3 +152,40 @@ def test_operation_wait_collects_background_jobs_with_their_change_and_failure(a
     assert run.result("nothing named")["msg"] == "one of the following is required: operations, jobs"
     assert resource(emu, arm_id(emu, rg_name)) is not None and resource(emu, arm_id(emu, rg_name + "-x")) is None
     ansible.play([task("group", "resource_group", name=rg_name, state="absent")], vars_=CONTROLLER_PYTHON)
+
+
+def _token_requests(emu, since):
+    return [r for r in emu.requests(since) if r.get("operation") == "oauth2/token"]
+
+
+def test_a_loops_items_share_one_token_in_the_worker_and_a_forked_job_gets_its_own(ansible, emu, rg_name):
+    """The items of a loop run one after another in one worker: the first one's credential (and its token) serve the
+    next ones, where each new Python asks Entra ID again. A job forked from that worker never shares them: it asks for
+    its own token."""
+    names = [f"{rg_name}-{n}" for n in range(4)]
+    loop = dict(task("groups", "resource_group", name="{{ item }}", location="westeurope"), loop=names)
+    for extra_env, expected in (({}, 1), ({"COMPLIANCEFLOW_IN_PROCESS": "false"}, len(names))):
+        since = emu.request_count()
+        run = ansible.play([loop], vars_=CONTROLLER_PYTHON, extra_env=extra_env)
+        assert run.rc == 0, run.stdout[-3000:]
+        assert len(_token_requests(emu, since)) == expected, extra_env
+        assert all(resource(emu, arm_id(emu, name)) is not None for name in names)
+        ansible.play([dict(task("gone", "resource_group", name="{{ item }}", state="absent"), loop=names)],
+                     vars_=CONTROLLER_PYTHON)
+
+    # The first item in the worker itself (async 0), the next ones as jobs forked from it after: each job asks for its
+    # own token (with the worker's credential, it would share the worker's connections too).
+    jobs = dict(task("jobs", "resource_group", name="{{ item }}", location="westeurope"), loop=names[:3], register="jobs",
+                poll=0)
+    jobs["async"] = "{{ 0 if item == '%s' else 120 }}" % names[0]
+    since = emu.request_count()
+    run = ansible.play([jobs, dict(task("done", "operation_wait", jobs="{{ jobs.results[1:] }}"), register="done")],
+                       vars_=CONTROLLER_PYTHON)
+    assert run.rc == 0, run.stdout[-3000:]
+    started = run.result("jobs")["results"]
+    assert "ansible_job_id" not in started[0] and all("ansible_job_id" in item for item in started[1:]), started
+    assert run.result("done")["changed"] is True
+    assert len(_token_requests(emu, since)) == 3   # the worker's first item, then each job's own
+    assert all(resource(emu, arm_id(emu, name)) is not None for name in names[:3])
+    ansible.play([dict(task("gone", "resource_group", name="{{ item }}", state="absent"), loop=names[:3])],
+                 vars_=CONTROLLER_PYTHON)
