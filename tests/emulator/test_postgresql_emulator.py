@@ -1,7 +1,10 @@
 """PostgreSQL Flexible Servers in the emulator, driven by azure-mgmt-postgresqlflexibleservers: VNet
 validation with Azure-style codes, 202 long-running writes, databases, parameters and restarts.
-(The local PostgreSQL backing is exercised end to end in tests/integration/azure.)"""
+(The local PostgreSQL backing is exercised end to end in tests/integration/azure; a backing that refuses, here.)"""
 from __future__ import annotations
+
+import json
+import socket
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -112,3 +115,42 @@ def test_public_access_with_vnet_integration_is_refused_not_silently_turned_off(
     with pytest.raises(HttpResponseError) as err:
         pg.servers.begin_create_or_update(group, "psql-public", body).result()
     assert err.value.error.code == "ConflictingPublicNetworkAccessAndVirtualNetworkConfiguration"
+
+
+def test_a_local_postgresql_that_refuses_ends_the_operations_failed_not_their_requests(emu, pg, vnet, privatedns, group,
+                                                                                     network, tmp_path):
+    """With one local PostgreSQL for every server (local-postgres.json, the tests' mode), the administrator role, a
+    database and a parameter are made during their long-running operations: the write is answered 202 at once, and a
+    cluster that refuses the emulator ends the operation Failed with the emulator's own code, naming where it connected
+    and never a password."""
+    with socket.socket() as probe:   # a loopback port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    platform_password = tmp_path / "platform.password"
+    platform_password.write_text("Platform-Secret-4\n", encoding="utf-8")
+    config_file = emu.state_dir / "local-postgres.json"
+    config_file.write_text(json.dumps({"host": "127.0.0.1", "port": port, "user": "bootstrap", "password": "Bootstrap-Secret-3",
+                                       "platform_user": "platform", "platform_password_file": str(platform_password)}),
+                           encoding="utf-8")
+    zone = privatedns.private_zones.begin_create_or_update(group, ZONE, {"location": "global"}).result()
+    subnet_id = next(s.id for s in vnet.properties.subnets if s.name == "db")
+    secrets = ("Bootstrap-Secret-3", "Platform-Secret-4", "Emulat0r-Test-Pw")
+    try:
+        writes = [("create", lambda: pg.servers.begin_create_or_update(group, "psql-refused", server_body(subnet_id, zone.id))),
+                  ("database", lambda: pg.databases.begin_create(group, "psql-refused", "user_service", {"properties": {}})),
+                  ("parameter", lambda: pg.configurations.begin_update(group, "psql-refused", "pgaudit.log", {
+                      "properties": {"value": "ddl", "source": "user-override"}}))]
+        for what, start in writes:
+            since = emu.request_count()
+            poller = start()
+            answered = [e["status"] for e in emu.requests(since) if e["method"] in ("PUT", "PATCH")]
+            assert answered == [202], (what, answered)
+            with pytest.raises(HttpResponseError) as err:
+                poller.result()
+            assert err.value.error.code == "EmulatorLocalPostgresUnavailable", what
+            assert f"127.0.0.1:{port} refused the emulator" in err.value.error.message, what
+            assert not any(secret in str(err.value) for secret in secrets), what
+    finally:
+        config_file.unlink()
+        pg.servers.begin_delete(group, "psql-refused").result()
+        network.subnets.begin_delete(group, "vnet", "db").result()
