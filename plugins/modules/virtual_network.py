@@ -90,6 +90,7 @@ extends_documentation_fragment:
   - complianceflow.infra.azure
   - complianceflow.infra.azure.TAGS
   - complianceflow.infra.azure.RESOURCE
+  - complianceflow.infra.azure.WAIT
 attributes:
   diff_mode:
     details: Shows before and after of the fields the task sets, and of subnets O(purge_subnets) removes.
@@ -118,6 +119,20 @@ EXAMPLES = r"""
         private_endpoint_network_policies: Disabled
     tags: {Deployment: westeu-dev-1}
 
+- name: Start the network, do other work, then wait for it
+  complianceflow.infra.virtual_network:
+    resource_group: rg-cf-westeu-dev-1
+    name: vnet-cf-westeu-dev-1
+    location: westeurope
+    address_prefixes: [10.10.0.0/16]
+    wait: false
+  register: vnet_started
+
+- name: Network done
+  complianceflow.infra.operation_wait:
+    operations: ["{{ vnet_started }}"]
+  when: vnet_started.operation is defined
+
 - name: Delete the network
   complianceflow.infra.virtual_network:
     resource_group: rg-cf-westeu-dev-1
@@ -126,6 +141,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+operation:
+  description:
+    - With O(wait=false), the long-running create or update of the network that was started, to pass to
+      M(complianceflow.infra.operation_wait). It holds ARM's polling URLs and the resource id, never a secret.
+  returned: when O(wait=false) and Azure runs the write as a long-running operation
+  type: dict
 virtual_network:
   description: The network after the task (predicted in check mode); only its C(id) after V(absent) deleted it.
   returned: always
@@ -195,7 +216,7 @@ virtual_network:
           type: str
 """
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, AzureModule
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import STATE_SPEC, TAGS_SPEC, WAIT_SPEC, AzureModule
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import run
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.virtual_network import VirtualNetwork
 
@@ -223,6 +244,7 @@ def main():
             purge_subnets={"type": "bool", "default": False},
             **STATE_SPEC,
             **TAGS_SPEC,
+            **WAIT_SPEC,
         ),
     )
     run(VirtualNetwork(module))

@@ -123,10 +123,11 @@ def _epoch(iso: str) -> float:
 
 
 def test_zones_and_nsgs_started_then_awaited_together(ansible, emu, rg_name):
-    """wait=false: a new zone's create and an NSG's are handed back and awaited by one operation_wait; the zone's
-    next run starts its links (children), which operation_wait takes from the registered result's operations."""
+    """wait=false: a new zone's create and an NSG's are handed back and awaited by one operation_wait, then the VNet's
+    likewise; the zone's next run starts its links (children), which operation_wait takes from the registered result's
+    operations."""
     emu.set_latency({"Microsoft.Network/privateDnsZones": 2, "Microsoft.Network/privateDnsZones/virtualNetworkLinks": 2,
-                     "Microsoft.Network/networkSecurityGroups": 2})
+                     "Microsoft.Network/networkSecurityGroups": 2, "Microsoft.Network/virtualNetworks": 2})
     zone = dict(resource_group=rg_name, name=ZONE, wait=False)
     linked = dict(zone, virtual_network_links=[{"name": "link", "virtual_network": "vnet"}])
     try:
@@ -136,8 +137,9 @@ def test_zones_and_nsgs_started_then_awaited_together(ansible, emu, rg_name):
             dict(task("nsg", "network_security_group", resource_group=rg_name, name="nsg-db", location="westeurope",
                       rules=RULES, wait=False), register="nsg_started"),
             task("both done", "operation_wait", operations=["{{ zone_started }}", "{{ nsg_started }}"]),
-            task("vnet", "virtual_network", resource_group=rg_name, name="vnet", location="westeurope",
-                 address_prefixes=["10.10.0.0/16"], subnets=SUBNETS),
+            dict(task("vnet", "virtual_network", resource_group=rg_name, name="vnet", location="westeurope",
+                      address_prefixes=["10.10.0.0/16"], subnets=SUBNETS, wait=False), register="vnet_started"),
+            task("vnet done", "operation_wait", operations=["{{ vnet_started }}"]),
             dict(task("links", "private_dns_zone", **linked), register="links_started"),
             task("links done", "operation_wait", operations=["{{ links_started }}"]),
         ])
@@ -153,6 +155,10 @@ def test_zones_and_nsgs_started_then_awaited_together(ansible, emu, rg_name):
         token = run.result(started)["operation"]
         first_poll = min(_epoch(r["time"]) for r in emu.requests() if token["status_url"].split("?")[0].endswith(r["path"]))
         assert isinstance(token["poll_after"], float) and first_poll >= token["poll_after"] - 0.01, (started, token)
+    assert run.result("vnet")["operation"]["what"] == "create virtual network vnet" and run.result("vnet")["changed"]
+    assert run.result("vnet done")["operations"][0]["status"] == "Succeeded"
+    vnet = resource(emu, arm_id(emu, rg_name, "Microsoft.Network/virtualNetworks/vnet"))
+    assert vnet["properties"]["provisioningState"] == "Succeeded" and len(vnet["properties"]["subnets"]) == 2
     assert [op["status"] for op in run.result("links done")["operations"]] == ["Succeeded"]
     link = resource(emu, arm_id(emu, rg_name, f"Microsoft.Network/privateDnsZones/{ZONE}/virtualNetworkLinks/link"))
     assert link["properties"]["provisioningState"] == "Succeeded"
