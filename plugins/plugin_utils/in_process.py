@@ -25,6 +25,8 @@ this relies on, or ``COMPLIANCEFLOW_IN_PROCESS=false``.
 """
 from __future__ import annotations
 
+import collections
+import collections.abc
 import contextlib
 import gc
 import importlib
@@ -33,6 +35,7 @@ import json
 import os
 import secrets
 import signal
+import ssl
 import sys
 import time
 from pathlib import Path
@@ -80,6 +83,29 @@ def _preload_collection_utils() -> None:
 
 
 _preload_collection_utils()
+
+# Builtin types a worker tests against Mapping and MutableMapping (requests, azure-core, ansible-core: a list, a dict's
+# values, a bool, ...). Such a test is cached on the ABC, but the SDK's models (about 1,200 MutableMapping subclasses)
+# make a miss walk all of them, and the imports above invalidated what the controller had cached.
+_WARM_TYPES = tuple({list, tuple, str, bytes, bytearray, int, float, bool, type(None), set, frozenset, dict,
+                     collections.OrderedDict, type({}.keys()), type({}.values()), type({}.items()),
+                     type(collections.OrderedDict().keys()), type(collections.OrderedDict().values()),
+                     type(collections.OrderedDict().items())})
+
+
+def _warm_abc_caches() -> None:
+    """Fill those caches in the controller, before each fork (a hit costs nothing; an import that registers an ABC
+    empties them again): every worker, and every task, otherwise pays the walk again, about 12 ms."""
+    for kind in _WARM_TYPES:
+        issubclass(kind, collections.abc.Mapping)
+        issubclass(kind, collections.abc.MutableMapping)
+
+
+_warm_abc_caches()
+os.register_at_fork(before=_warm_abc_caches)
+# OpenSSL's one-time set-up of a process (its configuration and providers), done on a process's first TLS context:
+# done here, once, instead of in every worker's first connection (about 3 ms each).
+ssl.create_default_context()
 
 # Every task's worker is a fork of the controller. Python's collector, when it runs in a worker, walks every object the
 # controller holds (the SDK just imported above among them) and so copies the controller's memory page by page (copy on
