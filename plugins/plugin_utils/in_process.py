@@ -87,10 +87,10 @@ _preload_collection_utils()
 # Builtin types a worker tests against Mapping and MutableMapping (requests, azure-core, ansible-core: a list, a dict's
 # values, a bool, ...). Such a test is cached on the ABC, but the SDK's models (about 1,200 MutableMapping subclasses)
 # make a miss walk all of them, and the imports above invalidated what the controller had cached.
-_WARM_TYPES = tuple({list, tuple, str, bytes, bytearray, int, float, bool, type(None), set, frozenset, dict,
-                     collections.OrderedDict, type({}.keys()), type({}.values()), type({}.items()),
-                     type(collections.OrderedDict().keys()), type(collections.OrderedDict().values()),
-                     type(collections.OrderedDict().items())})
+_WARM_TYPES = (list, tuple, str, bytes, bytearray, int, float, bool, type(None), set, frozenset, dict,
+               collections.OrderedDict, type({}.keys()), type({}.values()), type({}.items()),
+               type(collections.OrderedDict().keys()), type(collections.OrderedDict().values()),
+               type(collections.OrderedDict().items()))
 
 
 def _warm_abc_caches() -> None:

@@ -117,8 +117,8 @@ def test_public_access_with_vnet_integration_is_refused_not_silently_turned_off(
     assert err.value.error.code == "ConflictingPublicNetworkAccessAndVirtualNetworkConfiguration"
 
 
-def test_a_local_postgresql_that_refuses_ends_the_operations_failed_not_their_requests(emu, pg, vnet, privatedns, group,
-                                                                                     network, tmp_path):
+def test_a_local_postgresql_that_refuses_ends_the_operations_failed_not_their_requests(
+        emu, pg, vnet, privatedns, group, network, tmp_path):
     """With one local PostgreSQL for every server (local-postgres.json, the tests' mode), the administrator role, a
     database and a parameter are made during their long-running operations: the write is answered 202 at once, and a
     cluster that refuses the emulator ends the operation Failed with the emulator's own code, naming where it connected
