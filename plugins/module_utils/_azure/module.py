@@ -304,7 +304,7 @@ class AzureModule:
                 return None
 
 
-# What the module runs of this process built (credential, ARM pipeline, SDK clients), kept for the next run here: a
+# What earlier module runs in this process built (credential, ARM pipeline, SDK clients), kept for the next one: a
 # loop's items run one after another in one worker (plugins/plugin_utils/in_process.py), and each would otherwise
 # fetch its own token and open its own TLS connections. In memory and in this process only (never written anywhere);
 # a forked child (a background job forked from a worker) starts with none, so no two processes share a connection.
