@@ -137,12 +137,14 @@ def test_zones_and_nsgs_started_then_awaited_together(ansible, emu, rg_name):
             dict(task("nsg", "network_security_group", resource_group=rg_name, name="nsg-db", location="westeurope",
                       rules=RULES, wait=False), register="nsg_started"),
             task("both done", "operation_wait", operations=["{{ zone_started }}", "{{ nsg_started }}"]),
+            dict(task("vnet predicted", "virtual_network", resource_group=rg_name, name="vnet", location="westeurope",
+                      address_prefixes=["10.10.0.0/16"], subnets=SUBNETS, wait=False), check_mode=True),
             dict(task("vnet", "virtual_network", resource_group=rg_name, name="vnet", location="westeurope",
                       address_prefixes=["10.10.0.0/16"], subnets=SUBNETS, wait=False), register="vnet_started"),
             task("vnet done", "operation_wait", operations=["{{ vnet_started }}"]),
             dict(task("links", "private_dns_zone", **linked), register="links_started"),
             task("links done", "operation_wait", operations=["{{ links_started }}"]),
-        ])
+        ], diff=True)
     finally:
         emu.set_latency({}, replace=True)
     assert run.rc == 0, run.stdout[-3000:]
@@ -155,13 +157,19 @@ def test_zones_and_nsgs_started_then_awaited_together(ansible, emu, rg_name):
         token = run.result(started)["operation"]
         first_poll = min(_epoch(r["time"]) for r in emu.requests() if token["status_url"].split("?")[0].endswith(r["path"]))
         assert isinstance(token["poll_after"], float) and first_poll >= token["poll_after"] - 0.01, (started, token)
+    predicted = run.result("vnet predicted")
+    assert predicted["changed"] is True and "operation" not in predicted   # check mode starts nothing
     assert run.result("vnet")["operation"]["what"] == "create virtual network vnet" and run.result("vnet")["changed"]
+    assert run.result("vnet")["diff"]["after"]["address_prefixes"] == ["10.10.0.0/16"]   # a started write shows its diff
     assert run.result("vnet done")["operations"][0]["status"] == "Succeeded"
     vnet = resource(emu, arm_id(emu, rg_name, "Microsoft.Network/virtualNetworks/vnet"))
     assert vnet["properties"]["provisioningState"] == "Succeeded" and len(vnet["properties"]["subnets"]) == 2
     assert [op["status"] for op in run.result("links done")["operations"]] == ["Succeeded"]
     link = resource(emu, arm_id(emu, rg_name, f"Microsoft.Network/privateDnsZones/{ZONE}/virtualNetworkLinks/link"))
     assert link["properties"]["provisioningState"] == "Succeeded"
-    again = ansible.play([dict(task("links", "private_dns_zone", **linked), register="links_started")])
+    again = ansible.play([dict(task("links", "private_dns_zone", **linked), register="links_started"),
+                          task("vnet", "virtual_network", resource_group=rg_name, name="vnet", location="westeurope",
+                               address_prefixes=["10.10.0.0/16"], subnets=SUBNETS, wait=False)])
     assert again.result("links")["changed"] is False and "operations" not in again.result("links")
+    assert again.result("vnet")["changed"] is False and "operation" not in again.result("vnet")
     ansible.play([task("group", "resource_group", name=rg_name, state="absent")])
