@@ -86,6 +86,8 @@ options:
         to any database.
       - A failure stops the run at that database; the databases before it stay done. The failure message names the
         database and the ones done before it, and RV(databases) holds the result of each.
+      - The next database's connection is opened while the one before it is worked on (nothing runs in it before its
+        turn; after a failure it is closed unused).
       - Mutually exclusive with O(database), O(owner) and O(app_role).
     type: list
     elements: dict

@@ -144,19 +144,19 @@ queries:
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.migrations import migrate, read_history, read_migrations
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import run_pg_module
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import databases_argspec, run_databases
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session
 
 PER_DATABASE = {"path": {"type": "path", "required": True}}
 MODULE_ARGS = databases_argspec(PER_DATABASE, rls_mode={"type": "str", "default": "enforce", "choices": ["enforce", "audit"]})
 
 
-def migrate_one(module, entry, files, queries, absent):
+def migrate_one(module, entry, files, queries, absent, connect_to):
     database = entry["database"]
     if absent:
         return {"changed": True, "applied": [m["file"] for m in files], "version": max([m["version"] for m in files], default=0),
                 "rls": None, "msg": f"database {database} does not exist yet: every migration would be applied"}
     # check_mode=False: in check mode the statements do run, in a transaction that is rolled back.
-    session = Session(connect(module.params, database), queries, check_mode=False)
+    session = Session(connect_to(database), queries, check_mode=False)
     try:
         before = applied_files(session)
         try:

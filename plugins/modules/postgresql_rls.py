@@ -26,10 +26,11 @@ description:
     BYPASSRLS, materialized views, extra policies). V(audit) changes nothing.
   - Needs no superuser and no event trigger; M(complianceflow.infra.postgresql_migrations) runs the same step after every
     migration, which is what makes row level security automatic.
-  - With O(databases), one invocation handles several databases in list order (both modes). V(enforce) stops at the first
-    database with a remaining problem (it writes; the databases before it keep what was done to them, the ones after it are
-    not touched). V(audit) checks every database, a connection failure included, then fails once naming each failed
-    database with its first findings and the databases that passed.
+  - With O(databases), one invocation handles several databases, reported in list order. V(enforce) goes in list order
+    and stops at the first database with a remaining problem (it writes; the databases before it keep what was done to
+    them, the ones after it are not touched). V(audit) checks every database, four at a time side by side (it changes
+    nothing), a connection failure included, then fails once naming each failed database with its first findings and the
+    databases that passed.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
@@ -126,7 +127,7 @@ queries:
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import run_pg_module
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import databases_argspec, run_databases
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.rls import failure_message, rls_step
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session
 
 MODULE_ARGS = databases_argspec({}, mode={"type": "str", "default": "enforce", "choices": ["enforce", "audit"]})
 BRIEF_FINDINGS = 5  # per database in the one message of a list audit; all of them are in its rls.findings
@@ -138,13 +139,13 @@ def audit_all(module) -> bool:
     return module.params["mode"] == "audit" and module.params["databases"] is not None
 
 
-def rls_one(module, entry, _prepared, queries, absent):
+def rls_one(module, entry, _prepared, queries, absent, connect_to):
     database, mode = entry["database"], module.params["mode"]
     if absent:
         return {"changed": mode == "enforce", "rls": None,
                 "msg": f"database {database} does not exist yet: its row level security would be set up"}
     roles = {"owner": entry["owner"], "app_role": entry["app_role"], "column": entry["tenant_column"], "mode": mode}
-    session = Session(connect(module.params, database), queries, check_mode=module.check_mode)
+    session = Session(connect_to(database), queries, check_mode=module.check_mode)
     try:
         if module.check_mode:
             summary, remaining = rls_step(session, **roles)

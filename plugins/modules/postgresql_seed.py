@@ -120,7 +120,7 @@ queries:
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import check_seed_shape, load_seed
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import run_pg_module
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import databases_argspec, run_databases
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session
 
 try:
     import yaml
@@ -146,11 +146,11 @@ def read_seed(path: str):
     return data
 
 
-def seed_one(module, entry, data, queries, absent):
+def seed_one(module, entry, data, queries, absent, connect_to):
     database, path = entry["database"], entry["path"]
     if absent:
         return {"changed": True, "inserted": {}, "msg": f"database {database} does not exist yet: every seed row would be inserted"}
-    session = Session(connect(module.params, database), queries, check_mode=False)
+    session = Session(connect_to(database), queries, check_mode=False)
     try:
         with session.conn.transaction(force_rollback=module.check_mode):
             inserted = load_seed(session, data, owner=entry["owner"], app_role=entry["app_role"], column=entry["tenant_column"],

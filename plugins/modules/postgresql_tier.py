@@ -160,9 +160,10 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module im
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier import (
     ensure_absent,
     ensure_present,
+    existing_databases,
     normalize_databases,
 )
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import Session, check_identifier, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import ConnectAhead, Session, check_identifier, connect
 
 ARGUMENT_SPEC = {
     "databases": {"type": "list", "elements": "dict", "required": True, "options": {
@@ -189,15 +190,20 @@ def run(module, queries):
     check_identifier(params["schema"], "schema name")
     admin = Session(connect(params, "postgres"), queries, check_mode=module.check_mode)
     before, after, changed = {}, {}, {}
+    present = params["state"] == "present"
+    # The databases that exist already are opened each while the one before it is worked on (ConnectAhead).
+    ahead = ConnectAhead(params, existing_databases(admin, [db["name"] for db in databases]) if present else [])
     try:
         for db in databases:
             done = len(queries)
-            if params["state"] == "present":
-                before[db["name"]], after[db["name"]] = ensure_present(admin, db, params["schema"], params, params["update_password"])
+            if present:
+                before[db["name"]], after[db["name"]] = ensure_present(admin, db, params["schema"], params, params["update_password"],
+                                                                       connect_to=ahead.take)
             else:
                 before[db["name"]], after[db["name"]] = ensure_absent(admin, db)
             changed[db["name"]] = len(queries) > done
     finally:
+        ahead.close()
         admin.close()
     result = {"changed": bool(queries),
               "databases": [{**{k: db[k] for k in ("name", "owner", "app_role")}, "changed": changed[db["name"]],

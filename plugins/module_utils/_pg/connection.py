@@ -10,7 +10,8 @@ literal, and `queries` shows it masked.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+import threading
+from typing import Any, Callable, Iterable
 
 try:
     import psycopg
@@ -81,6 +82,64 @@ def connect(params: dict, dbname: str, *, autocommit: bool = True):
         message = str(exc).strip().replace(params["login_password"] or MASK, MASK)
         raise PgError(f"cannot connect to database {dbname!r} at {params['login_host']}:{params['login_port']} "
                       f"as {params['login_user']!r} (ssl_mode={params['ssl_mode']}): {message}") from None
+
+
+class ConnectAhead:
+    """Connections to a step's databases, the next one opened while the one before it is worked on.
+
+    A new connection costs a TCP, a TLS and a SCRAM exchange, about four round trips, before its first
+    statement: from a controller 30 ms away from its server, about 0.1 s for each database of each step.
+    `take(name)` returns the connection to `name` and starts opening the one after it in `order` (only
+    that one) in a thread. Nothing runs in a database before `take` hands it out, so a step's order and
+    its stop at a failed database are unchanged; `close()` closes what was opened and not taken (after a
+    failure, the next database's connection, unused). A failed connection is raised by `take`, as
+    `connect` raises it.
+    """
+
+    def __init__(self, params: dict, order: Iterable[str], opener: Callable[[dict, str], Any] | None = None) -> None:
+        self._params, self._order = params, list(order)
+        self._open = opener or connect
+        self._opening: dict[str, _Opening] = {}
+
+    def take(self, dbname: str):
+        following = self._order.index(dbname) + 1 if dbname in self._order else len(self._order)
+        if following < len(self._order) and self._order[following] not in self._opening:
+            name = self._order[following]
+            self._opening[name] = _Opening(self._open, self._params, name)
+        opening = self._opening.pop(dbname, None)
+        return opening.result() if opening else self._open(self._params, dbname)
+
+    def close(self) -> None:
+        """Wait for a connection still being opened (connect_timeout bounds it) and close what was not taken."""
+        for opening in self._opening.values():
+            opening.discard()
+        self._opening.clear()
+
+
+class _Opening:
+    """One connection opened in a thread of its own; its error is kept for `result()`."""
+
+    def __init__(self, opener: Callable[[dict, str], Any], params: dict, dbname: str) -> None:
+        self._conn, self._error = None, None
+        self._thread = threading.Thread(target=self._run, args=(opener, params, dbname), name="pg-connect-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self, opener, params: dict, dbname: str) -> None:
+        try:
+            self._conn = opener(params, dbname)
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # re-raised by result() in the caller's thread
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._conn
+
+    def discard(self) -> None:
+        self._thread.join()
+        if self._conn is not None:
+            self._conn.close()
 
 
 class Session:

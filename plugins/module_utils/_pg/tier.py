@@ -111,8 +111,8 @@ def _acl_privileges(admin: Session, query: str, params: tuple) -> list[str]:
     return sorted({row[0] for row in admin.read(query, params)})
 
 
-def observe(admin: Session, db: dict, schema: str, params: dict) -> dict:
-    """What the server has now, in the shape of wanted_state()."""
+def observe(admin: Session, db: dict, schema: str, inside) -> dict:
+    """What the server has now, in the shape of wanted_state(); `inside()` is the connection to the database."""
     owner_role, app_role = _role(admin, db["owner"]), _role(admin, db["app_role"])
     state = {"exists": False, "owner": None, "public_database_privileges": [],
              "owner_role": {k: owner_role[k] for k in ("exists", "bypassrls") if k in owner_role},
@@ -131,12 +131,14 @@ def observe(admin: Session, db: dict, schema: str, params: dict) -> dict:
         app_role.setdefault("database_privileges", [])
         app_role.setdefault("schema_privileges", [])
     if state["exists"] and state["owner"] == db["owner"]:
-        session = Session(connect(params, db["name"]), [], check_mode=True)
-        try:
-            state.update(_observe_inside(session, db, schema, app_role))
-        finally:
-            session.close()
+        state.update(_observe_inside(Session(inside(), [], check_mode=True), db, schema, app_role))
     return state
+
+
+def existing_databases(admin: Session, names: list[str]) -> list[str]:
+    """Which of `names` exist, in the order given (one query)."""
+    found = {row[0] for row in admin.read("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names,))}
+    return [name for name in names if name in found]
 
 
 def _role_settings(admin: Session, db: dict) -> dict:
@@ -296,26 +298,36 @@ def as_owner(session: Session, owner: str, statements: list) -> None:
             session.change(stmt)
 
 
-def ensure_present(admin: Session, db: dict, schema: str, params: dict, update_password: str) -> tuple[dict, dict]:
-    """Bring one database to the wanted state; returns (before, after)."""
-    before = observe(admin, db, schema, params)
-    plan_roles(admin, db, before, update_password)
-    plan_database(admin, db, before)
-    plan_timeouts(admin, db, before)
-    if admin.check_mode and not before["exists"]:
-        # The database does not exist yet: render the statements it would get, run nothing.
-        pretend = Session(admin.conn, admin.queries, check_mode=True)
-        plan_inside(pretend, db, before, schema)
-        before["extensions"] = []
-        plan_extensions(pretend, db, [])
-    else:
-        inner = Session(connect(params, db["name"]), admin.queries, check_mode=admin.check_mode)
-        try:
+def ensure_present(admin: Session, db: dict, schema: str, params: dict, update_password: str,
+                   connect_to=None) -> tuple[dict, dict]:
+    """Bring one database to the wanted state; returns (before, after). `connect_to(name)` opens a
+    connection to a database (default: connect with `params`); one serves both the look inside and the work there."""
+    opened: list = []
+
+    def inside():
+        if not opened:
+            opened.append(connect_to(db["name"]) if connect_to else connect(params, db["name"]))
+        return opened[0]
+
+    try:
+        before = observe(admin, db, schema, inside)
+        plan_roles(admin, db, before, update_password)
+        plan_database(admin, db, before)
+        plan_timeouts(admin, db, before)
+        if admin.check_mode and not before["exists"]:
+            # The database does not exist yet: render the statements it would get, run nothing.
+            pretend = Session(admin.conn, admin.queries, check_mode=True)
+            plan_inside(pretend, db, before, schema)
+            before["extensions"] = []
+            plan_extensions(pretend, db, [])
+        else:
+            inner = Session(inside(), admin.queries, check_mode=admin.check_mode)
             plan_inside(inner, db, before if before["exists"] and before["owner"] == db["owner"] else {"app_role": {}}, schema)
             before["extensions"] = installed_extensions(inner, db["extensions"]) if before["exists"] else []
             plan_extensions(inner, db, before["extensions"])
-        finally:
-            inner.close()
+    finally:
+        for conn in opened:
+            conn.close()
     return before, wanted_state(db)
 
 

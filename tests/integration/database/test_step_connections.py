@@ -1,0 +1,164 @@
+"""The database steps open the next database's connection while the one before it is worked on
+(connection.ConnectAhead), and postgresql_tier uses one connection per database: against a real
+PostgreSQL, in process (the steps' own run_databases and ensure_present), with a stand-in for the
+AnsibleModule that carries only what they read (params, check mode, diff)."""
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+from pg import connect, run_module, unique_name
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import (
+    ConnectAhead,
+    PgError,
+    Session,
+)
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg import connection as pg_connection
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import run_databases
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier import ensure_present, normalize_databases
+
+APP = "complianceflow.infra"   # the application_name every module connection sets
+
+
+@pytest.fixture()
+def three(pg_args):
+    names = [unique_name("ahd") for _ in range(3)]
+    run, res = run_module("postgresql_tier", {**pg_args, "databases": [{"name": n} for n in names]})
+    assert res["changed"] is True, res
+    return names
+
+
+def step_module(pg_args, names, check_mode=False):
+    params = {**pg_args, "database": None, "owner": None, "app_role": None, "tenant_column": "tenant_id",
+              "databases": [{"name": n, "owner": None, "app_role": None} for n in names]}
+    return SimpleNamespace(params=params, check_mode=check_mode, _diff=False)
+
+
+def backends(pg_cluster, dbname: str) -> int:
+    with connect(pg_cluster) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
+                            (dbname, APP)).fetchone()[0]
+
+
+def await_backend(pg_cluster, dbname: str, within: float = 10.0) -> int:
+    """The module's backends on dbname, once there is one (or after `within` seconds: a liveness bound, not a speed one)."""
+    deadline = time.monotonic() + within
+    while (found := backends(pg_cluster, dbname)) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+def test_the_next_database_is_connected_while_the_one_before_it_is_worked_on(pg_cluster, pg_args, three):
+    seen = {}
+
+    def work(module, entry, _data, queries, _absent, connect_to):
+        conn = connect_to(entry["database"])
+        try:
+            following = three.index(entry["database"]) + 1
+            if following < len(three):
+                seen[entry["database"]] = await_backend(pg_cluster, three[following])
+            queries.append("SELECT 1")
+            conn.execute("SELECT 1")
+        finally:
+            conn.close()
+        return {"changed": False}
+
+    result = run_databases(step_module(pg_args, three), [], per_database={}, work=work)
+    assert [d["name"] for d in result["databases"]] == three
+    # While the first database was worked on, the second one was already connected (and so on): one ahead.
+    assert seen == {three[0]: 1, three[1]: 1}
+    assert [backends(pg_cluster, n) for n in three] == [0, 0, 0]
+
+
+def test_after_a_failed_database_the_next_ones_connection_is_closed_unused(pg_cluster, pg_args, three):
+    worked = []
+
+    def work(module, entry, _data, queries, _absent, connect_to):
+        conn = connect_to(entry["database"])
+        try:
+            worked.append(entry["database"])
+            if entry["database"] == three[0]:
+                await_backend(pg_cluster, three[1])   # the second one is open by now: its close is what is checked
+                raise PgError("the first database fails")
+        finally:
+            conn.close()
+        return {"changed": False}
+
+    with pytest.raises(PgError) as failure:
+        run_databases(step_module(pg_args, three), [], per_database={}, work=work)
+    assert f"database {three[0]}: the first database fails (databases done before it, which stay done: none)" in str(failure.value)
+    assert worked == [three[0]]                      # the stop at the failed database is unchanged
+    assert [backends(pg_cluster, n) for n in three] == [0, 0, 0]   # nothing left open
+
+
+def test_a_database_that_cannot_be_connected_fails_when_its_turn_comes(pg_args, three):
+    missing = unique_name("ahd")
+    order = [three[0], missing]
+    ahead = ConnectAhead(pg_args, order)
+    try:
+        first = ahead.take(three[0])        # starts opening the missing one: no error yet
+        assert first.execute("SELECT current_database()").fetchone()[0] == three[0]
+        first.close()
+        with pytest.raises(PgError) as failure:
+            ahead.take(missing)
+    finally:
+        ahead.close()
+    message = str(failure.value)
+    assert f"cannot connect to database '{missing}'" in message and "does not exist" in message
+    assert pg_args["login_password"] not in message
+
+
+def test_the_tier_opens_one_connection_for_each_database_it_looks_into_and_changes(pg_cluster, pg_args, three, monkeypatch):
+    opened = []
+    real_connect = pg_connection.connect
+
+    def counting_connect(params, dbname, **kwargs):
+        opened.append(dbname)
+        return real_connect(params, dbname, **kwargs)
+
+    monkeypatch.setattr("ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier.connect", counting_connect)
+    db = normalize_databases([{"name": three[0]}])[0]
+    with connect(pg_cluster, three[0]) as conn:   # an existing database whose app role lost a grant: a re-run repairs it
+        conn.execute(f"SET ROLE {three[0]}_owner")
+        conn.execute(f"REVOKE USAGE ON SCHEMA public FROM {three[0]}_app")
+        conn.commit()
+    admin = Session(real_connect(pg_args, "postgres"), [], check_mode=False)
+    try:
+        before, _after = ensure_present(admin, db, "public", pg_args, "on_create")
+    finally:
+        admin.close()
+    assert before["exists"] is True and "USAGE" not in before["app_role"]["schema_privileges"]
+    assert any("GRANT USAGE ON SCHEMA" in q for q in admin.queries), admin.queries
+    assert opened == [three[0]]   # observed and repaired on one connection (two before)
+    assert backends(pg_cluster, three[0]) == 0
+
+
+def test_a_read_only_step_works_on_its_databases_side_by_side_and_reports_in_their_order(pg_args, three):
+    started = threading.Barrier(3, timeout=10)   # all three at once, or a BrokenBarrierError (one after another)
+    finish_order = []
+
+    def work(module, entry, _data, queries, _absent, connect_to):
+        conn = connect_to(entry["database"])
+        try:
+            started.wait()
+            if entry["database"] == three[0]:
+                time.sleep(0.2)                   # the first entry ends last
+            queries.append(f"read {entry['database']}")
+            conn.execute("SELECT 1")
+        finally:
+            conn.close()
+        finish_order.append(entry["database"])
+        if entry["database"] == three[1]:
+            raise PgError("a finding")
+        return {"changed": False}
+
+    queries: list[str] = []
+    with pytest.raises(PgError) as failure:
+        run_databases(step_module(pg_args, three), queries, per_database={}, work=work, keep_going=True)
+    assert finish_order[-1] == three[0]
+    assert str(failure.value) == f"1 of 3 databases failed (passed: {three[0]}, {three[2]}): database {three[1]}: a finding"
+    assert [d["name"] for d in failure.value.result["databases"]] == three
+    assert queries == [f"read {name}" for name in three]
