@@ -158,14 +158,15 @@ def migrate_one(module, entry, files, queries, absent, connect_to):
     # check_mode=False: in check mode the statements do run, in a transaction that is rolled back.
     session = Session(connect_to(database), queries, check_mode=False)
     try:
-        before = applied_files(session)
+        history = read_history(session)
+        before = applied_files(history)
         try:
             result = migrate(session, files, owner=entry["owner"], app_role=entry["app_role"], column=entry["tenant_column"],
-                             rls_mode=module.params["rls_mode"], check_mode=module.check_mode)
+                             rls_mode=module.params["rls_mode"], check_mode=module.check_mode, history=history)
         except PgError as exc:
             # The migrations before the failed one are committed (never in check mode): say which.
             try:
-                done = [] if module.check_mode else [f for f in applied_files(session) if f not in before]
+                done = [] if module.check_mode else [f for f in applied_files(read_history(session)) if f not in before]
             except PgError:  # the connection is gone too: the original error is the one to show
                 done = None
             if done is not None:
@@ -179,8 +180,8 @@ def migrate_one(module, entry, files, queries, absent, connect_to):
     return result
 
 
-def applied_files(session):
-    return sorted(f"{v:04d}_{n}.sql" for v, (n, _c) in read_history(session).items())
+def applied_files(history):
+    return sorted(f"{v:04d}_{n}.sql" for v, (n, _c) in history.items())
 
 
 def summarize(results):

@@ -70,10 +70,12 @@ def read_history(session) -> dict[int, tuple[str, str]]:
     return {v: (n, c) for v, n, c in session.read("SELECT version, name, checksum FROM cf_meta.schema_migrations")}
 
 
-def migrate(session, files: list[dict], *, owner: str, app_role: str, column: str, rls_mode: str, check_mode: bool) -> dict:
+def migrate(session, files: list[dict], *, owner: str, app_role: str, column: str, rls_mode: str, check_mode: bool,
+            history: dict[int, tuple[str, str]] | None = None) -> dict:
     """Apply what is pending, RLS step included. In check mode everything runs in one transaction that
-    is rolled back, so the prediction (including an audit failure) is what a real run would do."""
-    applied_before = read_history(session)
+    is rolled back, so the prediction (including an audit failure) is what a real run would do.
+    `history` is read_history(session) when the caller has just read it (each read is a round trip to the server)."""
+    applied_before = read_history(session) if history is None else history
     pending = pending_migrations(files, applied_before)
     set_owner = sql.SQL("SET LOCAL ROLE {}").format(ident(owner))
     outer = session.conn.transaction(force_rollback=True) if check_mode else contextlib.nullcontext()
@@ -82,7 +84,8 @@ def migrate(session, files: list[dict], *, owner: str, app_role: str, column: st
         with session.conn.transaction():
             # History table, and current_tenant_id() before any migration so that migrations can use
             # it (e.g. DEFAULT current_tenant_id(), or in a view).
-            ddl = [] if session.read("SELECT to_regclass(%s)", (HISTORY,))[0][0] else list(HISTORY_DDL)
+            # A history with rows has its table; an empty one is looked at again inside the transaction.
+            ddl = [] if applied_before or session.read("SELECT to_regclass(%s)", (HISTORY,))[0][0] else list(HISTORY_DDL)
             ddl += [f["fix"] for f in function_findings(session) if f["fix"] is not None]
             if ddl:
                 session.change(set_owner)
