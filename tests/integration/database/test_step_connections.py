@@ -25,7 +25,7 @@ APP = "complianceflow.infra"   # the application_name every module connection se
 
 @pytest.fixture()
 def three(pg_args):
-    names = [unique_name("ahd") for _ in range(3)]
+    names = [unique_name("ahd") for _index in range(3)]
     run, res = run_module("postgresql_tier", {**pg_args, "databases": [{"name": n} for n in names]})
     assert res["changed"] is True, res
     return names
