@@ -199,6 +199,10 @@ def service_cpu_seconds() -> dict[str, float]:
         except (OSError, IndexError, ValueError):
             continue  # not a process, or one that just ended
         fields = rest.split()
+        if fields[0] == "Z":
+            # An ended process not yet reaped (a stopped cluster's postmaster that init has not reaped yet, in a
+            # container): its CPU was spent before; counted, it would leave the total when reaped (negative figures).
+            continue
         own, reaped = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
         if b"arm_emulator" in cmdline:
             out["emulator"] += (own + reaped) / tick
