@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 try:
     import psycopg
@@ -96,18 +96,17 @@ class ConnectAhead:
     `connect` raises it.
     """
 
-    def __init__(self, params: dict, order: Iterable[str], opener: Callable[[dict, str], Any] | None = None) -> None:
+    def __init__(self, params: dict, order: Iterable[str]) -> None:
         self._params, self._order = params, list(order)
-        self._open = opener or connect
         self._opening: dict[str, _Opening] = {}
 
     def take(self, dbname: str):
         following = self._order.index(dbname) + 1 if dbname in self._order else len(self._order)
         if following < len(self._order) and self._order[following] not in self._opening:
             name = self._order[following]
-            self._opening[name] = _Opening(self._open, self._params, name)
+            self._opening[name] = _Opening(self._params, name)
         opening = self._opening.pop(dbname, None)
-        return opening.result() if opening else self._open(self._params, dbname)
+        return opening.result() if opening else connect(self._params, dbname)
 
     def close(self) -> None:
         """Wait for a connection still being opened (connect_timeout bounds it) and close what was not taken."""
@@ -119,14 +118,14 @@ class ConnectAhead:
 class _Opening:
     """One connection opened in a thread of its own; its error is kept for `result()`."""
 
-    def __init__(self, opener: Callable[[dict, str], Any], params: dict, dbname: str) -> None:
+    def __init__(self, params: dict, dbname: str) -> None:
         self._conn, self._error = None, None
-        self._thread = threading.Thread(target=self._run, args=(opener, params, dbname), name="pg-connect-ahead", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(params, dbname), name="pg-connect-ahead", daemon=True)
         self._thread.start()
 
-    def _run(self, opener, params: dict, dbname: str) -> None:
+    def _run(self, params: dict, dbname: str) -> None:
         try:
-            self._conn = opener(params, dbname)
+            self._conn = connect(params, dbname)
         except Exception as exc:  # pylint: disable=broad-exception-caught  # re-raised by result() in the caller's thread
             self._error = exc
 
