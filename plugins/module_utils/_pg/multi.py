@@ -25,8 +25,9 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module im
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import ConnectAhead, PgError, check_identifier, connect
 
 # Connections a read-only step holds at once: every statement waits a round trip to the server, so from a controller
-# 30 ms away the RLS audit of a regional tier's 8 databases took 8 times one database's time; 4 connections leave
-# Burstable servers (max_connections 50) room for the apps.
+# 30 ms away the RLS audit of a regional tier's 8 databases took 8 times one database's time. 4 leave the smallest
+# server room for the apps: a Burstable B1ms has 35 user connections (50, 15 kept by Azure; Microsoft Learn, postgresql
+# flexible-server concepts-limits).
 READ_ONLY_SIDE_BY_SIDE = 4
 
 ENTRY_OPTIONS = {
