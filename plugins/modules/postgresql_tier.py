@@ -191,9 +191,10 @@ def run(module, queries):
     admin = Session(connect(params, "postgres"), queries, check_mode=module.check_mode)
     before, after, changed = {}, {}, {}
     present = params["state"] == "present"
-    # The databases that exist already are opened each while the one before it is worked on (ConnectAhead).
-    ahead = ConnectAhead(params, existing_databases(admin, [db["name"] for db in databases]) if present else [])
+    ahead = ConnectAhead(params, [])
     try:
+        if present:  # the databases that exist already, each opened while the one before it is worked on
+            ahead = ConnectAhead(params, existing_databases(admin, [db["name"] for db in databases]))
         for db in databases:
             done = len(queries)
             if present:
