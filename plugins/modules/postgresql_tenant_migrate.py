@@ -196,7 +196,14 @@ queries:
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg import gdpr
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg import tenant_migrate as tm
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import SSL_MODES, PgError, Session, check_identifier, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import (
+    SSL_MODES,
+    PgError,
+    Session,
+    check_identifier,
+    connect,
+    existing_databases,
+)
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import absent_databases, run_pg_module
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import ENTRY_OPTIONS, database_entries
 
@@ -266,7 +273,7 @@ def open_targets(module, entries, queries) -> dict:
     conn, shared = connect(tparams, "postgres"), connect(module.params, "postgres")
     try:
         tm.check_distinct(shared, conn)
-        found = {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names,))}
+        found = set(existing_databases(conn, names))
     finally:
         conn.close()
         shared.close()

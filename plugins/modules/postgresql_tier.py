@@ -160,10 +160,15 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module im
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier import (
     ensure_absent,
     ensure_present,
-    existing_databases,
     normalize_databases,
 )
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import ConnectAhead, Session, check_identifier, connect
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import (
+    ConnectAhead,
+    Session,
+    check_identifier,
+    connect,
+    existing_databases,
+)
 
 ARGUMENT_SPEC = {
     "databases": {"type": "list", "elements": "dict", "required": True, "options": {
@@ -194,7 +199,7 @@ def run(module, queries):
     ahead = ConnectAhead(params, [])
     try:
         if present:  # the databases that exist already, each opened while the one before it is worked on
-            ahead = ConnectAhead(params, existing_databases(admin, [db["name"] for db in databases]))
+            ahead = ConnectAhead(params, existing_databases(admin.conn, [db["name"] for db in databases]))
         for db in databases:
             done = len(queries)
             if present:

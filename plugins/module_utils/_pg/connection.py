@@ -84,6 +84,16 @@ def connect(params: dict, dbname: str, *, autocommit: bool = True):
                       f"as {params['login_user']!r} (ssl_mode={params['ssl_mode']}): {message}") from None
 
 
+def existing_databases(conn, names: Iterable[str]) -> list[str]:
+    """Which of `names` exist on the server of `conn` (a psycopg connection), in the order given: one query."""
+    names = list(names)
+    try:
+        found = {row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names,))}
+    except psycopg.Error as exc:
+        raise PgError(f"cannot list the server's databases: {error_text(exc)}") from None
+    return [name for name in names if name in found]
+
+
 class ConnectAhead:
     """Connections to a step's databases, the next one opened while the one before it is worked on.
 

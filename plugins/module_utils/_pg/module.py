@@ -11,6 +11,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connectio
     PgError,
     check_identifier,
     connect,
+    existing_databases,
     require_psycopg,
 )
 
@@ -59,7 +60,7 @@ def absent_databases(module: AnsibleModule, databases: list[str]) -> set[str]:
     """Which of `databases` do not exist (one query for all of them)."""
     conn = connect(module.params, "postgres")
     try:
-        found = {row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (list(databases),))}
+        found = existing_databases(conn, databases)
     finally:
         conn.close()
-    return set(databases) - found
+    return set(databases) - set(found)

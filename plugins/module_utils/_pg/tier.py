@@ -135,12 +135,6 @@ def observe(admin: Session, db: dict, schema: str, inside) -> dict:
     return state
 
 
-def existing_databases(admin: Session, names: list[str]) -> list[str]:
-    """Which of `names` exist, in the order given (one query)."""
-    found = {row[0] for row in admin.read("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names,))}
-    return [name for name in names if name in found]
-
-
 def _role_settings(admin: Session, db: dict) -> dict:
     """The app role's timeouts in its database (pg_db_role_setting), as name: value text."""
     rows = admin.read("SELECT unnest(s.setconfig) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
