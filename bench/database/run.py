@@ -45,14 +45,9 @@ PLAY = """---
   gather_facts: false
   vars:
     deployment_plan: {databases: %s}
-  module_defaults:  # every module of the group, as playbooks/vars/postgresql_login.yml gives them
-    group/complianceflow.infra.postgresql:
-      login_host: "{{ login_host }}"
-      login_port: "{{ login_port }}"
-      login_user: "{{ login_user }}"
-      login_password: "{{ login_password }}"
-      ssl_mode: require
-      ssl_rootcert: "{{ ssl_rootcert }}"
+  vars_files: [%s]   # the collection's own login of every database module, as deploy.yml loads it
+  module_defaults:
+    group/complianceflow.infra.postgresql: "{{ postgresql_login_options }}"
   roles:
     - complianceflow.infra.database_setup
     - complianceflow.infra.database_schema
@@ -157,15 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     (collections / "ansible_collections" / "complianceflow").mkdir(parents=True)
     (collections / "ansible_collections" / "complianceflow" / "infra").symlink_to(args.collection.resolve())
     book = collections / "steps.yml"
-    book.write_text(PLAY % json.dumps(REGIONAL), encoding="utf-8")
+    login = args.collection.resolve() / "playbooks" / "vars" / "postgresql_login.yml"
+    book.write_text(PLAY % (json.dumps(REGIONAL), json.dumps(str(login))), encoding="utf-8")
     cluster = local_postgres.start(collections / "postgres", tls=True)
     print(f"bench/database ({platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; collection {args.collection.resolve()})", flush=True)
     try:
         for rtt in args.rtt:
             relay = DelayRelay(cluster.host, cluster.port, rtt / 2000.0)
-            extra = {"login_host": "127.0.0.1", "login_port": relay.port, "login_user": cluster.admin_user,
-                     "login_password": cluster.admin_password, "ssl_rootcert": str(cluster.ssl_rootcert),
+            extra = {"postgresql_login_host": "127.0.0.1", "postgresql_login_port": relay.port,
+                     "postgresql_login_user": cluster.admin_user, "postgresql_login_password": cluster.admin_password,
+                     "postgresql_ssl_mode": "require", "postgresql_ssl_rootcert": str(cluster.ssl_rootcert),
                      "postgresql_app_password": "bench-app-password-1"}
             try:
                 fresh_databases(cluster)
