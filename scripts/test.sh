@@ -82,7 +82,8 @@ lowest_pins() {
 # as_dict() shapes and operation groups the minimums must have), and the database modules' tier test (psycopg's
 # minimum).
 LOWEST_TESTS_DEFAULT="tests/unit/azure tests/integration/azure/test_contract.py tests/integration/azure/test_contract_data_tier.py
-  tests/integration/azure/test_contract_readonly.py tests/integration/database/test_modules_tier.py"
+  tests/integration/azure/test_contract_readonly.py tests/integration/azure/test_discovery_cache.py
+  tests/integration/database/test_modules_tier.py"
 
 stage_lowest() {
   # A venv of its own: the runtime requirements and ansible-core at their lowest allowed versions (constraints),

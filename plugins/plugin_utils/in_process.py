@@ -47,7 +47,7 @@ from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 from ansible.vars.clean import remove_internal_keys
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.auth import RUN_CACHE_ENV
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.run_cache import RUN_CACHE_ENV
 
 try:  # ansible-core's own module runner (what AnsiballZ calls); without it, every task runs the usual way
     from ansible.module_utils._internal._ansiballz import _loader as ansiballz_loader
@@ -103,6 +103,7 @@ def _warm_abc_caches() -> None:
 
 _warm_abc_caches()
 os.register_at_fork(before=_warm_abc_caches)
+
 # OpenSSL's one-time set-up of a process (its configuration and providers), done on a process's first TLS context:
 # done here, once, instead of in every worker's first connection (about 3 ms each).
 ssl.create_default_context()
@@ -249,7 +250,8 @@ class InProcessAction(ActionBase):
         module_fqn = f"ansible_collections.{collection}.plugins.modules.{short}"
         stdout, stderr, rc = io.StringIO(), io.StringIO(), 0
         # This worker's own environment: the task's, and the run's private temporary directory for what a module may
-        # keep for the run's later tasks (module_utils/_azure/auth.py: a custom cloud's metadata, never a secret).
+        # keep for the run's later tasks (module_utils/_azure/run_cache.py: a custom cloud's metadata, Entra ID's
+        # OpenID discovery document; public documents, never a token or a secret).
         if os.path.isdir(str(C.DEFAULT_LOCAL_TMP)):
             os.environ[RUN_CACHE_ENV] = str(C.DEFAULT_LOCAL_TMP)
         os.environ.update({str(k): str(v) for k, v in environment.items()})

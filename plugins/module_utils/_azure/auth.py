@@ -8,13 +8,11 @@ building azure-identity objects, so they can be tested without the SDK or the ne
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import run_cache
 
 AUTH_SOURCES = ("auto", "module", "env", "identity_env", "msi", "cli")
 
@@ -185,44 +183,18 @@ def metadata_url(arm_url: str, api_version: str = "2022-09-01") -> str:
     return arm_url.rstrip("/") + "/metadata/endpoints?api-version=" + api_version
 
 
-# A directory private to this controller run (ansible-core's per-run local temporary directory, 0700, removed when the
-# run ends), offered by plugins/plugin_utils/in_process.py to the modules it runs: a custom cloud's metadata (public
-# endpoints, never a token) is read once per run there instead of once per task.
-RUN_CACHE_ENV = "COMPLIANCEFLOW_RUN_CACHE"
-
-
-def _metadata_cache_file(env, arm_url: str) -> str | None:
-    directory = env.get(RUN_CACHE_ENV)
-    if not directory or not os.path.isdir(directory):
-        return None
-    digest = hashlib.sha256(arm_url.rstrip("/").lower().encode()).hexdigest()[:32]
-    return os.path.join(directory, f"cloud-metadata-{digest}.json")
+def _metadata_key(arm_url: str) -> str:
+    return arm_url.rstrip("/").lower()
 
 
 def cached_metadata(env, arm_url: str):
     """The metadata document an earlier task of this run read from arm_url, or None (no run cache, none yet, unreadable)."""
-    path = _metadata_cache_file(env, arm_url)
-    if path is None:
-        return None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return None
+    return run_cache.read(env, "cloud-metadata", _metadata_key(arm_url))
 
 
 def store_metadata(env, arm_url: str, payload) -> None:
     """Keep a metadata document for the run's later tasks (best effort: without the cache they read it again)."""
-    path = _metadata_cache_file(env, arm_url)
-    if path is None:
-        return
-    try:
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".cloud-metadata-")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(payload, out)
-        os.replace(temporary, path)   # atomic: a task running beside this one reads the old file or the new, whole
-    except OSError:
-        return
+    run_cache.write(env, "cloud-metadata", _metadata_key(arm_url), payload)
 
 
 def _same_host(a: str, b: str) -> bool:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import auth
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import auth, discovery
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import ArmClient, OperationFailed, OperationTimeout
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.errors import (
@@ -321,8 +321,9 @@ def reused_in_process(key: tuple, build):
     return _REUSED[key]
 
 
-def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict):
-    """An azure-identity credential for the plan, pointed at the cloud's authority."""
+def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict, env=None):
+    """An azure-identity credential for the plan, pointed at the cloud's authority. Those that ask Entra ID (or ADFS)
+    through MSAL read its discovery document once per run where the run keeps a cache (`env`: os.environ)."""
     try:
         identity = importlib.import_module("azure.identity")
     except ImportError as err:
@@ -332,6 +333,10 @@ def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict):
         # Azure Stack and the local emulator are not in Microsoft's instance discovery.
         common["disable_instance_discovery"] = True
     tenant = "adfs" if cloud.adfs else plan.tenant
+    if plan.kind in ("service_principal", "user_password", "environment"):
+        cached_transport = discovery.credential_transport(os.environ if env is None else env, transport)
+        if cached_transport is not None:
+            common["transport"] = cached_transport
     if plan.kind == "service_principal":
         return identity.ClientSecretCredential(tenant, plan.client_id, plan.secret, **common)
     if plan.kind == "user_password":

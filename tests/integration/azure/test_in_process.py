@@ -189,3 +189,16 @@ def test_a_loops_items_share_one_token_in_the_worker_and_a_forked_job_gets_its_o
     assert all(resource(emu, arm_id(emu, name)) is not None for name in names[:3])
     ansible.play([dict(task("gone", "resource_group", name="{{ item }}", state="absent"), loop=names[:3])],
                  vars_=CONTROLLER_PYTHON)
+
+
+def test_entra_ids_discovery_document_is_read_once_per_run_in_process(ansible, emu, rg_name):
+    """Each task's credential reads the tenant's OpenID discovery document before its first token: in the worker the
+    run's copy answers all but the first (module_utils/_azure/discovery.py); each new Python asks Entra ID again."""
+    steps = [task(f"read {n}", "resource_group", name=rg_name, state="absent") for n in range(3)]
+    for extra_env, expected in (({}, 1), ({"COMPLIANCEFLOW_IN_PROCESS": "false"}, 3)):
+        since = emu.request_count()
+        run = ansible.play(steps, vars_=CONTROLLER_PYTHON, extra_env=extra_env)
+        assert run.rc == 0, run.stdout[-3000:]
+        documents = [r for r in emu.requests(since) if r.get("operation") == "oidc/openid-configuration"]
+        assert len(documents) == expected, (extra_env, documents)
+        assert len(_token_requests(emu, since)) == 3, extra_env   # each task's worker still asks for its own token

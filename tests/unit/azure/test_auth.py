@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import auth
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import auth, run_cache
 
 SP = {"client_id": "app", "secret": "s3cr3t", "tenant": "tid"}
 AWX = {"AZURE_SUBSCRIPTION_ID": "sub-awx", "AZURE_CLIENT_ID": "awx-app", "AZURE_SECRET": "awx-secret", "AZURE_TENANT": "awx-tenant"}
@@ -163,7 +163,7 @@ def test_connection_verify():
 def test_metadata_run_cache_round_trip_and_absence(tmp_path):
     payload = [{"name": "Emu", "resourceManager": "https://127.0.0.1:9/",
                 "authentication": {"loginEndpoint": "https://127.0.0.1:9/", "audiences": ["https://management.emu/"]}}]
-    env = {auth.RUN_CACHE_ENV: str(tmp_path)}
+    env = {run_cache.RUN_CACHE_ENV: str(tmp_path)}
     assert auth.cached_metadata(env, "https://127.0.0.1:9") is None            # nothing read yet this run
     auth.store_metadata(env, "https://127.0.0.1:9/", payload)
     assert auth.cached_metadata(env, "https://127.0.0.1:9") == payload        # same URL, with or without its slash
@@ -172,11 +172,11 @@ def test_metadata_run_cache_round_trip_and_absence(tmp_path):
     # Without the run's directory (a module run in a new Python) nothing is kept or read.
     auth.store_metadata({}, "https://127.0.0.1:9", payload)
     assert auth.cached_metadata({}, "https://127.0.0.1:9") is None
-    assert auth.cached_metadata({auth.RUN_CACHE_ENV: str(tmp_path / "gone")}, "https://127.0.0.1:9") is None
+    assert auth.cached_metadata({run_cache.RUN_CACHE_ENV: str(tmp_path / "gone")}, "https://127.0.0.1:9") is None
 
 
 def test_a_damaged_metadata_cache_reads_as_absent(tmp_path):
-    env = {auth.RUN_CACHE_ENV: str(tmp_path)}
+    env = {run_cache.RUN_CACHE_ENV: str(tmp_path)}
     auth.store_metadata(env, "https://127.0.0.1:9", {"x": 1})
     next(tmp_path.iterdir()).write_text("{not json", encoding="utf-8")
     assert auth.cached_metadata(env, "https://127.0.0.1:9") is None
