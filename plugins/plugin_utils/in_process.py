@@ -104,6 +104,18 @@ def _warm_abc_caches() -> None:
 _warm_abc_caches()
 os.register_at_fork(before=_warm_abc_caches)
 
+
+def _warm_template_lexer() -> None:
+    """Jinja's lexer for Ansible's default template settings (about 30 regular expressions), built once here: each worker
+    otherwise builds it again for its task's first template, about 1 ms of CPU. ansible-core keeps it in a class-level
+    cache and notes it should be made before forking (ansible/_internal/_templating/_jinja_bits.py, `lexer`); that
+    module is private, so best effort: without it each worker builds its own, as before."""
+    with contextlib.suppress(Exception):
+        from ansible._internal._templating._jinja_bits import AnsibleEnvironment  # pylint: disable=import-outside-toplevel
+        AnsibleEnvironment().lexer  # pylint: disable=expression-not-assigned
+
+
+_warm_template_lexer()
 # OpenSSL's one-time set-up of a process (its configuration and providers), done on a process's first TLS context:
 # done here, once, instead of in every worker's first connection (about 3 ms each).
 ssl.create_default_context()

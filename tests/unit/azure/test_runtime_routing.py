@@ -23,3 +23,24 @@ def test_no_module_declares_serialization_metadata():
     declaring = [p.name for p in (ROOT / "plugins" / "modules").glob("*.py")
                  if any(line.startswith("METADATA") for line in p.read_text(encoding="utf-8").splitlines())]
     assert declaring == []
+
+
+def test_the_controller_builds_the_template_lexer_every_worker_uses():
+    """in_process.py builds Jinja's lexer for Ansible's default settings before any fork; a task's first template
+    then finds it (no second lexer), instead of every worker building its own. A new Python: the cache is per process."""
+    import subprocess   # pylint: disable=import-outside-toplevel
+    import sys   # pylint: disable=import-outside-toplevel
+
+    probe = "\n".join([
+        "from ansible._internal._templating._jinja_bits import AnsibleEnvironment",
+        "before = len(AnsibleEnvironment._lexer_cache)",
+        "import ansible_collections.complianceflow.infra.plugins.plugin_utils.in_process",
+        "built = len(AnsibleEnvironment._lexer_cache)",
+        "from ansible.parsing.dataloader import DataLoader",
+        "from ansible.template import Templar, trust_as_template",
+        "assert Templar(loader=DataLoader(), variables={'x': 2}).template(trust_as_template('{{ x + 1 }}')) == 3",
+        "print(before, built, len(AnsibleEnvironment._lexer_cache))",
+    ])
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": ":".join(sys.path)})
+    assert out.stdout.split() == ["0", "1", "1"], out.stdout + out.stderr
