@@ -321,9 +321,9 @@ def reused_in_process(key: tuple, build):
     return _REUSED[key]
 
 
-def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict, env=None):
+def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict):
     """An azure-identity credential for the plan, pointed at the cloud's authority. Those that ask Entra ID (or ADFS)
-    through MSAL read its discovery document once per run where the run keeps a cache (`env`: os.environ)."""
+    through MSAL read its discovery document once per run where the run keeps a cache (discovery.py)."""
     try:
         identity = importlib.import_module("azure.identity")
     except ImportError as err:
@@ -334,7 +334,7 @@ def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict, en
         common["disable_instance_discovery"] = True
     tenant = "adfs" if cloud.adfs else plan.tenant
     if plan.kind in ("service_principal", "user_password", "environment"):
-        cached_transport = discovery.credential_transport(os.environ if env is None else env, transport)
+        cached_transport = discovery.credential_transport(os.environ, transport)
         if cached_transport is not None:
             common["transport"] = cached_transport
     if plan.kind == "service_principal":
