@@ -8,9 +8,10 @@ for ADFS) to learn where to ask for tokens. A task's worker builds a new credent
 one more request and round trip to Entra ID per task. The document is public and names the tenant's endpoints;
 here it is kept in the run's cache (run_cache.py) and later tasks of the run are answered from it.
 
-Only a document whose ``token_endpoint`` is HTTPS on the very host that was asked is kept or used: the token
-endpoint is where a client secret is sent, so a copy that points anywhere else (damaged, or written by someone
-else) is never answered from; the request then goes to Entra ID as if there were no copy. The credentials get
+Only a document read over a verified TLS connection, whose ``token_endpoint`` is HTTPS on the very host that was
+asked, is kept or used: the token endpoint is where a client secret is sent, so a copy that points anywhere else
+(damaged, or written by someone else) is never answered from; the request then goes to Entra ID as if there were
+no copy. The credentials get
 this through azure-core's documented ``transport`` option: a requests session whose HTTPS adapter answers such a
 GET from the copy and sends everything else as requests' own adapter does (the SDK's retries stay its own).
 """
@@ -86,7 +87,9 @@ class DiscoveryCacheAdapter(HTTPAdapter):
                                status=200, reason="OK", preload_content=False, decode_content=False)
             return self.build_response(request, raw)
         response = super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
-        if response.status_code == 200 and not stream:
+        # Only what came over a verified connection is kept: a task with validate_certs=false may read it, never leave
+        # a copy for the run's other tasks.
+        if response.status_code == 200 and not stream and verify:
             store(self._env, request.url, response.content)
         return response
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 from urllib.parse import urlparse
 
+import pytest
 from azure.identity import ClientSecretCredential
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure import discovery, run_cache
 
 
-def _credential(emu, env):
-    transport = discovery.credential_transport(env, {"connection_verify": emu.ca})
+def _credential(emu, env, verify=None):
+    verify = emu.ca if verify is None else verify
+    transport = discovery.credential_transport(env, {"connection_verify": verify})
     assert transport is not None
     return ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, authority=emu.url,
-                                  disable_instance_discovery=True, connection_verify=emu.ca, transport=transport)
+                                  disable_instance_discovery=True, connection_verify=verify, transport=transport)
 
 
 def _asked(emu, since, operation):
@@ -44,3 +46,14 @@ def test_a_copy_that_sends_the_secret_elsewhere_is_never_used(emu, tmp_path):
     assert len(_asked(emu, since, "oauth2/token")) == 1
     kept = run_cache.read(env, discovery.KIND, url)
     assert urlparse(kept["token_endpoint"]).netloc == urlparse(emu.url).netloc, json.dumps(kept)
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")   # the point of this test
+def test_a_document_read_without_certificate_checks_is_not_kept(emu, tmp_path):
+    """validate_certs=false (connection_verify False): that task may use what it read, the run's other tasks do not."""
+    env = {run_cache.RUN_CACHE_ENV: str(tmp_path)}
+    since = emu.request_count()
+    assert _credential(emu, env, verify=False).get_token(emu.url + "/.default").token
+    assert not list(tmp_path.iterdir())
+    assert _credential(emu, env).get_token(emu.url + "/.default").token
+    assert len(_asked(emu, since, "oidc/openid-configuration")) == 2
