@@ -107,7 +107,7 @@ os.register_at_fork(before=_warm_abc_caches)
 
 def _warm_template_lexer() -> None:
     """Jinja's lexer for Ansible's default template settings (about 30 regular expressions), built once here: each worker
-    otherwise builds it again for its task's first template, about 1 ms of CPU. ansible-core keeps it in a class-level
+    otherwise builds it again for its task's first template, about 2 ms of CPU. ansible-core keeps it in a class-level
     cache and notes it should be made before forking (ansible/_internal/_templating/_jinja_bits.py, `lexer`); that
     module is private, so best effort: without it each worker builds its own, as before."""
     with contextlib.suppress(Exception):
