@@ -20,9 +20,14 @@ import tempfile
 RUN_CACHE_ENV = "COMPLIANCEFLOW_RUN_CACHE"
 
 
-def _path(env, kind: str, key: str) -> str | None:
+def _directory(env) -> str | None:
     directory = env.get(RUN_CACHE_ENV)
-    if not directory or not os.path.isdir(directory):
+    return directory if directory and os.path.isdir(directory) else None
+
+
+def _path(env, kind: str, key: str) -> str | None:
+    directory = _directory(env)
+    if directory is None:
         return None
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     return os.path.join(directory, f"{kind}-{digest}.json")
@@ -30,7 +35,7 @@ def _path(env, kind: str, key: str) -> str | None:
 
 def available(env) -> bool:
     """Whether this run offers a cache (a module run in the controller's worker)."""
-    return _path(env, "probe", "") is not None
+    return _directory(env) is not None
 
 
 def read(env, kind: str, key: str):
