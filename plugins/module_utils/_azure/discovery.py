@@ -20,20 +20,14 @@ from __future__ import annotations
 
 import io
 import json
-import traceback
 from urllib.parse import urlparse
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import run_cache
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import run_cache, tls
 
 try:
-    import requests
-    from requests.adapters import HTTPAdapter
     from urllib3.response import HTTPResponse
-    from urllib3.util.retry import Retry
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR = True, None
 except ImportError:
-    HTTPAdapter = object  # pylint: disable=invalid-name
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR = False, traceback.format_exc()
+    HTTPResponse = None  # pylint: disable=invalid-name
 
 KIND = "openid-configuration"
 _SUFFIX = "/.well-known/openid-configuration"
@@ -69,8 +63,8 @@ def store(env, url: str, body: bytes) -> None:
         run_cache.write(env, KIND, url, document)
 
 
-class DiscoveryCacheAdapter(HTTPAdapter):
-    """requests' adapter, except that a GET of an OpenID discovery document is answered from the run's copy when an
+class DiscoveryCacheAdapter(tls.SharedTrustAdapter):
+    """The shared-trust adapter (tls.py), except that a GET of an OpenID discovery document is answered from the run's copy when an
     earlier task kept one, and its answer kept when not."""
 
     def __init__(self, env, **kwargs):
@@ -94,16 +88,11 @@ class DiscoveryCacheAdapter(HTTPAdapter):
         return response
 
 
-def credential_transport(env, transport: dict):
-    """An azure-core transport for an azure-identity credential that reads the discovery document once per run; None
-    where the run keeps no cache (a module run in a new Python) or requests is missing: the credential's own then."""
-    if not HAS_REQUESTS or not run_cache.available(env):
-        return None
-    from azure.core.pipeline.transport import RequestsTransport  # pylint: disable=import-outside-toplevel
-
-    session = requests.Session()
-    # As azure-core sets up its own session: no retries in requests (the pipeline's RetryPolicy retries).
-    no_retries = Retry(total=False, redirect=False, raise_on_status=False)
-    session.mount("https://", DiscoveryCacheAdapter(env, max_retries=no_retries))
-    session.mount("http://", HTTPAdapter(max_retries=no_retries))
-    return RequestsTransport(session=session, session_owner=True, **transport)
+def credential_transport(env, transport: dict) -> dict:
+    """`transport` (the settings) plus, for an azure-identity credential, an azure-core transport that shares the TLS
+    trust store (tls.py) and reads the discovery document once per run where the run keeps a cache (not in a module
+    run in a new Python); `transport` alone where requests is missing."""
+    adapter = None
+    if tls.HAS_REQUESTS and run_cache.available(env):
+        adapter = DiscoveryCacheAdapter(env, max_retries=tls.no_retries())
+    return tls.client_transport(transport, adapter)

@@ -226,7 +226,7 @@ def wait_for_vault_uri(module, vault_uri: str, deadline: float, answers: int = 3
     from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import USER_AGENT
 
     client = PipelineClient(vault_uri, policies=[policies.HeadersPolicy(), policies.UserAgentPolicy(USER_AGENT)],
-                            **module.transport_kwargs())
+                            **module.client_transport())
     in_a_row = 0
     while True:
         try:

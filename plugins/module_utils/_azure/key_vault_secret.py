@@ -242,7 +242,7 @@ def data_plane_client(module, vault_uri: str, package: str, class_name: str):
         client_class = getattr(importlib.import_module(f"azure.keyvault.{package}"), class_name)
     except ImportError:
         module.fail_json(msg=f"the Python package azure-keyvault-{package} is required (pip install azure-keyvault-{package})")
-    return client_class(vault_uri, module.credential, user_agent=USER_AGENT, **RETRY_SETTINGS, **module.transport_kwargs())
+    return client_class(vault_uri, module.credential, user_agent=USER_AGENT, **RETRY_SETTINGS, **module.client_transport())
 
 
 class SecretApi:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import auth, discovery
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import auth, discovery, tls
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import ArmClient, OperationFailed, OperationTimeout
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.errors import (
@@ -129,7 +129,13 @@ class AzureModule:
         return self._plan
 
     def transport_kwargs(self) -> dict:
+        """The connection settings every client of this run gets (also part of what a reused client is known by)."""
         return {"connection_verify": auth.connection_verify(self.params), "connection_timeout": 30, "read_timeout": 120}
+
+    def client_transport(self) -> dict:
+        """transport_kwargs() plus a transport of its own whose HTTPS connections share the TLS trust store (tls.py),
+        for one SDK client."""
+        return tls.client_transport(self.transport_kwargs())
 
     @property
     def cloud(self) -> auth.Cloud:
@@ -151,7 +157,7 @@ class AzureModule:
                 return auth.cloud_from_metadata(arm_url, cached)
             except auth.AzureConfigError:
                 pass   # not what it should be: read it from ARM again
-        client = PipelineClient(arm_url, policies=[core_policies.RetryPolicy(**RETRY_SETTINGS)], **self.transport_kwargs())
+        client = PipelineClient(arm_url, policies=[core_policies.RetryPolicy(**RETRY_SETTINGS)], **self.client_transport())
         last = None
         for version in ("2022-09-01", "2015-01-01"):
             with self.operation(f"read cloud metadata from {arm_url}"):
@@ -230,7 +236,7 @@ class AzureModule:
                 ("sdk", which, subscription),
                 lambda: cls(self.credential, subscription, base_url=cloud.resource_manager.rstrip("/"),
                             credential_scopes=list(cloud.credential_scopes), user_agent=USER_AGENT,
-                            **RETRY_SETTINGS, **self.transport_kwargs()))
+                            **RETRY_SETTINGS, **self.client_transport()))
         return self._clients[which]
 
     def models(self, which: str):
@@ -247,7 +253,7 @@ class AzureModule:
         """Raw ARM REST through azure-mgmt-core's ARMPipelineClient (the generated clients' policies)."""
         if self._arm is None:
             cloud = self.cloud
-            pipeline = self._reused("arm", lambda: build_arm_pipeline(self.credential, cloud, self.transport_kwargs()))
+            pipeline = self._reused("arm", lambda: build_arm_pipeline(self.credential, cloud, self.client_transport()))
             self._arm = ArmClient(pipeline, cloud.resource_manager)
         return self._arm
 
@@ -323,7 +329,8 @@ def reused_in_process(key: tuple, build):
 
 def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict):
     """An azure-identity credential for the plan, pointed at the cloud's authority. Those that ask Entra ID (or ADFS)
-    through MSAL read its discovery document once per run where the run keeps a cache (discovery.py)."""
+    through MSAL share the TLS trust store (tls.py) and read its discovery document once per run where the run keeps a
+    cache (discovery.py)."""
     try:
         identity = importlib.import_module("azure.identity")
     except ImportError as err:
@@ -334,9 +341,7 @@ def build_credential(plan: auth.AuthPlan, cloud: auth.Cloud, transport: dict):
         common["disable_instance_discovery"] = True
     tenant = "adfs" if cloud.adfs else plan.tenant
     if plan.kind in ("service_principal", "user_password", "environment"):
-        cached_transport = discovery.credential_transport(os.environ, transport)
-        if cached_transport is not None:
-            common["transport"] = cached_transport
+        common.update(discovery.credential_transport(os.environ, transport))
     if plan.kind == "service_principal":
         return identity.ClientSecretCredential(tenant, plan.client_id, plan.secret, **common)
     if plan.kind == "user_password":

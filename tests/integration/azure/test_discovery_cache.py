@@ -13,10 +13,8 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure import
 
 def _credential(emu, env, verify=None):
     verify = emu.ca if verify is None else verify
-    transport = discovery.credential_transport(env, {"connection_verify": verify})
-    assert transport is not None
     return ClientSecretCredential(emu.tenant_id, emu.client_id, emu.client_secret, authority=emu.url,
-                                  disable_instance_discovery=True, connection_verify=verify, transport=transport)
+                                  disable_instance_discovery=True, **discovery.credential_transport(env, {"connection_verify": verify}))
 
 
 def _asked(emu, since, operation):

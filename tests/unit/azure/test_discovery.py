@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure import discovery, run_cache
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import discovery, run_cache, tls
 
 URL = "https://login.microsoftonline.com/00000000-0000-0000-0000-0000000000aa/v2.0/.well-known/openid-configuration"
 DOCUMENT = {"token_endpoint": "https://login.microsoftonline.com/00000000-0000-0000-0000-0000000000aa/oauth2/v2.0/token",
@@ -57,8 +57,12 @@ def test_an_unusable_answer_is_not_kept_and_a_bad_copy_is_not_used(tmp_path):
     assert discovery.cached(env, URL) is None
 
 
-def test_without_the_runs_directory_nothing_is_kept_and_no_transport_is_given(tmp_path):
+def test_without_the_runs_directory_nothing_is_kept_and_discovery_is_asked_as_usual(tmp_path):
     discovery.store({}, URL, json.dumps(DOCUMENT).encode())
     assert discovery.cached({}, URL) is None
-    assert discovery.credential_transport({}, {}) is None
-    assert discovery.credential_transport({run_cache.RUN_CACHE_ENV: str(tmp_path / "gone")}, {}) is None
+    for env in ({}, {run_cache.RUN_CACHE_ENV: str(tmp_path / "gone")}):
+        given = discovery.credential_transport(env, {"connection_verify": True})
+        adapter = given["transport"].session.get_adapter("https://login.example/")
+        # Only the shared trust store (tls.py): no copy to answer from.
+        assert isinstance(adapter, tls.SharedTrustAdapter) and not isinstance(adapter, discovery.DiscoveryCacheAdapter)
+        assert given["connection_verify"] is True

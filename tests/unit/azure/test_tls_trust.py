@@ -1,0 +1,153 @@
+"""One TLS trust store per CA bundle (module_utils/_azure/tls.py): requests and azure-core against real HTTPS servers on
+loopback, each with a certificate from its own throwaway CA. What must hold: each bundle is read once per process, and
+verification refuses exactly what it refused before (another CA, another host name), whatever the order."""
+from __future__ import annotations
+
+import http.server
+import ssl
+import threading
+from contextlib import contextmanager
+
+import pytest
+import requests
+from azure.core import PipelineClient
+from azure.core.exceptions import ServiceRequestError
+from azure.core.rest import HttpRequest
+
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure import tls
+from tools.arm_emulator.certs import ensure_certificates
+
+
+class _Ok(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):  # quiet
+        pass
+
+
+@contextmanager
+def _https_server(cert_dir, host="127.0.0.1"):
+    """An HTTPS server on `host` with the certificate of the CA in `cert_dir` (valid for localhost and 127.0.0.1)."""
+    _ca, cert, key = ensure_certificates(cert_dir)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = http.server.ThreadingHTTPServer((host, 0), _Ok)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://{host}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(name="cas")
+def fixture_cas(tmp_path, monkeypatch):
+    """Two CAs (a, b), each with its bundle file; a clean set of shared contexts; bundle loads counted."""
+    monkeypatch.setattr(tls, "_CONTEXTS", {})
+    loads = []
+    original = ssl.SSLContext.load_verify_locations
+
+    def counted(self, *args, **kwargs):
+        loads.append(args or kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    found = {name: ensure_certificates(tmp_path / name)[0] for name in ("a", "b")}
+    return {"a": tmp_path / "a", "b": tmp_path / "b", "bundle_a": str(found["a"]), "bundle_b": str(found["b"]),
+            "loads": loads}
+
+
+def _get(url, verify):
+    """A GET on a new session, as each task's SDK client has its own: a new connection every time."""
+    with tls.new_session() as session:
+        return session.get(url, verify=verify, timeout=10)
+
+
+def test_a_bundle_is_read_once_for_many_connections(cas):
+    with _https_server(cas["a"]) as url:
+        for _ in range(4):
+            assert _get(url, cas["bundle_a"]).text == "ok"
+        assert len(cas["loads"]) == 1
+        # requests' own adapter, for comparison: once per connection.
+        for _ in range(2):
+            with requests.Session() as plain:
+                assert plain.get(url, verify=cas["bundle_a"], timeout=10).status_code == 200
+        assert len(cas["loads"]) == 3
+
+
+def test_a_certificate_from_another_ca_is_refused_before_and_after_a_trusted_one(cas):
+    with _https_server(cas["a"]) as trusted, _https_server(cas["b"]) as untrusted:
+        with pytest.raises(requests.exceptions.SSLError, match="CERTIFICATE_VERIFY_FAILED"):
+            _get(untrusted, cas["bundle_a"])
+        assert _get(trusted, cas["bundle_a"]).status_code == 200
+        with pytest.raises(requests.exceptions.SSLError, match="CERTIFICATE_VERIFY_FAILED"):
+            _get(untrusted, cas["bundle_a"])
+
+
+def test_a_host_name_the_certificate_does_not_name_is_refused(cas):
+    # 127.0.0.2 is loopback too, but not among the certificate's names (localhost, 127.0.0.1, ::1).
+    with _https_server(cas["a"]) as named, _https_server(cas["a"], host="127.0.0.2") as unnamed:
+        assert _get(named, cas["bundle_a"]).status_code == 200
+        with pytest.raises(requests.exceptions.SSLError, match="match|mismatch"):
+            _get(unnamed, cas["bundle_a"])
+
+
+def test_a_connection_without_checks_leaves_the_shared_store_as_it_was(cas):
+    with _https_server(cas["b"]) as url:
+        with pytest.raises(requests.exceptions.SSLError):
+            _get(url, cas["bundle_a"])
+        assert _get(url, False).text == "ok"           # validate_certs: false still connects
+        with pytest.raises(requests.exceptions.SSLError, match="CERTIFICATE_VERIFY_FAILED"):
+            _get(url, cas["bundle_a"])
+    (shared,) = tls._CONTEXTS.values()  # pylint: disable=protected-access
+    assert shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname
+
+
+def test_a_bundle_changed_during_the_run_is_read_again(cas, tmp_path):
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(open(cas["bundle_b"], "rb").read())
+    with _https_server(cas["a"]) as url:
+        with pytest.raises(requests.exceptions.SSLError):
+            _get(url, str(bundle))
+        bundle.write_bytes(open(cas["bundle_b"], "rb").read() + open(cas["bundle_a"], "rb").read())
+        assert _get(url, str(bundle)).status_code == 200
+
+
+def test_the_default_bundle_comes_from_the_environment_and_is_read_before_the_fork(cas, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cas["bundle_a"])
+    tls.warm({"REQUESTS_CA_BUNDLE": cas["bundle_a"]})      # what the controller does before it forks the workers
+    assert len(cas["loads"]) == 1
+    with _https_server(cas["a"]) as trusted, _https_server(cas["b"]) as untrusted:
+        assert _get(trusted, True).status_code == 200
+        with pytest.raises(requests.exceptions.SSLError):
+            _get(untrusted, True)
+    assert len(cas["loads"]) == 1
+
+
+def test_a_client_certificate_never_gets_the_shared_store(cas):
+    # urllib3 would load the client's certificate into the context it is given: that must not be a shared one.
+    adapter = tls.SharedTrustAdapter()
+    request = requests.Request("GET", "https://127.0.0.1:1/").prepare()
+    _params, with_cert = adapter.build_connection_pool_key_attributes(request, cas["bundle_a"], cert="client.pem")
+    _params, without = adapter.build_connection_pool_key_attributes(request, cas["bundle_a"])
+    assert "ssl_context" not in with_cert and with_cert["ca_certs"] == cas["bundle_a"]
+    assert tls.is_shared(without["ssl_context"]) and "ca_certs" not in without
+
+
+def test_the_sdk_transport_verifies_with_the_shared_store(cas):
+    with _https_server(cas["a"]) as trusted, _https_server(cas["b"]) as untrusted:
+        for url in (trusted, trusted):
+            client = PipelineClient(url, **tls.client_transport({"connection_verify": cas["bundle_a"]}))
+            with client:
+                assert client.send_request(HttpRequest("GET", url)).status_code == 200
+        client = PipelineClient(untrusted, **tls.client_transport({"connection_verify": cas["bundle_a"]}))
+        with client, pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
+            client.send_request(HttpRequest("GET", untrusted))
+    assert len(cas["loads"]) == 1
