@@ -16,7 +16,7 @@ serves only connections that verify against that very bundle: one with certifica
 certificate, gets what requests gives it, never the shared one (urllib3 sets the verify mode of a context it is given,
 so a shared context must only ever see one setting). A bundle is known by its path and its file's identity and
 modification time, so a bundle changed during a run is read again. Where requests predates
-``build_connection_pool_key_attributes`` (2.32.2) nothing changes: urllib3 reads the bundle per connection as before.
+``build_connection_pool_key_attributes`` (2.32.3) nothing changes: urllib3 reads the bundle per connection as before.
 """
 
 from __future__ import annotations
