@@ -8,6 +8,8 @@ error.message, response.headers), so it is testable without the SDK.
 
 from __future__ import annotations
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.tls import refused_certificate
+
 
 def _request_id(exc) -> str | None:
     response = getattr(exc, "response", None)
@@ -64,9 +66,25 @@ def describe_azure_error(exc, operation: str, auth_origin: str | None = None, su
             origin = f" (credentials from {auth_origin})" if auth_origin else ""
             msg += (f"; subscription_id {subscription_id or '(unknown)'} does not exist or the identity{origin} has no access to it: "
                     "check the subscription_id option (or AZURE_SUBSCRIPTION_ID) and the identity's role assignments on that subscription")
+    msg += _certificate_hint(refused_certificate(exc))
     if request_id:
         msg += f" [x-ms-request-id: {request_id}]"
     return {"msg": msg, "azure_error": details}
+
+
+# OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH (include/openssl/x509_vfy.h): the
+# certificate verifies but names other hosts.
+_NAME_MISMATCH = (62, 64)
+
+
+def _certificate_hint(refused) -> str:
+    """What to do about a server certificate that did not verify ('' when none did)."""
+    if refused is None:
+        return ""
+    if getattr(refused, "verify_code", None) in _NAME_MISMATCH:
+        return "; the server's TLS certificate does not name the host asked: check the URL (cloud_environment, the vault's URI)"
+    return ("; the server's TLS certificate does not verify against the CA bundle in use: if a TLS-inspecting proxy, "
+            "Azure Stack or a private CA issued it, set the ca_bundle option (or REQUESTS_CA_BUNDLE) to that CA's PEM file")
 
 
 def describe_failed_operation(err, operation: str) -> dict:

@@ -237,12 +237,13 @@ def data_plane_client(module, vault_uri: str, package: str, class_name: str):
     """A client of a vault's data plane (azure.keyvault.<package>.<class_name>) with the modules' credential, retries,
     user agent and transport (the emulator's CA in tests)."""
     # pylint: disable-next=import-outside-toplevel
-    from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import RETRY_SETTINGS, USER_AGENT
+    from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import RETRY_SETTINGS, USER_AGENT, retry_policy
     try:
         client_class = getattr(importlib.import_module(f"azure.keyvault.{package}"), class_name)
     except ImportError:
         module.fail_json(msg=f"the Python package azure-keyvault-{package} is required (pip install azure-keyvault-{package})")
-    return client_class(vault_uri, module.credential, user_agent=USER_AGENT, **RETRY_SETTINGS, **module.client_transport())
+    return client_class(vault_uri, module.credential, user_agent=USER_AGENT, retry_policy=retry_policy(), **RETRY_SETTINGS,
+                        **module.client_transport())
 
 
 class SecretApi:

@@ -51,6 +51,11 @@ SDK_CLIENTS = {
 RETRY_SETTINGS = {"retry_total": 6, "retry_connect": 6, "retry_read": 6, "retry_status": 6,
                   "retry_backoff_factor": 1.0, "retry_backoff_max": 60}
 
+
+def retry_policy():
+    """The retry policy of every pipeline the modules build: RETRY_SETTINGS, a refused certificate not retried."""
+    return tls.CertificateCheckedRetryPolicy(**RETRY_SETTINGS)
+
 AZURE_AUTH_SPEC = {
     "auth_source": {"type": "str", "default": "auto", "choices": list(auth.AUTH_SOURCES)},
     "subscription_id": {"type": "str"},
@@ -157,7 +162,7 @@ class AzureModule:
                 return auth.cloud_from_metadata(arm_url, cached)
             except auth.AzureConfigError:
                 pass   # not what it should be: read it from ARM again
-        client = PipelineClient(arm_url, policies=[core_policies.RetryPolicy(**RETRY_SETTINGS)], **self.client_transport())
+        client = PipelineClient(arm_url, policies=[retry_policy()], **self.client_transport())
         last = None
         for version in ("2022-09-01", "2015-01-01"):
             with self.operation(f"read cloud metadata from {arm_url}"):
@@ -236,7 +241,7 @@ class AzureModule:
                 ("sdk", which, subscription),
                 lambda: cls(self.credential, subscription, base_url=cloud.resource_manager.rstrip("/"),
                             credential_scopes=list(cloud.credential_scopes), user_agent=USER_AGENT,
-                            **RETRY_SETTINGS, **self.client_transport()))
+                            retry_policy=retry_policy(), **RETRY_SETTINGS, **self.client_transport()))
         return self._clients[which]
 
     def models(self, which: str):
@@ -363,7 +368,7 @@ def build_arm_pipeline(credential, cloud: auth.Cloud, transport: dict):
     pipeline = [
         core_policies.RequestIdPolicy(), core_policies.HeadersPolicy(), core_policies.UserAgentPolicy(USER_AGENT),
         core_policies.ProxyPolicy(), core_policies.ContentDecodePolicy(), ARMAutoResourceProviderRegistrationPolicy(),
-        core_policies.RedirectPolicy(), core_policies.RetryPolicy(**RETRY_SETTINGS),
+        core_policies.RedirectPolicy(), retry_policy(),
         ARMChallengeAuthenticationPolicy(credential, *cloud.credential_scopes), core_policies.CustomHookPolicy(),
         core_policies.NetworkTraceLoggingPolicy(), ARMHttpLoggingPolicy(),
     ]

@@ -36,6 +36,11 @@ except ImportError:
     HTTPAdapter = object  # pylint: disable=invalid-name
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR = False, traceback.format_exc()
 
+try:
+    from azure.core.pipeline.policies import RetryPolicy
+except ImportError:
+    RetryPolicy = object  # pylint: disable=invalid-name
+
 # (path, is a directory, device, inode, size, modification time) -> the context that trusts what it holds
 _CONTEXTS: dict[tuple, ssl.SSLContext] = {}
 
@@ -129,3 +134,32 @@ def client_transport(settings: dict, https_adapter=None) -> dict:
     from azure.core.pipeline.transport import RequestsTransport  # pylint: disable=import-outside-toplevel
 
     return dict(settings, transport=RequestsTransport(session=new_session(https_adapter), session_owner=True, **settings))
+
+
+def refused_certificate(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate check that failed behind `error` (an azure-core error, as its transport raised it): an untrusted
+    issuer, a host name the certificate does not name, an expired one; None for any other error."""
+    seen, pending = set(), [error]
+    while pending and len(seen) < 20:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        # azure-core keeps the transport's error as inner_exception, requests and urllib3 theirs in args or reason.
+        linked = (getattr(current, "inner_exception", None), getattr(current, "reason", None), current.__cause__,
+                  current.__context__, *getattr(current, "args", ()))
+        pending += [each for each in linked if isinstance(each, BaseException)]
+    return None
+
+
+class CertificateCheckedRetryPolicy(RetryPolicy):
+    """azure-core's RetryPolicy, except that a refused server certificate fails at once. The same bundle and the same
+    certificate give the same answer on every try, and azure-core counts it as a connection error (ServiceRequestError):
+    with the collection's retry settings a wrong CA bundle cost a minute of back-off before its error."""
+
+    def increment(self, settings, response=None, error=None):
+        if error is not None and refused_certificate(error) is not None:
+            return False
+        return super().increment(settings, response=response, error=error)

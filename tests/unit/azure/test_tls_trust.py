@@ -4,6 +4,7 @@ verification refuses exactly what it refused before (another CA, another host na
 from __future__ import annotations
 
 import http.server
+import socket
 import ssl
 import threading
 from contextlib import contextmanager
@@ -11,10 +12,12 @@ from contextlib import contextmanager
 import pytest
 import requests
 from azure.core import PipelineClient
-from azure.core.exceptions import ServiceRequestError
+from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+from azure.core.pipeline.policies import RetryPolicy
 from azure.core.rest import HttpRequest
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure import tls
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.errors import describe_azure_error
 from tools.arm_emulator.certs import ensure_certificates
 
 
@@ -30,13 +33,22 @@ class _Ok(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class _CountingServer(http.server.ThreadingHTTPServer):
+    """Counts the connections it accepts (a TLS handshake the client refuses still counts one)."""
+    accepted = 0
+
+    def get_request(self):
+        type(self).accepted += 1
+        return super().get_request()
+
+
 @contextmanager
-def _https_server(cert_dir, host="127.0.0.1"):
+def _https_server(cert_dir, host="127.0.0.1", counter=None):
     """An HTTPS server on `host` with the certificate of the CA in `cert_dir` (valid for localhost and 127.0.0.1)."""
     _ca, cert, key = ensure_certificates(cert_dir)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server = http.server.ThreadingHTTPServer((host, 0), _Ok)
+    server = (counter or http.server.ThreadingHTTPServer)((host, 0), _Ok)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -151,3 +163,64 @@ def test_the_sdk_transport_verifies_with_the_shared_store(cas):
         with client, pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
             client.send_request(HttpRequest("GET", untrusted))
     assert len(cas["loads"]) == 1
+
+
+def _attempts(cas, policy) -> int:
+    """How many connections one GET to a server of another CA makes under `policy`, before its error."""
+    counter = type("Counter", (_CountingServer,), {"accepted": 0})
+    with _https_server(cas["b"], counter=counter) as url:
+        client = PipelineClient(url, policies=[policy], **tls.client_transport({"connection_verify": cas["bundle_a"]}))
+        with client, pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
+            client.send_request(HttpRequest("GET", url))
+    return counter.accepted
+
+
+def test_a_refused_certificate_is_not_retried(cas):
+    # No back-off between tries here (factor 0): the count is what matters.
+    assert _attempts(cas, tls.CertificateCheckedRetryPolicy(retry_connect=3, retry_backoff_factor=0)) == 1
+    assert _attempts(cas, RetryPolicy(retry_connect=3, retry_backoff_factor=0)) == 4      # azure-core's own: 1 + 3
+
+
+def test_another_connection_error_is_still_retried():
+    """A server that closes every connection at once: the policy retries it as azure-core's does."""
+    accepted = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def close_each():
+        while True:
+            try:
+                conn, _addr = listener.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            conn.close()
+
+    threading.Thread(target=close_each, daemon=True).start()
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}/"
+    client = PipelineClient(url, policies=[tls.CertificateCheckedRetryPolicy(retry_total=2, retry_connect=2, retry_read=2,
+                                                                              retry_backoff_factor=0)],
+                            **tls.client_transport({"connection_verify": True}))
+    try:
+        with client, pytest.raises((ServiceRequestError, ServiceResponseError)):
+            client.send_request(HttpRequest("GET", url))
+    finally:
+        listener.close()
+    assert len(accepted) == 3
+
+
+def _sdk_error(url, bundle):
+    client = PipelineClient(url, policies=[tls.CertificateCheckedRetryPolicy(retry_backoff_factor=0)],
+                            **tls.client_transport({"connection_verify": bundle}))
+    with client, pytest.raises(ServiceRequestError) as raised:
+        client.send_request(HttpRequest("GET", url))
+    return raised.value
+
+
+def test_the_message_says_which_check_failed_and_what_to_do(cas):
+    with _https_server(cas["b"]) as untrusted, _https_server(cas["a"], host="127.0.0.2") as unnamed:
+        untrusted_msg = describe_azure_error(_sdk_error(untrusted, cas["bundle_a"]), "read the group")["msg"]
+        unnamed_msg = describe_azure_error(_sdk_error(unnamed, cas["bundle_a"]), "read the group")["msg"]
+    assert untrusted_msg.startswith("read the group failed: could not reach Azure: [SSL: CERTIFICATE_VERIFY_FAILED]")
+    assert "set the ca_bundle option (or REQUESTS_CA_BUNDLE) to that CA's PEM file" in untrusted_msg
+    assert "IP address mismatch" in unnamed_msg and "does not name the host asked" in unnamed_msg
+    assert "ca_bundle" not in unnamed_msg
