@@ -56,6 +56,7 @@ def retry_policy():
     """The retry policy of every pipeline the modules build: RETRY_SETTINGS, a refused certificate not retried."""
     return tls.CertificateCheckedRetryPolicy(**RETRY_SETTINGS)
 
+
 AZURE_AUTH_SPEC = {
     "auth_source": {"type": "str", "default": "auto", "choices": list(auth.AUTH_SOURCES)},
     "subscription_id": {"type": "str"},

@@ -84,11 +84,11 @@ def _get(url, verify):
 
 def test_a_bundle_is_read_once_for_many_connections(cas):
     with _https_server(cas["a"]) as url:
-        for _ in range(4):
+        for _connection in range(4):
             assert _get(url, cas["bundle_a"]).text == "ok"
         assert len(cas["loads"]) == 1
         # requests' own adapter, for comparison: once per connection.
-        for _ in range(2):
+        for _connection in range(2):
             with requests.Session() as plain:
                 assert plain.get(url, verify=cas["bundle_a"], timeout=10).status_code == 200
         assert len(cas["loads"]) == 3
@@ -118,8 +118,8 @@ def test_a_connection_without_checks_leaves_the_shared_store_as_it_was(cas):
         assert _get(url, False).text == "ok"           # validate_certs: false still connects
         with pytest.raises(requests.exceptions.SSLError, match="CERTIFICATE_VERIFY_FAILED"):
             _get(url, cas["bundle_a"])
-    (shared,) = tls._CONTEXTS.values()  # pylint: disable=protected-access
-    assert shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname
+    shared = list(tls._CONTEXTS.values())  # pylint: disable=protected-access
+    assert len(shared) == 1 and shared[0].verify_mode == ssl.CERT_REQUIRED and shared[0].check_hostname
 
 
 def test_a_bundle_changed_during_the_run_is_read_again(cas, tmp_path):
@@ -197,9 +197,8 @@ def test_another_connection_error_is_still_retried():
 
     threading.Thread(target=close_each, daemon=True).start()
     url = f"https://127.0.0.1:{listener.getsockname()[1]}/"
-    client = PipelineClient(url, policies=[tls.CertificateCheckedRetryPolicy(retry_total=2, retry_connect=2, retry_read=2,
-                                                                              retry_backoff_factor=0)],
-                            **tls.client_transport({"connection_verify": True}))
+    policy = tls.CertificateCheckedRetryPolicy(retry_total=2, retry_connect=2, retry_read=2, retry_backoff_factor=0)
+    client = PipelineClient(url, policies=[policy], **tls.client_transport({"connection_verify": True}))
     try:
         with client, pytest.raises((ServiceRequestError, ServiceResponseError)):
             client.send_request(HttpRequest("GET", url))
