@@ -83,6 +83,7 @@ lowest_pins() {
 # minimum).
 LOWEST_TESTS_DEFAULT="tests/unit/azure tests/integration/azure/test_contract.py tests/integration/azure/test_contract_data_tier.py
   tests/integration/azure/test_contract_readonly.py tests/integration/azure/test_discovery_cache.py
+  tests/integration/azure/test_tls_verification.py
   tests/integration/database/test_modules_tier.py"
 
 stage_lowest() {
