@@ -3,7 +3,7 @@
 """Deploy wall time against the critical path of a latency profile that mirrors Azure's create times.
 
     .venv/bin/python bench/deploy/run.py [--only pair|prod|estate] [--profile bench/deploy/profile.json] [--json out.json]
-                                         [--dry-run] [--reruns N] [--scale S [S ...]]
+                                         [--dry-run] [--reruns N] [--scale S [S ...]] [--ca-bundle emulator|full]
 
 Two scenarios, each in its own sandbox services (PostgreSQL + ARM emulator under .tmp/, started with the profile as the
 emulator's config, as SANDBOX_LATENCY does; nothing of ./sandbox is touched), so the two never share a PostgreSQL
@@ -33,6 +33,10 @@ does not grow with Azure's times (the controller's start, each step's module cal
 the server), G what grows with them, against the critical path's own growth; and it projects both onto Azure's own
 times (60 s for each minute). On a 1 s scale every fixed second weighs sixty times what it weighs in Azure. A deploy
 that kept the cores at least half busy at some scale (the estate on 2 cores) is bound by CPU, and is not split.
+
+--ca-bundle full has every TLS connection verify against certifi's bundle (the public CAs) plus the emulator's CA, as a
+machine that trusts the public CAs and a private one does, instead of the emulator's one certificate (the sandbox's
+default): what a real run pays to load its trust store shows (module_utils/_azure/tls.py).
 """
 from __future__ import annotations
 
@@ -349,7 +353,18 @@ def sandbox_memory(state: Path) -> dict:
     return {"rss_mb": rss, "pss_mb": pss, "clusters": len(clusters), "lines": lines}
 
 
-def run_scenario(scenario: Scenario, profile_path: Path, profile: dict, report, reruns: int = 1) -> dict:
+def full_ca_bundle(state: Path, emulator_ca: str) -> str:
+    """A PEM file of certifi's CAs and the emulator's: what a machine that trusts the public CAs and a private one
+    verifies against."""
+    import certifi  # pylint: disable=import-outside-toplevel
+
+    bundle = state / "ca-full.pem"
+    bundle.write_bytes(Path(certifi.where()).read_bytes() + b"\n" + Path(emulator_ca).read_bytes())
+    return str(bundle)
+
+
+def run_scenario(scenario: Scenario, profile_path: Path, profile: dict, report, reruns: int = 1,
+                 ca_bundle: str = "emulator") -> dict:
     state = REPO / ".tmp" / f"bench-deploy-{scenario.name}-{os.getpid()}"
     shutil.rmtree(state, ignore_errors=True)
     timed = scenario.timed or _estate()
@@ -357,6 +372,8 @@ def run_scenario(scenario: Scenario, profile_path: Path, profile: dict, report, 
     confirm = ("-e", f"confirm_teardown={scenario.confirm}") if scenario.confirm else ()
     try:
         env = dict(os.environ, **services.up(state, profile_path, scenario.postgres))
+        if ca_bundle == "full":
+            env["REQUESTS_CA_BUNDLE"] = full_ca_bundle(state, env["ARM_EMULATOR_CA"])
         vars_file, log = state / "ansible-vars.yml", state / "arm" / "requests.jsonl"
         if scenario.before:
             admin(env, "PUT", "latency", {})
@@ -499,6 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=_scale, nargs="+", default=[1.0], metavar="S",
                         help="every latency of the profile times S (S seconds for each Azure minute; default 1); two "
                              "or more: each scenario at each, and its deploy time split into fixed and growing parts")
+    parser.add_argument("--ca-bundle", choices=("emulator", "full"), default="emulator",
+                        help="what TLS connections verify against: the emulator's CA alone (default, as the sandbox), "
+                             "or certifi's public CAs plus the emulator's (as a real machine with a private CA)")
     args = parser.parse_args(argv)
     if len(set(args.scale)) != len(args.scale):
         parser.error(f"--scale: each scale once, got {' '.join(f'{x:g}' for x in args.scale)}")
@@ -514,7 +534,8 @@ def main(argv: list[str] | None = None) -> int:
                 + f" (PostgreSQL: {scenario.postgres or 'one cluster'}; latencies x{', x'.join(f'{x:g}' for x in args.scale)})")
         return 0
     started = time.monotonic()
-    print(f"bench/deploy ({profile_path.name}; {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+    trust = "; CA bundle: certifi + the emulator's CA" if args.ca_bundle == "full" else ""
+    print(f"bench/deploy ({profile_path.name}{trust}; {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)
     results, fits = [], {}
     for scenario in chosen:
@@ -528,7 +549,8 @@ def main(argv: list[str] | None = None) -> int:
             at_profile = scaled(profile, scale)
             scaled_path.write_text(json.dumps(at_profile, indent=1) + "\n", encoding="utf-8")
             try:
-                runs.append(dict(run_scenario(scenario, scaled_path, at_profile, report, args.reruns), scale=scale))
+                runs.append(dict(run_scenario(scenario, scaled_path, at_profile, report, args.reruns, args.ca_bundle),
+                                 scale=scale))
             finally:
                 scaled_path.unlink(missing_ok=True)
         if len(runs) > 1:
