@@ -107,6 +107,8 @@ class SharedTrustAdapter(HTTPAdapter):
         # requests names the bundle on the pool again here; the pool would hand it to each new connection, and urllib3
         # would load it into the shared context once more.
         if is_shared(getattr(conn, "conn_kw", {}).get("ssl_context")):
+            if not verify:  # cannot happen (the pool is chosen by its verify setting); never serve it unchecked
+                raise ValueError("a connection without certificate checks was given a shared trust store")
             conn.ca_certs = None
             conn.ca_cert_dir = None
 

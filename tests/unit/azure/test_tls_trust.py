@@ -223,3 +223,14 @@ def test_the_message_says_which_check_failed_and_what_to_do(cas):
     assert "set the ca_bundle option (or REQUESTS_CA_BUNDLE) to that CA's PEM file" in untrusted_msg
     assert "IP address mismatch" in unnamed_msg and "does not name the host asked" in unnamed_msg
     assert "ca_bundle" not in unnamed_msg
+
+
+def test_a_pool_with_the_shared_store_is_never_used_unchecked(cas):
+    adapter = tls.SharedTrustAdapter()
+    request = requests.Request("GET", "https://127.0.0.1:1/").prepare()
+    host, pool_kwargs = adapter.build_connection_pool_key_attributes(request, cas["bundle_a"])
+    pool = adapter.poolmanager.connection_from_host(**host, pool_kwargs=pool_kwargs)
+    adapter.cert_verify(pool, request.url, cas["bundle_a"], None)
+    assert pool.ca_certs is None and tls.is_shared(pool.conn_kw["ssl_context"])
+    with pytest.raises(ValueError, match="without certificate checks"):
+        adapter.cert_verify(pool, request.url, False, None)
