@@ -27,6 +27,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm im
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault_secret import check_access
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource, apply
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.tls import refused_certificate
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, merge_tags, validate_name, validate_tags)
 
@@ -216,7 +217,8 @@ def deleted_vault_id(subscription_id: str, location: str, name: str) -> Resource
 def wait_for_vault_uri(module, vault_uri: str, deadline: float, answers: int = 3, interval: float = 1.0,
                        sleep=time.sleep, clock=time.monotonic) -> bool:
     """Wait until `vault_uri` answers `answers` times in a row (any HTTP status, unauthenticated: no token is sent);
-    a connection error (the name does not resolve yet) starts the count again. False when `deadline` passes first."""
+    a connection error (the name does not resolve yet) starts the count again. False when `deadline` passes first. A
+    certificate that does not verify is raised at once: waiting would not change it."""
     # pylint: disable=import-outside-toplevel
     from azure.core import PipelineClient
     from azure.core.exceptions import ServiceRequestError, ServiceResponseError
@@ -232,7 +234,9 @@ def wait_for_vault_uri(module, vault_uri: str, deadline: float, answers: int = 3
         try:
             client.send_request(HttpRequest("GET", vault_uri))
             in_a_row += 1
-        except (ServiceRequestError, ServiceResponseError):
+        except (ServiceRequestError, ServiceResponseError) as err:
+            if refused_certificate(err) is not None:
+                raise
             in_a_row = 0
         if in_a_row >= answers:
             return True
@@ -298,7 +302,9 @@ class KeyVault(Resource):
     def wait_for_data_plane(self, doc: dict | None, how: str) -> None:
         """A new or recovered vault's URI may not resolve yet: wait (bounded by timeout) until it answers."""
         uri = vault_view(doc).get("vault_uri")
-        if uri and not wait_for_vault_uri(self.module, uri, self.module.deadline()):
+        with self.module.operation(f"reach vault {self.params['name']} at {uri}"):
+            answered = bool(uri) and wait_for_vault_uri(self.module, uri, self.module.deadline())
+        if uri and not answered:
             self.module.fail_json(msg=f"vault {self.params['name']} was {how}, but its URI {uri} did not answer within "
                                       f"{self.params['timeout']} s (a new vault's DNS name can take a while to be published): "
                                       "re-run the task later, or raise timeout")

@@ -18,6 +18,7 @@ from azure.core.rest import HttpRequest
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure import tls
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.errors import describe_azure_error
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import wait_for_vault_uri
 from tools.arm_emulator.certs import ensure_certificates
 
 
@@ -234,3 +235,30 @@ def test_a_pool_with_the_shared_store_is_never_used_unchecked(cas):
     assert pool.ca_certs is None and tls.is_shared(pool.conn_kw["ssl_context"])
     with pytest.raises(ValueError, match="without certificate checks"):
         adapter.cert_verify(pool, request.url, False, None)
+
+
+class _Module:
+    """What wait_for_vault_uri asks of the module: its transport (here: trusting CA a only)."""
+
+    def __init__(self, bundle):
+        self.bundle = bundle
+
+    def client_transport(self):
+        return tls.client_transport({"connection_verify": self.bundle})
+
+
+def test_a_vault_whose_certificate_is_refused_is_not_waited_for(cas):
+    """A new vault's URI is awaited until it answers (its DNS name may not be published yet), but a certificate that
+    does not verify fails the first try: waiting would not change it."""
+    with _https_server(cas["b"]) as untrusted:
+        with pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
+            wait_for_vault_uri(_Module(cas["bundle_a"]), untrusted, deadline=float("inf"), sleep=pytest.fail)
+    with _https_server(cas["a"]) as trusted:
+        assert wait_for_vault_uri(_Module(cas["bundle_a"]), trusted, deadline=float("inf"), sleep=lambda _s: None)
+    # A name that does not answer yet is still waited for, until the deadline.
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    clock = iter(range(100))
+    assert not wait_for_vault_uri(_Module(cas["bundle_a"]), f"https://127.0.0.1:{port}/", deadline=3,
+                                  sleep=lambda _s: None, clock=lambda: next(clock))
