@@ -60,8 +60,12 @@ options:
     type: str
   ca_bundle:
     description:
-      - A PEM file of CA certificates to trust for Azure Resource Manager and the sign-in authority
-        (private endpoints, TLS-inspecting proxies, Azure Stack, the emulator).
+      - A PEM file of CA certificates to trust for Azure Resource Manager, the sign-in authority and Key Vault's
+        data plane (private endpoints, TLS-inspecting proxies, Azure Stack, the emulator). Without it, the bundle of
+        E(REQUESTS_CA_BUNDLE) (or E(CURL_CA_BUNDLE)), else certifi's, is used.
+      - The bundle is read once per process, not once per connection.
+      - A server certificate that does not verify fails the task at once (it is not retried), with a message that
+        says which check failed and what to set.
     type: path
   validate_certs:
     description:
