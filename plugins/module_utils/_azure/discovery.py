@@ -64,8 +64,8 @@ def store(env, url: str, body: bytes) -> None:
 
 
 class DiscoveryCacheAdapter(tls.SharedTrustAdapter):
-    """The shared-trust adapter (tls.py), except that a GET of an OpenID discovery document is answered from the run's copy when an
-    earlier task kept one, and its answer kept when not."""
+    """The shared-trust adapter (tls.py), except that a GET of an OpenID discovery document is answered from the run's
+    copy when an earlier task kept one, and its answer kept when not."""
 
     def __init__(self, env, **kwargs):
         super().__init__(**kwargs)
