@@ -120,3 +120,22 @@ options:
     type: str
     default: tenant_id
 """
+
+    DATABASES_AT_ONCE = r"""
+options:
+  databases_at_once:
+    description:
+      - How many databases of O(databases) are worked on at the same time, each on a connection of its own and in its own
+        transaction(s), taken in list order.
+      - V(1) (the default) works on them one after another; a failure stops the run at that database and leaves the later
+        ones untouched.
+      - Above V(1), up to that many side by side. After a failure no further database is started; the ones already started
+        finish, each done or rolled back as it would be alone. The failure message names each failed database, the ones
+        done (which stay done) and the ones not started, and RV(databases) holds the result of each database started.
+      - Each database at once is one more connection to the server (a Burstable B1ms server allows 35 user connections). From
+        a controller far from its server (a laptop over a VPN), the step takes about its slowest database's time instead of
+        the sum, since every statement and every connection's set-up waits a round trip.
+      - From V(1) to V(8); checked before the first connection. Only with O(databases).
+    type: int
+    default: 1
+"""

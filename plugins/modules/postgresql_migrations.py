@@ -19,12 +19,13 @@ description:
   - Files must not contain C(BEGIN)/C(COMMIT), nor statements that cannot run in a transaction (C(CREATE INDEX CONCURRENTLY)).
   - In check mode the pending migrations and the RLS step really run inside one transaction that is rolled back, so the
     prediction, failures included, is what a real run would do.
-  - With O(databases), one invocation migrates several databases in list order; every directory is read and checked before
-    the first connection, and a failure leaves the databases before it migrated.
+  - With O(databases), one invocation migrates several databases in list order (or O(databases_at_once) side by side); every
+    directory is read and checked before the first connection, and a failure leaves the databases before it migrated.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
   - complianceflow.infra.postgresql.databases
+  - complianceflow.infra.postgresql.databases_at_once
   - complianceflow.infra.attributes
 attributes:
   check_mode:
@@ -41,12 +42,13 @@ options:
     type: path
   databases:
     description:
-      - Several tier databases in one invocation (the list form), migrated one after another in list order, each exactly as
-        O(database) would be (each migration its own transaction).
+      - Several tier databases in one invocation (the list form), migrated one after another in list order (or
+        O(databases_at_once) side by side), each exactly as O(database) would be (each migration its own transaction).
       - Every entry is validated (names, migration file names and versions) before the first connection, so a bad entry fails
         before anything is done to any database.
-      - A failure stops the run at that database; the databases before it stay migrated. The failure message names the
-        database and the ones done before it, and RV(databases) holds the result of each.
+      - A failure stops the run at that database (O(databases_at_once) says what stops when several run at once); the databases
+        before it stay migrated. The failure message names the database and the ones done before it, and RV(databases) holds
+        the result of each (with O(databases_at_once) above 1, of each database started).
       - Mutually exclusive with O(database), O(path), O(owner) and O(app_role).
     type: list
     elements: dict
@@ -143,11 +145,12 @@ queries:
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.migrations import migrate, read_history, read_migrations
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import run_pg_module
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import databases_argspec, run_databases
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import WRITING_OPTIONS, databases_argspec, run_databases
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session
 
 PER_DATABASE = {"path": {"type": "path", "required": True}}
-MODULE_ARGS = databases_argspec(PER_DATABASE, rls_mode={"type": "str", "default": "enforce", "choices": ["enforce", "audit"]})
+MODULE_ARGS = databases_argspec(PER_DATABASE, rls_mode={"type": "str", "default": "enforce", "choices": ["enforce", "audit"]},
+                                **WRITING_OPTIONS)
 
 
 def migrate_one(module, entry, files, queries, absent, connect_to):

@@ -16,12 +16,14 @@ description:
   - Every row is inserted with C(ON CONFLICT DO NOTHING) on the primary key; ids are literal in the file, so a re-run inserts
     nothing and reports no change. Rows that exist are never updated.
   - The file is validated against the database (tables, columns, primary key values, tenant ids) before anything is written.
-  - With O(databases), one invocation seeds several databases in list order; every file is read and parsed before the first
-    connection, each database is loaded as with O(database), and a failure leaves the databases before it seeded.
+  - With O(databases), one invocation seeds several databases in list order (or O(databases_at_once) side by side); every
+    file is read and parsed before the first connection, each database is loaded as with O(database), and a failure leaves
+    the databases before it seeded.
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
   - complianceflow.infra.postgresql.databases
+  - complianceflow.infra.postgresql.databases_at_once
   - complianceflow.infra.attributes
 attributes:
   check_mode:
@@ -39,12 +41,13 @@ options:
     type: path
   databases:
     description:
-      - Several tier databases in one invocation (the list form), seeded one after another in list order, each exactly as
-        O(database) would be.
+      - Several tier databases in one invocation (the list form), seeded one after another in list order (or
+        O(databases_at_once) side by side), each exactly as O(database) would be.
       - Every entry is validated (names; seed file readable, valid YAML, C(tables) well formed) before the first connection,
         so a bad entry fails before anything is done to any database.
-      - A failure stops the run at that database; the databases before it stay seeded. The failure message names the
-        database and the ones done before it, and RV(databases) holds the result of each.
+      - A failure stops the run at that database (O(databases_at_once) says what stops when several run at once); the databases
+        before it stay seeded. The failure message names the database and the ones done before it, and RV(databases) holds
+        the result of each (with O(databases_at_once) above 1, of each database started).
       - Mutually exclusive with O(database), O(path), O(owner) and O(app_role).
     type: list
     elements: dict
@@ -119,7 +122,7 @@ queries:
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import check_seed_shape, load_seed
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.module import run_pg_module
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import databases_argspec, run_databases
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import WRITING_OPTIONS, databases_argspec, run_databases
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, Session
 
 try:
@@ -128,7 +131,7 @@ except ImportError:  # ansible-core itself requires PyYAML on the controller
     yaml = None
 
 PER_DATABASE = {"path": {"type": "path", "required": True}}
-MODULE_ARGS = databases_argspec(PER_DATABASE)
+MODULE_ARGS = databases_argspec(PER_DATABASE, **WRITING_OPTIONS)
 
 
 def read_seed(path: str):

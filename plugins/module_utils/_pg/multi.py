@@ -15,9 +15,15 @@ which they were. A read-only step (the RLS audit) passes keep_going=True instead
 handled side by side (READ_ONLY_SIDE_BY_SIDE at a time: it changes nothing, so their order does not
 matter), then one failure names each failed database and the ones that passed, so an operator sees
 all of them in one run rather than one per re-run.
+
+A writing step may ask for `databases_at_once` > 1 (WRITING_OPTIONS; 1 is the default and the order above): up to that
+many databases are worked on side by side, each on its own connection and in its own transaction(s). After a failure
+no further database is started; the ones already started finish, and the failure names the failed, the done and the
+not started databases. With 1 that is exactly the stop at the failed database above.
 """
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -29,6 +35,12 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connectio
 # server room for the apps: a Burstable B1ms has 35 user connections (50, 15 kept by Azure; Microsoft Learn, postgresql
 # flexible-server concepts-limits).
 READ_ONLY_SIDE_BY_SIDE = 4
+
+# A writing step's databases at once (module option databases_at_once): 1, one after another, unless the caller asks.
+# Each is a connection to the server; 8 is a regional tier's databases (deployment plan), well inside the 35 user
+# connections of the smallest server.
+AT_ONCE_MAX = 8
+WRITING_OPTIONS = {"databases_at_once": {"type": "int", "default": 1}}
 
 ENTRY_OPTIONS = {
     "name": {"type": "str", "required": True},
@@ -109,6 +121,7 @@ def run_databases(module, queries: list, *, per_database, work: Callable, prepar
     its message.
     """
     listed = module.params.get("databases") is not None
+    at_once = databases_at_once(module.params)
     entries = database_entries(module.params, per_database)
     prepared = []
     for index, entry in enumerate(entries):
@@ -122,11 +135,26 @@ def run_databases(module, queries: list, *, per_database, work: Callable, prepar
                     lambda name: connect(module.params, name))
     if keep_going:
         return _side_by_side(module, queries, entries, prepared, absent, work, summarize)
+    if at_once > 1 and len(entries) > 1:
+        return _some_at_once(module, queries, entries, prepared, absent, work, summarize, at_once)
     ahead = ConnectAhead(module.params, [e["database"] for e in entries if e["database"] not in absent])
     try:
         return _one_after_another(module, queries, entries, prepared, absent, work, ahead.take, summarize)
     finally:
         ahead.close()
+
+
+def databases_at_once(params: dict) -> int:
+    """The writing step's databases_at_once (1 where the module has no such option), checked before any connection."""
+    value = params.get("databases_at_once")
+    if value is None:
+        return 1
+    if not 1 <= value <= AT_ONCE_MAX:
+        raise PgError(f"databases_at_once is {value}: give 1 (one database after another, the default) up to {AT_ONCE_MAX} "
+                      "(that many side by side, each on a connection of its own)")
+    if value > 1 and params.get("databases") is None:
+        raise PgError(f"databases_at_once is {value} with the single form (database): it applies to the list form (databases)")
+    return value
 
 
 def _one_database(module, entry, data, absent, work, connect_to) -> tuple[dict, PgError | None]:
@@ -169,6 +197,43 @@ def _side_by_side(module, queries, entries, prepared, absent, work, summarize) -
         each = " | ".join(f"database {r['name']}: {r['msg']}" for r in failed)
         raise PgError(f"{len(failed)} of {len(results)} databases failed (passed: {passed}): {each}", **merge(results, summarize))
     return merge(results, summarize)
+
+
+def _some_at_once(module, queries, entries, prepared, absent, work, summarize, at_once: int) -> dict:
+    """A writing step's databases, up to at_once side by side, taken in list order; after a failure none is started."""
+    results: list[dict | None] = [None] * len(entries)
+    upcoming, lock, stop = iter(range(len(entries))), threading.Lock(), threading.Event()
+
+    def take() -> int | None:
+        with lock:   # checked and taken together: no database starts once a failure is known
+            return None if stop.is_set() else next(upcoming, None)
+
+    def run_some() -> None:
+        while (index := take()) is not None:
+            try:
+                results[index], error = _one_database(module, entries[index], prepared[index], absent, work,
+                                                      lambda name: connect(module.params, name))
+            except BaseException:   # not a PgError (a bug, an interrupt): stop the others too, then raise it
+                stop.set()
+                raise
+            if error is not None:
+                stop.set()
+
+    with ThreadPoolExecutor(max_workers=min(at_once, len(entries)), thread_name_prefix="pg-step") as pool:
+        for runner in [pool.submit(run_some) for _slot in range(min(at_once, len(entries)))]:
+            runner.result()
+    started = [r for r in results if r is not None]
+    for result in started:
+        queries.extend(result["queries"])
+    failed = [r for r in started if r.get("failed")]
+    if failed:
+        done = ", ".join(r["name"] for r in started if not r.get("failed")) or "none"
+        not_started = ", ".join(e["database"] for e, r in zip(entries, results) if r is None) or "none"
+        each = " | ".join(f"database {r['name']}: {r['msg']}" for r in failed)
+        head = each if len(failed) == 1 else f"{len(failed)} of {len(started)} databases started failed: {each}"
+        raise PgError(f"{head} (databases done, which stay done: {done}; not started: {not_started})",
+                      **merge(started, summarize))
+    return merge(started, summarize)
 
 
 def merge(results: list[dict], summarize: Callable | None = None) -> dict:

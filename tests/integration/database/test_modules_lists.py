@@ -19,8 +19,9 @@ def dbs(pg_args):
     return names
 
 
-def migrate_all(pg_args, entries, **kwargs):
-    return run_module("postgresql_migrations", {**pg_args, "databases": entries}, **kwargs)
+def migrate_all(pg_args, entries, at_once=None, **kwargs):
+    at_once_arg = {} if at_once is None else {"databases_at_once": at_once}
+    return run_module("postgresql_migrations", {**pg_args, "databases": entries, **at_once_arg}, **kwargs)
 
 
 def test_migrations_list_check_mode_apply_and_rerun(pg_cluster, pg_args, dbs):
@@ -188,3 +189,39 @@ def test_seed_list_check_apply_rerun_and_bad_second_file(pg_cluster, pg_args, db
 def test_forms_are_exclusive_and_one_is_required(pg_args, args, message):
     run, res = run_module("postgresql_migrations", {**pg_args, **args})
     assert res["failed"] is True and message in res["msg"], res["msg"]
+
+
+def test_migrations_and_seed_side_by_side_apply_rerun_and_a_failed_database(pg_cluster, pg_args, dbs):
+    third = unique_name("lst")
+    run_module("postgresql_tier", {**pg_args, "databases": [{"name": third}]})
+    names = [*dbs, third]
+    entries = [{"name": dbs[0], "path": str(BASE)}, {"name": dbs[1], "path": str(FIXTURES / "later_bad")},
+               {"name": third, "path": str(BASE)}]
+    run, res = migrate_all(pg_args, entries, check=True, at_once=3)
+    assert res["failed"] is True and [history(pg_cluster, n) for n in names] == [[], [], []], res  # check mode wrote nothing
+    run, res = migrate_all(pg_args, entries, at_once=3)
+    # All three started at once: the bad one failed, the other two finished and stay migrated.
+    assert res["failed"] is True and res["msg"].startswith(f"database {dbs[1]}: migration 0003_oracle.sql rolled back"), res
+    assert res["msg"].endswith(f"(databases done, which stay done: {dbs[0]}, {third}; not started: none)"), res["msg"]
+    assert [d["name"] for d in res["databases"]] == names and res["changed"] is True
+    assert [len(history(pg_cluster, n)) for n in names] == [2, 2, 2]   # the bad one's 0003 rolled back
+    assert all(rls_state(pg_cluster, n)["notes"] == (True, True, 1) for n in names)
+
+    good = [{"name": n, "path": str(BASE)} for n in (dbs[0], third)]
+    run, res = migrate_all(pg_args, good, at_once=2)
+    assert res["changed"] is False and res["queries"] == [], res
+
+    seeds = [{"name": n, "path": str(SEED)} for n in (dbs[0], third)]
+    run, res = run_module("postgresql_seed", {**pg_args, "databases": seeds, "databases_at_once": 2}, diff=True)
+    assert res["changed"] is True and [d["name"] for d in res["databases"]] == [dbs[0], third], res
+    assert set(res["diff"]["after"]) == {dbs[0], third}
+    assert all(counts(pg_cluster, n)["countries"] == 2 for n in (dbs[0], third))
+    run, res = run_module("postgresql_seed", {**pg_args, "databases": seeds, "databases_at_once": 2})
+    assert res["changed"] is False, res
+
+
+def test_databases_at_once_outside_its_range_is_refused_before_any_connection(pg_args, dbs):
+    entries = [{"name": n, "path": str(BASE)} for n in dbs]
+    run, res = migrate_all({**pg_args, "login_port": 1}, entries, at_once=9)   # a closed loopback port: refused if reached
+    assert res["failed"] is True and res["msg"].startswith("databases_at_once is 9: give 1"), res["msg"]
+    assert res.get("queries") == [] and "cannot connect" not in res["msg"]

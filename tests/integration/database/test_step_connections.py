@@ -162,3 +162,92 @@ def test_a_read_only_step_works_on_its_databases_side_by_side_and_reports_in_the
     assert str(failure.value) == f"1 of 3 databases failed (passed: {three[0]}, {three[2]}): database {three[1]}: a finding"
     assert [d["name"] for d in failure.value.result["databases"]] == three
     assert queries == [f"read {name}" for name in three]
+
+
+def at_once_module(pg_args, names, at_once):
+    module = step_module(pg_args, names)
+    module.params["databases_at_once"] = at_once
+    return module
+
+
+def test_a_writing_step_asked_for_several_at_once_works_on_them_side_by_side_and_reports_in_list_order(pg_args, three):
+    started = threading.Barrier(3, timeout=10)   # all three at once, or a BrokenBarrierError (one after another)
+    finish_order = []
+
+    def work(module, entry, _data, queries, _absent, connect_to):
+        conn = connect_to(entry["database"])
+        try:
+            started.wait()
+            if entry["database"] == three[0]:
+                time.sleep(0.2)                   # the first entry ends last
+            queries.append(f"write {entry['database']}")
+            conn.execute("SELECT 1")
+        finally:
+            conn.close()
+        finish_order.append(entry["database"])
+        return {"changed": True}
+
+    queries: list[str] = []
+    result = run_databases(at_once_module(pg_args, three, 3), queries, per_database={}, work=work)
+    assert finish_order[-1] == three[0]
+    assert [d["name"] for d in result["databases"]] == three and result["changed"] is True
+    assert queries == [f"write {name}" for name in three]
+
+
+def test_after_a_failure_no_further_database_is_started_and_the_ones_started_finish(pg_cluster, pg_args, three):
+    fourth = unique_name("ahd")
+    run_module("postgresql_tier", {**pg_args, "databases": [{"name": fourth}]})
+    names = [*three, fourth]
+    both_started, first_failed, worked = threading.Barrier(2, timeout=10), threading.Event(), []
+
+    def work(module, entry, _data, queries, _absent, connect_to):
+        name = entry["database"]
+        worked.append(name)
+        conn = connect_to(name)
+        try:
+            if name == names[0]:
+                both_started.wait()
+                first_failed.set()
+                raise PgError("the first database fails")
+            both_started.wait()
+            first_failed.wait(10)
+            time.sleep(0.3)   # ordering only: the failed one's thread has stopped the run by now
+            conn.execute(f"CREATE TABLE done_after_failure_{name} (id int)")
+            queries.append(f"CREATE TABLE done_after_failure_{name} (id int)")
+        finally:
+            conn.close()
+        return {"changed": True}
+
+    with pytest.raises(PgError) as failure:
+        run_databases(at_once_module(pg_args, names, 2), [], per_database={}, work=work)
+    assert sorted(worked) == sorted(names[:2])     # the third and fourth were never started
+    assert str(failure.value) == (f"database {names[0]}: the first database fails (databases done, which stay done: "
+                                  f"{names[1]}; not started: {names[2]}, {fourth})")
+    assert [d["name"] for d in failure.value.result["databases"]] == names[:2]
+    with connect(pg_cluster, names[1]) as conn:   # the one started finished: its work stays done
+        assert conn.execute("SELECT to_regclass(%s)", (f"done_after_failure_{names[1]}",)).fetchone()[0] is not None
+    assert [backends(pg_cluster, n) for n in names] == [0, 0, 0, 0]
+
+
+OUT_OF_RANGE = ("databases_at_once is {}: give 1 (one database after another, the default) up to 8 (that many side by side, "
+                "each on a connection of its own)")
+
+
+@pytest.mark.parametrize("at_once,single,message", [
+    (0, False, OUT_OF_RANGE.format(0)),
+    (9, False, OUT_OF_RANGE.format(9)),
+    (2, True, "databases_at_once is 2 with the single form (database): it applies to the list form (databases)"),
+])
+def test_databases_at_once_out_of_range_fails_before_any_connection(pg_args, three, monkeypatch, at_once, single, message):
+    opened = []
+    monkeypatch.setattr("ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi.connect",
+                        lambda params, name, **kwargs: opened.append(name))
+    monkeypatch.setattr("ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection.connect",
+                        lambda params, name, **kwargs: opened.append(name))
+    module = at_once_module(pg_args, three, at_once)
+    if single:
+        module.params.update(databases=None, database=three[0])
+    with pytest.raises(PgError) as failure:
+        run_databases(module, [], per_database={}, work=lambda *args: pytest.fail("no database may be worked on"))
+    assert str(failure.value) == message
+    assert opened == []
