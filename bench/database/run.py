@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The deploy's database steps over a regional tier, with the server near and far.
 
-    .venv/bin/python bench/database/run.py [--rtt 0 30] [--runs 3] [--collection DIR]
+    .venv/bin/python bench/database/run.py [--rtt 0 30] [--runs 3] [--at-once 1 4] [--collection DIR]
 
 What deploy.yml runs once its server is done, against a throwaway PostgreSQL 15 with TLS (as
 Flexible Server requires): the roles database_setup (postgresql_tier), database_schema
@@ -13,6 +13,8 @@ byte for half of it in each direction: a controller that far from its server (a 
 VPN to West Europe is some tens of ms away; AWX in the server's region about 1 ms). Per RTT: the
 first deploy onto empty databases (the server's databases made by its ARM create, as the emulator
 and Azure leave them: here CREATE DATABASE beforehand), then --runs no-change re-runs (median).
+--at-once runs the whole set once per value of the writing steps' databases_at_once (roles
+database_schema and database_seed; 1, one database after another, is deploy.yml's default).
 --collection runs another checkout's collection (e.g. a worktree of an older commit) with this
 script, to compare the two on the same machine. bench/database/README.md records a run.
 """
@@ -145,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--rtt", type=float, nargs="+", default=[0.0, 30.0], help="round trip times to the server, ms")
     parser.add_argument("--runs", type=int, default=3, help="no-change re-runs per RTT (the median is reported)")
+    parser.add_argument("--at-once", type=int, nargs="+", default=[1],
+                        help="the migrations' and the seed's databases_at_once (1: one after another, the default)")
     parser.add_argument("--collection", type=Path, default=REPO, help="the checkout whose collection runs (default: this one)")
     args = parser.parse_args(argv)
     collections = REPO / ".tmp" / f"bench-database-{os.getpid()}"
@@ -158,9 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench/database ({platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; collection {args.collection.resolve()})", flush=True)
     try:
-        for rtt in args.rtt:
+        for rtt, at_once in [(rtt, at_once) for rtt in args.rtt for at_once in args.at_once]:
             relay = DelayRelay(cluster.host, cluster.port, rtt / 2000.0)
-            extra = {"postgresql_login_host": "127.0.0.1", "postgresql_login_port": relay.port,
+            at_once_vars = {} if at_once == 1 else {"database_schema_databases_at_once": at_once,
+                                                    "database_seed_databases_at_once": at_once}
+            extra = {**at_once_vars, "postgresql_login_host": "127.0.0.1", "postgresql_login_port": relay.port,
                      "postgresql_login_user": cluster.admin_user, "postgresql_login_password": cluster.admin_password,
                      "postgresql_ssl_mode": "require", "postgresql_ssl_rootcert": str(cluster.ssl_rootcert),
                      "postgresql_app_password": "bench-app-password-1"}
@@ -170,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                 reruns = [playbook(book, extra, collections) for _run in range(args.runs)]
             finally:
                 relay.close()
-            print(f"  RTT {rtt:5.1f} ms: deploy {deploy:6.2f} s; no-change re-run {statistics.median(reruns):6.2f} s "
+            print(f"  RTT {rtt:5.1f} ms, {at_once} at once: deploy {deploy:6.2f} s; no-change re-run {statistics.median(reruns):6.2f} s "
                   f"(median of {', '.join(f'{r:.2f}' for r in reruns)})", flush=True)
     finally:
         cluster.stop(remove=True)
