@@ -19,9 +19,13 @@ description:
     owner role, and everything inside a database runs as the owner through C(SET LOCAL ROLE).
   - With O(extensions), creates those extensions in every database that lacks them (C(CREATE EXTENSION IF NOT EXISTS), as the
     admin itself), for example V(pgaudit), whose event triggers give the audit log the type and name of DDL objects.
+  - The databases are handled one after another in list order, a failure stopping at that database; with O(databases_at_once)
+    above 1, that many side by side, each with two connections of its own (one to C(postgres) for its roles and the database,
+    one inside the database).
 author: ComplianceFlow Platform Team (@complianceflow)
 extends_documentation_fragment:
   - complianceflow.infra.postgresql
+  - complianceflow.infra.postgresql.databases_at_once
   - complianceflow.infra.attributes
 attributes:
   check_mode:
@@ -164,10 +168,17 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier impo
 )
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import (
     ConnectAhead,
+    PgError,
     Session,
     check_identifier,
     connect,
     existing_databases,
+)
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.multi import (
+    WRITING_OPTIONS,
+    at_once_failure,
+    at_once_in_list_order,
+    databases_at_once,
 )
 
 ARGUMENT_SPEC = {
@@ -186,6 +197,7 @@ ARGUMENT_SPEC = {
     "extensions": {"type": "list", "elements": "str", "default": []},
     "update_password": {"type": "str", "default": "on_create", "choices": ["on_create", "always"], "no_log": False},
     "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    **WRITING_OPTIONS,
 }
 
 
@@ -193,32 +205,76 @@ def run(module, queries):
     params = module.params
     databases = normalize_databases(params["databases"], params["extensions"] if params["state"] == "present" else [])
     check_identifier(params["schema"], "schema name")
-    admin = Session(connect(params, "postgres"), queries, check_mode=module.check_mode)
+    at_once = databases_at_once(params)
     before, after, changed = {}, {}, {}
-    present = params["state"] == "present"
+    if at_once > 1 and len(databases) > 1:
+        _at_once(module, queries, databases, at_once, (before, after, changed))
+    else:
+        _one_after_another(module, queries, databases, (before, after, changed))
+    result = {"changed": bool(queries), "databases": [_outcome(db, before, changed) for db in databases]}
+    if module._diff and queries:
+        result["diff"] = {"before": before, "after": after}
+    return result
+
+
+def _one_database(module, admin: Session, db: dict, connect_to=None) -> tuple[dict, dict]:
+    params = module.params
+    if params["state"] == "present":
+        return ensure_present(admin, db, params["schema"], params, params["update_password"], connect_to=connect_to)
+    return ensure_absent(admin, db)
+
+
+def _one_after_another(module, queries, databases, found) -> None:
+    params, (before, after, changed) = module.params, found
+    admin = Session(connect(params, "postgres"), queries, check_mode=module.check_mode)
     ahead = ConnectAhead(params, [])
     try:
-        if present:  # the databases that exist already, each opened while the one before it is worked on
+        if params["state"] == "present":  # the databases that exist already, each opened while the one before it is worked on
             ahead = ConnectAhead(params, existing_databases(admin.conn, [db["name"] for db in databases]))
         for db in databases:
             done = len(queries)
-            if present:
-                before[db["name"]], after[db["name"]] = ensure_present(admin, db, params["schema"], params, params["update_password"],
-                                                                       connect_to=ahead.take)
-            else:
-                before[db["name"]], after[db["name"]] = ensure_absent(admin, db)
+            before[db["name"]], after[db["name"]] = _one_database(module, admin, db, connect_to=ahead.take)
             changed[db["name"]] = len(queries) > done
     finally:
         ahead.close()
         admin.close()
-    result = {"changed": bool(queries),
-              "databases": [{**{k: db[k] for k in ("name", "owner", "app_role")}, "changed": changed[db["name"]],
-                             "existed": before[db["name"]]["exists"],
-                             "extensions_created": [e for e in db["extensions"] if e not in before[db["name"]].get("extensions", [])]}
-                            for db in databases]}
-    if module._diff and queries:
-        result["diff"] = {"before": before, "after": after}
-    return result
+
+
+def _at_once(module, queries, databases, at_once: int, found) -> None:
+    """Up to at_once databases side by side, each with its own connections (databases_at_once); none started after a failure."""
+    before, after, changed = found
+    own: list[list[str]] = [[] for _db in databases]
+    failed: dict[int, str] = {}
+
+    def one(index: int) -> bool:
+        db = databases[index]
+        try:
+            admin = Session(connect(module.params, "postgres"), own[index], check_mode=module.check_mode)
+            try:
+                before[db["name"]], after[db["name"]] = _one_database(module, admin, db)
+            finally:
+                admin.close()
+        except PgError as exc:
+            failed[index] = str(exc)
+            return False
+        changed[db["name"]] = bool(own[index])
+        return True
+
+    started = at_once_in_list_order(len(databases), at_once, one)
+    for index, statements in enumerate(own):
+        queries.extend(statements)
+    if failed:
+        outcomes = [{"name": db["name"], "failed": True, "msg": failed[i], "queries": own[i]} if i in failed
+                    else {**_outcome(db, before, changed), "queries": own[i]}
+                    for i, db in enumerate(databases) if started[i]]
+        raise PgError(at_once_failure([db["name"] for db in databases], started, failed), databases=outcomes,
+                      changed=bool(queries) and not module.check_mode)
+
+
+def _outcome(db: dict, before: dict, changed: dict) -> dict:
+    return {**{k: db[k] for k in ("name", "owner", "app_role")}, "changed": changed[db["name"]],
+            "existed": before[db["name"]]["exists"],
+            "extensions_created": [e for e in db["extensions"] if e not in before[db["name"]].get("extensions", [])]}
 
 
 def main():

@@ -199,41 +199,62 @@ def _side_by_side(module, queries, entries, prepared, absent, work, summarize) -
     return merge(results, summarize)
 
 
-def _some_at_once(module, queries, entries, prepared, absent, work, summarize, at_once: int) -> dict:
-    """A writing step's databases, up to at_once side by side, taken in list order; after a failure none is started."""
-    results: list[dict | None] = [None] * len(entries)
-    upcoming, lock, stop = iter(range(len(entries))), threading.Lock(), threading.Event()
+def at_once_in_list_order(count: int, at_once: int, one: Callable[[int], bool]) -> list[bool]:
+    """one(index) for every index, up to at_once side by side, taken in list order; one returns False when that index
+    failed, and then no further index is started. Returns, per index, whether it was started."""
+    started = [False] * count
+    upcoming, lock, stop = iter(range(count)), threading.Lock(), threading.Event()
 
     def take() -> int | None:
-        with lock:   # checked and taken together: no database starts once a failure is known
-            return None if stop.is_set() else next(upcoming, None)
+        with lock:   # checked and taken together: nothing starts once a failure is known
+            index = None if stop.is_set() else next(upcoming, None)
+            if index is not None:
+                started[index] = True
+            return index
 
     def run_some() -> None:
         while (index := take()) is not None:
             try:
-                results[index], error = _one_database(module, entries[index], prepared[index], absent, work,
-                                                      lambda name: connect(module.params, name))
-            except BaseException:   # not a PgError (a bug, an interrupt): stop the others too, then raise it
+                succeeded = one(index)
+            except BaseException:   # not a reported failure (a bug, an interrupt): stop the others too, then raise it
                 stop.set()
                 raise
-            if error is not None:
+            if not succeeded:
                 stop.set()
 
-    with ThreadPoolExecutor(max_workers=min(at_once, len(entries)), thread_name_prefix="pg-step") as pool:
-        for runner in [pool.submit(run_some) for _slot in range(min(at_once, len(entries)))]:
+    workers = min(at_once, count)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pg-step") as pool:
+        for runner in [pool.submit(run_some) for _slot in range(workers)]:
             runner.result()
-    started = [r for r in results if r is not None]
-    for result in started:
+    return started
+
+
+def at_once_failure(names: list[str], started: list[bool], failed: dict[int, str]) -> str:
+    """The message of a step whose databases ran several at once: each failed one, the ones done, the ones not started."""
+    done = ", ".join(n for i, n in enumerate(names) if started[i] and i not in failed) or "none"
+    not_started = ", ".join(n for i, n in enumerate(names) if not started[i]) or "none"
+    each = " | ".join(f"database {names[i]}: {failed[i]}" for i in sorted(failed))
+    head = each if len(failed) == 1 else f"{len(failed)} of {sum(started)} databases started failed: {each}"
+    return f"{head} (databases done, which stay done: {done}; not started: {not_started})"
+
+
+def _some_at_once(module, queries, entries, prepared, absent, work, summarize, at_once: int) -> dict:
+    """A writing step's databases, up to at_once side by side, taken in list order; after a failure none is started."""
+    results: list[dict | None] = [None] * len(entries)
+
+    def one(index: int) -> bool:
+        results[index], error = _one_database(module, entries[index], prepared[index], absent, work,
+                                              lambda name: connect(module.params, name))
+        return error is None
+
+    started = at_once_in_list_order(len(entries), at_once, one)
+    done = [r for r in results if r is not None]
+    for result in done:
         queries.extend(result["queries"])
-    failed = [r for r in started if r.get("failed")]
+    failed = {i: r["msg"] for i, r in enumerate(results) if r is not None and r.get("failed")}
     if failed:
-        done = ", ".join(r["name"] for r in started if not r.get("failed")) or "none"
-        not_started = ", ".join(e["database"] for e, r in zip(entries, results) if r is None) or "none"
-        each = " | ".join(f"database {r['name']}: {r['msg']}" for r in failed)
-        head = each if len(failed) == 1 else f"{len(failed)} of {len(started)} databases started failed: {each}"
-        raise PgError(f"{head} (databases done, which stay done: {done}; not started: {not_started})",
-                      **merge(started, summarize))
-    return merge(started, summarize)
+        raise PgError(at_once_failure([e["database"] for e in entries], started, failed), **merge(done, summarize))
+    return merge(done, summarize)
 
 
 def merge(results: list[dict], summarize: Callable | None = None) -> dict:

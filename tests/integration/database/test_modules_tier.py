@@ -203,3 +203,32 @@ def test_an_extension_outside_the_allow_list_fails_naming_the_database(pg_cluste
     run, res = run_module("postgresql_tier", {**args, "extensions": ["pgaudit", "file_fdw"]})
     assert run.rc != 0 and f"{name}:" in res["msg"] and "file_fdw" in res["msg"], res
     assert "Traceback" not in run.stdout + run.stderr and "app-pw-Zq81" not in run.stdout + run.stderr
+
+
+def test_databases_at_once_check_apply_rerun_and_each_failure_named(pg_admin, pg_args):
+    names = [unique_name("svc") for _index in range(3)]
+    args = {**pg_args, "databases": [{"name": n, "app_password": "app-pw-Zq81"} for n in names], "databases_at_once": 3}
+    run, res = run_module("postgresql_tier", args, check=True, diff=True)
+    assert run.rc == 0 and res["changed"] is True and [d["name"] for d in res["databases"]] == names, res
+    assert set(res["diff"]["after"]) == set(names) and all(_db(pg_admin, n) is None for n in names)
+
+    run, res = run_module("postgresql_tier", args)
+    assert run.rc == 0 and res["changed"] is True and all(d["changed"] and not d["existed"] for d in res["databases"]), res
+    for name in names:   # each as one after another makes it
+        assert _db(pg_admin, name) == (f"{name}_owner",)
+        assert _role(pg_admin, f"{name}_app") == (True, False, False) and _role(pg_admin, f"{name}_owner") == (False, False, True)
+        assert f'CREATE DATABASE "{name}" OWNER "{name}_owner"' in res["queries"]
+    run, res = run_module("postgresql_tier", args)
+    assert res["changed"] is False and res["queries"] == [], res
+
+    # All three start at once and each fails on the extension: one message names each, none done, none left out.
+    run, res = run_module("postgresql_tier", {**args, "extensions": ["file_fdw"]})
+    assert run.rc != 0 and res["msg"].startswith("3 of 3 databases started failed: database "), res
+    assert all(f"database {n}: " in res["msg"] for n in names) and "file_fdw" in res["msg"]
+    assert res["msg"].endswith("(databases done, which stay done: none; not started: none)"), res["msg"]
+    assert [d["name"] for d in res["databases"]] == names and all(d["failed"] for d in res["databases"])
+    assert "app-pw-Zq81" not in run.stdout + run.stderr
+
+    run, res = run_module("postgresql_tier", {**args, "state": "absent"})   # teardown, three at once
+    assert run.rc == 0 and res["changed"] is True and all(d["existed"] for d in res["databases"]), res
+    assert all(_db(pg_admin, n) is None and _role(pg_admin, f"{n}_app") is None for n in names)
