@@ -46,13 +46,15 @@ def test_seed_export_import_round_trip(pg_cluster, second_cluster, tmp_path):
     assert rows > 50 and sorted(p.name for p in first.iterdir()) == sorted(DATABASES)
 
     # Check mode on an empty server: every step predicts a change, nothing is created (the databases three at once).
-    run = play("seed.yml", second_cluster, check=True, database_schema_databases_at_once=3, database_seed_databases_at_once=3)
+    run = play("seed.yml", second_cluster, check=True, database_setup_databases_at_once=3, database_schema_databases_at_once=3,
+               database_seed_databases_at_once=3)
     assert run.rc == 0 and run.total("changed") == 3, run.stdout[-4000:]
     with connect(second_cluster) as conn:
         assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = ANY(%s)", (DATABASES,)).fetchone() == (0,)
 
-    # The second server gets the schema only (migrated three databases at once), then the import, then the same export.
-    run = play("seed.yml", second_cluster, database_seed_databases=[], database_schema_databases_at_once=3)
+    # The second server gets the schema only (made and migrated three databases at once), then the import, then the same export.
+    run = play("seed.yml", second_cluster, database_seed_databases=[], database_setup_databases_at_once=3,
+               database_schema_databases_at_once=3)
     assert run.rc == 0, run.stdout[-4000:]
     run = play("import.yml", second_cluster, import_dir=str(first))
     assert run.rc == 0 and run.total("changed") == 1, run.stdout[-4000:]
