@@ -13,7 +13,7 @@ byte for half of it in each direction: a controller that far from its server (a 
 VPN to West Europe is some tens of ms away; AWX in the server's region about 1 ms). Per RTT: the
 first deploy onto empty databases (the server's databases made by its ARM create, as the emulator
 and Azure leave them: here CREATE DATABASE beforehand), then --runs no-change re-runs (median).
---at-once runs the whole set once per value of the writing steps' databases_at_once (roles
+--at-once runs the whole set once per value of the steps' databases_at_once (roles database_setup,
 database_schema and database_seed; 1, one database after another, is deploy.yml's default).
 --collection runs another checkout's collection (e.g. a worktree of an older commit) with this
 script, to compare the two on the same machine. bench/database/README.md records a run.
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rtt", type=float, nargs="+", default=[0.0, 30.0], help="round trip times to the server, ms")
     parser.add_argument("--runs", type=int, default=3, help="no-change re-runs per RTT (the median is reported)")
     parser.add_argument("--at-once", type=int, nargs="+", default=[1],
-                        help="the migrations' and the seed's databases_at_once (1: one after another, the default)")
+                        help="the tier's, the migrations' and the seed's databases_at_once (1: one after another, the default)")
     parser.add_argument("--collection", type=Path, default=REPO, help="the checkout whose collection runs (default: this one)")
     args = parser.parse_args(argv)
     collections = REPO / ".tmp" / f"bench-database-{os.getpid()}"
@@ -164,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for rtt, at_once in [(rtt, at_once) for rtt in args.rtt for at_once in args.at_once]:
             relay = DelayRelay(cluster.host, cluster.port, rtt / 2000.0)
-            at_once_vars = {} if at_once == 1 else {"database_schema_databases_at_once": at_once,
-                                                    "database_seed_databases_at_once": at_once}
+            at_once_vars = {} if at_once == 1 else {f"database_{step}_databases_at_once": at_once
+                                                    for step in ("setup", "schema", "seed")}
             extra = {**at_once_vars, "postgresql_login_host": "127.0.0.1", "postgresql_login_port": relay.port,
                      "postgresql_login_user": cluster.admin_user, "postgresql_login_password": cluster.admin_password,
                      "postgresql_ssl_mode": "require", "postgresql_ssl_rootcert": str(cluster.ssl_rootcert),
