@@ -80,3 +80,31 @@ def test_a_locked_policy_is_only_extended_and_keeps_its_container_and_account(em
     for target in (policy, container, rid):
         with pytest.raises(HttpResponseError, match="locked"):
             resources.resources.begin_delete_by_id(target, api_version=API).result()
+
+
+def test_a_group_holding_a_locked_account_loses_the_rest_and_its_delete_fails_blocked(emu, resources, group):
+    locked_account, other_account = _account(emu, group, "stemugrp1"), _account(emu, group, "stemugrp2")
+    for rid in (locked_account, other_account):
+        _put(resources, rid, ACCOUNT)
+        _put(resources, rid + "/blobServices/default/containers/audit", {"properties": {"publicAccess": "None"}})
+    policy = locked_account + "/blobServices/default/containers/audit/immutabilityPolicies/default"
+    _put(resources, policy, {"properties": {"immutabilityPeriodSinceCreationInDays": 2556}})
+    etag = _post(emu, resources, policy, method="GET")[1]["etag"]
+    assert _post(emu, resources, policy + "/lock", etag=etag)[0] == 200
+
+    with pytest.raises(HttpResponseError) as failure:
+        resources.resource_groups.begin_delete(group).result()
+    assert failure.value.error.code == "ResourceGroupDeletionBlocked"
+    assert (f"Deletion of resource group '{group}' failed as resources with identifiers "
+            "'Microsoft.Storage/storageAccounts/stemugrp1' could not be deleted. The provisioning state of the resource "
+            "group will be rolled back.") in failure.value.message
+    assert [d.target for d in failure.value.error.details] == [locked_account]
+    # The rest went; the locked account, its container and policy stay, and the group is as before the delete.
+    assert resources.resource_groups.get(group).properties.provisioning_state == "Succeeded"
+    accounts = resources.resources.list_by_resource_group(group, filter="resourceType eq 'Microsoft.Storage/storageAccounts'")
+    assert [r.id for r in accounts] == [locked_account]
+    assert resources.resources.get_by_id(policy, api_version=API).properties["state"] == "Locked"
+    with pytest.raises(HttpResponseError, match="ResourceNotFound"):
+        resources.resources.get_by_id(other_account, api_version=API)
+    # A write into the group works again (it is no longer being deleted).
+    _put(resources, other_account, ACCOUNT)

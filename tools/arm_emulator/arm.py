@@ -243,7 +243,8 @@ def operation_status(ctx: Context, sub: str, namespace: str, location: str, kind
         if op.get("endTime"):
             body["endTime"] = op["endTime"]
         if op["status"] == "Failed" and op.get("error"):
-            body["error"] = {"code": op["error"]["code"], "message": op["error"]["message"], "details": []}
+            body["error"] = {"code": op["error"]["code"], "message": op["error"]["message"],
+                             "details": list(op["error"].get("details") or [])}
         return Response(200, body, retry)
     # operationResults (the Location header): 202 while running, then the outcome.
     if in_progress:

@@ -210,10 +210,15 @@ class State:
                 for resource_id in op["resource_ids"]:
                     self.delete(resource_id)
                 continue
+            # A delete that fails part-way (a resource group some resources survived) still deletes the rest, and may
+            # leave its resource in another state than Failed (the group's is rolled back).
+            then = (op.get("error") or {}).get("_then") or {}
+            for resource_id in then.get("delete", []):
+                self.delete(resource_id)
             for resource_id in op["resource_ids"][:1]:
                 doc = self.find(resource_id)
                 if doc is not None:
-                    set_provisioning_state(doc, op["outcome"])
+                    set_provisioning_state(doc, then.get("state") or op["outcome"])
         # Keep finished operations for a while (clients may poll late), not forever.
         stale = [k for k, op in self.operations.items() if op["status"] != "InProgress" and op["ready_at"] < now - 3600]
         for key in stale:

@@ -236,6 +236,11 @@ class TopLevelType(ResourceType):
     def check_delete(self, ctx: Context, doc: dict) -> None:
         """Raise when the resource may not be deleted (in use)."""
 
+    def refuses_group_delete(self, ctx: Context, doc: dict) -> ArmError | None:
+        """Why this resource survives its resource group's delete (which then fails), or None: not the in-use checks
+        above, which a group's delete passes over, but a provider's own refusal (data under retention)."""
+        return None
+
     def delete_plan(self, ctx: Context, ref: Ref) -> list[str] | None:
         doc = self.find(ctx, ref)
         if doc is None:

@@ -70,8 +70,35 @@ class ResourceGroups(TopLevelType):
         if doc is None:
             # ARM answers a DELETE of a missing group with 404, unlike other resources (204).
             raise resource_group_not_found(ref.name)
-        # Everything inside goes with it, regardless of in-use checks between its resources.
-        return [doc["id"]] + [child["id"] for child in ctx.state.under(doc["id"])]
+        # Everything inside goes with it, regardless of in-use checks between its resources; but not a resource whose
+        # provider refuses its delete (a storage account holding blobs under a locked retention policy): ARM deletes the
+        # rest, fails the group's delete with ResourceGroupDeletionBlocked and rolls the group's state back.
+        children = list(ctx.state.under(doc["id"]))
+        blocked = {}
+        for child in children:
+            check = getattr(ctx.registry.get(str(child.get("type", "")).lower()), "refuses_group_delete", None)
+            refusal = check(ctx, child) if check else None
+            if refusal is not None:
+                blocked[child["id"]] = refusal
+        if not blocked:
+            return [doc["id"]] + [child["id"] for child in children]
+        survivors = tuple(resource_id.lower() for resource_id in blocked)
+        deleted = [child["id"] for child in children
+                   if not any(child["id"].lower() == kept or child["id"].lower().startswith(kept + "/") for kept in survivors)]
+        ctx.failure = group_delete_blocked(doc["name"], blocked, ctx.request_id, deleted)
+        return [doc["id"]] + deleted
+
+
+def group_delete_blocked(group: str, blocked: dict, tracking_id: str, deleted: list[str]) -> dict:
+    """The failed operation of a group's delete that some resources survived (its `_then`: what the operation still
+    deletes, and the group's state afterwards). Code and message as Azure reports them (docs/emulator.md)."""
+    names = ", ".join(resource_id.split("/providers/", 1)[1] for resource_id in blocked)   # e.g. Microsoft.Storage/storageAccounts/x
+    return {"code": "ResourceGroupDeletionBlocked", "status": 409,
+            "message": f"Deletion of resource group '{group}' failed as resources with identifiers '{names}' could not be "
+                       f"deleted. The provisioning state of the resource group will be rolled back. The tracking Id is "
+                       f"'{tracking_id}'. Please check audit logs for more details.",
+            "details": [{"target": resource_id, "message": f"{error.code}: {error.message}"} for resource_id, error in blocked.items()],
+            "_then": {"delete": deleted, "state": "Succeeded"}}
 
 
 TYPES = [ResourceGroups()]

@@ -85,11 +85,17 @@ class StorageAccounts(TopLevelType):
         return props
 
     def check_delete(self, ctx: Context, doc: dict) -> None:
+        refusal = self.refuses_group_delete(ctx, doc)
+        if refusal is not None:
+            raise refusal
+
+    def refuses_group_delete(self, ctx: Context, doc: dict) -> ArmError | None:
         for child in ctx.state.under(doc["id"]):
             if child.get("type", "").lower().endswith("/immutabilitypolicies") and child["properties"].get("state") == "Locked":
-                raise _bad(f"The storage account {doc['name']} cannot be deleted: container "
-                           f"{child['id'].split('/containers/')[1].split('/')[0]} has a locked time-based immutability "
-                           "policy (treated as holding protected blobs).", "Conflict", 409)
+                return _bad(f"The storage account {doc['name']} cannot be deleted: container "
+                            f"{child['id'].split('/containers/')[1].split('/')[0]} has a locked time-based immutability "
+                            "policy (treated as holding protected blobs).", "Conflict", 409)
+        return None
 
 
 class _AccountChild(TopLevelType):
