@@ -1,8 +1,17 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Resource groups for the resource engine. PRIVATE to the collection."""
+"""Resource groups for the resource engine. PRIVATE to the collection.
+
+A group's delete deletes everything in it, except a storage account whose blobs are under a locked time-based retention
+policy: Azure deletes the rest, keeps the account and fails the delete (ResourceGroupDeletionBlocked, the group's state
+rolled back). So a delete is refused, before anything goes, when the group holds a container with a locked policy: the
+evidence store of an audit group (docs/emulator.md cites the sources). Azure would let an empty such container go; its
+blobs cannot be listed here (shared key off, data-plane roles), so an empty one is refused too.
+"""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
@@ -12,6 +21,19 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values
 
 # Microsoft.Resources/resourceGroups: the version azure-mgmt-resource 26 sends (docs/resource-engine.md).
 API = GenericApi("2025-04-01")
+STORAGE_TYPE = "Microsoft.Storage/storageAccounts"
+STORAGE_API_VERSION = "2026-09-01"   # module_utils/_azure/storage_account.py
+
+
+def locked_containers(accounts: dict[str, list]) -> list[str]:
+    """`account/container (N days)` for each container whose time-based immutability policy is locked."""
+    found = []
+    for account, containers in accounts.items():
+        for container in containers:
+            policy = ((container.get("properties") or {}).get("immutabilityPolicy") or {}).get("properties") or {}
+            if policy.get("state") == "Locked":
+                found.append(f"{account}/{container.get('name')} ({policy.get('immutabilityPeriodSinceCreationInDays')} days)")
+    return found
 
 
 def group_view(doc: dict | None) -> dict:
@@ -53,6 +75,26 @@ class ResourceGroup(Resource):
 
     def deleted_view(self, existing, related):
         return {k: group_view(existing)[k] for k in ("name", "location", "tags")}
+
+    def read_related(self, rid, existing):
+        """For a delete: the containers of each storage account in the group (their immutability policies)."""
+        if self.params["state"] != "absent":
+            return {}
+        module, group = self.module, str(rid)
+        accounts = module.get_or_none(f"list storage accounts of {rid.name}", lambda: module.arm.list(
+            f"{group}/resources?$filter=" + quote(f"resourceType eq '{STORAGE_TYPE}'"), API.api_version)) or []
+        return {"storage_containers": {account["name"]: module.get_or_none(
+            f"list containers of storage account {account['name']}", module.arm.list,
+            f"{account['id']}/blobServices/default/containers", STORAGE_API_VERSION) or [] for account in accounts}}
+
+    def check_delete(self, existing, related):
+        locked = locked_containers(related.get("storage_containers") or {})
+        if locked:
+            raise AzureInputError(
+                f"resource group {self.params['name']} holds blob containers with a locked immutability policy: {', '.join(locked)}. "
+                "Azure keeps such a storage account until every blob in it is past its retention, deletes the rest of the group "
+                "and fails the delete (ResourceGroupDeletionBlocked); nothing was deleted. Keep the group (teardown without "
+                "teardown_delete_audit), or delete the container first once no blob in it is under retention")
 
     def plan(self, existing, related):
         return plan_group(existing, self.params["name"], self.params["location"], self.tags, self.params["purge_tags"])

@@ -9,7 +9,8 @@
 A module declares a `Resource` subclass (what it is, how it is reached, its view and its planner) and
 calls `run(resource)`. Special cases are hooks with do-nothing defaults: related reads (a zone's
 links, a server's databases), child writes, work before a write (a Key Vault's recovery, a server's
-network check), work after a delete (a purge). The runner itself holds no Ansible import: it talks to
+network check), a delete refused before it starts (a group Azure would only half delete), work after a
+delete (a purge). The runner itself holds no Ansible import: it talks to
 `resource.module` (an AzureModule, or the fake of the unit tests).
 """
 
@@ -106,6 +107,10 @@ class Resource:
     def read_related(self, rid: ResourceId, existing: dict | None) -> dict:
         """Further reads the plan needs (children); called only when the resource exists."""
         return {}
+
+    def check_delete(self, existing: dict, related: dict) -> None:
+        """State=absent, before anything is deleted (in check mode too): raise AzureInputError for a delete Azure would
+        refuse or leave half-done."""
 
     def deleted_view(self, existing: dict, related: dict) -> dict:
         """The diff's `before` of a delete."""
@@ -277,6 +282,9 @@ def start_children(module, children: list) -> list:
 
 def _absent(resource: Resource, rid: ResourceId, existing: dict | None, related: dict) -> None:
     module = resource.module
+    if existing is not None:
+        with module.validating():
+            resource.check_delete(existing, related)
     before = resource.deleted_view(existing, related) if existing is not None else {}
     if existing is not None and not module.check_mode:
         apply_children(module, resource.delete_children(existing, related), serial=resource.serial_children)

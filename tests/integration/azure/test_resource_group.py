@@ -31,3 +31,27 @@ def test_location_change_and_missing_location_fail_clearly(ansible, emu, rg_name
     run = ansible.play([rg_task(rg_name, location="northeurope")])
     assert "a resource group cannot move to northeurope" in run.result("group")["msg"]
     ansible.play([rg_task(rg_name, state="absent")])
+
+
+def test_a_group_holding_a_locked_retention_policy_is_not_deleted_and_says_why(ansible, emu, rg_name):
+    """Azure would delete the rest of the group and keep the account (ResourceGroupDeletionBlocked): refused up front."""
+    account = f"stlk{rg_name[8:]}"
+    audit = {"name": "audit", "immutability_period_days": 2556}
+    storage = dict(resource_group=rg_name, name=account, location="westeurope", sku="Standard_LRS", kind="StorageV2",
+                   allow_blob_public_access=False, allow_shared_key_access=False, public_network_access="Disabled")
+    run = ansible.play([rg_task(rg_name, location="westeurope"),
+                        task("workspace", "log_analytics_workspace", resource_group=rg_name, name=f"log-{rg_name[8:]}",
+                             location="westeurope"),
+                        task("unlocked", "storage_account", **storage, containers=[audit]),
+                        task("locked", "storage_account", **storage, containers=[{**audit, "immutability_locked": True}])])
+    assert run.rc == 0, run.stdout[-3000:]
+    group, mark = arm_id(emu, rg_name), emu.request_count()
+    for check in (True, False):
+        run = ansible.play([rg_task(rg_name, state="absent")], check=check)
+        assert run.rc != 0 and run.result("group")["msg"] == (
+            f"resource group {rg_name} holds blob containers with a locked immutability policy: {account}/audit (2556 days). "
+            "Azure keeps such a storage account until every blob in it is past its retention, deletes the rest of the group "
+            "and fails the delete (ResourceGroupDeletionBlocked); nothing was deleted. Keep the group (teardown without "
+            "teardown_delete_audit), or delete the container first once no blob in it is under retention"), run.stdout[-3000:]
+    assert [r for r in emu.requests(since=mark) if r["method"] == "DELETE"] == []
+    assert resource(emu, group) is not None and resource(emu, f"{group}/providers/Microsoft.OperationalInsights/workspaces/log-{rg_name[8:]}")
