@@ -26,7 +26,7 @@ options:
       - V(present) creates the group or updates its tags.
       - V(absent) deletes the group and B(every resource in it) (a long-running operation bounded by O(timeout)).
       - A group holding a blob container whose immutability policy is locked is not deleted (in check mode too, before any
-        delete): Azure would delete the rest of the group, keep that storage account while blobs are under retention and
+        delete), since Azure would delete the rest of the group, keep that storage account while blobs are under retention and
         fail the delete (C(ResourceGroupDeletionBlocked)).
 extends_documentation_fragment:
   - complianceflow.infra.attributes
