@@ -136,28 +136,35 @@ def test_the_tier_opens_one_connection_for_each_database_it_looks_into_and_chang
     assert backends(pg_cluster, three[0]) == 0
 
 
-def test_a_read_only_step_works_on_its_databases_side_by_side_and_reports_in_their_order(pg_args, three):
-    started = threading.Barrier(3, timeout=10)   # all three at once, or a BrokenBarrierError (one after another)
-    finish_order = []
+def all_at_once(names, verb, finish_order, failing=None, changed=False):
+    """A step's work that waits until every database has started (a BrokenBarrierError if they go one after another);
+    the first entry ends last; `failing` raises a finding."""
+    started = threading.Barrier(len(names), timeout=10)
 
     def work(module, entry, _data, queries, _absent, connect_to):
         conn = connect_to(entry["database"])
         try:
             started.wait()
-            if entry["database"] == three[0]:
-                time.sleep(0.2)                   # the first entry ends last
-            queries.append(f"read {entry['database']}")
+            if entry["database"] == names[0]:
+                time.sleep(0.2)
+            queries.append(f"{verb} {entry['database']}")
             conn.execute("SELECT 1")
         finally:
             conn.close()
         finish_order.append(entry["database"])
-        if entry["database"] == three[1]:
+        if entry["database"] == failing:
             raise PgError("a finding")
-        return {"changed": False}
+        return {"changed": changed}
 
+    return work
+
+
+def test_a_read_only_step_works_on_its_databases_side_by_side_and_reports_in_their_order(pg_args, three):
+    finish_order: list[str] = []
     queries: list[str] = []
     with pytest.raises(PgError) as failure:
-        run_databases(step_module(pg_args, three), queries, per_database={}, work=work, keep_going=True)
+        run_databases(step_module(pg_args, three), queries, per_database={},
+                      work=all_at_once(three, "read", finish_order, failing=three[1]), keep_going=True)
     assert finish_order[-1] == three[0]
     assert str(failure.value) == f"1 of 3 databases failed (passed: {three[0]}, {three[2]}): database {three[1]}: a finding"
     assert [d["name"] for d in failure.value.result["databases"]] == three
@@ -171,24 +178,10 @@ def at_once_module(pg_args, names, at_once):
 
 
 def test_a_writing_step_asked_for_several_at_once_works_on_them_side_by_side_and_reports_in_list_order(pg_args, three):
-    started = threading.Barrier(3, timeout=10)   # all three at once, or a BrokenBarrierError (one after another)
-    finish_order = []
-
-    def work(module, entry, _data, queries, _absent, connect_to):
-        conn = connect_to(entry["database"])
-        try:
-            started.wait()
-            if entry["database"] == three[0]:
-                time.sleep(0.2)                   # the first entry ends last
-            queries.append(f"write {entry['database']}")
-            conn.execute("SELECT 1")
-        finally:
-            conn.close()
-        finish_order.append(entry["database"])
-        return {"changed": True}
-
+    finish_order: list[str] = []
     queries: list[str] = []
-    result = run_databases(at_once_module(pg_args, three, 3), queries, per_database={}, work=work)
+    result = run_databases(at_once_module(pg_args, three, 3), queries, per_database={},
+                           work=all_at_once(three, "write", finish_order, changed=True))
     assert finish_order[-1] == three[0]
     assert [d["name"] for d in result["databases"]] == three and result["changed"] is True
     assert queries == [f"write {name}" for name in three]
