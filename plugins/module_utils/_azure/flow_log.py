@@ -25,16 +25,14 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, ids_equal
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.resource_group import API as GROUP_API, resources_of_type
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource, apply, tags_plan
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, merge_tags, same_location, validate_name, validate_tags)
 
 API = GenericApi("2026-03-01")
-GROUP_API = GenericApi("2025-04-01")   # Microsoft.Resources: the watcher's group, and the storage account looked up in its group
 WATCHER_TYPE = "Microsoft.Network/networkWatchers"
 FLOW_LOG_TYPE = "Microsoft.Network/networkWatchers/flowLogs"
 TARGET_TYPES = ("Microsoft.Network/virtualNetworks", "Microsoft.Network/virtualNetworks/subnets", "Microsoft.Network/networkInterfaces")
@@ -208,11 +206,8 @@ class FlowLog(Resource):
     def _storage(self) -> dict | None:
         """The storage account as its group lists it (the generic list works for every type), or None."""
         sid = ResourceId.parse(self.wanted["storage_account_id"], "storage_account_id")
-        group = f"/subscriptions/{sid.subscription}/resourceGroups/{sid.resource_group}"
-        listed = self.module.get_or_none(
-            f"list storage accounts of {sid.resource_group}",
-            lambda: self.module.arm.list(f"{group}/resources?$filter=" + quote(f"resourceType eq '{STORAGE_TYPE}'"), GROUP_API.api_version))
-        return next((d for d in listed or [] if str(d.get("name", "")).lower() == sid.name.lower()), None)
+        listed = resources_of_type(self.module, ResourceId.build(sid.subscription, sid.resource_group), STORAGE_TYPE)
+        return next((d for d in listed if str(d.get("name", "")).lower() == sid.name.lower()), None)
 
     def before_plan(self, existing, related):
         if self._target() is None and not self.module.check_mode:

@@ -26,11 +26,10 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
 from __future__ import annotations
 
 import copy
-from urllib.parse import quote
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.resource_group import API as RESOURCE_GROUP_API
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.resource_group import resources_of_type
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import validate_zone_name
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
@@ -52,11 +51,6 @@ GROUP_IDS = {
     "microsoft.containerregistry/registries": ("registry",),
     "microsoft.eventhub/namespaces": ("namespace",),
 }
-
-# missing_target=skip looks the target up among the resources of its group (Resources_ListByResourceGroup with
-# $filter=resourceType eq '<type>', REST spec Microsoft.Resources stable 2025-04-01, the version resource_group sends):
-# one read that works for every target type, whatever api-version its own module sends.
-RESOURCES_API_VERSION = RESOURCE_GROUP_API.api_version
 
 
 def validate_endpoint(params: dict) -> tuple:
@@ -230,11 +224,9 @@ class PrivateEndpoint(Resource):
         return {"zone_group": self.module.get_or_none(f"get the private DNS zone group of {rid.name}", API.get, self.module, zgid)}
 
     def _target_exists(self) -> bool:
+        # missing_target=skip: the target among its group's resources of its type (resource_group.resources_of_type)
         group = ResourceId.build(self.target.subscription, self.target.resource_group)
-        query = quote(f"resourceType eq '{self.target.type_name}'")
-        found = self.module.get_or_none(f"list the {self.target.type_name} resources of group {self.target.resource_group}",
-                                        self.module.arm.list, f"{group}/resources?$filter={query}", RESOURCES_API_VERSION)
-        return any(ids_equal(item.get("id"), str(self.target)) for item in found or [])
+        return any(ids_equal(item.get("id"), str(self.target)) for item in resources_of_type(self.module, group, self.target.type_name))
 
     def plan(self, existing, related):
         sub, group = self.module.subscription_id, self.params["resource_group"]

@@ -16,24 +16,29 @@ from urllib.parse import quote
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.storage_account import (
+    ACCOUNT_TYPE, API as STORAGE_API, container_view)
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, merge_tags, same_location, validate_name, validate_tags)
 
 # Microsoft.Resources/resourceGroups: the version azure-mgmt-resource 26 sends (docs/resource-engine.md).
 API = GenericApi("2025-04-01")
-STORAGE_TYPE = "Microsoft.Storage/storageAccounts"
-STORAGE_API_VERSION = "2026-09-01"   # module_utils/_azure/storage_account.py
+
+
+def resources_of_type(module, group: ResourceId, type_name: str) -> list[dict]:
+    """The resources of one type in a group (Resources_ListByResourceGroup with $filter=resourceType eq '<type>', REST
+    spec Microsoft.Resources stable 2025-04-01): one read for any type, whatever api-version its own module sends. A
+    missing group is an empty list."""
+    query = quote(f"resourceType eq '{type_name}'")
+    return module.get_or_none(f"list the {type_name} resources of group {group.resource_group}", module.arm.list,
+                              f"{group}/resources?$filter={query}", API.api_version) or []
 
 
 def locked_containers(accounts: dict[str, list]) -> list[str]:
     """`account/container (N days)` for each container whose time-based immutability policy is locked."""
-    found = []
-    for account, containers in accounts.items():
-        for container in containers:
-            policy = ((container.get("properties") or {}).get("immutabilityPolicy") or {}).get("properties") or {}
-            if policy.get("state") == "Locked":
-                found.append(f"{account}/{container.get('name')} ({policy.get('immutabilityPeriodSinceCreationInDays')} days)")
-    return found
+    return [f"{account}/{view['name']} ({view['immutability_period_days']} days)"
+            for account, containers in accounts.items() for view in map(container_view, containers)
+            if view["immutability_locked"]]
 
 
 def group_view(doc: dict | None) -> dict:
@@ -80,12 +85,11 @@ class ResourceGroup(Resource):
         """For a delete: the containers of each storage account in the group (their immutability policies)."""
         if self.params["state"] != "absent":
             return {}
-        module, group = self.module, str(rid)
-        accounts = module.get_or_none(f"list storage accounts of {rid.name}", lambda: module.arm.list(
-            f"{group}/resources?$filter=" + quote(f"resourceType eq '{STORAGE_TYPE}'"), API.api_version)) or []
+        module = self.module
         return {"storage_containers": {account["name"]: module.get_or_none(
             f"list containers of storage account {account['name']}", module.arm.list,
-            f"{account['id']}/blobServices/default/containers", STORAGE_API_VERSION) or [] for account in accounts}}
+            f"{account['id']}/blobServices/default/containers", STORAGE_API.api_version) or []
+            for account in resources_of_type(module, rid, ACCOUNT_TYPE)}}
 
     def check_delete(self, existing, related):
         locked = locked_containers(related.get("storage_containers") or {})
