@@ -167,15 +167,22 @@ SCENARIOS = {"pair": Scenario("pair", ("global-dev", "westeu-dev-1")),
              "estate": Scenario("estate", (), postgres="per-server", phases=PHASES[:2], forks=True, estate=True)}
 
 
+AUDIT_TRAIL = "complianceflow.infra.audit_trail"
+
+
 def inventories(names) -> list[str]:
     return [arg for name in names for arg in ("-i", f"inventories/{name}")]
 
 
 def playbook(name: str, deployments, env: dict, vars_file: Path, count_file: Path | None = None,
              extra: tuple[str, ...] = (), forks: bool = False) -> dict:
+    audit = vars_file.parent / "audit"
+    # The audit trail stays on, as ansible.cfg and the EE have it for every user: naming callbacks here replaces that
+    # list. It writes under the scenario's own directory, and ships nothing (services.up: the sandbox's setting).
     run_env = dict(env, ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).parent / "callback_plugins"),
-                   ANSIBLE_CALLBACKS_ENABLED="count_modules", BENCH_COUNT_FILE=str(count_file or os.devnull))
-    load = os.getloadavg()[0]
+                   ANSIBLE_CALLBACKS_ENABLED=f"{AUDIT_TRAIL},count_modules", BENCH_COUNT_FILE=str(count_file or os.devnull),
+                   COMPLIANCEFLOW_AUDIT_DIR=str(audit))
+    load, trails_before = os.getloadavg()[0], set(audit.glob("*/*.jsonl"))
     services_before, busy, start = service_cpu_seconds(), busy_cpu_seconds(), time.monotonic()
     proc = subprocess.run([str(REPO / ".venv" / "bin" / "ansible-playbook"), f"playbooks/{name}.yml",
                            *inventories(deployments), "-e", f"@{vars_file}", *extra,
@@ -187,7 +194,10 @@ def playbook(name: str, deployments, env: dict, vars_file: Path, count_file: Pat
         raise SystemExit(f"bench: {name}.yml {' '.join(deployments)} failed ({proc.returncode}):\n"
                          f"{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     counts = json.loads(count_file.read_text()) if count_file else {}
-    return {"wall": wall, "changed": sum(int(m[2]) for m in RECAP.finditer(proc.stdout)), "counts": counts,
+    changed = sum(int(m[2]) for m in RECAP.finditer(proc.stdout))
+    if changed and not set(audit.glob("*/*.jsonl")) - trails_before:
+        raise SystemExit(f"bench: {name}.yml changed {changed} things and its audit trail wrote nothing under {audit}")
+    return {"wall": wall, "changed": changed, "counts": counts,
             "load": [round(load, 2), round(os.getloadavg()[0], 2)], "busy_cpu": round(busy, 1),
             "services_cpu": services_cpu}
 
