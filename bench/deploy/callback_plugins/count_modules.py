@@ -18,7 +18,8 @@ description: At the end of the run, writes the total and the count per module as
 
 # Actions that run inside the controller process: no module is shipped or started for them.
 CONTROLLER_ONLY = {"set_fact", "assert", "debug", "fail", "meta", "include_tasks", "import_tasks", "include_role",
-                   "import_role", "include_vars", "validate_argument_spec", "add_host", "group_by", "deployment_info"}
+                   "import_role", "include_vars", "validate_argument_spec", "add_host", "group_by", "deployment_info",
+                   "validate_role_variables"}
 
 
 class CallbackModule(CallbackBase):

@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of complianceflow.infra.validate_role_variables: on the controller, it reads the roles' specs from
+the collection (plugins/plugin_utils/role_variables.py) and the host's variables, which a module could not."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleUndefinedVariable
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.complianceflow.infra.plugins.plugin_utils import role_variables
+
+ARGUMENT_SPEC = {"roles": {"type": "list", "elements": "str"}}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            specs = role_variables.load_specs(args["roles"])
+        except role_variables.RoleSpecError as err:
+            result.update(failed=True, msg=str(err))
+            return result
+        values, deferred = {}, []
+        for name in role_variables.option_names(specs):
+            if name not in task_vars:
+                continue
+            try:
+                values[name] = self._templar.template(task_vars[name])
+            except AnsibleUndefinedVariable:
+                deferred.append(name)   # names a variable that is not set yet: the role checks it when it starts
+        problems = role_variables.check(values, specs)
+        result.update(changed=False, checked=sorted(values), deferred=deferred,
+                      roles=sorted({role for role, _entry in specs}))
+        if problems:
+            result.update(failed=True, problems=problems,
+                          msg=f"{len(problems)} role variable{'s are' if len(problems) > 1 else ' is'} not valid, "
+                              f"found before any role ran (set in the inventory, with -e or in the play): "
+                              + "; ".join(problems))
+        return result

@@ -1,0 +1,90 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# The work runs on the controller in plugins/action/validate_role_variables.py (it reads the roles' argument specs
+# from the collection and the host's variables); this file carries the documentation.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: validate_role_variables
+short_description: Check the variables given to the collection's roles before any of them runs
+version_added: 1.0.0
+author: ComplianceFlow Platform Team (@complianceflow)
+description:
+  - Checks every variable of the collection's roles that is set for the host when this task runs (in the inventory,
+    with C(-e), in the play's vars or by an earlier task) against the roles' argument specs
+    (C(roles/<role>/meta/argument_specs.yml), every entry point).
+  - Ansible checks a role's variables only when that role starts. In C(playbooks/deploy.yml) the database roles start
+    after every Azure resource is made, so a bad value for one of them would otherwise stop the run after everything
+    before it was done. Run first, this task stops the run before any cloud or database call, and names every bad
+    variable at once, with what would be valid and the roles that read it.
+  - Each value is checked against its own option, as the role would check it when it starts. The type, C(choices),
+    C(elements) and suboptions are checked.
+  - Left to the role's own check when it starts, as only the role can tell, are a required variable that is not set
+    (a role default or an earlier task may still give it), the rules between the options of an entry point (they apply
+    to the role's defaults too, which are not loaded yet), and a value that names a variable not set yet (returned in
+    RV(deferred)).
+  - The roles still check their variables when they start. This only moves the check of what a user can set to the
+    start of the playbook.
+  - Runs on the controller only; nothing is sent to a host.
+extends_documentation_fragment:
+  - complianceflow.infra.attributes
+  - complianceflow.infra.attributes.INFO_MODULE
+options:
+  roles:
+    description:
+      - The roles whose variables are checked, by their short name (V(database_seed)).
+      - Default all the roles of the collection that declare argument specs. A variable of a role that the playbook
+        does not use is then checked too; a value that role would refuse is wrong wherever it is set.
+    type: list
+    elements: str
+notes:
+  - A value that refers to a secret is templated here too, as the role would template it; a C(no_log) option's value
+    never appears in the message.
+seealso:
+  - module: ansible.builtin.validate_argument_spec
+  - name: Role argument validation
+    description: How Ansible checks a role's variables when the role starts.
+    link: https://docs.ansible.com/ansible/latest/playbook_guide/playbooks_reuse_roles.html#role-argument-validation
+"""
+
+EXAMPLES = r"""
+- name: Check the roles' variables before any cloud call
+  complianceflow.infra.validate_role_variables:
+
+- name: Check only the database roles' variables
+  complianceflow.infra.validate_role_variables:
+    roles: [database_setup, database_schema, database_seed]
+"""
+
+RETURN = r"""
+checked:
+  description: The role variables that were set and checked.
+  returned: always
+  type: list
+  elements: str
+  sample: [database_seed_databases_at_once, deployment_plan]
+deferred:
+  description: Role variables whose value names a variable not set yet, left to the role's own check.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+roles:
+  description: The roles whose argument specs were read.
+  returned: unless a role named is not one of the collection's
+  type: list
+  elements: str
+  sample: [database_schema, database_seed, database_setup]
+problems:
+  description: One line per problem, with the roles that read the variable.
+  returned: failure
+  type: list
+  elements: str
+  sample:
+    - >-
+      argument 'database_seed_databases_at_once' is of type str and we were unable to convert to int:
+      "'many'" cannot be converted to an int (role database_seed)
+"""

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The collection's roles' variables, checked against the roles' argument specs before any role runs.
+
+Ansible checks a role's variables when the role starts (its ``meta/argument_specs.yml``). In deploy.yml the last
+roles start after every resource is made, so a bad value given in the inventory or with ``-e`` (a database role's
+``database_seed_databases_at_once: many``) would fail the run then: after forty minutes of real Azure, with
+everything before it done. The action ``complianceflow.infra.validate_role_variables`` runs this at the start of a
+playbook instead, on what a user can set there, and the roles still check themselves when they start.
+
+What is checked: every option of every entry point of the roles named (all of the collection's by default) whose
+variable is set for the host at that task. Each value is checked against its option alone: type, choices, elements,
+suboptions. Not checked here: that an option is required (a role default or an earlier task may give it later), and
+the entry point's cross-option rules (they apply to the role's defaults too, which are not loaded yet).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.basic import remove_values
+
+ROLES_DIR = Path(__file__).resolve().parents[2] / "roles"
+SPEC_FILES = ("meta/argument_specs.yml", "meta/argument_specs.yaml")
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's, where PyYAML has it: 23 files per host
+
+
+class RoleSpecError(ValueError):
+    """A role named that the collection does not have, or a spec file that cannot be read."""
+
+
+def role_names(roles_dir: Path = ROLES_DIR) -> list[str]:
+    """The roles of the collection that declare argument specs."""
+    return sorted(p.name for p in roles_dir.iterdir() if any((p / f).is_file() for f in SPEC_FILES))
+
+
+def load_specs(roles: list[str] | None = None, roles_dir: Path = ROLES_DIR) -> dict[tuple[str, str], dict]:
+    """{(role, entry point): options} of the roles named (all when None), in role then entry point order."""
+    known = role_names(roles_dir)
+    unknown = [r for r in (roles or []) if r not in known]
+    if unknown:
+        raise RoleSpecError(f"roles {', '.join(repr(r) for r in unknown)} are not roles of complianceflow.infra "
+                            f"with argument specs; valid: {', '.join(known)}")
+    specs: dict[tuple[str, str], dict] = {}
+    for role in sorted(set(roles)) if roles else known:
+        path = next(roles_dir / role / f for f in SPEC_FILES if (roles_dir / role / f).is_file())
+        try:
+            entry_points = (yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}).get("argument_specs") or {}
+        except (OSError, yaml.YAMLError) as err:
+            raise RoleSpecError(f"cannot read the argument specs of role {role} ({path}): {err}") from err
+        for entry, spec in sorted(entry_points.items()):
+            specs[(role, entry)] = (spec or {}).get("options") or {}
+    return specs
+
+
+def option_names(specs: dict[tuple[str, str], dict]) -> list[str]:
+    return sorted({name for options in specs.values() for name in options})
+
+
+def _alone(option: dict) -> dict:
+    """The option's own checks: without `required` (given later by a default or a task) nor a default to fill in."""
+    return {k: v for k, v in option.items() if k not in ("required", "default")}
+
+
+def check(values: dict, specs: dict[tuple[str, str], dict]) -> list[str]:
+    """Problems with the values given (variable -> value): one line per problem, naming the roles that declare the
+    variable; a no_log option's value never appears in it."""
+    places: dict[str, list[str]] = {}
+    for (role, _entry), options in specs.items():
+        for name in (n for n in options if n in values):
+            for message in _problems(name, options[name], values[name]):
+                roles = places.setdefault(message, [])
+                if role not in roles:
+                    roles.append(role)
+    return [f"{message} (role{'s' if len(roles) > 1 else ''} {', '.join(roles)})" for message, roles in places.items()]
+
+
+def _problems(name: str, option: dict, value) -> list[str]:
+    result = ArgumentSpecValidator({name: _alone(option)}).validate({name: value})
+    secrets = result._no_log_values  # pylint: disable=protected-access  # what AnsibleModule masks its output with
+    messages = [remove_values(m, secrets) for m in result.error_messages]
+    # A value of the wrong type is also reported as not among the choices: the type is what to fix.
+    wrong_type = [m for m in messages if m.startswith(f"argument '{name}' is of type")]
+    return wrong_type or messages

@@ -1,0 +1,87 @@
+"""complianceflow.infra.validate_role_variables through real ansible-playbook runs, and where the playbooks call it.
+
+Offline: no Azure credential is set, so a playbook that got past the check would fail at its first Azure task."""
+from __future__ import annotations
+
+import pytest
+
+from ansible_run import REPO, run_playbook
+from test_plan_playbook import no_azure_env
+
+CHECK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Check
+      complianceflow.infra.validate_role_variables:
+{args}
+"""
+SEED_AT_ONCE_MANY = ("argument 'database_seed_databases_at_once' is of type str and we were unable to convert to int: "
+                     "\"'many'\" cannot be converted to an int (role database_seed)")
+DNS_LINKS_SOMETIMES = "argument 'network_dns_links' is of type str and we were unable to convert to bool"
+
+
+def check(extra_vars, args=""):
+    run = run_playbook(CHECK.format(args=args), extra_vars=extra_vars, env=no_azure_env())
+    return run, run.result("Check")
+
+
+def test_valid_values_pass_and_are_listed():
+    run, result = check({"database_setup_databases_at_once": "4", "redis_wait": "false",
+                         "key_vault_ip_rules": ["203.0.113.7"], "evidence_parts": ["resource_logs"]})
+    assert run.rc == 0 and not result.get("failed"), run.stdout[-3000:]
+    assert result["checked"] == ["database_setup_databases_at_once", "evidence_parts", "key_vault_ip_rules", "redis_wait"]
+    assert result["deferred"] == [] and "tenant_server" in result["roles"] and len(result["roles"]) == 23
+
+
+def test_every_bad_value_is_named_at_once_with_what_is_valid_and_its_roles():
+    run, result = check({"database_seed_databases_at_once": "many", "database_schema_databases_at_once": 9,
+                         "network_dns_links": "sometimes", "evidence_parts": ["resource_logs", "metrics"],
+                         "redis_wait": True})
+    assert run.rc != 0 and result["failed"]
+    problems = result["problems"]
+    assert len(problems) == 4, problems
+    assert SEED_AT_ONCE_MANY in problems
+    assert "value of database_schema_databases_at_once must be one of: 1, 2, 3, 4, 5, 6, 7, 8, got: 9 (role database_schema)" in problems
+    assert any(p.startswith(DNS_LINKS_SOMETIMES) and p.endswith("(role network)") for p in problems)
+    assert any("evidence_parts" in p and "metrics" in p and "resource_logs, activity_log, flow_log" in p for p in problems)
+    assert result["msg"].startswith("4 role variables are not valid, found before any role ran")
+    assert "redis_wait" in result["checked"]
+
+
+def test_a_variable_of_several_roles_names_each_of_them_once():
+    run, result = check({"deployment_plan": ["not", "a", "dict"]})
+    assert run.rc != 0
+    [problem] = result["problems"]
+    roles = problem.rsplit("(roles ", 1)[1].rstrip(")").split(", ")
+    assert len(roles) == len(set(roles)) > 10 and "postgresql_server" in roles and "tenant_server" in roles
+
+
+def test_a_value_naming_a_variable_not_set_yet_is_left_to_the_role():
+    run, result = check({"network_dns_links": "{{ later_fact }}", "redis_wait": "no"})
+    assert run.rc == 0, run.stdout[-3000:]
+    assert result["deferred"] == ["network_dns_links"] and result["checked"] == ["redis_wait"]
+
+
+def test_roles_narrows_the_check_and_an_unknown_role_is_refused():
+    run, result = check({"redis_wait": "sometimes", "database_seed_databases_at_once": "many"},
+                        args="        roles: [database_seed]")
+    assert run.rc != 0 and result["problems"] == [SEED_AT_ONCE_MANY] and result["roles"] == ["database_seed"]
+    run, result = check({}, args="        roles: [database_seed, databse_schema]")
+    assert run.rc != 0
+    assert result["msg"].startswith("roles 'databse_schema' are not roles of complianceflow.infra with argument specs; "
+                                    "valid: api_management, ")
+
+
+@pytest.mark.parametrize("playbook, extra", [("deploy.yml", {}),
+                                             ("teardown.yml", {"teardown_export_dir": "/nonexistent/exports"})])
+def test_deploy_and_teardown_stop_at_the_check_before_any_azure_task(playbook, extra):
+    extra = dict(extra, database_seed_databases_at_once="many", resource_group_delete_audit="perhaps")
+    run = run_playbook(REPO / "playbooks" / playbook, inventory=REPO / "inventories" / "westeu-dev-1", extra_vars=extra,
+                       env=no_azure_env())
+    assert run.rc != 0
+    result = run.result("Check the roles' variables (inventory, -e)")
+    assert SEED_AT_ONCE_MANY in result["problems"] and len(result["problems"]) == 2, result["problems"]
+    ran = [task["task"]["name"] for play in run.data["plays"] for task in play["tasks"]]
+    assert ran[-1] == "Check the roles' variables (inventory, -e)", ran
+    assert not any(name.startswith("complianceflow.infra.") for name in ran), ran   # no role task ran
