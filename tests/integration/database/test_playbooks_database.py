@@ -71,5 +71,12 @@ def test_playbooks_refuse_missing_inputs(pg_cluster):
     assert run.rc != 0 and "deployment_plan.databases" in run.stdout
     run = play("export.yml", pg_cluster)
     assert run.rc != 0 and "give export_dir" in run.stdout
+    # A bad value for the second role is refused before the first one makes anything (the range itself, from the
+    # module, is tested in test_modules_lists.py).
     run = play("seed.yml", pg_cluster, database_schema_databases_at_once=9)
-    assert run.rc != 0 and "databases_at_once is 9: give 1" in run.stdout
+    check = run.result("Check the roles' variables (-e) before any database is made")
+    assert run.rc != 0 and check["failed"], run.stdout[-3000:]
+    assert check["problems"] == ["value of database_schema_databases_at_once must be one of: 1, 2, 3, 4, 5, 6, 7, 8, got: 9 "
+                                 "(role database_schema)"]
+    nothing_ran = {"changed": 0, "failures": 1, "ignored": 0, "ok": 1, "rescued": 0, "skipped": 0, "unreachable": 0}
+    assert run.stats["localhost"] == nothing_ran   # ok 1: the tier's assert; the check failed; no role task ran
