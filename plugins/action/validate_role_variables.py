@@ -5,7 +5,7 @@ the collection (plugins/plugin_utils/role_variables.py) and the host's variables
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleUndefinedVariable
+from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.complianceflow.infra.plugins.plugin_utils import role_variables
@@ -34,8 +34,10 @@ class ActionModule(ActionBase):
                 continue
             try:
                 values[name] = self._templar.template(task_vars[name])
-            except AnsibleUndefinedVariable:
-                deferred.append(name)   # names a variable that is not set yet: the role checks it when it starts
+            except AnsibleError:
+                # Names a variable not set yet, or a lookup of something the run has not made yet: the role checks it
+                # when it starts, as before.
+                deferred.append(name)
         problems = role_variables.check(values, specs)
         result.update(changed=False, checked=sorted(values), deferred=deferred,
                       roles=sorted({role for role, _entry in specs}))

@@ -24,8 +24,8 @@ description:
     C(elements) and suboptions are checked.
   - Left to the role's own check when it starts, as only the role can tell, are a required variable that is not set
     (a role default or an earlier task may still give it), the rules between the options of an entry point (they apply
-    to the role's defaults too, which are not loaded yet), and a value that names a variable not set yet (returned in
-    RV(deferred)).
+    to the role's defaults too, which are not loaded yet), and a value that cannot be templated yet, as it names a
+    variable not set yet or looks up something the run has not made yet (returned in RV(deferred)).
   - The roles still check their variables when they start. This only moves the check of what a user can set to the
     start of the playbook.
   - Runs on the controller only; nothing is sent to a host.
@@ -67,7 +67,8 @@ checked:
   elements: str
   sample: [database_seed_databases_at_once, deployment_plan]
 deferred:
-  description: Role variables whose value names a variable not set yet, left to the role's own check.
+  description: Role variables whose value cannot be templated yet (a variable not set yet, a failing lookup), left to the
+    role's own check.
   returned: always
   type: list
   elements: str

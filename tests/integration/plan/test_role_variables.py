@@ -57,10 +57,11 @@ def test_a_variable_of_several_roles_names_each_of_them_once():
     assert len(roles) == len(set(roles)) > 10 and "postgresql_server" in roles and "tenant_server" in roles
 
 
-def test_a_value_naming_a_variable_not_set_yet_is_left_to_the_role():
-    run, result = check({"network_dns_links": "{{ later_fact }}", "redis_wait": "no"})
+def test_a_value_that_cannot_be_templated_yet_is_left_to_the_role():
+    run, result = check({"network_dns_links": "{{ later_fact }}", "redis_wait": "no",
+                         "key_vault_ip_rules": "{{ lookup('ansible.builtin.file', '/nonexistent/made-later.txt') }}"})
     assert run.rc == 0, run.stdout[-3000:]
-    assert result["deferred"] == ["network_dns_links"] and result["checked"] == ["redis_wait"]
+    assert result["deferred"] == ["key_vault_ip_rules", "network_dns_links"] and result["checked"] == ["redis_wait"]
 
 
 def test_roles_narrows_the_check_and_an_unknown_role_is_refused():
