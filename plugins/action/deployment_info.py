@@ -8,28 +8,19 @@ costs no module process per host.
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.plan import build_plan, plan_summary
 from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.naming import DeploymentError
-
-ARGUMENT_SPEC = {
-    "name": {"type": "str"},
-    "overrides": {"type": "dict"},
-    "registry": {"type": "path"},
-}
+from ansible_collections.complianceflow.infra.plugins.plugin_utils.controller_action import ControllerAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = {
+        "name": {"type": "str"},
+        "overrides": {"type": "dict"},
+        "registry": {"type": "path"},
+    }
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def work(self, args, task_vars):
         name = args["name"] if args["name"] is not None else task_vars.get("inventory_hostname")
         overrides = args["overrides"]
         if overrides is None:
@@ -37,7 +28,5 @@ class ActionModule(ActionBase):
         try:
             plan = build_plan(name, overrides=overrides, registry_path=args["registry"])
         except DeploymentError as exc:
-            result.update(failed=True, msg=str(exc))
-            return result
-        result.update(changed=False, plan=plan, summary=plan_summary(plan))
-        return result
+            return {"failed": True, "msg": str(exc)}
+        return {"plan": plan, "summary": plan_summary(plan)}

@@ -6,28 +6,19 @@ the collection (plugins/plugin_utils/role_variables.py) and the host's variables
 from __future__ import annotations
 
 from ansible.errors import AnsibleError
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.complianceflow.infra.plugins.plugin_utils import role_variables
+from ansible_collections.complianceflow.infra.plugins.plugin_utils.controller_action import ControllerAction
 
-ARGUMENT_SPEC = {"roles": {"type": "list", "elements": "str"}}
 
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = {"roles": {"type": "list", "elements": "str"}}
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-    _requires_connection = False
-
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def work(self, args, task_vars):
         try:
             specs = role_variables.load_specs(args["roles"])
         except role_variables.RoleSpecError as err:
-            result.update(failed=True, msg=str(err))
-            return result
+            return {"failed": True, "msg": str(err)}
         values, deferred = {}, []
         for name in role_variables.option_names(specs):
             if name not in task_vars:
@@ -39,8 +30,7 @@ class ActionModule(ActionBase):
                 # when it starts, as before.
                 deferred.append(name)
         problems = role_variables.check(values, specs)
-        result.update(changed=False, checked=sorted(values), deferred=deferred,
-                      roles=sorted({role for role, _entry in specs}))
+        result = {"checked": sorted(values), "deferred": deferred, "roles": sorted({role for role, _entry in specs})}
         if problems:
             result.update(failed=True, problems=problems,
                           msg=f"{len(problems)} role variable{'s are' if len(problems) > 1 else ' is'} not valid, "
