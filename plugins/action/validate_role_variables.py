@@ -12,7 +12,8 @@ from ansible_collections.complianceflow.infra.plugins.plugin_utils.controller_ac
 
 
 class ActionModule(ControllerAction):
-    ARGUMENT_SPEC = {"roles": {"type": "list", "elements": "str"}}
+    ARGUMENT_SPEC = {"roles": {"type": "list", "elements": "str"},
+                     "variables": {"type": "dict", "default": {}}}
 
     def work(self, args, task_vars):
         try:
@@ -20,7 +21,12 @@ class ActionModule(ControllerAction):
         except role_variables.RoleSpecError as err:
             return {"failed": True, "msg": str(err)}
         values, deferred = {}, []
-        for name in role_variables.option_names(specs):
+        playbook = args["variables"]
+        bad_specs = [name for name, option in playbook.items() if not isinstance(option, dict)]
+        if bad_specs:
+            return {"failed": True, "msg": f"variables: give each variable an option spec as a dict (for example "
+                                           f"{{type: bool}}), not {', '.join(repr(n) for n in sorted(bad_specs))}"}
+        for name in sorted(set(role_variables.option_names(specs)) | set(playbook)):
             if name not in task_vars:
                 continue
             try:
@@ -29,11 +35,11 @@ class ActionModule(ControllerAction):
                 # Names a variable not set yet, or a lookup of something the run has not made yet: the role checks it
                 # when it starts, as before.
                 deferred.append(name)
-        problems = role_variables.check(values, specs)
+        problems = role_variables.check(values, specs, playbook)
         result = {"checked": sorted(values), "deferred": deferred, "roles": sorted({role for role, _entry in specs})}
         if problems:
             result.update(failed=True, problems=problems,
-                          msg=f"{len(problems)} role variable{'s are' if len(problems) > 1 else ' is'} not valid, "
+                          msg=f"{len(problems)} variable{'s are' if len(problems) > 1 else ' is'} not valid, "
                               f"found before any role ran (set in the inventory, with -e or in the play): "
                               + "; ".join(problems))
         return result

@@ -40,6 +40,14 @@ options:
         does not use is then checked too; a value that role would refuse is wrong wherever it is set.
     type: list
     elements: str
+  variables:
+    description:
+      - The playbook's own variables to check the same way, as an argument spec (name to option, for example
+        C({deploy_seed: {type: bool}})), for a variable that no role declares but the playbook reads later in the run.
+      - Ansible's C(bool) filter turns an unknown string into V(false) (ansible-core 2.19 warns that this will become
+        an error); checked here, C(-e deploy_seed=ture) stops the run at once.
+    type: dict
+    default: {}
 notes:
   - A value that refers to a secret is templated here too, as the role would template it; a C(no_log) option's value
     never appears in the message.
@@ -54,6 +62,11 @@ EXAMPLES = r"""
 - name: Check the roles' variables before any cloud call
   complianceflow.infra.validate_role_variables:
 
+- name: Check the roles' variables and the playbook's own switch
+  complianceflow.infra.validate_role_variables:
+    variables:
+      deploy_seed: {type: bool}
+
 - name: Check only the database roles' variables
   complianceflow.infra.validate_role_variables:
     roles: [database_setup, database_schema, database_seed]
@@ -61,7 +74,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 checked:
-  description: The role variables that were set and checked.
+  description: The role variables (and the playbook's own, O(variables)) that were set and checked.
   returned: always
   type: list
   elements: str
@@ -80,7 +93,7 @@ roles:
   elements: str
   sample: [database_schema, database_seed, database_setup]
 problems:
-  description: One line per problem, with the roles that read the variable.
+  description: One line per problem, with the roles that read the variable (or C(the playbook)).
   returned: failure
   type: list
   elements: str

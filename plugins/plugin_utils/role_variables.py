@@ -65,17 +65,24 @@ def _alone(option: dict) -> dict:
     return {k: v for k, v in option.items() if k not in ("required", "default")}
 
 
-def check(values: dict, specs: dict[tuple[str, str], dict]) -> list[str]:
+def check(values: dict, specs: dict[tuple[str, str], dict], playbook: dict | None = None) -> list[str]:
     """Problems with the values given (variable -> value): one line per problem, naming the roles that declare the
-    variable; a no_log option's value never appears in it."""
+    variable, or the playbook for the variables of its own spec (`playbook`: name -> option); a no_log option's value
+    never appears in it."""
     places: dict[str, list[str]] = {}
-    for (role, _entry), options in specs.items():
+    for (role, _entry), options in [*specs.items(), (("", ""), playbook or {})]:
         for name in (n for n in options if n in values):
             for message in _problems(name, options[name], values[name]):
                 roles = places.setdefault(message, [])
                 if role not in roles:
                     roles.append(role)
-    return [f"{message} (role{'s' if len(roles) > 1 else ''} {', '.join(roles)})" for message, roles in places.items()]
+    return [f"{message} ({_readers(roles)})" for message, roles in places.items()]
+
+
+def _readers(roles: list[str]) -> str:
+    named = [r for r in roles if r]
+    playbook = ["the playbook"] if "" in roles else []
+    return ", ".join(playbook + ([f"role{'s' if len(named) > 1 else ''} {', '.join(named)}"] if named else []))
 
 
 def _problems(name: str, option: dict, value) -> list[str]:

@@ -45,7 +45,7 @@ def test_every_bad_value_is_named_at_once_with_what_is_valid_and_its_roles():
     assert "value of database_schema_databases_at_once must be one of: 1, 2, 3, 4, 5, 6, 7, 8, got: 9 (role database_schema)" in problems
     assert any(p.startswith(DNS_LINKS_SOMETIMES) and p.endswith("(role network)") for p in problems)
     assert any("evidence_parts" in p and "metrics" in p and "resource_logs, activity_log, flow_log" in p for p in problems)
-    assert result["msg"].startswith("4 role variables are not valid, found before any role ran")
+    assert result["msg"].startswith("4 variables are not valid, found before any role ran")
     assert "redis_wait" in result["checked"]
 
 
@@ -74,15 +74,32 @@ def test_roles_narrows_the_check_and_an_unknown_role_is_refused():
                                     "valid: api_management, ")
 
 
-@pytest.mark.parametrize("playbook, extra", [("deploy.yml", {}),
-                                             ("teardown.yml", {"teardown_export_dir": "/nonexistent/exports"})])
+@pytest.mark.parametrize("playbook, extra", [("deploy.yml", {"deploy_seed": "ture"}),
+                                             ("teardown.yml", {"teardown_export_dir": "/nonexistent/exports",
+                                                               "teardown_delete_audit": "ture"})])
 def test_deploy_and_teardown_stop_at_the_check_before_any_azure_task(playbook, extra):
+    own = next(name for name in extra if name != "teardown_export_dir")
     extra = dict(extra, database_seed_databases_at_once="many", resource_group_delete_audit="perhaps")
     run = run_playbook(REPO / "playbooks" / playbook, inventory=REPO / "inventories" / "westeu-dev-1", extra_vars=extra,
                        env=no_azure_env())
     assert run.rc != 0
     result = run.result("Check the roles' variables (inventory, -e)")
-    assert SEED_AT_ONCE_MANY in result["problems"] and len(result["problems"]) == 2, result["problems"]
+    assert SEED_AT_ONCE_MANY in result["problems"] and len(result["problems"]) == 3, result["problems"]
+    assert any(p.startswith(f"argument '{own}' is of type str") and p.endswith("(the playbook)") for p in result["problems"])
     ran = [task["task"]["name"] for play in run.data["plays"] for task in play["tasks"]]
     assert ran[-1] == "Check the roles' variables (inventory, -e)", ran
     assert not any(name.startswith("complianceflow.infra.") for name in ran), ran   # no role task ran
+
+
+def test_the_playbook_s_own_variables_are_checked_as_given():
+    args = "        variables: {deploy_seed: {type: bool}, teardown_export_dir: {type: path}}"
+    run, result = check({"deploy_seed": "ture", "teardown_export_dir": "/exports"}, args=args)
+    assert run.rc != 0 and result["problems"] == [
+        "argument 'deploy_seed' is of type str and we were unable to convert to bool: The value 'ture' is not a valid "
+        "boolean. Valid booleans include: " + result["problems"][0].split("Valid booleans include: ", 1)[1]]
+    assert result["problems"][0].endswith("(the playbook)") and result["checked"] == ["deploy_seed", "teardown_export_dir"]
+    run, result = check({"deploy_seed": "yes"}, args=args)
+    assert run.rc == 0 and result["checked"] == ["deploy_seed"]
+    run, result = check({}, args="        variables: {deploy_seed: bool}")
+    assert run.rc != 0 and result["msg"] == ("variables: give each variable an option spec as a dict (for example "
+                                             "{type: bool}), not 'deploy_seed'")
