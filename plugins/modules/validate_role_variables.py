@@ -42,8 +42,9 @@ options:
     elements: str
   variables:
     description:
-      - The playbook's own variables to check the same way, as an argument spec (name to option, for example
-        C({deploy_seed: {type: bool}})), for a variable that no role declares but the playbook reads later in the run.
+      - The playbook's own variables to check the same way, as an argument spec (each name to its option, for example
+        C(deploy_seed) to an option of C(type=bool)), for a variable that no role declares but the playbook reads later
+        in the run.
       - Ansible's C(bool) filter turns an unknown string into V(false) (ansible-core 2.19 warns that this will become
         an error); checked here, C(-e deploy_seed=ture) stops the run at once.
     type: dict
