@@ -22,10 +22,9 @@ class ActionModule(ControllerAction):
             return {"failed": True, "msg": str(err)}
         values, deferred = {}, []
         playbook = args["variables"]
-        bad_specs = [name for name, option in playbook.items() if not isinstance(option, dict)]
-        if bad_specs:
-            return {"failed": True, "msg": f"variables: give each variable an option spec as a dict (for example "
-                                           f"{{type: bool}}), not {', '.join(repr(n) for n in sorted(bad_specs))}"}
+        spec_error = role_variables.playbook_spec_error(playbook)
+        if spec_error:
+            return {"failed": True, "msg": spec_error}
         for name in sorted(set(role_variables.option_names(specs)) | set(playbook)):
             if name not in task_vars:
                 continue

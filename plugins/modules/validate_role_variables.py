@@ -44,7 +44,7 @@ options:
     description:
       - The playbook's own variables to check the same way, as an argument spec (each name to its option, for example
         C(deploy_seed) to an option of C(type=bool)), for a variable that no role declares but the playbook reads later
-        in the run.
+        in the run. A spec that is not a dict, or names a type Ansible does not know, is refused.
       - Ansible's C(bool) filter turns an unknown string into V(false) (ansible-core 2.19 warns that this will become
         an error); checked here, C(-e deploy_seed=ture) stops the run at once.
     type: dict

@@ -11,7 +11,8 @@ playbook instead, on what a user can set there, and the roles still check themse
 What is checked: every option of every entry point of the roles named (all of the collection's by default) whose
 variable is set for the host at that task. Each value is checked against its option alone: type, choices, elements,
 suboptions. Not checked here: that an option is required (a role default or an earlier task may give it later), and
-the entry point's cross-option rules (they apply to the role's defaults too, which are not loaded yet).
+the entry point's cross-option rules (they apply to the role's defaults too, which are not loaded yet). A playbook's
+own variables that no role declares are checked the same way against the spec it gives (the action's ``variables``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import DEFAULT_TYPE_VALIDATORS
 from ansible.module_utils.basic import remove_values
 
 ROLES_DIR = Path(__file__).resolve().parents[2] / "roles"
@@ -58,6 +60,20 @@ def load_specs(roles: list[str] | None = None, roles_dir: Path = ROLES_DIR) -> d
 
 def option_names(specs: dict[tuple[str, str], dict]) -> list[str]:
     return sorted({name for options in specs.values() for name in options})
+
+
+def playbook_spec_error(playbook: dict) -> str | None:
+    """What is wrong with a playbook's own argument spec (name -> option), or None. A misspelt type would otherwise
+    turn every value into an obscure conversion error."""
+    not_dicts = sorted(name for name, option in playbook.items() if not isinstance(option, dict))
+    if not_dicts:
+        return (f"variables: give each variable an option spec as a dict (for example {{type: bool}}), not "
+                f"{', '.join(repr(n) for n in not_dicts)}")
+    unknown = sorted(f"{name} ({option['type']!r})" for name, option in playbook.items()
+                     if isinstance(option.get("type", "str"), str) and option.get("type", "str") not in DEFAULT_TYPE_VALIDATORS)
+    if unknown:
+        return f"variables: unknown type for {', '.join(unknown)}; valid: {', '.join(sorted(DEFAULT_TYPE_VALIDATORS))}"
+    return None
 
 
 def _alone(option: dict) -> dict:

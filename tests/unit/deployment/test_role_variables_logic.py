@@ -87,3 +87,11 @@ def test_an_unreadable_spec_file_is_named(tmp_path):
     base = roles_dir(tmp_path, {"bad": "argument_specs: [unclosed\n"})
     with pytest.raises(rv.RoleSpecError, match="cannot read the argument specs of role bad"):
         rv.load_specs(roles_dir=base)
+
+
+def test_a_playbook_spec_with_an_unknown_type_or_not_a_dict_is_refused():
+    assert rv.playbook_spec_error({"deploy_seed": {"type": "bool"}, "dir": {}}) is None
+    assert rv.playbook_spec_error({"deploy_seed": {"type": "boolean"}}).startswith(
+        "variables: unknown type for deploy_seed ('boolean'); valid: bits, bool, bytes, dict, float, int, json, jsonarg, list")
+    assert rv.playbook_spec_error({"deploy_seed": "bool"}) == (
+        "variables: give each variable an option spec as a dict (for example {type: bool}), not 'deploy_seed'")
