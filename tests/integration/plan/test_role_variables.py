@@ -103,3 +103,22 @@ def test_the_playbook_s_own_variables_are_checked_as_given():
     run, result = check({}, args="        variables: {deploy_seed: bool}")
     assert run.rc != 0 and result["msg"] == ("variables: give each variable an option spec as a dict (for example "
                                              "{type: bool}), not 'deploy_seed'")
+
+
+@pytest.mark.parametrize("playbook, extra, inventory", [
+    ("export.yml", {"export_dir": "/nonexistent/export", "export_reference": "ture"}, None),
+    ("import.yml", {"import_dir": "/nonexistent/export", "import_reference": "ture"}, None),
+    ("tenant_key_revoke.yml", {"tenant": "acme", "restore": "ture"}, "westeu-dev-1")])
+def test_a_switch_the_bool_filter_would_read_as_false_stops_the_playbook_first(playbook, extra, inventory):
+    """`'ture' | bool` is false (a warning only): export and import would skip the reference tables, and
+    tenant_key_revoke would take the revoke path. Each playbook stops at its first task instead."""
+    switch = next(name for name, value in extra.items() if value == "ture")
+    run = run_playbook(REPO / "playbooks" / playbook, inventory=inventory and REPO / "inventories" / inventory,
+                       extra_vars=dict(extra, database_seed_databases_at_once="many"), env=no_azure_env())
+    assert run.rc != 0
+    ran = [task["task"]["name"] for play in run.data["plays"] for task in play["tasks"]]
+    assert len(ran) == 1, ran   # nothing after the check: no database, no Azure call
+    [result] = [task["hosts"] for play in run.data["plays"] for task in play["tasks"]][0].values()
+    assert len(result["problems"]) == 2 and SEED_AT_ONCE_MANY in result["problems"], result["problems"]
+    assert any(p.startswith(f"argument '{switch}' is of type str and we were unable to convert to bool")
+               and p.endswith("(the playbook)") for p in result["problems"])
