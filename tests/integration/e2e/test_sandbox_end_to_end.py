@@ -286,14 +286,28 @@ DAY_TWO = {"deployment_overrides": {"tags": {"DataClass": "internal"},
                                     "budget": {"amount": 260, "contact_emails": ["platform-team@complianceflow.example"]}}}
 
 
-def test_day_two_a_new_tag_and_bigger_sizes_converge_secrets_stay_and_a_verbose_rerun_prints_none(sandbox):
-    """A user adds a tag and grows the server in the inventory, then re-runs deploy.yml: everything converges."""
+OFFICE = "203.0.113.0/24"   # a documentation range let through the vaults' firewall on day two: data, never reached
+
+
+def _sandbox_ip_rules(sandbox: Path) -> list[str]:
+    return yaml.safe_load((sandbox / "ansible-vars.yml").read_text())["key_vault_ip_rules"]
+
+
+def _vault_ip_rules(env: dict[str, str]) -> dict[str, list[str]]:
+    return {d["name"]: sorted(rule["value"] for rule in d["properties"]["networkAcls"]["ipRules"])
+            for d in _state(env).values() if d.get("type") == "Microsoft.KeyVault/vaults"}
+
+
+def test_day_two_a_new_tag_bigger_sizes_and_a_firewall_rule_converge_secrets_stay_and_a_verbose_rerun_prints_none(sandbox):
+    """A user adds a tag, grows the server and lets an office range through the vaults' firewall in the inventory,
+    then re-runs deploy.yml: everything converges."""
     path, _first = sandbox
     env = _env(path)
     before = _state(env)
     secrets = {i: [v["version"] for v in d["_secrets"].get("postgresql-admin-password", [])]
                for i, d in before.items() if d.get("type") == "Microsoft.KeyVault/vaults"}
-    run = _playbook(path, "deploy.yml", BOTH, **DAY_TWO)
+    day_two = dict(DAY_TWO, key_vault_ip_rules=[*_sandbox_ip_rules(path), OFFICE])
+    run = _playbook(path, "deploy.yml", BOTH, **day_two)
     assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert run.total("changed") > 0
     after = _state(env)
@@ -304,6 +318,8 @@ def test_day_two_a_new_tag_and_bigger_sizes_converge_secrets_stay_and_a_verbose_
     assert all((s["properties"]["storage"]["storageSizeGB"], s["properties"]["backup"]["backupRetentionDays"]) == (64, 14) for s in servers)
     budgets = {d["name"]: d["properties"]["amount"] for d in after.values() if d.get("type") == "Microsoft.Consumption/budgets"}
     assert budgets == {f"budget-cf-{d}": 260 for d in DEPLOYMENTS}
+    rules = _vault_ip_rules(env)
+    assert len(rules) == 2 and all(OFFICE in vault_rules and len(vault_rules) == 2 for vault_rules in rules.values()), rules
     for vault_id, versions in secrets.items():   # tags changed on the secret's current version; no new version
         assert [v["version"] for v in after[vault_id]["_secrets"]["postgresql-admin-password"]] == versions
         assert after[vault_id]["_secrets"]["postgresql-admin-password"][-1]["tags"].get("DataClass") == "internal"
@@ -316,12 +332,28 @@ def test_day_two_a_new_tag_and_bigger_sizes_converge_secrets_stay_and_a_verbose_
     assert len(values) == 5
     values += re.findall(r"InstrumentationKey=([0-9a-f-]{36})", " ".join(values))
     assert len(values) == 7
-    again = _playbook(path, "deploy.yml", BOTH, verbosity=3, json_output=False, **DAY_TWO)
+    again = _playbook(path, "deploy.yml", BOTH, verbosity=3, json_output=False, **day_two)
     assert again.rc == 0, again.stdout[-4000:]
     recap = re.findall(r"^(global-dev|westeu-dev-1)\s+: ok=\d+\s+changed=(\d+)", again.stdout, re.M)
     assert sorted(recap) == [("global-dev", "0"), ("westeu-dev-1", "0")], again.stdout[-3000:]
     leaked = [v for v in values if v in again.stdout + again.stderr]
     assert not leaked, f"{len(leaked)} secret value(s) printed at -vvv"
+
+
+def test_day_two_a_firewall_rule_taken_out_of_the_inventory_leaves_both_vaults_and_nothing_else_changes(sandbox):
+    """Removing an address must take its access away: the vaults' firewall is the inventory's list, not a union."""
+    path, _first = sandbox
+    env = _env(path)
+    assert all(OFFICE in vault_rules for vault_rules in _vault_ip_rules(env).values())   # the step before added it
+    run = _playbook(path, "deploy.yml", BOTH, **DAY_TWO)
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    changed = sorted((host, task["task"]["name"]) for play in run.data["plays"] for task in play["tasks"]
+                     for host, result in task["hosts"].items() if result.get("changed"))
+    assert [host for host, _name in changed] == list(DEPLOYMENTS), changed
+    assert all(name.startswith("complianceflow.infra.key_vault : Key Vault with RBAC, soft delete and a deny-by-default firewall")
+               for _host, name in changed), changed
+    rules = _vault_ip_rules(env)
+    assert len(rules) == 2 and all(OFFICE not in vault_rules and len(vault_rules) == 1 for vault_rules in rules.values()), rules
 
 
 def test_seed_playbook_reads_the_deployments_and_changes_nothing_seeded(sandbox):
