@@ -28,9 +28,11 @@ stage_changelog() { antsibull-changelog lint; }
 
 stage_pytest() {
   local rc=0
-  # Two workers (the machine has two cores; most of a test's time is waiting on ansible-playbook,
-  # the emulator or PostgreSQL). loadfile keeps each file's tests, which share fixtures, together.
-  python -m pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" --dist loadfile tests || rc=$?
+  # Three workers on the machine's two cores: most of a test's time is waiting on ansible-playbook, the emulator or
+  # PostgreSQL. loadfile keeps each file's tests, which share fixtures, together; tests/conftest.py puts the files of
+  # slow tests first. The whole suite on this machine (5 Dec 2026): 14:46 with two workers in collection order, 12:49
+  # with the slow files first, 11:34 with three workers and the slow files first.
+  python -m pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-3}" --dist loadfile tests || rc=$?
   [ "$rc" = 5 ] && echo "test: pytest collected no tests: that is a failure" >&2
   return "$rc"
 }

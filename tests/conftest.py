@@ -29,6 +29,14 @@ def pytest_configure(config):
                                        "deselect with -m 'not slow' for a quick run")
 
 
+def pytest_collection_modifyitems(items):
+    """The files with slow tests first. With pytest-xdist's loadfile each file runs whole on one worker, in collection
+    order: a file of minutes collected late ran alone at the end while the other worker had nothing left to do. The
+    order within each group stays as collected (a stable sort)."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
 # One ARM emulator per test worker, shared by every Azure test (tests/emulator, tests/integration/azure*):
 # its flexible servers are backed by one throwaway PostgreSQL 15 (TLS on), started on first use only.
 @pytest.fixture(scope="session")
