@@ -30,8 +30,9 @@ stage_pytest() {
   local rc=0
   # Three workers on the machine's two cores: most of a test's time is waiting on ansible-playbook, the emulator or
   # PostgreSQL. loadfile keeps each file's tests, which share fixtures, together; tests/conftest.py puts the files of
-  # slow tests first. The whole suite on this machine (5 Dec 2026): 14:46 with two workers in collection order, 12:49
-  # with the slow files first, 11:34 with three workers and the slow files first.
+  # slow tests first. The whole suite on this machine (5 Dec 2026; runs of one tree vary by a minute or more): two
+  # workers in collection order 14:46; the slow files first 12:49 and 13:09; with three workers 11:34 and 11:45 (13:09
+  # and 11:45 back to back on one clone), 13:02 in a fresh-clone CI run.
   python -m pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-3}" --dist loadfile tests || rc=$?
   [ "$rc" = 5 ] && echo "test: pytest collected no tests: that is a failure" >&2
   return "$rc"
