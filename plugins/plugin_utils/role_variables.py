@@ -69,8 +69,8 @@ def playbook_spec_error(playbook: dict) -> str | None:
     if not_dicts:
         return (f"variables: give each variable an option spec as a dict (for example {{type: bool}}), not "
                 f"{', '.join(repr(n) for n in not_dicts)}")
-    unknown = sorted(f"{name} ({option['type']!r})" for name, option in playbook.items()
-                     if isinstance(option.get("type", "str"), str) and option.get("type", "str") not in DEFAULT_TYPE_VALIDATORS)
+    unknown = sorted(f"{name} ({key} {option[key]!r})" for name, option in playbook.items() for key in ("type", "elements")
+                     if isinstance(option.get(key), str) and option[key] not in DEFAULT_TYPE_VALIDATORS)
     if unknown:
         return f"variables: unknown type for {', '.join(unknown)}; valid: {', '.join(sorted(DEFAULT_TYPE_VALIDATORS))}"
     return None

@@ -92,6 +92,8 @@ def test_an_unreadable_spec_file_is_named(tmp_path):
 def test_a_playbook_spec_with_an_unknown_type_or_not_a_dict_is_refused():
     assert rv.playbook_spec_error({"deploy_seed": {"type": "bool"}, "dir": {}}) is None
     assert rv.playbook_spec_error({"deploy_seed": {"type": "boolean"}}).startswith(
-        "variables: unknown type for deploy_seed ('boolean'); valid: bits, bool, bytes, dict, float, int, json, jsonarg, list")
+        "variables: unknown type for deploy_seed (type 'boolean'); valid: bits, bool, bytes, dict, float, int, json, jsonarg, list")
+    assert rv.playbook_spec_error({"tenants": {"type": "list", "elements": "strr"}}).startswith(
+        "variables: unknown type for tenants (elements 'strr'); valid: bits, bool,")
     assert rv.playbook_spec_error({"deploy_seed": "bool"}) == (
         "variables: give each variable an option spec as a dict (for example {type: bool}), not 'deploy_seed'")
