@@ -57,8 +57,13 @@ def _writes(env: dict[str, str]) -> int:
     return sum(1 for line in log.read_text().splitlines() if json.loads(line)["method"] in ("PUT", "PATCH", "DELETE"))
 
 
+def _sandbox_vars(sandbox: Path) -> dict:
+    """What the sandbox gives every playbook (tools/sandbox/services.py writes it)."""
+    return yaml.safe_load((sandbox / "ansible-vars.yml").read_text())
+
+
 def _teardown(sandbox: Path, inventories=None, **extra):
-    variables = yaml.safe_load((sandbox / "ansible-vars.yml").read_text())
+    variables = _sandbox_vars(sandbox)
     variables.update(extra)
     return run_playbook(REPO / "playbooks" / "teardown.yml", inventory=inventories or BOTH, extra_vars=variables,
                         env=_env(sandbox), timeout=600)
@@ -178,7 +183,7 @@ def _the_next_run_heals_a_lost_admin_secret(path: Path, env: dict[str, str], inv
         name: postgresql-admin-password
         state: absent
         purge: true
-""", extra_vars=yaml.safe_load((path / "ansible-vars.yml").read_text()), env=env)
+""", extra_vars=_sandbox_vars(path), env=env)
     assert gone.rc == 0 and gone.total("changed") == 1, gone.stdout[-3000:]
     healed = _playbook(path, "deploy.yml", inventories)
     assert healed.rc == 0, healed.stdout[-6000:] + healed.stderr[-2000:]
@@ -268,7 +273,7 @@ def test_every_evidence_source_of_each_deployment_is_wired_and_kept_7_years(sand
 
 
 def _playbook(sandbox: Path, name: str, inventories, check: bool = False, verbosity: int = 0, json_output: bool = True, **extra):
-    variables = yaml.safe_load((sandbox / "ansible-vars.yml").read_text())
+    variables = _sandbox_vars(sandbox)
     variables.update(extra)
     return run_playbook(REPO / "playbooks" / name, inventory=inventories, extra_vars=variables, env=_env(sandbox),
                         check=check, verbosity=verbosity, json_output=json_output, timeout=600)
@@ -289,10 +294,6 @@ DAY_TWO = {"deployment_overrides": {"tags": {"DataClass": "internal"},
 OFFICE = "203.0.113.0/24"   # a documentation range let through the vaults' firewall on day two: data, never reached
 
 
-def _sandbox_ip_rules(sandbox: Path) -> list[str]:
-    return yaml.safe_load((sandbox / "ansible-vars.yml").read_text())["key_vault_ip_rules"]
-
-
 def _vault_ip_rules(env: dict[str, str]) -> dict[str, list[str]]:
     return {d["name"]: sorted(rule["value"] for rule in d["properties"]["networkAcls"]["ipRules"])
             for d in _state(env).values() if d.get("type") == "Microsoft.KeyVault/vaults"}
@@ -306,7 +307,7 @@ def test_day_two_a_new_tag_bigger_sizes_and_a_firewall_rule_converge_secrets_sta
     before = _state(env)
     secrets = {i: [v["version"] for v in d["_secrets"].get("postgresql-admin-password", [])]
                for i, d in before.items() if d.get("type") == "Microsoft.KeyVault/vaults"}
-    day_two = dict(DAY_TWO, key_vault_ip_rules=[*_sandbox_ip_rules(path), OFFICE])
+    day_two = dict(DAY_TWO, key_vault_ip_rules=[*_sandbox_vars(path)["key_vault_ip_rules"], OFFICE])
     run = _playbook(path, "deploy.yml", BOTH, **day_two)
     assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert run.total("changed") > 0
