@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every molecule scenario of extensions/molecule (one per role; converge, idempotence, verify), with
+# Every molecule scenario of extensions/molecule (one per role but tenant_server; converge, idempotence, verify), with
 # no Docker: starts what they need (a PostgreSQL 15 cluster and the ARM emulator per lane, under .tmp/),
 # runs them in two lanes side by side, stops the services, and exits nonzero when any scenario failed.
 #   bash scripts/test-molecule.sh                      # all scenarios
