@@ -127,8 +127,10 @@ class EventHubsConsumerGroup(Resource):
         groups = dict(related.get("groups", {}))
         for child in plan.children:
             hub = child.resource_id.parent.name.lower()
-            written = {"id": str(child.resource_id), "name": child.resource_id.name, "properties": dict(child.body["properties"])}
-            groups[hub] = None if child.method == "DELETE" else written
+            if child.method == "DELETE":   # a delete has no body
+                groups[hub] = None
+                continue
+            groups[hub] = {"id": str(child.resource_id), "name": child.resource_id.name, "properties": dict(child.body["properties"])}
         return dict(related, groups=groups)
 
     def result(self, doc, related):

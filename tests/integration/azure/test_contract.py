@@ -3,7 +3,8 @@
 For each type, in order: a bad value is refused before any request; check mode predicts a create and
 writes nothing; the create (diff before is empty); a re-run changes nothing and writes nothing; one
 field changed in check mode shows in the diff and writes nothing; the change itself, seen in the
-emulator's stored document; state=absent deletes it; a second absent changes nothing. All steps run in
+emulator's stored document; state=absent in check mode predicts the delete and writes nothing; state=absent deletes
+it; a second absent changes nothing. All steps run in
 one ansible-playbook run; the emulator's state is read between them (check_contract).
 """
 from __future__ import annotations
@@ -349,7 +350,7 @@ def check_contract(ansible, emu, kind):
         steps.append(("refused change", updated, {"ignore_errors": True}))
     else:
         steps += [("check change", updated, {"check_mode": True, "diff": True}), ("change", updated, {})]
-    steps += [("absent", gone, {}), ("absent again", gone, {})]
+    steps += [("check absent", gone, {"check_mode": True, "diff": True}), ("absent", gone, {}), ("absent again", gone, {})]
     # A lookup runs in the controller's process: cheaper than a module task (a process and its imports each).
     read_state = {"ansible.builtin.set_fact": {"contract_state": (
         f"{{{{ lookup('ansible.builtin.url', '{emu.url}/_emulator/state', ca_path='{emu.ca}', use_proxy=false, "
@@ -401,6 +402,9 @@ def check_contract(ansible, emu, kind):
         assert result["changed"] is True, result
         assert c.changed(state.get((stored_id + c.child).lower())) == c.after
 
+    result, state = outcome("check absent")
+    assert result["changed"] is True and not result.get("failed"), result
+    assert not wrote["check absent"] and c.exists(state.get(stored_id.lower())), "check mode deleted"
     result, state = outcome("absent")
     assert result["changed"] is True and not c.exists(state.get(stored_id.lower())), result
     result, state = outcome("absent again")
