@@ -40,7 +40,7 @@ options:
     type: str
     choices: [Developer, Standard, Premium, Basic, Consumption, Isolated, BasicV2, StandardV2]
   sku_capacity:
-    description: Number of units (a new service gets 1). V(Developer) has exactly 1.
+    description: Number of units (a new service gets 1, or 0 in V(Consumption)). V(Developer) has exactly 1, V(Consumption) 0 (Azure scales it).
     type: int
   publisher_email:
     description: The publisher's email address (at most 100 characters), where Azure sends the service's notifications. Required to create the service.

@@ -71,8 +71,15 @@ def validate_api_management(params: dict) -> None:
     if email is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
         raise AzureInputError(f"publisher_email: {email!r} is not an email address (Azure sends the service's notifications there)")
     capacity = params.get("sku_capacity")
-    if capacity is not None and (isinstance(capacity, bool) or not 1 <= capacity <= 31):
-        raise AzureInputError(f"sku_capacity: {capacity!r} is not a number of units (1 or more; Developer has 1)")
+    if params.get("sku_name") == "Consumption":
+        # The REST spec's sku.capacity: "For Consumption SKU capacity must be specified as 0" (docs/emulator.md).
+        if capacity not in (None, 0):
+            raise AzureInputError(f"sku_capacity: {capacity} units; the Consumption tier takes 0 (Azure scales it)")
+    elif capacity is not None and (isinstance(capacity, bool) or not 0 <= capacity <= 31
+                                   or (capacity == 0 and params.get("sku_name") is not None)):
+        # 0 without sku_name: an existing Consumption service's; plan_api_management checks it against the service
+        raise AzureInputError(f"sku_capacity: {capacity!r} is not a number of units (1 or more; Developer has 1, "
+                              "Consumption 0)")
     if params.get("sku_name") == "Developer" and capacity not in (None, 1):
         raise AzureInputError(f"sku_capacity: {capacity} units; the Developer tier has exactly 1")
     vnet = params.get("virtual_network_type")
@@ -84,6 +91,11 @@ def validate_api_management(params: dict) -> None:
             raise AzureInputError(f"subnet is required with virtual_network_type={vnet} (a subnet id or <vnet>/<subnet>)")
     if params.get("subnet") and vnet in (None, "None"):
         raise AzureInputError("subnet: a subnet is used only with virtual_network_type External or Internal")
+
+
+def consumption_or(sku_name: str, units: int) -> int:
+    """A new service's units when none are given: 0 in the Consumption tier (the only value Azure takes), else `units`."""
+    return 0 if sku_name == "Consumption" else units
 
 
 def subnet_id(value: str | None, subscription_id: str | None, resource_group: str) -> str | None:
@@ -144,7 +156,7 @@ def plan_api_management(existing: dict | None, params: dict, subscription_id: st
                  "customProperties": _custom_properties(None, params.get("disable_legacy_tls"))}
         if subnet:
             props["virtualNetworkConfiguration"] = {"subnetResourceId": subnet}
-        capacity = params.get("sku_capacity") or 1
+        capacity = params["sku_capacity"] if params.get("sku_capacity") is not None else consumption_or(params["sku_name"], 1)
         body = {"location": params["location"], "tags": tags, "sku": {"name": params["sku_name"], "capacity": capacity},
                 "properties": props}
         if params.get("identity"):
@@ -159,6 +171,10 @@ def plan_api_management(existing: dict | None, params: dict, subscription_id: st
             "Consumption" in (new_sku, have["sku_name"]) or (new_sku in V2_SKUS) != (have["sku_name"] in V2_SKUS)):
         raise AzureInputError(f"sku_name: {name} is {have['sku_name']}; Azure cannot change it to {new_sku} (a classic tier "
                               "cannot become a v2 tier or Consumption, nor the other way): create a new service")
+    units = params.get("sku_capacity")
+    if units is not None and (units == 0) != (have["sku_name"] == "Consumption"):
+        raise AzureInputError(f"sku_capacity: {units} units; {name} is in the {have['sku_name']} tier, which takes "
+                              + ("0 (Azure scales it)" if have["sku_name"] == "Consumption" else "1 or more"))
     before, after, patch = {}, {}, {}
     for key, value in given.items():
         old = have.get(key)

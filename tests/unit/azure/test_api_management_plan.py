@@ -43,3 +43,25 @@ def test_refusals_before_any_call():
                         ({"sku_name": "Developer", "sku_capacity": 2}, "exactly 1")):
         with pytest.raises(AzureInputError, match=why):
             apim.validate_api_management(_params(**params))
+
+
+def test_a_consumption_service_is_created_with_0_units_and_refuses_any_other():
+    """Azure takes only capacity 0 in the Consumption tier (the spec's sku.capacity); 1, the other tiers' default, is refused."""
+    new = _params(sku_name="Consumption", publisher_email="api@example.org", publisher_name="CF")
+    apim.validate_api_management(new)
+    assert apim.plan_api_management(None, new, SUB).body["sku"] == {"name": "Consumption", "capacity": 0}
+    assert apim.plan_api_management(None, dict(new, sku_capacity=0), SUB).body["sku"]["capacity"] == 0
+    assert apim.plan_api_management(None, dict(new, sku_name="Standard"), SUB).body["sku"]["capacity"] == 1
+    for units in (1, 2):
+        with pytest.raises(AzureInputError, match=f"sku_capacity: {units} units; the Consumption tier takes 0"):
+            apim.validate_api_management(dict(new, sku_capacity=units))
+    with pytest.raises(AzureInputError, match="sku_capacity: 0 is not a number of units"):
+        apim.validate_api_management(_params(sku_name="Standard", sku_capacity=0))
+    consumption = dict(SERVICE, sku={"name": "Consumption", "capacity": 0},
+                       properties=dict(SERVICE["properties"], virtualNetworkType="None", virtualNetworkConfiguration=None))
+    apim.validate_api_management(_params(sku_capacity=0))   # the existing service's tier decides, below
+    assert apim.plan_api_management(consumption, _params(sku_capacity=0), SUB).action == "none"
+    with pytest.raises(AzureInputError, match="is in the Consumption tier, which takes 0"):
+        apim.plan_api_management(consumption, _params(sku_capacity=2), SUB)
+    with pytest.raises(AzureInputError, match="is in the Premium tier, which takes 1 or more"):
+        apim.plan_api_management(SERVICE, _params(sku_capacity=0), SUB)
