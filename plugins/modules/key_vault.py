@@ -12,7 +12,8 @@ description:
   - Creates or updates a Key Vault that authorizes data access with Azure RBAC, keeps deleted vaults and secrets for
     O(soft_delete_retention_days), can be protected from purging, and denies network access by default except from
     the listed subnets and addresses.
-  - Only the options given are compared; a second run with the same options changes nothing.
+  - Only the options given are compared; an existing vault keeps its value of an option not given, and a new vault
+    gets the value each option's description names. A second run with the same options changes nothing.
   - V(absent) soft-deletes the vault (Azure keeps it, with its secrets, for the retention period); the vault is purged
     only with O(purge=true), and Azure refuses that while purge protection is on.
   - A vault of the same name that is soft-deleted is recovered (with its secrets) when O(recover=true), then brought
@@ -33,29 +34,26 @@ options:
     description: Microsoft Entra tenant that authenticates requests to the vault. Defaults to the tenant of the credentials.
     type: str
   sku:
-    description: Pricing tier.
+    description: Pricing tier. A new vault gets V(standard) when omitted.
     type: str
     choices: [standard, premium]
-    default: standard
   enable_rbac_authorization:
-    description: Authorize data-plane access with Azure role assignments instead of access policies.
+    description:
+      - Authorize data-plane access with Azure role assignments instead of access policies. A new vault gets V(true)
+        when omitted.
     type: bool
-    default: true
   soft_delete_retention_days:
-    description: Days a deleted vault or secret can be recovered (7-90). Azure sets it once, at creation.
+    description: Days a deleted vault or secret can be recovered (7-90). Azure sets it once, at creation. A new vault gets 90 when omitted.
     type: int
-    default: 90
   enable_purge_protection:
     description:
       - Forbid purging deleted vaults and secrets before the retention period ends. Azure never turns it off again,
-        so V(false) on a protected vault fails.
+        so V(false) on a protected vault fails. A new vault is created without it when omitted.
     type: bool
-    default: false
   public_network_access:
-    description: Whether the public endpoint accepts traffic (subject to O(network_acls)).
+    description: Whether the public endpoint accepts traffic (subject to O(network_acls)). A new vault gets V(Enabled) when omitted.
     type: str
     choices: [Enabled, Disabled]
-    default: Enabled
   network_acls:
     description: Network rules. Left alone when omitted.
     type: dict
@@ -212,11 +210,11 @@ def main():
             name={"type": "str", "required": True},
             location={"type": "str"},
             tenant_id={"type": "str"},
-            sku={"type": "str", "default": "standard", "choices": ["standard", "premium"]},
-            enable_rbac_authorization={"type": "bool", "default": True},
-            soft_delete_retention_days={"type": "int", "default": 90},
-            enable_purge_protection={"type": "bool", "default": False},
-            public_network_access={"type": "str", "default": "Enabled", "choices": ["Enabled", "Disabled"]},
+            sku={"type": "str", "choices": ["standard", "premium"]},
+            enable_rbac_authorization={"type": "bool"},
+            soft_delete_retention_days={"type": "int"},
+            enable_purge_protection={"type": "bool"},
+            public_network_access={"type": "str", "choices": ["Enabled", "Disabled"]},
             network_acls={"type": "dict", "options": ACL_SPEC},
             recover={"type": "bool", "default": True},
             purge={"type": "bool", "default": False},

@@ -118,8 +118,19 @@ def _acls_view(acls: dict | None) -> dict:
     }
 
 
+# What a new vault gets for an option not given; an existing vault keeps its own value of an option not given.
+NEW_VAULT_DEFAULTS = {"sku": "standard", "enable_rbac_authorization": True, "soft_delete_retention_days": 90,
+                      "enable_purge_protection": False, "public_network_access": "Enabled"}
+
+
+def option_or_new_vault_default(spec: dict, key: str):
+    value = spec.get(key)
+    return NEW_VAULT_DEFAULTS[key] if value is None else value
+
+
 def desired_properties(spec: dict, tenant_id: str, subscription_id: str | None = None) -> dict:
     """properties for a new vault from the module's options."""
+    spec = {**spec, **{key: option_or_new_vault_default(spec, key) for key in NEW_VAULT_DEFAULTS}}
     props = {
         "tenantId": tenant_id,
         "sku": {"family": "A", "name": spec["sku"]},
@@ -164,18 +175,17 @@ MANAGED = ("sku", "enable_rbac_authorization", "soft_delete_retention_days", "en
 
 
 def plan_vault(existing: dict | None, spec: dict, tenant_id: str, subscription_id: str | None = None) -> dict:
-    """Create (PUT), update (PATCH of the properties that differ, and tags), or nothing; what Azure
-    cannot change (retention, purge protection off) fails before any call."""
+    """Create (PUT), update (PATCH of the properties given that differ, and tags), or nothing; what Azure
+    cannot change (retention, purge protection off) fails before any call. An option not given (None) keeps an existing
+    vault's value and gives a new one NEW_VAULT_DEFAULTS'."""
     wanted_props = desired_properties(spec, tenant_id, subscription_id)
     current = vault_view(existing)
     tags = merge_tags(current.get("tags"), spec.get("tags"), spec.get("purge_tags", True))
     wanted = dict(current) if existing else {}
-    wanted.update({
-        "sku": spec["sku"], "enable_rbac_authorization": spec["enable_rbac_authorization"],
-        "soft_delete_retention_days": spec["soft_delete_retention_days"],
-        "enable_purge_protection": spec["enable_purge_protection"] or bool(current.get("enable_purge_protection")),
-        "public_network_access": spec["public_network_access"], "tags": tags,
-    })
+    wanted.update({key: option_or_new_vault_default(spec, key) for key in NEW_VAULT_DEFAULTS
+                   if not existing or spec.get(key) is not None})
+    wanted.update(enable_purge_protection=bool(wanted.get("enable_purge_protection") or current.get("enable_purge_protection")),
+                  tags=tags)
     if "networkAcls" in wanted_props:
         wanted["network_acls"] = _acls_view(wanted_props["networkAcls"])
     elif not existing:
@@ -184,10 +194,10 @@ def plan_vault(existing: dict | None, spec: dict, tenant_id: str, subscription_i
     after = {k: wanted[k] for k in MANAGED if k in wanted}
     if existing is None:
         return Plan("create", {"location": spec.get("location"), "tags": tags, "properties": wanted_props}, {}, after)
-    if current["soft_delete_retention_days"] != spec["soft_delete_retention_days"]:
+    if spec.get("soft_delete_retention_days") is not None and current["soft_delete_retention_days"] != spec["soft_delete_retention_days"]:
         raise AzureInputError(f"soft_delete_retention_days: the vault has {current['soft_delete_retention_days']} days; "
                               "Azure sets the retention once, at creation, and it cannot be changed")
-    if current["enable_purge_protection"] and not spec["enable_purge_protection"]:
+    if current["enable_purge_protection"] and spec.get("enable_purge_protection") is False:
         raise AzureInputError("enable_purge_protection: the vault has purge protection, which Azure never turns off again; "
                               "set enable_purge_protection=true")
     patch_props = {}
@@ -292,7 +302,8 @@ class KeyVault(Resource):
                                       "or purge it first (key_vault state=absent purge=true)")
         if self.module.check_mode:
             self.module.exit_with(True, {}, {"recovered": name}, key_vault={"name": name, "location": location}, recovered=True)
-        body = {"location": location, "properties": {"tenantId": self.tenant(None), "sku": {"family": "A", "name": self.params["sku"]},
+        body = {"location": location, "properties": {"tenantId": self.tenant(None),
+                                                     "sku": {"family": "A", "name": option_or_new_vault_default(self.params, "sku")},
                                                      "createMode": "recover"}}
         self.recovered = self.already_changed = True
         doc = apply(self.module, API, f"recover soft-deleted vault {name}", "PUT", self.resource_id(), body)

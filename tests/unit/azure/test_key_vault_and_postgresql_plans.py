@@ -93,6 +93,25 @@ def test_vault_update_patches_only_differences_and_refuses_what_azure_cannot_cha
         kv.plan_vault(None, spec(network_acls=dict(spec()["network_acls"], virtual_network_subnet_ids=["/bad/id"])), TENANT, SUB)
 
 
+def test_an_option_not_given_keeps_the_existing_vaults_value_and_gives_a_new_vault_the_documented_one():
+    """A task that names only the vault (say, to add a tag) must not reopen a locked-down vault, switch it back to
+    access policies' opposite, or fail on its retention and purge protection: only the options given are compared."""
+    locked = existing_vault(sku={"family": "A", "name": "premium"}, enableRbacAuthorization=False, publicNetworkAccess="Disabled",
+                            softDeleteRetentionInDays=30, enablePurgeProtection=True)
+    minimal = {"name": "kv-cf-test-1", "resource_group": "rg", "tags": {"a": "b", "owner": "platform"}, "purge_tags": True}
+    plan = kv.plan_vault(locked, minimal, TENANT, SUB)
+    assert plan.body == {"tags": {"a": "b", "owner": "platform"}}
+    assert kv.plan_vault(locked, dict(minimal, tags=None), TENANT, SUB).action == "none"
+    assert kv.plan_vault(locked, dict(minimal, public_network_access="Enabled"), TENANT, SUB).body["properties"] == {
+        "publicNetworkAccess": "Enabled"}
+    created = kv.plan_vault(None, dict(minimal, location="westeurope"), TENANT, SUB)
+    assert {key: created.body["properties"][key] for key in ("sku", "enableRbacAuthorization", "softDeleteRetentionInDays",
+                                                             "publicNetworkAccess")} == {
+        "sku": {"family": "A", "name": "standard"}, "enableRbacAuthorization": True, "softDeleteRetentionInDays": 90,
+        "publicNetworkAccess": "Enabled"}
+    assert "enablePurgeProtection" not in created.body["properties"]
+
+
 def test_secret_never_rotates_unless_asked():
     meta = {"name": "s", "tags": {}, "content_type": "password"}
     assert secret.plan_secret(None, None, {"name": "s"})["action"] == "create"
