@@ -8,3 +8,5 @@ from ansible_collections.complianceflow.infra.plugins.plugin_utils.in_process im
 
 class ActionModule(InProcessAction):
     """The action of module key_vault_secret."""
+
+    secret_returning_options = ("return_value",)

@@ -141,10 +141,17 @@ class InProcessAction(ActionBase):
 
     _requires_connection = True
     _supports_async = True   # as ansible.builtin.normal: async tasks are accepted (run as a forked job, below)
+    # Options that make the module return a secret: allowed only in a task that itself sets no_log. The module checks
+    # its _ansible_no_log too, but ansible-core sets that also for no_target_syslog (ANSIBLE_NO_TARGET_SYSLOG, or the
+    # variable ansible_no_target_syslog), which hides nothing from the output: only the task's own no_log does.
+    secret_returning_options: tuple[str, ...] = ()
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        refused = self._secret_option_without_no_log()
+        if refused:
+            return dict(result, failed=True, msg=refused)
         reason = self._why_not_in_process(task_vars or {})
         if reason:
             display.vvvv(f"{self._task.action}: runs in a new Python ({reason})")
@@ -154,6 +161,15 @@ class InProcessAction(ActionBase):
         else:
             result.update(self._run_in_process(task_vars or {}))
         return result
+
+    def _secret_option_without_no_log(self) -> str | None:
+        if self._task.no_log:
+            return None
+        for option in self.secret_returning_options:
+            if boolean(self._task.args.get(option, False), strict=False):
+                return (f"{option}=true is allowed only in a task with no_log: true, so that the value stays out of the "
+                        "output (no_target_syslog does not hide it)")
+        return None
 
     def _run_usual_way(self, result: dict, task_vars) -> dict:
         """What ansible-core's `normal` action does for a module: async wrapper where asked, the temporary path removed."""

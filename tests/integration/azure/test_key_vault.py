@@ -130,6 +130,12 @@ def test_generated_secret_is_created_once_never_rotated_value_only_in_no_log(ans
                 generate=True, return_value=True)
     run = ansible.play([read])
     assert run.result("read")["failed"] and "no_log" in run.result("read")["msg"]
+    # no_target_syslog makes ansible-core pass _ansible_no_log to the module, yet hides nothing: still refused, both in
+    # the controller's worker and the usual way (a new Python).
+    for env in ({}, {"COMPLIANCEFLOW_IN_PROCESS": "false"}):
+        run = ansible.play([read], vars_={"ansible_no_target_syslog": True}, extra_env=env, verbosity=3)
+        assert run.result("read")["failed"] and "no_log: true" in run.result("read")["msg"], env
+        assert password not in run.stdout + run.stderr, env
     run = ansible.play([dict(read, no_log=True, register="r"),
                         {"name": "compare", "ansible.builtin.assert": {"that": ["r.value | length == 32"]}}], verbosity=3)
     assert run.rc == 0 and password not in run.stdout + run.stderr
