@@ -61,6 +61,8 @@ options:
     description:
       - Storage in GiB (32, 64, 128, 256, 512, 1024, 2048, 4095, 4096, 8192, 16384, 32767). It can grow, never shrink.
       - Default when the server is created V(32).
+      - On a server with storage auto-grow on (and O(storage_auto_grow) not V(false)), a server larger than this value
+        was grown by Azure; the value is then a floor, and the larger server is no change.
     type: int
   storage_auto_grow:
     description: Let Azure grow the storage when it fills up. Default when the server is created V(false).

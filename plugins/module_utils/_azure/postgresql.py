@@ -240,6 +240,15 @@ def _immutable_differences(before: dict, wanted: dict) -> list[str]:
     return problems
 
 
+def _grown_by_azure(current: dict, wanted: dict) -> bool:
+    """Whether the server is larger than storage_size_gb because Azure grew it: with storage auto-grow on (and kept
+    on), Azure raises the size as the disk fills (Microsoft Learn, postgresql flexible-server concepts-storage, storage
+    autogrow), so the size given is where the server started, and a re-run of the same task must not read it as a
+    shrink."""
+    return (current.get("storage_auto_grow") and wanted.get("storage_auto_grow") is not False
+            and "storage_size_gb" in wanted and (current.get("storage_size_gb") or 0) > wanted["storage_size_gb"])
+
+
 def plan_server(existing: dict | None, spec: dict, location: str) -> dict:
     """Create body, or PATCH body for the differences in the options given; immutable differences fail clearly.
 
@@ -257,6 +266,8 @@ def plan_server(existing: dict | None, spec: dict, location: str) -> dict:
         return {"changed": True, "create": True, "body": body, "before": {}, "after": after}
     current = server_view(existing)
     wanted = wanted_server(spec, current.get("tags"))
+    if _grown_by_azure(current, wanted):
+        wanted["storage_size_gb"] = current["storage_size_gb"]   # a floor, not a shrink: see _grown_by_azure
     before = {k: current.get(k) for k in SERVER_KEYS if k in wanted}
     problems = _immutable_differences({k: current.get(k) for k in SERVER_KEYS}, wanted)
     if problems:

@@ -191,6 +191,21 @@ def test_server_updates_and_immutable_settings():
     assert "never shrink" in str(err.value) and "geo_redundant_backup" in str(err.value) and "version" in str(err.value)
 
 
+def test_a_server_azure_grew_by_auto_grow_is_no_change_on_a_re_run_and_a_real_shrink_is_still_refused():
+    """With storage auto-grow on, Azure raises the size as the disk fills: the same task run again (128 GB asked, the
+    server now 256 GB) changes nothing and does not fail; with auto-grow off, or turned off by the task, 128 is a shrink."""
+    grown = as_existing(server_spec(storage_size_gb=256, storage_auto_grow=True))
+    plan = pg.plan_server(grown, server_spec(storage_auto_grow=True), "westeurope")
+    assert plan["changed"] is False and plan["after"]["storage_size_gb"] == 256
+    assert pg.plan_server(grown, server_spec(storage_auto_grow=None), "westeurope")["changed"] is False
+    assert pg.plan_server(grown, server_spec(storage_auto_grow=True, storage_size_gb=512), "westeurope")["patch"] == {
+        "properties": {"storage": {"storageSizeGB": 512}}}
+    with pytest.raises(AzureInputError, match="storage can grow, never shrink"):
+        pg.plan_server(grown, server_spec(storage_auto_grow=False), "westeurope")
+    with pytest.raises(AzureInputError, match="storage can grow, never shrink"):
+        pg.plan_server(as_existing(server_spec(storage_size_gb=256)), server_spec(), "westeurope")
+
+
 def bare(**over):
     """What the module passes when the task gives only these options (everything else unset)."""
     spec = {k: None for k in server_spec()}
