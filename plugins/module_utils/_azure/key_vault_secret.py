@@ -135,6 +135,14 @@ def secret_meta(secret) -> dict:
             "updated_on": stamp(props.updated_on)}
 
 
+def _properties_after(meta: dict, body: dict) -> dict:
+    """A secret's metadata (or its diff view) after a properties update: the tags, and the content type when given."""
+    after = dict(meta, tags=body["tags"])
+    if body.get("content_type") is not None:
+        after["content_type"] = body["content_type"]
+    return after
+
+
 def diff_view(meta: dict | None) -> dict:
     if not meta:
         return {}
@@ -354,7 +362,7 @@ class Secret(Resource):
         action = decided["action"]
         if action == "update_properties":
             body = {"version": existing["version"], "tags": decided["tags"], "content_type": params["content_type"]}
-            return Plan("patch", body, before, dict(before, tags=decided["tags"]), notes=notes)
+            return Plan("patch", body, before, _properties_after(before, body), notes=notes)
         if action == "none":
             return Plan("none", None, before, before, notes=notes)
         self.generated = params["value"] is None
@@ -369,7 +377,7 @@ class Secret(Resource):
 
     def predict(self, existing, plan):
         if plan.action == "patch":
-            return dict(existing, tags=plan.body["tags"])
+            return _properties_after(existing, plan.body)
         return existing or {"name": self.params["name"]}
 
     def result(self, doc, related):

@@ -167,3 +167,25 @@ def test_secret_without_value_or_generate_only_reads(ansible, emu, rg):
     assert run.result("rotate")["failed"] and "rotate=true needs value or generate=true" in run.result("rotate")["msg"]
     assert not writes(emu, mark), "a read-only secret task wrote to the vault"
     assert [v["value"] for v in resource(emu, vault["id"])["_secrets"]["kept"]] == ["s3cr3t-Value"]
+
+
+def test_a_content_type_change_shows_in_check_mode_diff_and_is_applied_without_a_new_version(ansible, emu, rg):
+    name = f"kv-c-{uuid.uuid4().hex[:8]}"
+    vault = ansible.play([vault_task(rg, name)]).result("vault")["key_vault"]
+    emu.grant("Key Vault Secrets Officer", scope=vault["id"])
+    store = task("store", "key_vault_secret", vault_uri=vault["vault_uri"], name="typed", value="s3cr3t-Value",
+                 content_type="text/plain")
+    assert ansible.play([store]).rc == 0
+    retyped = dict(store, **{"complianceflow.infra.key_vault_secret": dict(store["complianceflow.infra.key_vault_secret"],
+                                                                           content_type="password")})
+
+    run = ansible.play([retyped], check=True, diff=True)
+    result = run.result("store")
+    assert result["changed"] is True
+    assert (result["diff"]["before"]["content_type"], result["diff"]["after"]["content_type"]) == ("text/plain", "password")
+    assert resource(emu, vault["id"])["_secrets"]["typed"][-1]["contentType"] == "text/plain"
+
+    run = ansible.play([retyped, dict(retyped, name="again")])
+    assert run.result("store")["changed"] is True and run.result("again")["changed"] is False
+    versions = resource(emu, vault["id"])["_secrets"]["typed"]
+    assert len(versions) == 1 and versions[-1]["contentType"] == "password"
