@@ -58,7 +58,8 @@ def validate_bastion_host(params: dict, subscription_id: str | None) -> dict:
                                                  PUBLIC_IP_TYPE, "public_ip_address")
     units = params.get("scale_units")
     if units is not None:
-        if (params.get("sku") or "Basic") != "Standard":
+        # Without sku, the existing host's SKU decides (plan_bastion_host); a new host is Basic.
+        if params.get("sku") not in (None, "Standard"):
             raise AzureInputError(f"scale_units: {units} needs sku=Standard (host scaling); a Basic host runs {BASIC_SCALE_UNITS} "
                                   "instances")
         if not 2 <= units <= 50:
@@ -98,6 +99,10 @@ def plan_bastion_host(existing: dict | None, params: dict, wanted: dict):
     merged = {"sku": "Basic"}
     merged.update({k: v for k, v in have.items() if k in ("sku", "scale_units", "subnet", "public_ip_address") and v})
     merged.update(given)
+    if params.get("scale_units") is not None and merged["sku"] != "Standard":
+        raise AzureInputError(f"scale_units: {params['scale_units']} needs sku=Standard (host scaling); bastion host "
+                              f"{params['name']!r} is {merged['sku']}" + (" (it does not exist yet)" if not existing else "")
+                              + f", which runs {BASIC_SCALE_UNITS} instances")
     props = {"ipConfigurations": [{"name": IP_CONFIGURATION, "properties": {
         "subnet": {"id": merged["subnet"]}, "publicIPAddress": {"id": merged["public_ip_address"]}}}]}
     if merged["sku"] == "Standard" and merged.get("scale_units"):

@@ -28,7 +28,7 @@ def existing_host(sku="Standard", units=3):
     ({"subnet": f"/subscriptions/{SUB}/resourceGroups/rg-other/providers/Microsoft.Network/virtualNetworks/v/subnets/AzureBastionSubnet"},
      "must be in the bastion host's resource group"),
     ({"subnet": "vnet/azurebastionsubnet"}, "named exactly AzureBastionSubnet"),
-    ({"scale_units": 4}, "needs sku=Standard"),
+    ({"sku": "Basic", "scale_units": 4}, "needs sku=Standard"),
     ({"sku": "Standard", "scale_units": 51}, "out of range 2-50"),
     ({"public_ip_address": None}, "public_ip_address is required"),
 ])
@@ -45,6 +45,17 @@ def test_bastion_host_downgrade_refused_and_an_unchanged_host_plans_nothing():
     assert plan_bastion_host(existing_host(), same, validate_bastion_host(same, SUB)).action == "none"
     new = plan_bastion_host(None, same, validate_bastion_host(same, SUB))
     assert new.action == "create" and new.body["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"] == SUBNET
+
+
+def test_scale_units_alone_scale_an_existing_standard_host_and_are_refused_for_a_basic_or_new_one():
+    """The existing host's SKU decides when the task does not repeat sku."""
+    scale = host_params(scale_units=5)
+    plan = plan_bastion_host(existing_host(), scale, validate_bastion_host(scale, SUB))
+    assert plan.changed and plan.body["properties"]["scaleUnits"] == 5 and plan.body["sku"] == {"name": "Standard"}
+    with pytest.raises(AzureInputError, match="needs sku=Standard .*bastion host 'bas' is Basic, which runs 2"):
+        plan_bastion_host(existing_host(sku="Basic", units=None), scale, validate_bastion_host(scale, SUB))
+    with pytest.raises(AzureInputError, match="is Basic \\(it does not exist yet\\)"):
+        plan_bastion_host(None, scale, validate_bastion_host(scale, SUB))
 
 
 def test_public_ip_refusals_and_immutable_zones():
