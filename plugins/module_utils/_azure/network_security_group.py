@@ -47,7 +47,7 @@ def _address(value, what: str) -> str:
         net = ipaddress.ip_network(text, strict=False) if "/" in text else ipaddress.ip_address(text)
     except ValueError as err:
         raise AzureInputError(f"{what}: {value!r} is not an IP address, a CIDR block, a service tag or *") from err
-    if "/" in text and str(net) != text:
+    if "/" in text and net.network_address != ipaddress.ip_interface(text).ip:   # spelling (FD00::/48) is no host bit
         raise AzureInputError(f"{what}: {value!r} has host bits set; the network is {net}")
     return text
 

@@ -174,6 +174,13 @@ def test_bad_rules_name_the_value(rule, message):
         normalize_rules([rule])
 
 
+def test_an_ipv6_prefix_spelt_otherwise_than_python_prints_it_is_taken_and_host_bits_are_still_refused():
+    rules = normalize_rules([{"name": "r", "priority": 100, "source_address_prefixes": ["FD00::/48", "fd00:0:0:1::/64"]}])
+    assert rules[0]["source_address_prefixes"] == ["FD00::/48", "fd00:0:0:1::/64"]
+    with pytest.raises(AzureInputError, match="'FD00::1/48' has host bits set; the network is fd00::/48"):
+        normalize_rules([{"name": "r", "priority": 100, "source_address_prefixes": ["FD00::1/48"]}])
+
+
 def test_duplicate_priority_in_one_direction():
     with pytest.raises(AzureInputError, match="100 is already used by Inbound rule 'a'"):
         normalize_rules([{"name": "a", "priority": 100}, {"name": "b", "priority": 100}])
