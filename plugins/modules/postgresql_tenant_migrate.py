@@ -166,6 +166,11 @@ placement:
   returned: phase is status or route
   type: dict
   sample: {deployment: westeu-dev-1, tier: 3, server: psql-cf-westeu-dev-1-tenant-acme}
+tier:
+  description: The tenant's tier now, from its placement (2, the shared server, when it has none).
+  returned: phase is status
+  type: int
+  sample: 3
 moved:
   description: Per database, per table, the rows copied by this run (in check mode, that would be copied).
   returned: phase is copy

@@ -56,6 +56,9 @@ def test_zones_are_global_and_need_a_dotted_name(privatedns, group):
     with pytest.raises(HttpResponseError) as bad:
         privatedns.private_zones.begin_create_or_update(group, "nodots", dm.PrivateZone(location="global")).result()
     assert bad.value.error.code == "InvalidResourceName"
+    with pytest.raises(HttpResponseError) as deep:   # at most 34 labels (Microsoft Learn, private-dns-privatednszone)
+        privatedns.private_zones.begin_create_or_update(group, ".".join(["a"] * 35), dm.PrivateZone(location="global")).result()
+    assert deep.value.error.code == "InvalidResourceName"
 
 
 def test_a_vnet_cannot_link_two_zones_of_the_same_name(network, privatedns, group, resources):

@@ -201,9 +201,16 @@ class Key(Resource):
             self.api.start(self.module, what, method, self.resource_id())
 
     def after_delete(self, existing):
-        if existing is not None and self.params["purge"] and not self.module.check_mode:
-            self.module_apply("PURGE", f"purge deleted key {self.params['name']}")
-        return False
+        """purge=true: purge the deleted key, also one that was soft-deleted before this run (as key_vault does a vault)."""
+        name = self.params["name"]
+        if not self.params["purge"]:
+            return False
+        if existing is None and self.module.get_or_none(f"look for deleted key {name}", self.api.get_deleted,
+                                                        self.module, self.resource_id()) is None:
+            return False
+        if not self.module.check_mode:
+            self.module_apply("PURGE", f"purge deleted key {name}")
+        return True
 
     def before_plan(self, existing, related):
         """A soft-deleted key blocks the name: recover it (its versions and data it protects) rather than fail."""
@@ -212,7 +219,7 @@ class Key(Resource):
                                                            self.module, self.resource_id()) is None:
             return existing
         if self.module.check_mode:
-            self.module.exit_with(True, {}, {"recovered": name}, key={"name": name, "vault_uri": self.vault_uri})
+            self.module.exit_with(True, {}, {"recovered": name}, key={"name": name, "vault_uri": self.vault_uri}, rotated=False)
         self.module_apply("RECOVER", f"recover deleted key {name}")
         self.module.warn(f"key {name} was soft-deleted and has been recovered with its versions")
         self.already_changed = True

@@ -25,9 +25,10 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 def validate_zone_name(name: str) -> str:
+    """2 to 34 labels (learn.microsoft.com/azure/dns/private-dns-privatednszone, Restrictions), 253 characters."""
     text = (name or "").rstrip(".").lower()
     labels = text.split(".")
-    if len(labels) < 2 or len(text) > 253 or not all(_LABEL.match(label) for label in labels):
+    if not 2 <= len(labels) <= 34 or len(text) > 253 or not all(_LABEL.match(label) for label in labels):
         raise AzureInputError(f"name: {name!r} is not a DNS zone name; use 2-34 labels of letters, digits and hyphens "
                               "separated by dots, e.g. privatelink.postgres.database.azure.com")
     return text

@@ -189,3 +189,21 @@ def test_a_content_type_change_shows_in_check_mode_diff_and_is_applied_without_a
     assert run.result("store")["changed"] is True and run.result("again")["changed"] is False
     versions = resource(emu, vault["id"])["_secrets"]["typed"]
     assert len(versions) == 1 and versions[-1]["contentType"] == "password"
+
+
+def test_purge_removes_a_key_soft_deleted_by_an_earlier_run_and_check_mode_predicts_a_recovery(ansible, emu, rg):
+    name = f"kv-k-{uuid.uuid4().hex[:8]}"
+    vault = ansible.play([vault_task(rg, name)]).result("vault")["key_vault"]
+    emu.grant("Key Vault Crypto Officer", scope=vault["id"])
+    key = {"vault_uri": vault["vault_uri"], "name": "cmk", "key_size": 3072}
+    assert ansible.play([task("key", "key_vault_key", **key), task("delete", "key_vault_key", **key, state="absent")]).rc == 0
+    assert "cmk" in resource(emu, vault["id"])["_deletedKeys"]
+
+    run = ansible.play([task("key", "key_vault_key", **key)], check=True)
+    assert run.result("key")["changed"] is True and run.result("key")["rotated"] is False   # would recover it
+    assert "cmk" in resource(emu, vault["id"])["_deletedKeys"]
+
+    purge = task("purge", "key_vault_key", **key, state="absent", purge=True)
+    run = ansible.play([dict(purge, name="check", check_mode=True), purge, dict(purge, name="again")])
+    assert [run.result(step)["changed"] for step in ("check", "purge", "again")] == [True, True, False]
+    assert "cmk" not in resource(emu, vault["id"])["_deletedKeys"]

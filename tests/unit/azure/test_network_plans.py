@@ -189,6 +189,9 @@ def test_duplicate_priority_in_one_direction():
 
 def test_zone_names():
     assert validate_zone_name("privatelink.postgres.database.azure.com") == "privatelink.postgres.database.azure.com"
+    assert validate_zone_name(".".join(["a"] * 34)) == ".".join(["a"] * 34)
+    with pytest.raises(AzureInputError, match="use 2-34 labels"):
+        validate_zone_name(".".join(["a"] * 35))
     with pytest.raises(AzureInputError, match="is not a DNS zone name"):
         validate_zone_name("localhost")
     with pytest.raises(AzureInputError, match="is not a DNS zone name"):

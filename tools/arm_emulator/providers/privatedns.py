@@ -25,11 +25,12 @@ class PrivateDnsZones(TopLevelType):
     lro_patch = True   # begin_update
 
     def validate_name(self, name: str) -> None:
+        # 2 to 34 labels: Microsoft Learn, dns/private-dns-privatednszone (Restrictions).
         labels = name.rstrip(".").split(".")
-        if len(name) > 253 or len(labels) < 2 or not all(LABEL.match(label) for label in labels):
+        if len(name) > 253 or not 2 <= len(labels) <= 34 or not all(LABEL.match(label) for label in labels):
             raise ArmError(400, "InvalidResourceName",
                            f"Resource name {name} is invalid. A private DNS zone name must be a fully qualified "
-                           "domain name of at least two labels (e.g. privatelink.postgres.database.azure.com), each "
+                           "domain name of 2 to 34 labels (e.g. privatelink.postgres.database.azure.com), each "
                            "label 1-63 letters, digits, hyphens or underscores, 253 characters in all.")
 
     def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
