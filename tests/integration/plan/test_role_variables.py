@@ -49,6 +49,23 @@ def test_every_bad_value_is_named_at_once_with_what_is_valid_and_its_roles():
     assert "redis_wait" in result["checked"]
 
 
+def test_the_database_roles_documented_variables_are_checked_and_a_password_is_never_printed():
+    """docs/database.md's variables of the database roles are in their argument specs, so a misspelt value stops the
+    deploy in its plan play, not at the database step after the server is built."""
+    secret = "Never-Printed-Passw0rd"
+    run, result = check({"database_schema_rls_mode": "enforc", "database_setup_update_password": "alwayss",
+                         "database_setup_app_timeouts": {"statment_timeout": "2min"},
+                         "database_setup_app_passwords": {"case_service": secret, "report_service": ["x"]},
+                         "database_seed_databases": "case_service", "database_setup_app_password": secret})
+    assert run.rc != 0
+    problems = result["problems"]
+    assert any("database_schema_rls_mode must be one of: enforce, audit, got: enforc (role database_schema)" in p for p in problems)
+    assert any("database_setup_update_password must be one of: on_create, always" in p for p in problems)
+    assert any("statment_timeout" in p and "database_setup_app_timeouts" in p for p in problems), problems
+    assert secret not in run.stdout + run.stderr
+    assert "database_setup_app_password" in result["checked"]
+
+
 def test_a_variable_of_several_roles_names_each_of_them_once():
     run, result = check({"deployment_plan": ["not", "a", "dict"]})
     assert run.rc != 0
