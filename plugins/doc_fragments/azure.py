@@ -100,7 +100,8 @@ options:
       - With V(true), the resource ends with exactly O(tags); tags not listed are removed.
       - With V(false), O(tags) are merged over the existing tags.
       - Has no effect when O(tags) is omitted.
-      - A change of tags alone is sent as a PATCH of the tags, nothing else of the resource is written.
+      - A change of tags alone is sent as a PATCH of the tags, nothing else of the resource is written; for a private
+        endpoint, whose API has no PATCH, it is a PUT of the endpoint as the module manages it.
     type: bool
     default: true
 """

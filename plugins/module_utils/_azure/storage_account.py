@@ -235,12 +235,14 @@ def plan_storage(existing: dict | None, related: dict, params: dict, containers:
     tags = merge_tags(old_tags, params.get("tags"), params.get("purge_tags", True))
     if params.get("tags") is not None:
         before["tags"], after["tags"] = old_tags, tags
-    changed = any(have.get(k) != v for k, v in given.items()) or tags != old_tags
+    changed = any(have.get(k) != v for k, v in given.items())
     blob_wanted = {k: v for k, v in (params.get("blob_service") or {}).items() if v is not None}
     children = _plan_blob_service(related.get("blob_service"), blob_wanted, rid, before, after)
     children += _plan_containers(related.get("containers", []), containers, rid, before, after)
     if existing is None:
         return Plan("create", _account_body(None, given, params, tags), {}, after, children)
+    if not changed and tags != old_tags:   # tags alone: a PATCH of the tags (StorageAccounts_Update), nothing else written
+        return Plan("tags", {"tags": tags}, before, after, children)
     return Plan("put" if changed else "none", _account_body(existing, given, params, tags) if changed else None,
                 before, after, children)
 

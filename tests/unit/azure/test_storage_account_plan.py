@@ -69,3 +69,12 @@ def test_the_kind_is_never_changed_and_a_new_account_needs_a_sku():
         plan(params(kind="BlobStorage"), [])
     with pytest.raises(AzureInputError, match="sku is needed"):
         plan_storage(None, {}, params(sku=None), [], RID)
+
+
+def test_a_change_of_tags_alone_is_a_patch_of_the_tags_and_with_an_option_a_put_carrying_them():
+    """The TAGS documentation: a tags-only change writes nothing else of the account."""
+    steps = plan(params(tags={"CostCenter": "cf-platform"}), [audit(2556, "Locked")])
+    assert (steps.action, steps.body) == ("tags", {"tags": {"CostCenter": "cf-platform"}})
+    both = plan(params(tags={"CostCenter": "cf-platform"}, minimum_tls_version="TLS1_3"), [audit(2556, "Locked")])
+    assert both.action == "put" and both.body["tags"] == {"CostCenter": "cf-platform"}
+    assert both.body["properties"]["minimumTlsVersion"] == "TLS1_3"
