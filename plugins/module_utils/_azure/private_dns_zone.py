@@ -86,6 +86,18 @@ def _link_diff_view(link: dict) -> dict:
     return {k: view[k] for k in ("name", "virtual_network", "registration_enabled")}
 
 
+def _refuse_moved_links(links: list, wanted: list | None, zone: str) -> None:
+    """A link's virtual network is set when the link is made: terraform-provider-azurerm replaces a link whose
+    virtual_network_id changes (ForceNew), and the emulator refuses the PUT. Refused here before any write."""
+    have = {str(link.get("name", "")).lower(): link_view(link) for link in links}
+    for want in wanted or []:
+        current = have.get(want["name"].lower())
+        if current and not ids_equal(current["virtual_network"], want["virtual_network"]):
+            raise AzureInputError(f"virtual_network_links[{want['name']}]: the link of zone {zone} already joins "
+                                  f"{current['virtual_network']}; a link's virtual network is set when it is made. Give the "
+                                  "new link another name (purge_virtual_network_links=true removes the old one)")
+
+
 def plan_private_dns_zone(zone: dict | None, links: list, spec: dict, zone_id: ResourceId) -> Plan:
     """The zone's write (create, tags-only PATCH, or none) plus the link writes as children."""
     tags_wanted = validate_tags(spec.get("tags"))
@@ -95,6 +107,7 @@ def plan_private_dns_zone(zone: dict | None, links: list, spec: dict, zone_id: R
     before, after = {}, {}
     if tags_wanted is not None:
         before["tags"], after["tags"] = old_tags, tags
+    _refuse_moved_links(links, wanted, zone_id.name)
     merged = merge_keyed(links, wanted, purge=spec.get("purge_virtual_network_links"), view=_link_diff_view, same=_same_link)
     if wanted is not None:
         before["virtual_network_links"], after["virtual_network_links"] = merged.before, merged.after

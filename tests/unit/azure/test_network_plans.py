@@ -213,6 +213,9 @@ def test_zone_links_by_name_and_purge():
     plan = plan_private_dns_zone(zone, links, dict(spec, virtual_network_links=registering), zone_id)
     puts = [c for c in plan.children if c.method == "PUT"]
     assert [c.resource_id.name for c in puts] == ["l1"] and puts[0].body["properties"]["virtualNetwork"]["id"] == VNET_ID
+    moved = [{"name": "old", "virtual_network": "vnet"}]   # link "old" joins /other: its network is set when made
+    with pytest.raises(AzureInputError, match=r"virtual_network_links\[old\]: the link of zone .* already joins /other"):
+        plan_private_dns_zone(zone, links, dict(spec, virtual_network_links=moved), zone_id)
 
 
 @pytest.mark.parametrize("prefixes", [["VirtualNetwork", "10.0.0.0/24"], ["*", "10.0.0.1"], ["Internet", "AzureLoadBalancer"]])

@@ -85,6 +85,8 @@ class VirtualNetworkLinks(TopLevelType):
         if vnet is None or vnet.get("type", "").lower() != "microsoft.network/virtualnetworks":
             raise ArmError(400, "BadRequest", f"Virtual network resource '{vnet_id}' referenced by virtual network "
                                               f"link '{ref.name}' was not found.")
+        # terraform-provider-azurerm makes virtual_network_id ForceNew (a new link); Azure's answer to an in-place
+        # change, and its code: unverified (docs/emulator.md).
         if existing and existing["properties"]["virtualNetwork"]["id"].lower() != vnet_id.lower():
             raise ArmError(400, "BadRequest", "The virtual network of an existing virtual network link cannot be changed.")
         zone_id = ref.parent().id
