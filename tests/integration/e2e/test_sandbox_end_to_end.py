@@ -62,11 +62,11 @@ def _sandbox_vars(sandbox: Path) -> dict:
     return yaml.safe_load((sandbox / "ansible-vars.yml").read_text())
 
 
-def _teardown(sandbox: Path, inventories=None, **extra):
+def _teardown(sandbox: Path, inventories=None, check: bool = False, **extra):
     variables = _sandbox_vars(sandbox)
     variables.update(extra)
     return run_playbook(REPO / "playbooks" / "teardown.yml", inventory=inventories or BOTH, extra_vars=variables,
-                        env=_env(sandbox), timeout=600)
+                        env=_env(sandbox), timeout=600, check=check, diff=check)
 
 
 @pytest.fixture(scope="module")
@@ -431,6 +431,21 @@ def test_gdpr_export_and_erase_of_a_tenant_in_both_deployments(sandbox):
 
 def _requests(env: dict[str, str]) -> list[str]:
     return (Path(env["ARM_EMULATOR_CA"]).parent / "requests.jsonl").read_text().splitlines()
+
+
+def test_teardown_in_check_mode_predicts_the_deletes_and_writes_nothing(sandbox):
+    """What a careful operator runs first: --check --diff of the teardown. It used to stop at the export's completeness
+    check (check mode writes no export), as if the export had failed."""
+    path, _first = sandbox
+    env = _env(path)
+    before, writes = _resources(env), _writes(env)
+    exports = sorted((path / "exports").rglob("*")) if (path / "exports").exists() else []
+    run = _teardown(path, check=True)
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert all(run.stats[d]["changed"] > 0 for d in DEPLOYMENTS), run.stats
+    assert _resources(env) == before and _writes(env) == writes, "check mode deleted something"
+    assert (sorted((path / "exports").rglob("*")) if (path / "exports").exists() else []) == exports, "check mode wrote an export"
+    assert _acme_users(path) > 0, "check mode dropped rows"
 
 
 def test_prod_teardown_is_refused_without_its_name(sandbox):
