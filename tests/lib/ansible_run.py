@@ -52,7 +52,7 @@ class PlaybookRun:
 def run_playbook(playbook: str | Path, *, inventory: str | Path | list | None = None,
                  extra_vars: dict | None = None, check: bool = False, diff: bool = False,
                  verbosity: int = 0, env: dict | None = None, json_output: bool = True,
-                 timeout: int = 900) -> PlaybookRun:
+                 timeout: int = 900, limit: str | None = None) -> PlaybookRun:
     """Run ansible-playbook on a path, or on YAML text written to a temporary file."""
     cleanup = None
     path = Path(playbook) if not str(playbook).lstrip().startswith(("-", "#")) else None
@@ -70,6 +70,8 @@ def run_playbook(playbook: str | Path, *, inventory: str | Path | list | None = 
         cmd += ["-i", str(inv)]
     if extra_vars:
         cmd += ["-e", json.dumps(extra_vars)]
+    if limit:
+        cmd += ["--limit", limit]
     if check:
         cmd.append("--check")
     if diff:
