@@ -25,6 +25,67 @@ HISTORY_DDL = ("CREATE SCHEMA IF NOT EXISTS cf_meta",
                "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL DEFAULT session_user)")
 
 
+# Statements that end or split the runner's transaction: run inside it, a COMMIT would commit what came before it
+# without the RLS step (a tenant table without row level security), and what follows would run outside any transaction.
+TRANSACTION_CONTROL = ("begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release")
+_TOKEN = re.compile(r"--[^\n]*|/\*|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|;|[A-Za-z_][A-Za-z0-9_$]*|\S")
+
+
+def _after_block_comment(text: str, start: int) -> int:
+    """Where a /* */ comment that starts at `start` ends (PostgreSQL nests them)."""
+    depth, pos = 0, start
+    while pos < len(text):
+        if text.startswith("/*", pos):
+            depth, pos = depth + 1, pos + 2
+        elif text.startswith("*/", pos):
+            depth, pos = depth - 1, pos + 2
+            if depth == 0:
+                return pos
+        else:
+            pos += 1
+    return pos
+
+
+def transaction_control(text: str) -> list[str]:
+    """The statements of a migration that control the transaction ("line N: COMMIT"), found outside comments, string
+    literals, quoted identifiers and dollar-quoted bodies. The END of a BEGIN ATOMIC body (an SQL-standard function
+    body) is not one; PREPARE is one only as PREPARE TRANSACTION."""
+    found, words, atomic, previous, pos = [], [], 0, "", 0
+
+    def statement_end():
+        nonlocal atomic
+        if not words:
+            return
+        (first, where), second = words[0], (words[1][0] if len(words) > 1 else "")
+        if first == "end" and atomic:
+            atomic -= 1                      # closes a BEGIN ATOMIC body
+        elif first in TRANSACTION_CONTROL and not (first == "begin" and second == "atomic") or \
+                (first, second) == ("prepare", "transaction"):
+            found.append(f"line {text.count(chr(10), 0, where) + 1}: {first.upper()}")
+        words.clear()
+
+    while (match := _TOKEN.search(text, pos)) is not None:
+        token, pos = match.group(0), match.end()
+        if token == "/*":
+            pos = _after_block_comment(text, match.start())
+        elif token.startswith("$") and token.endswith("$"):   # a dollar-quoted body: to its closing tag
+            closing = text.find(token, pos)
+            pos = len(text) if closing < 0 else closing + len(token)
+        elif token == ";":
+            statement_end()
+        elif token[0].isalpha() or token[0] == "_":
+            word = token.lower()
+            if previous == "begin" and word == "atomic" and len(words) > 1:
+                atomic += 1                  # CREATE FUNCTION ... BEGIN ATOMIC: its statements follow, then END
+                words.clear()
+                previous = word
+                continue
+            words.append((word, match.start()))
+            previous = word
+    statement_end()
+    return found
+
+
 def read_migrations(path: str) -> list[dict]:
     """The migration files of a directory in version order; bad names fail before any connection."""
     if not os.path.isdir(path):
@@ -61,6 +122,12 @@ def pending_migrations(files: list[dict], applied: dict[int, tuple[str, str]]) -
     late = [m["file"] for m in pending if m["version"] < last]
     if late:
         raise PgError(f"migration(s) {', '.join(late)} are numbered below the last applied version {last:04d}: renumber them")
+    for mig in pending:
+        control = transaction_control(mig["sql"])
+        if control:
+            raise PgError(f"migration {mig['file']} controls the transaction itself ({', '.join(control)}): each migration runs "
+                          "in the runner's transaction with its row level security step, which a COMMIT would skip for what "
+                          "came before it. Remove the statements (nothing was applied)")
     return pending
 
 
@@ -117,6 +184,10 @@ def _apply_one(session, mig: dict, set_owner, **rls) -> dict:
             position = getattr(exc.diag, "statement_position", None)
             where = f" (line {mig['sql'][:int(position)].count(chr(10)) + 1})" if position else ""
             raise PgError(f"migration {mig['file']} failed{where}, nothing of it was applied: {error_text(exc)}") from None
+        if session.conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:   # what the scan above missed
+            raise PgError(f"migration {mig['file']} ended the runner's transaction itself: what it did before that is "
+                          "committed without the row level security step. Run postgresql_rls (mode=enforce) on this "
+                          "database now, and take the transaction control out of the file")
         summary, remaining = rls_step(session, owner=rls["owner"], app_role=rls["app_role"], column=rls["column"],
                                       mode=rls["rls_mode"])
         if remaining:

@@ -45,14 +45,42 @@ def tenant_tables(session, column: str) -> list[dict]:
 
 
 def audit(session, app_role: str, column: str = "tenant_id") -> tuple[list[dict], list[str]]:
-    """All findings for the database the session is connected to, and the tenant tables."""
-    tables = tenant_tables(session, column)
-    findings = function_findings(session)
-    findings += _table_findings(session, tables, app_role, column)
-    findings += _constraint_findings(session, tables, column)
-    findings += _view_findings(session, tables)
-    findings += _app_role_findings(session, app_role)
+    """All findings for the database the session is connected to, and the tenant tables.
+
+    The audit runs with the catalogs first on the search path: a migration audited in its own transaction could
+    otherwise shadow a catalog with a temporary view of the same name (the session's temporary schema is searched
+    first for relations unless it is listed; PostgreSQL docs, "Writing SECURITY DEFINER Functions Safely") and hide
+    its tables. The caller's search path is restored after, for the migrations that follow in the transaction."""
+    (saved,) = session.read("SELECT pg_catalog.current_setting('search_path')")[0]
+    session.read("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)")
+    try:
+        tables = tenant_tables(session, column)
+        findings = function_findings(session)
+        findings += _table_findings(session, tables, app_role, column)
+        findings += _placement_findings(session, tables)
+        findings += _constraint_findings(session, tables, column)
+        findings += _view_findings(session, tables)
+        findings += _app_role_findings(session, app_role)
+    finally:
+        session.read("SELECT pg_catalog.set_config('search_path', %s, true)", (saved,))
     return findings, [t["name"] for t in tables]
+
+
+def _placement_findings(session, tables: list[dict]) -> list[dict]:
+    """Where a tenant table may not be: under a parent without the tenant column (a query of the parent returns the
+    child's rows under the parent's rules, which are none), or outside schema public (GDPR erase and export, tenant
+    export and import and tenant moves cover schema public only, _pg/data.py). Neither has a safe fix."""
+    oids = [t["oid"] for t in tables]
+    findings = [_finding(f"table {t['name']}", "is outside schema public: GDPR erase and export and tenant moves would "
+                         "leave its rows (move it to public)") for t in tables if not t["name"].startswith("public.")]
+    rows = session.read(
+        "SELECT h.inhrelid::regclass::text, h.inhparent::regclass::text FROM pg_inherits h "
+        "JOIN pg_class p ON p.oid = h.inhparent WHERE h.inhrelid = ANY(%s) AND NOT (h.inhparent = ANY(%s)) "
+        "AND p.relkind IN ('r', 'p', 'f') ORDER BY 1, 2", (oids, oids))
+    findings += [_finding(f"table {child}", f"inherits from {parent}, which has no tenant column: the rows of {child} are "
+                          f"read and written through {parent} without row level security (drop the inheritance, or "
+                          f"give {parent} the tenant column)") for child, parent in rows]
+    return findings
 
 
 def function_findings(session) -> list[dict]:

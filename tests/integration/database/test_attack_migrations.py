@@ -138,3 +138,49 @@ def test_definer_view_fails_the_audit_and_an_invoker_view_leaks_nothing(attack_t
         options = conn.execute("SELECT reloptions::text FROM pg_class WHERE relname = 'declaration_totals'").fetchone()[0]
         assert "security_invoker=true" in (options or ""), options
         assert conn.execute("SELECT tenant_id::text, total FROM declaration_totals").fetchall() == [(ATTACKER, 100)]
+
+
+COMMIT_WRAPPED = "BEGIN;\n" + LATER_TABLE + "COMMIT;\n"
+INHERITED = """
+CREATE TABLE documents (id uuid NOT NULL DEFAULT gen_random_uuid(), body text NOT NULL);
+CREATE TABLE tenant_documents (tenant_id uuid NOT NULL) INHERITS (documents);
+"""
+SHADOWED = """
+CREATE TABLE stash (tenant_id uuid NOT NULL, body text NOT NULL);
+CREATE TEMPORARY VIEW pg_class AS SELECT * FROM pg_catalog.pg_class WHERE relname <> 'stash';
+"""
+OTHER_SCHEMA = """
+CREATE SCHEMA archive;
+CREATE TABLE archive.declaration_notes (tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id));
+"""
+
+
+def _absent(tier, database: str, *relations: str) -> None:
+    with connect(tier.cluster, database) as conn:
+        for relation in relations:
+            assert conn.execute("SELECT to_regclass(%s)", (relation,)).fetchone()[0] is None, f"{relation} was committed"
+
+
+def test_a_migration_that_commits_itself_is_refused_before_anything_is_applied(attack_tier, scratch):
+    """A COMMIT in the file would commit the new table before the RLS step, open to every tenant."""
+    name, path = scratch
+    (path / "0002_declaration_notes.sql").write_text(COMMIT_WRAPPED, encoding="utf-8")
+    failure = _failure(_migrate(attack_tier, name, path.parent, "enforce"))
+    assert "0002_declaration_notes.sql controls the transaction itself (line 1: BEGIN, line 12: COMMIT)" in failure, failure[-3000:]
+    _absent(attack_tier, name, "public.declaration_notes")
+
+
+@pytest.mark.parametrize("migration, finding, relations", [
+    (INHERITED, "public.tenant_documents: inherits from public.documents, which has no tenant column",
+     ("public.documents", "public.tenant_documents")),
+    (SHADOWED, "public.stash: row level security not enabled", ("public.stash",)),
+    (OTHER_SCHEMA, "archive.declaration_notes: is outside schema public", ("archive.declaration_notes",)),
+])
+def test_a_tenant_table_the_audit_used_to_miss_fails_it_and_is_not_committed(attack_tier, scratch, migration, finding, relations):
+    """Rows readable through a parent without row level security; a temporary view shadowing a catalog in the migration's
+    own session to hide a table from the audit; a tenant table that GDPR erase and tenant moves would not see."""
+    name, path = scratch
+    (path / "0002_later.sql").write_text(migration, encoding="utf-8")
+    failure = _failure(_migrate(attack_tier, name, path.parent, "audit"))
+    assert finding in failure and "rolled back" in failure, failure[-3000:]
+    _absent(attack_tier, name, *relations)

@@ -5,7 +5,8 @@ import re
 
 import pytest
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.data import dependency_order, plan_seed
-from ansible_collections.complianceflow.infra.plugins.module_utils._pg.migrations import pending_migrations, read_migrations
+from ansible_collections.complianceflow.infra.plugins.module_utils._pg.migrations import (
+    pending_migrations, read_migrations, transaction_control)
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.rls import _norm
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier import duration_ms, normalize_databases
 from ansible_collections.complianceflow.infra.plugins.module_utils._pg.connection import PgError, check_identifier
@@ -76,7 +77,7 @@ def test_bad_migration_files(tmp_path, files, message):
 
 
 def _files(*specs):
-    return [{"version": v, "name": n, "file": f"{v:04d}_{n}.sql", "checksum": c} for v, n, c in specs]
+    return [{"version": v, "name": n, "file": f"{v:04d}_{n}.sql", "checksum": c, "sql": "SELECT 1;"} for v, n, c in specs]
 
 
 def test_pending_and_refusals():
@@ -89,6 +90,10 @@ def test_pending_and_refusals():
         pending_migrations(files, {4: ("d", "sha256:4")})
     with pytest.raises(PgError, match=r"0002_b.sql are numbered below the last applied version 0003"):
         pending_migrations(files, {1: ("a", "sha256:1"), 3: ("c", "sha256:3")})
+    files[2]["sql"] = "CREATE TABLE t (tenant_id uuid NOT NULL);\nCOMMIT;"
+    with pytest.raises(PgError, match=r"0003_c.sql controls the transaction itself \(line 2: COMMIT\)"):
+        pending_migrations(files, {1: ("a", "sha256:1")})
+    assert pending_migrations(files, {v: (m["name"], m["checksum"]) for v, m in zip((1, 2, 3), files)}) == []   # applied before
 
 
 def test_policy_expression_normalisation():
@@ -137,3 +142,21 @@ def test_seed_plan_rejects(data, message):
     tables = {"notes": _meta(), "nopk": _meta(pk=())}
     with pytest.raises(PgError, match=message):
         plan_seed(data, tables, "tenant_id", "seed.yml")
+
+
+@pytest.mark.parametrize("text, found", [
+    ("BEGIN; CREATE TABLE t(a int); COMMIT;", ["line 1: BEGIN", "line 1: COMMIT"]),
+    ("CREATE TABLE t(a int);\nCOMMIT", ["line 2: COMMIT"]),
+    ("-- COMMIT;\nCREATE TABLE t(a text DEFAULT 'commit; rollback');", []),
+    ("/* begin; /* nested commit; */ end; */ SELECT 1;", []),
+    ("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;", []),
+    ("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $body$ BEGIN RETURN 1; END $body$;\nROLLBACK;", ["line 2: ROLLBACK"]),
+    ("CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nCREATE TABLE x(a int);", []),
+    ("CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\nEND;", ["line 2: END"]),
+    ('CREATE TABLE "commit"(a int); SELECT "begin";', []),
+    ("SAVEPOINT a; RELEASE a; START TRANSACTION; ABORT; PREPARE TRANSACTION 'x'; PREPARE q AS SELECT 1;",
+     ["line 1: SAVEPOINT", "line 1: RELEASE", "line 1: START", "line 1: ABORT", "line 1: PREPARE"]),
+    ("DO $$BEGIN PERFORM 1; END$$; begin isolation level serializable;", ["line 1: BEGIN"]),
+])
+def test_transaction_control_in_a_migration_is_found_outside_comments_strings_and_bodies(text, found):
+    assert transaction_control(text) == found
