@@ -99,7 +99,7 @@ def test_unfixable_problem_rolls_the_migration_back(pg_cluster, pg_args, db):
     run, res = migrate(pg_args, db, FIXTURES / "later_bad")
     assert run.rc != 0 and res["failed"] is True
     assert res["msg"].startswith("migration 0003_oracle.sql rolled back: row level security audit of database")
-    assert "UNIQUE handles_handle_key on handles: does not include tenant_id" in res["msg"]
+    assert "UNIQUE handles_handle_key on public.handles: does not include tenant_id" in res["msg"]
     assert "handles" not in rls_state(pg_cluster, db) and len(history(pg_cluster, db)) == 2
 
 
@@ -170,7 +170,7 @@ def test_enforce_fixes_safe_findings_and_names_the_rest(pg_cluster, pg_args, db)
     _as_owner(pg_cluster, db, "CREATE POLICY open_door ON notes FOR SELECT USING (true)")
     run, res = run_module("postgresql_rls", {**pg_args, "database": db})
     assert res["failed"] is True and res["changed"] is True
-    assert "materialized view note_counts: stores tenant rows without row level security" in res["msg"]
+    assert "materialized view public.note_counts: stores tenant rows without row level security" in res["msg"]
     assert "policy open_door on public.notes: extra PERMISSIVE policy" in res["msg"]
     assert "view all_notes" not in res["msg"]  # fixed, not failed
     with connect(pg_cluster, db) as conn:
