@@ -8,6 +8,7 @@ complianceflow.infra.tenant_server (issue 16 item 1) in the checkout.
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import yaml
 from ansible_run import run_playbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_sandbox_end_to_end import BOTH, _env, _playbook, _server, _state, sandbox  # noqa: E402,F401  # pylint: disable=unused-import
+from test_sandbox_end_to_end import BOTH, _env, _playbook, _server, _state, _teardown, sandbox  # noqa: E402,F401  # pylint: disable=unused-import
 
 pytestmark = pytest.mark.slow
 
@@ -133,3 +134,23 @@ def test_acme_moves_to_its_own_server_and_nothing_of_it_stays_in_the_shared_data
     assert revoke.rc == 0 and acme_server()["state"] == "Inaccessible", revoke.stdout[-6000:]
     restore = _playbook(path, "tenant_key_revoke.yml", westeu, tenant="acme", restore=True)
     assert restore.rc == 0 and acme_server()["state"] == "Ready", restore.stdout[-6000:]
+
+
+def test_teardown_exports_a_tier_3_tenant_from_its_own_server_before_deleting_it(sandbox):
+    """After the move, acme's rows live on its own server only: teardown exports that server's databases (and checks
+    them) before it deletes anything, so no row of acme is lost; the shared export holds none of acme's rows."""
+    path, _first = sandbox
+    env = _env(path)
+    server = _server(env, TENANT_SERVER)
+    databases = _databases(path, _server(env, SHARED))
+    on_its_server = _rows(path, server, databases, TENANTS["acme"])
+    assert sum(on_its_server.values()) > 0
+    run = _teardown(path)
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    (export,) = (path / "exports" / "westeu-dev-1").iterdir()
+    exported = {m.parent.name: json.loads(m.read_text())["rows"]
+                for m in (export / "tenant-acme").glob(f"*/{TENANTS['acme']}.manifest.json")}
+    assert sorted(exported) == sorted(databases)
+    assert sum(exported.values()) == sum(on_its_server.values())
+    shared = sum(json.loads(m.read_text())["rows"] for m in export.glob(f"*/{TENANTS['acme']}.manifest.json"))
+    assert shared == 0
