@@ -136,6 +136,29 @@ def test_acme_moves_to_its_own_server_and_nothing_of_it_stays_in_the_shared_data
     assert restore.rc == 0 and acme_server()["state"] == "Ready", restore.stdout[-6000:]
 
 
+def test_gdpr_export_and_erase_reach_a_moved_tenant_on_its_own_server(sandbox):
+    """After the move, acme's rows are on its own server only: the GDPR export writes them from there (the shared
+    databases give none), and the erase, in check mode, counts them there; nothing is erased by the check."""
+    path, _first = sandbox
+    env = _env(path)
+    server = _server(env, TENANT_SERVER)
+    databases = _databases(path, _server(env, SHARED))
+    on_its_server = _rows(path, server, databases, TENANTS["acme"])
+    total = sum(on_its_server.values())
+    assert total > 0
+    out = path / "gdpr-export"
+    export = _playbook(path, "gdpr_export.yml", BOTH, tenant="acme", gdpr_export_dir=str(out))
+    assert export.rc == 0, export.stdout[-6000:] + export.stderr[-2000:]
+    own = [json.loads(f.read_text()) for f in (out / "westeu-dev-1" / TENANT_SERVER).glob("*.json")]
+    assert len(own) == len(databases)
+    assert f"on its own server {TENANT_SERVER}, tenant acme {total} rows exported" in export.stdout, export.stdout[-4000:]
+    erase = _playbook(path, "gdpr_erase.yml", BOTH, check=True, tenant="acme")
+    assert erase.rc == 0, erase.stdout[-6000:] + erase.stderr[-2000:]
+    said = [line for line in erase.stdout.splitlines() if "on its own server" in line]
+    assert any(f"on its own server {TENANT_SERVER}, tenant acme would lose {total} rows" in line for line in said), said
+    assert _rows(path, server, databases, TENANTS["acme"]) == on_its_server
+
+
 def test_teardown_exports_a_tier_3_tenant_from_its_own_server_before_deleting_it(sandbox):
     """After the move, acme's rows live on its own server only: teardown exports that server's databases (and checks
     them) before it deletes anything, so no row of acme is lost; the shared export holds none of acme's rows."""
