@@ -105,20 +105,16 @@ def run(module, queries):
     dest = params["dest"]
     if not module.check_mode:
         os.makedirs(dest, exist_ok=True)
-    elif not os.path.isdir(dest):
-        dest = module.tmpdir  # check mode: compute against an empty place, write nothing
     session = Session(connect(params, database), queries, check_mode=False)
     files = []
     try:
         units = ([(None, owner)] if params["include_reference"] else []) + [(t, app) for t in tenants]
         for tenant, role in units:
-            files.append(export_unit(session, dest, database, tenant, role=role, column=column, check_mode=module.check_mode))
+            # check mode: each unit is computed in the module's temporary directory and compared with dest's files
+            files.append(export_unit(session, dest, database, tenant, role=role, column=column, check_mode=module.check_mode,
+                                     scratch=module.tmpdir))
     finally:
         session.close()
-    if dest != params["dest"]:
-        for item in files:
-            item["file"] = os.path.join(params["dest"], os.path.basename(item["file"]))
-            item["manifest"] = os.path.join(params["dest"], os.path.basename(item["manifest"]))
     result = {"changed": any(f["changed"] for f in files), "files": files}
     if module._diff and result["changed"]:
         result["diff"] = {"before": {f["file"]: "old content or none" for f in files if f["changed"]},

@@ -201,20 +201,22 @@ def read_manifest(path: str) -> dict | None:
         raise PgError(f"{path}: not a valid manifest ({exc})") from None
 
 
-def export_unit(session, directory: str, database: str, tenant: str | None, *, role: str, column: str, check_mode: bool) -> dict:
+def export_unit(session, directory: str, database: str, tenant: str | None, *, role: str, column: str, check_mode: bool,
+                scratch: str | None = None) -> dict:
     """Export the reference tables (tenant None) or one tenant's rows to <directory>/<name>.pgcopy (export/v2).
 
     Written to <name>.pgcopy.partial first; the data file and then its manifest are renamed into
     place only when complete, so an interrupted export never leaves a file that looks complete. A
     unit's export/v1 file (<name>.jsonl), when the replaced manifest named it, is removed
-    once the new manifest is in place.
+    once the new manifest is in place. In check mode the partial file goes to `scratch` (the module's private
+    temporary directory): nothing is written under `directory`, only compared with.
     """
     tables = catalog(session, column)
     names = [n for n, m in tables.items() if bool(m["tenant"]) == (tenant is not None)]
     order = dependency_order(tables, names)
     base = os.path.join(directory, tenant or REFERENCE)
     data_path, manifest_path = base + copy_text.SUFFIX, base + ".manifest.json"
-    partial = data_path + ".partial"
+    partial = os.path.join(scratch, os.path.basename(data_path) + ".partial") if check_mode and scratch else data_path + ".partial"
     try:
         with session.conn.transaction():
             # One snapshot for every table of the unit; nothing is written.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,12 @@ def test_export_import_round_trip_is_equal(pg_cluster, pg_args, db, tmp_path):
     assert [line.split("\t")[:2] for line in lines] == [[TENANT_A, "1"], [TENANT_A, "1"], [TENANT_A, "2"]]
     assert lines[2] == f"{TENANT_A}\t2\tquote ' and \\\\ backslash\t\\N"  # backslash escaped, NULL as \N
     assert export(pg_args, db, first)[1]["changed"] is False
+    # Check mode compares with the files there and writes nothing into the directory, not even a file it removes again
+    # (a file made or removed changes the directory's modification time).
+    stamp = first.stat().st_mtime_ns
+    time.sleep(0.05)
+    assert export(pg_args, db, first, check=True)[1]["changed"] is False
+    assert first.stat().st_mtime_ns == stamp, "check mode wrote into the export directory"
 
     other = make_db(pg_args)
     run, res = run_module("postgresql_import", {**pg_args, "database": other, "src": str(first)}, check=True)
