@@ -357,6 +357,18 @@ def test_day_two_a_firewall_rule_taken_out_of_the_inventory_leaves_both_vaults_a
     assert len(rules) == 2 and all(OFFICE not in vault_rules and len(vault_rules) == 1 for vault_rules in rules.values()), rules
 
 
+def test_preflight_on_the_deployed_sandbox_is_clear_and_says_the_trail_stays_local(sandbox):
+    """The sandbox ships no audit trail (COMPLIANCEFLOW_AUDIT_SHIP=false): the preflight used to report the missing
+    upload right on the audit container as a gap and exit 2, on every deployed sandbox."""
+    path, _first = sandbox
+    env = _env(path)
+    writes = _writes(env)
+    run = _playbook(path, "preflight.yml", BOTH, json_output=False)
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "does not ship it (COMPLIANCEFLOW_AUDIT_SHIP=false" in run.stdout
+    assert _writes(env) == writes
+
+
 def test_seed_playbook_reads_the_deployments_and_changes_nothing_seeded(sandbox):
     path, _first = sandbox
     env = _env(path)
