@@ -49,6 +49,20 @@ def test_check_mode_predicts_and_changes_nothing(pg_cluster, pg_args, db):
     assert rls_state(pg_cluster, db) == {} and history(pg_cluster, db) == []
 
 
+def test_check_mode_on_a_database_whose_roles_are_not_made_yet_predicts_every_migration(pg_cluster, pg_args):
+    """tenant_migrate.yml --check: a new tenant server's databases exist, empty, and postgresql_tier only predicted their
+    roles. Check mode predicts the migrations; a real run still needs the roles."""
+    name = unique_name("bare")
+    with connect(pg_cluster, "postgres") as conn:
+        conn.autocommit = True
+        conn.execute(f'CREATE DATABASE "{name}"')
+    run, res = migrate(pg_args, name, FIXTURES / "base", check=True)
+    assert res["changed"] is True and not res.get("failed") and res["applied"] == ["0001_notes.sql", "0002_view.sql"], res
+    assert f"the roles of database {name} do not exist yet" in res["msg"]
+    run, res = migrate(pg_args, name, FIXTURES / "base")
+    assert res["failed"] is True and f"{name}_owner" in res["msg"], res
+
+
 def test_apply_covers_every_tenant_table_and_rerun_applies_nothing(pg_cluster, pg_args, db):
     run, res = migrate(pg_args, db, FIXTURES / "base")
     assert res["changed"] is True and res["applied"] == ["0001_notes.sql", "0002_view.sql"] and res["version"] == 2, res
