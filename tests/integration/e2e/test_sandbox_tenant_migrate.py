@@ -124,6 +124,12 @@ def test_acme_moves_to_its_own_server_and_nothing_of_it_stays_in_the_shared_data
         return read.result("read the tenant server")["server"]
 
     old_key = acme_server()["data_encryption"]["primary_key_uri"]
+    # --check predicts both changes (a new key version, the server moved to it) and makes neither
+    dry_rotate = _playbook(path, "tenant_key_rotate.yml", westeu, check=True, json_output=False, tenant="acme")
+    assert dry_rotate.rc == 0, dry_rotate.stdout[-6000:] + dry_rotate.stderr[-2000:]
+    assert f"{TENANT_SERVER} would move from {old_key} to the new version" in dry_rotate.stdout, dry_rotate.stdout[-4000:]
+    assert "(a new version, made by the real run)" in dry_rotate.stdout
+    assert acme_server()["data_encryption"]["primary_key_uri"] == old_key
     rotate = _playbook(path, "tenant_key_rotate.yml", westeu, tenant="acme")
     assert rotate.rc == 0, rotate.stdout[-6000:] + rotate.stderr[-2000:]
     new_key = acme_server()["data_encryption"]["primary_key_uri"]
