@@ -357,6 +357,26 @@ def test_day_two_a_firewall_rule_taken_out_of_the_inventory_leaves_both_vaults_a
     assert len(rules) == 2 and all(OFFICE not in vault_rules and len(vault_rules) == 1 for vault_rules in rules.values()), rules
 
 
+def test_day_two_a_tag_taken_out_of_the_inventory_leaves_every_resource_and_secret(sandbox):
+    """The other half of the tag case: the deployment's tags are the inventory's, so a tag removed there goes from every
+    resource of both deployments (the secrets' current versions included) in one run, and nothing else changes."""
+    path, _first = sandbox
+    env = _env(path)
+    tagged = [d for d in _state(env).values() if d.get("tags", {}).get("Deployment") in DEPLOYMENTS]
+    assert tagged and all(d["tags"].get("DataClass") == "internal" for d in tagged)   # the steps before added it
+    untagged = {"deployment_overrides": {key: value for key, value in DAY_TWO["deployment_overrides"].items() if key != "tags"}}
+    run = _playbook(path, "deploy.yml", BOTH, **untagged)
+    assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    after = _state(env)
+    left = [d["id"] for d in after.values() if "DataClass" in (d.get("tags") or {})]
+    assert not left, left
+    secrets = [versions[-1] for d in after.values() if d.get("type") == "Microsoft.KeyVault/vaults"
+               for versions in d["_secrets"].values()]
+    assert secrets and not [s for s in secrets if "DataClass" in (s.get("tags") or {})]
+    servers = [d for d in after.values() if d.get("type") == "Microsoft.DBforPostgreSQL/flexibleServers"]
+    assert all(s["properties"]["storage"]["storageSizeGB"] == 64 for s in servers)   # the sizes the step kept
+
+
 def test_preflight_on_the_deployed_sandbox_is_clear_and_says_the_trail_stays_local(sandbox):
     """The sandbox ships no audit trail (COMPLIANCEFLOW_AUDIT_SHIP=false): the preflight used to report the missing
     upload right on the audit container as a gap and exit 2, on every deployed sandbox."""
