@@ -54,6 +54,10 @@ def test_what_azure_refuses(resources, apim):
         (_body(apim["subnet"].replace("snet-apim", "snet-none")), "was not found"),
         (_body(apim["subnet"], publisherEmail="x" * 101 + "@example.org"), "maxLength|too long|100"),
         ({"location": "westeurope", "sku": {"name": "Premium", "capacity": 1}, "properties": {"publisherName": "CF"}}, "publisherEmail"),
+        # a required property sent as null is missing; the SKU and network type enums hold though the spec's are modelAsString
+        (_body(apim["subnet"], publisherEmail=None), "required property 'properties.publisherEmail' is missing"),
+        (_body(apim["subnet"], sku="Foo"), "The SKU 'Foo' is not valid"),
+        (_body(apim["subnet"], virtualNetworkType="Bogus"), "virtualNetworkType 'Bogus' is not valid"),
     ]
     for body, why in cases:
         with pytest.raises(HttpResponseError, match=why):

@@ -108,6 +108,10 @@ def test_prefix_with_host_bits_is_invalid_cidr(network, group):
     err = _error(lambda: network.virtual_networks.begin_create_or_update(group, "vnet-c", _vnet(prefixes=("10.20.0.1/16",))).result())
     assert err.error.code == "InvalidCIDRNotation"
     assert "10.20.0.0/16" in err.error.message
+    # a subnet giving both fields: the list is checked too (its host bits were a 500 before)
+    both = nm.Subnet(name="s", address_prefix="10.20.3.0/24", address_prefixes=["10.20.3.5/24"])
+    err = _error(lambda: network.virtual_networks.begin_create_or_update(group, "vnet-d", _vnet(both)).result())
+    assert err.status_code == 400 and err.error.code == "InvalidCIDRNotation"
 
 
 def test_missing_group_and_missing_resources(network, group):

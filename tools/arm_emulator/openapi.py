@@ -219,7 +219,9 @@ class Validator:
             return
         for name in required:
             sub = props.get(name)
-            if sub is not None and _read_only(*sub, self) or name in value:
+            # present means given a value: a required property sent as null is missing (the read-only rule below treats
+            # null as not set too)
+            if sub is not None and _read_only(*sub, self) or value.get(name) is not None:
                 continue
             target = f"{where}.{name}" if where else name
             out.append(Violation("required", target, f"The required property '{target}' is missing."))

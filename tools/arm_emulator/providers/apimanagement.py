@@ -34,6 +34,9 @@ NAME_RULE = ("The name must be 1-50 characters long, start with a letter, end wi
              "letters, digits and hyphens.")
 VNET_SKUS = ("Developer", "Premium")
 V2_SKUS = ("BasicV2", "StandardV2")
+# The spec's SkuType and VirtualNetworkType enums (modelAsString, so the body check lets any string through; docs/emulator.md).
+SKU_NAMES = ("Developer", "Standard", "Premium", "Basic", "Consumption", "Isolated", "BasicV2", "StandardV2")
+VNET_TYPES = ("None", "External", "Internal")
 SOFT_DELETE_HOURS = 48
 _SECURITY = "Microsoft.WindowsAzure.ApiManagement.Gateway.Security."
 CUSTOM_DEFAULTS = {_SECURITY + key: "False" for key in (
@@ -94,6 +97,11 @@ class Services(TopLevelType):
         props = dict(require_dict(body.get("properties"), "properties"))
         old = dict((existing or {}).get("properties") or {})
         old_sku = ((existing or {}).get("sku") or {}).get("name")
+        if sku.get("name") not in SKU_NAMES:
+            raise _bad(f"The SKU {sku.get('name')!r} is not valid; valid: {', '.join(SKU_NAMES)}.", "InvalidRequestContent")
+        if props.get("virtualNetworkType", "None") not in VNET_TYPES:
+            raise _bad(f"The virtualNetworkType {props.get('virtualNetworkType')!r} is not valid; valid: {', '.join(VNET_TYPES)}.",
+                       "InvalidRequestContent")
         if old_sku and sku.get("name") != old_sku and (
                 "Consumption" in (old_sku, sku.get("name")) or (old_sku in V2_SKUS) != (sku.get("name") in V2_SKUS)):
             raise _bad(f"Api service {ref.name} is {old_sku}; it cannot be changed to {sku.get('name')}.")

@@ -153,10 +153,9 @@ class VirtualNetworks(TopLevelType):
         subnet_id = f"{vnet_id}/subnets/{name}"
         props = dict(require_dict(body.get("properties"), f"properties of subnet {name}"))
         props.pop("provisioningState", None)
-        if props.get("addressPrefix"):
-            parse_prefix(props["addressPrefix"], subnet_id)
-        elif props.get("addressPrefixes"):
-            for prefix in props["addressPrefixes"]:
+        given = ([props["addressPrefix"]] if props.get("addressPrefix") else []) + list(props.get("addressPrefixes") or [])
+        if given:   # both fields checked: subnet_prefixes() reads addressPrefixes first (a bad one was a 500)
+            for prefix in given:
                 parse_prefix(prefix, subnet_id)
         else:
             raise ArmError(400, "InvalidRequestFormat",
