@@ -130,6 +130,8 @@ options:
     description:
       - Server parameters, name to value, for example C(require_secure_transport=on), C(azure.extensions=PGAUDIT,PGCRYPTO).
         Comma lists compare as sets, case-insensitively. Parameters not listed are left alone.
+      - With O(wait=false) they are not written (a later task with O(wait=true) writes them), but on an existing server
+        their names are checked before its change is started, so that a misspelt name fails before anything is written.
     type: dict
   restart:
     description:

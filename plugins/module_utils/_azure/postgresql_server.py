@@ -184,7 +184,7 @@ class FlexibleServer(Resource):
             params["tags"] = validate_tags(params["tags"])
         validate_server(params)
         validate_data_encryption(params)
-        if params.get("wait") is False and (params["databases"] is not None or params["parameters"] is not None or params["restart"]):
+        if params.get("wait") is False and (params["databases"] is not None or params["restart"]):
             raise AzureInputError("wait=false starts only the server's create or update: manage databases, parameters and "
                                   "restart in a later task (after complianceflow.infra.operation_wait)")
 
@@ -239,6 +239,12 @@ class FlexibleServer(Resource):
         server["after"].update(encryption["after"])
         databases = plan_databases(related.get("databases", []), params["databases"], params["purge_databases"])
         configs = related.get("configurations", {})
+        if params.get("wait") is False and params["parameters"] is not None:
+            # Only checked here (a misspelt name fails before the server's own change is started: that one is not
+            # undone, e.g. storage never shrinks); a later awaited task writes them.
+            if existing is not None:
+                plan_parameters(configs, params["parameters"])
+            params["parameters"] = None
         if existing is None and params["parameters"]:
             # Every given value is a change. A new server runs nothing yet: the static ones (shared_preload_libraries
             # for pgaudit) are applied by a restart right away, whatever O(restart) says.

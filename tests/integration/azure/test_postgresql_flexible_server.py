@@ -334,3 +334,27 @@ def test_missing_server_without_create_options_fails_before_any_write_naming_the
     assert msg.endswith("also give: sku_name, administrator_login_password") and "Traceback" not in run.stdout
     assert not server_writes(emu, mark)
     assert resource(emu, arm_id(emu, net, f"Microsoft.DBforPostgreSQL/flexibleServers/{name}")) is None
+
+
+def test_a_misspelt_parameter_fails_the_start_call_before_the_server_change_is_started(ansible, emu, existing):
+    """wait=false starts the server's own change (deploy.yml's order), whose parameters a later task writes: a name the
+    server lacks is refused before the start, since the change could not be undone (storage never shrinks)."""
+    server_id = arm_id(emu, existing["rg"], f"Microsoft.DBforPostgreSQL/flexibleServers/{existing['name']}")
+    retention = resource(emu, server_id)["properties"]["backup"]["backupRetentionDays"]
+    mark = emu.request_count()
+    run = ansible.play([bare_task(existing, backup_retention_days=retention + 1, wait=False,
+                                  parameters={"require_secure_transport": "on", "pgaudit.logg": "ddl"})])
+    result = run.result("bare")
+    assert result.get("failed") and "the server has no parameter(s) pgaudit.logg" in result["msg"], run.stdout[-3000:]
+    assert not server_writes(emu, mark)
+    assert resource(emu, server_id)["properties"]["backup"]["backupRetentionDays"] == retention
+
+    # Names it has are only checked: the change is started, and no parameter is written by this call.
+    run = ansible.play([bare_task(existing, backup_retention_days=retention + 1, wait=False,
+                                  parameters={"pgaudit.log": "ddl,role,write"})], diff=True)
+    result = run.result("bare")
+    assert run.rc == 0 and result["changed"] is True, run.stdout[-3000:]
+    assert "parameters" not in result["diff"]["after"] and result["parameters"] == {}
+    assert [(w["method"], w["path"].rsplit("/", 1)[-1]) for w in server_writes(emu, mark)] == [("PATCH", existing["name"])]
+    run = ansible.play([task("wait", "operation_wait", operations=[result])])
+    assert run.rc == 0, run.stdout[-3000:]

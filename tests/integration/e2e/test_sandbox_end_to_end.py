@@ -377,6 +377,23 @@ def test_day_two_a_tag_taken_out_of_the_inventory_leaves_every_resource_and_secr
     assert all(s["properties"]["storage"]["storageSizeGB"] == 64 for s in servers)   # the sizes the step kept
 
 
+def test_day_two_a_misspelt_server_parameter_fails_before_the_server_grows(sandbox):
+    """A bigger server and a misspelt parameter in one change: the run fails naming the parameter, and the server keeps
+    its size (its storage could not shrink back once grown)."""
+    path, _first = sandbox
+    env = _env(path)
+    overrides = {key: value for key, value in DAY_TWO["deployment_overrides"].items() if key != "tags"}
+    overrides["sizing"] = {"postgresql": dict(overrides["sizing"]["postgresql"], storage_mb=131072)}
+    run = _playbook(path, "deploy.yml", BOTH, deployment_overrides=overrides,
+                    postgresql_server_extra_parameters={"pgaudit.logg": "ddl"})
+    assert run.rc != 0
+    failures = [result["msg"] for play in run.data["plays"] for task in play["tasks"]
+                for result in task["hosts"].values() if result.get("failed")]
+    assert failures and all("the server has no parameter(s) pgaudit.logg" in msg for msg in failures), failures
+    servers = [d for d in _state(env).values() if d.get("type") == "Microsoft.DBforPostgreSQL/flexibleServers"]
+    assert len(servers) == 2 and all(s["properties"]["storage"]["storageSizeGB"] == 64 for s in servers)
+
+
 def test_preflight_on_the_deployed_sandbox_is_clear_and_says_the_trail_stays_local(sandbox):
     """The sandbox ships no audit trail (COMPLIANCEFLOW_AUDIT_SHIP=false): the preflight used to report the missing
     upload right on the audit container as a gap and exit 2, on every deployed sandbox."""
