@@ -21,6 +21,7 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
 from __future__ import annotations
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, ids_only
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Resource, tags_plan
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
@@ -120,6 +121,13 @@ def plan_bastion_host(existing: dict | None, params: dict, wanted: dict):
 
 class BastionHost(Resource):
     what = "bastion host"
+    # BastionHostPropertiesFormat (2026-03-01) writable parts this module does not manage (carry.py); scaleUnits when
+    # not sent (a Premium host's)
+    carried = Carried(properties={**dict.fromkeys(("disableCopyPaste", "enableFileCopy", "enableIpConnect", "enableShareableLink",
+                                                   "enableTunneling", "enableKerberos", "enableSessionRecording",
+                                                   "enablePrivateOnlyBastion", "networkAcls", "sessionRecordingConfiguration",
+                                                   "scaleUnits")),
+                                  "virtualNetwork": ids_only}, top_level=("identity",))
     result_key = "bastion_host"
     api = API
     provider_type = BASTION_TYPE

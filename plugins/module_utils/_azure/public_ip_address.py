@@ -21,6 +21,7 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
 from __future__ import annotations
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, ids_only
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Resource, tags_plan
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
     AzureInputError, merge_tags, same_location, validate_name, validate_tags)
@@ -117,6 +118,9 @@ def plan_public_ip(existing: dict | None, params: dict):
 
 class PublicIpAddress(Resource):
     what = "public IP address"
+    # PublicIPAddressPropertiesFormat (2026-03-01) writable parts this module does not manage (carry.py)
+    carried = Carried(properties={"dnsSettings": None, "ddosSettings": None, "ipTags": None, "publicIPPrefix": ids_only,
+                                  "natGateway": ids_only, "deleteOption": None}, top_level=("extendedLocation",))
     result_key = "public_ip_address"
     api = API
     provider_type = PUBLIC_IP_TYPE

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, carry_over
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 
 ACTIONS = ("none", "create", "put", "patch", "tags")
@@ -77,6 +78,7 @@ class Resource:
     tags_method = "PATCH"       # a tags-only change; None sends it as a PUT of the whole body
     serial_children = False     # child writes one at a time (Azure serialises them on one server)
     already_changed = False     # set by a hook that wrote before the plan (a recovered vault)
+    carried = Carried()         # what a PUT of an existing resource keeps of it (carry.py)
 
     def __init__(self, module):
         self.module = module
@@ -172,6 +174,8 @@ def run(resource: Resource) -> None:
         existing, related = revived, resource.read_related(rid, revived) if revived is not None else {}
     with module.validating():
         plan = resource.plan(existing, related)
+    if existing is not None and plan.body is not None and (plan.action == "put" or (plan.action == "tags" and not resource.tags_method)):
+        plan.body = carry_over(existing, plan.body, resource.carried)
     for note in plan.notes:
         module.warn(note)
     if not plan.changed:

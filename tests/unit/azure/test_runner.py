@@ -15,6 +15,7 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import (
     ArmClient, GenericApi, Operation, OperationFailed, OperationTimeout)
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, ids_only, without
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import (
     Child, Resource, merge_keyed, run, tags_plan)
@@ -239,6 +240,35 @@ def test_a_real_change_is_a_put_of_the_whole_body():
     result = execute(fake, size=4)
     assert result["diff"] == {"before": {"size": 3}, "after": {"size": 4}}
     assert fake.writes() == [("PUT", WIDGET)] and fake.resources[WIDGET.lower()]["tags"] == {"a": "1"}
+
+
+class CarryingWidget(Widget):
+    """A widget whose type carries a writable colour, a link (its id alone) and an identity through a PUT."""
+
+    carried = Carried(properties={"color": None, "link": ids_only, "ports": without("etag")}, top_level=("identity",))
+
+
+def test_a_put_of_an_existing_resource_carries_what_the_module_does_not_manage():
+    fake = FakeArm()
+    execute(fake, size=3)
+    stored = fake.resources[WIDGET.lower()]
+    stored["identity"] = {"type": "UserAssigned"}
+    stored["properties"].update(color="red", link={"id": "/x/links/l1", "state": "Ready"}, ports=[{"name": "p", "etag": "1"}],
+                                readOnlyThing="set by Azure")
+    with pytest.raises(Exit):
+        run(CarryingWidget(FakeModule(fake, {"name": "w1", "size": 4})))
+    after = fake.resources[WIDGET.lower()]
+    assert after["properties"]["size"] == 4 and after["identity"] == {"type": "UserAssigned"}
+    assert (after["properties"]["color"], after["properties"]["link"], after["properties"]["ports"]) == ("red", {"id": "/x/links/l1"}, [{"name": "p"}])
+    assert "readOnlyThing" not in after["properties"]   # only what the type declares goes back
+
+
+def test_a_type_without_carried_parts_puts_only_its_body():
+    fake = FakeArm()
+    execute(fake, size=3)
+    fake.resources[WIDGET.lower()]["properties"]["color"] = "red"
+    execute(fake, size=4)
+    assert "color" not in fake.resources[WIDGET.lower()]["properties"]
 
 
 def test_bad_input_fails_before_any_request():

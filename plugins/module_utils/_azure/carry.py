@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a PUT of an existing resource carries over from it. PRIVATE to the collection.
+
+A PUT replaces the resource with the body sent: that is the conventional semantics of ARM's PUT, which Microsoft Learn
+names as such when it documents the one exception (virtual-machines/put-calls-create-or-update: "Microsoft.Compute
+resources do not support the conventional definition of HTTP PUT semantics"). The Network RP's public IPs, Bastion
+hosts, private endpoints, peerings and flow logs change their properties only by PUT (their PATCH takes tags). A module
+builds the properties it manages; sent alone, they would reset what someone set elsewhere (a public IP's DNS label, a
+Bastion host's copy-paste switch, an endpoint's custom NIC name). So the runner adds, to the PUT of an existing
+resource, the writable properties a type declares here that the body does not set, as the resource has them. Which
+properties are writable is read from the REST spec of the api-version the module sends (read-only ones are never sent
+back); whether Azure resets each left-out property, rather than keeping it, is unverified per property.
+
+Pure Python: ARM REST JSON in, ARM REST JSON out.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+def ids_only(value):
+    """A sub-resource reference, or a list of them, as a body sends it: the id alone (a GET adds read-only parts)."""
+    if isinstance(value, list):
+        return [{"id": item["id"]} for item in value if isinstance(item, dict) and item.get("id")]
+    return {"id": value["id"]} if isinstance(value, dict) and value.get("id") else None
+
+
+def without(*keys: str) -> Callable:
+    """List items (or one object) without the given read-only keys."""
+    def clean(value):
+        if isinstance(value, list):
+            return [{k: v for k, v in item.items() if k not in keys} for item in value if isinstance(item, dict)]
+        return {k: v for k, v in value.items() if k not in keys} if isinstance(value, dict) else value
+    return clean
+
+
+@dataclass(frozen=True)
+class Carried:
+    """The writable parts of a type that its module does not manage: `properties` maps a name under `properties` to
+    how its value is cleaned for a body (None: as read), `top_level` names keys beside `properties` (identity)."""
+
+    properties: dict = field(default_factory=dict)
+    top_level: tuple = ()
+
+
+def carry_over(existing: dict, body: dict, carried: Carried) -> dict:
+    """`body` (a PUT of `existing`) with the carried parts `existing` has and `body` does not set."""
+    out = copy.deepcopy(body)
+    for key in carried.top_level:
+        if key not in out and existing.get(key) not in (None, {}, []):
+            out[key] = copy.deepcopy(existing[key])
+    have, sent = existing.get("properties") or {}, out.get("properties") or {}
+    for name, clean in carried.properties.items():
+        if name in sent or have.get(name) is None:
+            continue
+        value = copy.deepcopy(have[name])
+        value = clean(value) if clean else value
+        if value is not None:
+            out.setdefault("properties", {})[name] = value
+    return out
