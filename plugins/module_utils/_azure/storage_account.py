@@ -255,7 +255,8 @@ class StorageAccount(Resource):
     serial_children = True   # a container before its policy, a policy before its lock
 
     def validate(self):
-        self.params["tags"] = validate_tags(self.params.get("tags"))
+        # tag-resources (Microsoft Learn), Limitations: a storage account's tag names have at most 128 characters
+        self.params["tags"] = validate_tags(self.params.get("tags"), max_key=128, what="storage account")
         self.containers = validate_storage(self.params)
 
     def view(self, doc):

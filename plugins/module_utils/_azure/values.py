@@ -18,17 +18,18 @@ class AzureInputError(ValueError):
     """User input that Azure would reject, found before any call."""
 
 
-def validate_tags(tags: dict | None) -> dict | None:
-    """Tags as Azure stores them (strings), or a clear error naming the bad key or value."""
+def validate_tags(tags: dict | None, max_count: int = 50, max_key: int = 512, what: str = "resource") -> dict | None:
+    """Tags as Azure stores them (strings), or a clear error naming the bad key or value. A type with smaller limits
+    than Azure's 50 tags of 512-character names passes its own (`what` names it in the message)."""
     if tags is None:
         return None
-    if len(tags) > 50:
-        raise AzureInputError(f"tags: {len(tags)} tags given; Azure allows at most 50 per resource")
+    check_tag_count(tags, max_count, what)
     result = {}
     for key, value in tags.items():
         key = str(key)
-        if not key or len(key) > 512 or _TAG_KEY_FORBIDDEN.search(key):
-            raise AzureInputError(f"tags: key {key!r} is invalid; a tag key has 1-512 characters and none of < > % & \\ ? /")
+        if not key or len(key) > max_key or _TAG_KEY_FORBIDDEN.search(key):
+            raise AzureInputError(f"tags: key {key!r} is invalid; a tag key of a {what} has 1-{max_key} characters and none of "
+                                  "< > % & \\ ? /")
         if value is None:
             value = ""
         if isinstance(value, bool):
@@ -38,6 +39,12 @@ def validate_tags(tags: dict | None) -> dict | None:
             raise AzureInputError(f"tags: the value of {key!r} has {len(value)} characters; Azure allows at most 256")
         result[key] = value
     return result
+
+
+def check_tag_count(tags: dict, max_count: int = 50, what: str = "resource") -> None:
+    """Also for the tags a resource would end with (purge_tags=false adds the existing ones)."""
+    if len(tags) > max_count:
+        raise AzureInputError(f"tags: a {what} would have {len(tags)} tags; Azure allows at most {max_count} per {what}")
 
 
 def merge_tags(existing: dict | None, wanted: dict | None, purge: bool) -> dict:

@@ -65,3 +65,18 @@ def test_a_consumption_service_is_created_with_0_units_and_refuses_any_other():
         apim.plan_api_management(consumption, _params(sku_capacity=2), SUB)
     with pytest.raises(AzureInputError, match="is in the Premium tier, which takes 1 or more"):
         apim.plan_api_management(SERVICE, _params(sku_capacity=0), SUB)
+
+
+def test_a_16th_tag_is_refused_before_any_call_also_when_the_existing_ones_are_kept():
+    """Azure refuses an API Management service's 16th tag (400 InvalidParameters, hashicorp/terraform#31416)."""
+    class Module:
+        subscription_id = SUB
+
+        def __init__(self, tags):
+            self.params = _params(tags=tags, state="present")
+    with pytest.raises(AzureInputError, match="API Management service would have 16 tags; Azure allows at most 15"):
+        apim.ApiManagement(Module({f"t{i}": "v" for i in range(16)})).validate()
+    existing = dict(SERVICE, tags={f"old{i}": "v" for i in range(10)})
+    assert apim.plan_api_management(existing, _params(tags={f"t{i}": "v" for i in range(5)}, purge_tags=False), SUB).action != "none"
+    with pytest.raises(AzureInputError, match="would have 16 tags"):
+        apim.plan_api_management(existing, _params(tags={f"t{i}": "v" for i in range(6)}, purge_tags=False), SUB)

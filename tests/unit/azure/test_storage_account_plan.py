@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.storage_account import (
-    EXTEND, LOCK, plan_storage, validate_storage)
+    EXTEND, LOCK, StorageAccount, plan_storage, validate_storage)
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 
 RID = ResourceId.build("00000000-0000-0000-0000-000000000001", "rg-cf-westeu-prod-1", "Microsoft.Storage/storageAccounts",
@@ -78,3 +78,15 @@ def test_a_change_of_tags_alone_is_a_patch_of_the_tags_and_with_an_option_a_put_
     both = plan(params(tags={"CostCenter": "cf-platform"}, minimum_tls_version="TLS1_3"), [audit(2556, "Locked")])
     assert both.action == "put" and both.body["tags"] == {"CostCenter": "cf-platform"}
     assert both.body["properties"]["minimumTlsVersion"] == "TLS1_3"
+
+
+def test_a_tag_name_over_128_characters_is_refused_for_a_storage_account():
+    """Storage accounts limit tag names to 128 characters (Microsoft Learn, tag-resources), other resources to 512."""
+    class Module:
+        subscription_id = "00000000-0000-0000-0000-000000000001"
+
+        def __init__(self, tags):
+            self.params = params(tags=tags)
+    StorageAccount(Module({"k" * 128: "v"})).validate()
+    with pytest.raises(AzureInputError, match="a tag key of a storage account has 1-128 characters"):
+        StorageAccount(Module({"k" * 129: "v"})).validate()

@@ -53,3 +53,14 @@ def test_the_apim_nsg_has_the_documented_inbound_and_outbound_rules():
     others = [r for key, tier in plan["subnet_tiers"].items() if key != "api_management" and tier["network_security_group"]
               for r in tier["network_security_group"]["rules"]]
     assert others and not any("direction" in r for r in others)
+
+
+def test_prod_with_api_management_takes_at_most_15_tags_before_anything_is_created():
+    """API Management refuses a 16th tag (Azure's 400 InvalidParameters): the plan says so, not the APIM create."""
+    six = {f"Extra{i}": "x" for i in range(6)}
+    assert len(build_plan("westeu-prod-1", {"tags": six}, registry=REGISTRY)["tags"]) == 15
+    seven = dict(six, Extra6="x")
+    with pytest.raises(DeploymentError, match=r"16 tags \(9 computed, 7 extra\).*at most 15 with API Management.*at most 6 extra"):
+        build_plan("westeu-prod-1", {"tags": seven}, registry=REGISTRY)
+    assert len(build_plan("westeu-prod-1", {"tags": seven, "features": {"api_management": False}}, registry=REGISTRY)["tags"]) == 16
+    assert len(build_plan("westeu-dev-1", {"tags": seven}, registry=REGISTRY)["tags"]) == 16
