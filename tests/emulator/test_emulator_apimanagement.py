@@ -58,6 +58,8 @@ def test_what_azure_refuses(resources, apim):
         (_body(apim["subnet"], publisherEmail=None), "required property 'properties.publisherEmail' is missing"),
         (_body(apim["subnet"], sku="Foo"), "The SKU 'Foo' is not valid"),
         (_body(apim["subnet"], virtualNetworkType="Bogus"), "virtualNetworkType 'Bogus' is not valid"),
+        # a 16th tag: Azure's answer as hashicorp/terraform#31416 quotes it
+        (dict(_body(apim["subnet"]), tags={f"t{i}": "v" for i in range(16)}), "Tags count out of bound. Maximum count value is 15"),
     ]
     for body, why in cases:
         with pytest.raises(HttpResponseError, match=why):
@@ -65,7 +67,10 @@ def test_what_azure_refuses(resources, apim):
     with pytest.raises(HttpResponseError, match="InvalidResourceName"):
         resources.resources.begin_create_or_update_by_id(apim["id"].rsplit("/", 1)[0] + "/1apim", api_version=API,
                                                          parameters=_body(apim["subnet"])).result()
-    resources.resources.begin_create_or_update_by_id(apim["id"], api_version=API, parameters=_body(apim["subnet"])).result()
+    resources.resources.begin_create_or_update_by_id(apim["id"], api_version=API,
+                                                     parameters=dict(_body(apim["subnet"]), tags={f"t{i}": "v" for i in range(15)})).result()
+    with pytest.raises(HttpResponseError, match="InvalidParameters"):   # the tags PATCH too
+        resources.resources.begin_update_by_id(apim["id"], api_version=API, parameters={"tags": {f"t{i}": "v" for i in range(16)}}).result()
     with pytest.raises(HttpResponseError, match="cannot be changed to StandardV2"):
         resources.resources.begin_update_by_id(apim["id"], api_version=API,
                                                parameters={"sku": {"name": "StandardV2", "capacity": 1}}).result()

@@ -28,7 +28,7 @@ def _post(emu, resources, url, body=None, etag=None, method="POST"):
 
 def test_account_names_and_bodies_follow_the_spec(emu, resources, group):
     rid = _account(emu, group, "stemuspec1")
-    created = _put(resources, rid, ACCOUNT)
+    created = _put(resources, rid, dict(ACCOUNT, tags={"k" * 128: "v" * 256}))
     assert created.sku.name == "Standard_LRS" and created.sku.tier == "Standard" and created.kind == "StorageV2"
     assert created.properties["supportsHttpsTrafficOnly"] is True and created.properties["allowSharedKeyAccess"] is False
     with pytest.raises(HttpResponseError, match="AccountNameInvalid"):
@@ -41,6 +41,8 @@ def test_account_names_and_bodies_follow_the_spec(emu, resources, group):
     finally:
         resources.resource_groups.begin_delete(other).result()
     for body, why in ((dict(ACCOUNT, properties={"minimumTlsVersion": "TLS1_3"}), "not supported"),
+                      (dict(ACCOUNT, tags={"k" * 129: "v"}), "InvalidTagNameCharacters"),   # 128 for storage (tag-resources)
+                      (dict(ACCOUNT, tags={"k": "v" * 257}), "InvalidTagValueLength"),
                       (dict(ACCOUNT, properties={"publicAccess": "Blob"}), "Could not find member 'publicAccess'"),
                       ({k: v for k, v in ACCOUNT.items() if k != "kind"}, "'kind' is missing")):
         with pytest.raises(HttpResponseError, match=why):

@@ -24,7 +24,7 @@ import re
 import time
 
 from ..errors import ArmError
-from .base import Context, Ref, ResourceType, TopLevelType, public, require_dict
+from .base import Context, Ref, ResourceType, TagLimits, TopLevelType, public, require_dict
 
 NS = "Microsoft.ApiManagement"
 SERVICE_TYPE = f"{NS}/service"
@@ -61,6 +61,9 @@ def _all(ctx: Context, type_name: str) -> list[dict]:
 
 
 class Services(TopLevelType):
+    # At most 15 tags: Azure's 400 InvalidParameters, as quoted in hashicorp/terraform#31416 (MicrosoftDocs/azure-docs#93117)
+    tag_limits = TagLimits(count=15, count_error=("InvalidParameters", "Invalid parameter: Tags count out of bound. Maximum count "
+                                                                      "value is {count}."))
     namespace, types = NS, ("service",)
     lro_patch = True
     name_pattern, name_rule = NAME_PATTERN, NAME_RULE

@@ -99,16 +99,29 @@ def require_dict(value: Any, what: str) -> dict:
     return value
 
 
-def check_tags(tags: Any) -> dict:
+@dataclass(frozen=True)
+class TagLimits:
+    """Tag limits of a type (docs/emulator.md): 50 tags, names of 512 characters, unless the type's are smaller."""
+
+    count: int = 50
+    name_length: int = 512
+    count_error: tuple = ("InvalidTemplate", "The number of tags exceeds the limit of {count}.")
+
+
+def check_tags(tags: Any, limits: TagLimits = TagLimits()) -> dict:
     tags = require_dict(tags, "tags")
-    if len(tags) > 50:
-        raise ArmError(400, "InvalidTemplate", "The number of tags exceeds the limit of 50.")
+    if len(tags) > limits.count:
+        code, message = limits.count_error
+        raise ArmError(400, code, message.format(count=limits.count))
     for key, value in tags.items():
-        if len(key) > 512 or any(c in key for c in "<>%&\\?/"):
+        if len(key) > limits.name_length or any(c in key for c in "<>%&\\?/"):
             raise ArmError(400, "InvalidTagNameCharacters",
                            f"The tag names '{key}' have reserved characters '<,>,%,&,\\,?,/' or control characters.")
-        if not isinstance(value, str) or len(value) > 256:
-            raise ArmError(400, "InvalidTagValue", f"The value of tag '{key}' must be a string of at most 256 characters.")
+        if not isinstance(value, str):
+            raise ArmError(400, "InvalidTagValue", f"The value of tag '{key}' must be a string.")
+        if len(value) > 256:   # Azure's code and message: Azure-Samples/azure-search-openai-demo#1997
+            raise ArmError(400, "InvalidTagValueLength", f"Tag value too large. Following tag value '{value}' exceeded the "
+                           "maximum length. Maximum allowed length for tag value - '256' characters.")
     return dict(tags)
 
 
@@ -117,6 +130,7 @@ class ResourceType:
 
     namespace = ""
     types: tuple[str, ...] = ()
+    tag_limits = TagLimits()
     lro_put = True       # PUT is a long-running operation in the SDK (begin_create_or_update)
     lro_patch = False    # PATCH too (begin_update); update_tags is synchronous for network types
     lro_delete = True
@@ -147,7 +161,7 @@ class ResourceType:
         """Default PATCH: tags only (update_tags / resource group update)."""
         doc = self.get(ctx, ref)
         if "tags" in body:
-            doc["tags"] = check_tags(body["tags"])
+            doc["tags"] = check_tags(body["tags"], self.tag_limits)
         doc["etag"] = new_etag(weak="etag" in doc and str(doc["etag"]).startswith("W/"))
         return doc
 
@@ -215,7 +229,7 @@ class TopLevelType(ResourceType):
             "name": existing["name"] if existing else ref.name,
             "type": self.type_name,
             "location": existing["location"] if existing else location,
-            "tags": check_tags(body.get("tags")),
+            "tags": check_tags(body.get("tags"), self.tag_limits),
             "etag": new_etag(self.weak_etag),
             "properties": self.build_properties(ctx, ref, body, existing, location),
         }

@@ -147,10 +147,10 @@ class Vaults(TopLevelType):
         if props.get("enableSoftDelete") is False:
             raise invalid_request("The property \"enableSoftDelete\" cannot be set to false; soft delete is always on.",
                                   code="BadRequest")
+        if props.get("enablePurgeProtection") is False:   # a new vault too (Azure/azure-rest-api-specs#18106)
+            raise invalid_request("The property \"enablePurgeProtection\" cannot be set to false. Enabling the purge "
+                                  "protection for a vault is an irreversible action.", code="BadRequest")
         purge = props.get("enablePurgeProtection", old.get("enablePurgeProtection"))
-        if old.get("enablePurgeProtection") and purge is not True:
-            raise invalid_request("The property \"enablePurgeProtection\" cannot be set to false once enabled.",
-                                  code="BadRequest")
         acls = self._network_acls(ctx, props.get("networkAcls"))
         result = {
             "tenantId": tenant.lower(),

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from ..errors import ArmError
 from ..state import new_etag
-from .base import Context, Ref, TopLevelType, require_dict
+from .base import Context, Ref, TagLimits, TopLevelType, require_dict
 
 NS = "Microsoft.Storage"
 ACCOUNT = f"{NS}/storageAccounts"
@@ -44,6 +44,7 @@ def _blob_endpoint(ctx: Context, name: str) -> str:
 
 
 class StorageAccounts(TopLevelType):
+    tag_limits = TagLimits(name_length=128)   # tag-resources, Limitations: a storage account's tag names (code unverified)
     namespace, types = NS, ("storageAccounts",)
     top_level_keys = ("sku", "kind")
     name_pattern = re.compile(r"^[a-z0-9]{3,24}$")
