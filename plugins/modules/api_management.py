@@ -12,6 +12,8 @@ description:
   - Creates or updates an API Management service (C(Microsoft.ApiManagement/service), api-version 2024-05-01), optionally
     injected in a virtual network subnet in V(External) or V(Internal) mode.
   - Only the classic V(Developer) and V(Premium) tiers can be injected in a virtual network; V(Developer) has no SLA.
+  - A service takes at most 15 tags (Azure refuses the 16th); more, counting those O(purge_tags=false) keeps, fail before
+    any call.
   - An existing service is changed with a PATCH of the options that differ; only the options given are compared. A
     classic tier cannot change to a v2 tier or V(Consumption) (nor back).
   - O(disable_legacy_tls=true) turns off TLS 1.0 and 1.1 towards clients and backends and the 3DES cipher through the

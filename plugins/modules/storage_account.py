@@ -16,6 +16,8 @@ description:
   - A locked immutability policy can only be lengthened. The module refuses, before any call, to shorten or unlock one;
     locking (O(containers[].immutability_locked)) cannot be undone.
   - The account's access keys are never read or returned.
+  - Tag names of a storage account have at most 128 characters (Microsoft Learn, tag-resources); a longer one fails
+    before any call.
 options:
   resource_group:
     description: Resource group of the account.
