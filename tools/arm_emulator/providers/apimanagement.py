@@ -62,8 +62,8 @@ def _all(ctx: Context, type_name: str) -> list[dict]:
 
 class Services(TopLevelType):
     # At most 15 tags: Azure's 400 InvalidParameters, as quoted in hashicorp/terraform#31416 (MicrosoftDocs/azure-docs#93117)
-    tag_limits = TagLimits(count=15, count_error=("InvalidParameters", "Invalid parameter: Tags count out of bound. Maximum count "
-                                                                      "value is {count}."))
+    tag_limits = TagLimits(count=15, count_error=(
+        "InvalidParameters", "Invalid parameter: Tags count out of bound. Maximum count value is {count}."))
     namespace, types = NS, ("service",)
     lro_patch = True
     name_pattern, name_rule = NAME_PATTERN, NAME_RULE
