@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, carry_over, without
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource, merge_keyed
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
@@ -136,6 +137,14 @@ def _retention_policy(days: int) -> dict:
     return {"enabled": True, "days": days} if days else {"enabled": False}
 
 
+# BlobServicePropertiesProperties (2026-09-01): what the blob service's PUT (BlobServices_SetServiceProperties, the
+# only write it has) carries of the service besides the three settings this module manages (carry.py): CORS, change
+# feed, point-in-time restore (its read-only times left out), last-access tracking, ...
+BLOB_SERVICE_CARRIED = Carried(properties={**dict.fromkeys(("cors", "defaultServiceVersion", "staticWebsite", "automaticSnapshotPolicyEnabled",
+                                                            "changeFeed", "lastAccessTimeTrackingPolicy")),
+                                           "restorePolicy": without("minRestoreTime", "lastEnabledTime")})
+
+
 def blob_service_view(doc: dict | None) -> dict:
     props = (doc or {}).get("properties") or {}
     return {"delete_retention_days": _retention_days(props.get("deleteRetentionPolicy")),
@@ -173,7 +182,8 @@ def _plan_blob_service(have_doc: dict | None, wanted: dict | None, rid: Resource
     props = {"deleteRetentionPolicy": _retention_policy(merged["delete_retention_days"]),
              "containerDeleteRetentionPolicy": _retention_policy(merged["container_delete_retention_days"]),
              "isVersioningEnabled": merged["versioning"]}
-    return [Child(f"set the blob service of {rid.name}", "PUT", rid.child("blobServices", "default"), {"properties": props}, API)]
+    body = carry_over(have_doc, {"properties": props}, BLOB_SERVICE_CARRIED) if have_doc else {"properties": props}
+    return [Child(f"set the blob service of {rid.name}", "PUT", rid.child("blobServices", "default"), body, API)]
 
 
 def _plan_containers(have_docs: list, wanted: list | None, rid: ResourceId, before: dict, after: dict) -> list:

@@ -1,7 +1,8 @@
 """A change by PUT keeps what the module does not manage (module_utils/_azure/carry.py).
 
-The Network RP's public IPs, Bastion hosts, private endpoints and peerings change their properties only by PUT, which
-replaces the resource (the emulator too: what a body leaves out goes back to its default). Someone sets one of their
+The Network RP's public IPs, Bastion hosts, private endpoints and peerings, and a storage account's blob service, change
+their properties only by PUT, which replaces the resource (the emulator too: what a body leaves out goes back to its
+default). Someone sets one of their
 other properties outside the collection (the portal, a policy); then a day-two change of an option the module manages
 must not reset it. Each test: the module makes the resource, an ARM PUT outside the module sets the other property,
 the module changes one of its own options, and the other property is still there.
@@ -24,8 +25,8 @@ def arm(emu):
 
     client = ResourceManagementClient(emu.credential(), emu.subscription_id, **emu.client_kwargs())
 
-    def put(resource_id: str, body: dict) -> None:
-        client.resources.begin_create_or_update_by_id(resource_id, api_version=NETWORK_API, parameters=body).result()
+    def put(resource_id: str, body: dict, api_version: str = NETWORK_API) -> None:
+        client.resources.begin_create_or_update_by_id(resource_id, api_version=api_version, parameters=body).result()
     return put
 
 
@@ -119,3 +120,21 @@ def test_a_peering_of_some_subnets_stays_one_when_a_flag_changes(ansible, emu, a
     stored = next(p["properties"] for p in resource(emu, vnet_a)["properties"]["virtualNetworkPeerings"] if p["name"] == "a-to-b")
     assert stored["allowForwardedTraffic"] is True
     assert (stored["peerCompleteVnets"], stored["localSubnetNames"], stored["remoteSubnetNames"]) == (False, ["app"], ["app"])
+
+
+def test_a_blob_services_change_feed_survives_a_versioning_change(ansible, emu, arm, rg):
+    name = f"stkeep{rg[-8:]}"
+    account = dict(resource_group=rg, name=name, location=LOCATION, sku="Standard_LRS", kind="StorageV2",
+                   minimum_tls_version="TLS1_2", allow_shared_key_access=False, public_network_access="Disabled")
+    settings = {"delete_retention_days": 7, "container_delete_retention_days": 7}
+    run = ansible.play([group(rg), task("st", "storage_account", **account, blob_service=dict(settings, versioning=False))])
+    assert run.rc == 0, run.stdout[-3000:]
+    service = arm_id(emu, rg, f"Microsoft.Storage/storageAccounts/{name}/blobServices/default")
+    stored = resource(emu, service)["properties"]
+    arm(service, {"properties": {"changeFeed": {"enabled": True, "retentionInDays": 7},
+                                 **{key: stored[key] for key in ("deleteRetentionPolicy", "containerDeleteRetentionPolicy",
+                                                                 "isVersioningEnabled")}}}, api_version="2026-09-01")
+    run = ansible.play([task("st", "storage_account", **account, blob_service=dict(settings, versioning=True))])
+    assert run.rc == 0 and run.result("st")["changed"] is True, run.stdout[-3000:]
+    stored = resource(emu, service)["properties"]
+    assert stored["isVersioningEnabled"] is True and stored["changeFeed"] == {"enabled": True, "retentionInDays": 7}

@@ -128,15 +128,18 @@ class BlobServices(_AccountChild):
         if ctx.handler(ACCOUNT).find(ctx, ref.parent()) is None or not self.name_pattern.match(ref.name):
             return None
         # Every account has its blob service; unset, soft delete and versioning are off (the spec's defaults: unverified).
-        return ctx.state.get(ref.id) or {"id": ref.id, "name": "default", "type": self.type_name, "properties": {
-            "cors": {"corsRules": []}, "deleteRetentionPolicy": {"enabled": False}, "isVersioningEnabled": False,
-            "containerDeleteRetentionPolicy": {"enabled": False}}}
+        return ctx.state.get(ref.id) or {"id": ref.id, "name": "default", "type": self.type_name,
+                                         "properties": copy.deepcopy(self.UNSET)}
+
+    UNSET = {"cors": {"corsRules": []}, "deleteRetentionPolicy": {"enabled": False}, "isVersioningEnabled": False,
+             "containerDeleteRetentionPolicy": {"enabled": False}}
 
     def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
         self.validate_name(ref.name)
         self.parent_doc(ctx, ref)
-        existing = self.find(ctx, ref)
-        props = dict(copy.deepcopy(existing["properties"]), **copy.deepcopy(require_dict(body.get("properties"), "properties")))
+        # A PUT replaces the service's settings: what it leaves out goes back to unset. Whether Azure resets or keeps a
+        # setting left out is unverified; resetting is the stricter (a client must send back what it keeps).
+        props = dict(copy.deepcopy(self.UNSET), **copy.deepcopy(require_dict(body.get("properties"), "properties")))
         for key in ("deleteRetentionPolicy", "containerDeleteRetentionPolicy"):
             policy = props.get(key) or {}
             if policy.get("enabled") and policy.get("days") is None:
