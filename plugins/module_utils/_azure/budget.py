@@ -29,6 +29,7 @@ import datetime
 import re
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, ids_equal
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, validate_name
@@ -182,6 +183,8 @@ class Budget(Resource):
     api = API
     provider_type = BUDGET_TYPE
     tags_method = None
+    # BudgetProperties (2026-06-01): a budget narrowed to some resources by a filter set elsewhere stays narrowed (carry.py)
+    carried = Carried(properties={"filter": None})
 
     def validate(self):
         self.wanted = validate_budget(self.params)

@@ -138,3 +138,17 @@ def test_a_blob_services_change_feed_survives_a_versioning_change(ansible, emu, 
     assert run.rc == 0 and run.result("st")["changed"] is True, run.stdout[-3000:]
     stored = resource(emu, service)["properties"]
     assert stored["isVersioningEnabled"] is True and stored["changeFeed"] == {"enabled": True, "retentionInDays": 7}
+
+
+def test_a_budgets_filter_survives_an_amount_change(ansible, emu, arm, rg):
+    budget = dict(resource_group=rg, name="budget-keep", thresholds=[50, 80, 100], contact_emails=["platform-team@complianceflow.example"])
+    assert ansible.play([group(rg), task("budget", "budget", **budget, amount=200)]).rc == 0
+    bid = arm_id(emu, rg, "Microsoft.Consumption/budgets/budget-keep")
+    stored = resource(emu, bid)["properties"]
+    only_db = {"dimensions": {"name": "ResourceId", "operator": "In", "values": [arm_id(emu, rg, "Microsoft.DBforPostgreSQL/flexibleServers/x")]}}
+    arm(bid, {"properties": {**{key: stored[key] for key in ("category", "amount", "timeGrain", "timePeriod", "notifications")},
+                             "filter": only_db}}, api_version="2026-06-01")
+    run = ansible.play([task("budget", "budget", **budget, amount=300)])
+    assert run.rc == 0 and run.result("budget")["changed"] is True, run.stdout[-3000:]
+    stored = resource(emu, bid)["properties"]
+    assert stored["amount"] == 300 and stored["filter"] == only_db
