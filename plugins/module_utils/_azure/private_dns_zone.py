@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, carry_over
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource, merge_keyed
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
@@ -72,6 +73,11 @@ def normalize_links(links: list | None, subscription_id: str, resource_group: st
     return result
 
 
+# VirtualNetworkLinkProperties (2024-06-01): a link's PUT (its only write besides a PATCH) keeps its resolution policy
+# and its tags, which this module does not manage (carry.py).
+LINK_CARRIED = Carried(properties={"resolutionPolicy": None}, top_level=("tags",))
+
+
 def link_body(link: dict) -> dict:
     return {"location": "global", "properties": {"virtualNetwork": {"id": link["virtual_network"]},
                                                  "registrationEnabled": link["registration_enabled"]}}
@@ -111,8 +117,12 @@ def plan_private_dns_zone(zone: dict | None, links: list, spec: dict, zone_id: R
     merged = merge_keyed(links, wanted, purge=spec.get("purge_virtual_network_links"), view=_link_diff_view, same=_same_link)
     if wanted is not None:
         before["virtual_network_links"], after["virtual_network_links"] = merged.before, merged.after
+    existing = {str(link.get("name", "")).lower(): link for link in links}
     children = [Child(f"link private DNS zone {zone_id.name} to {link['virtual_network']} as {link['name']}", "PUT",
-                      zone_id.child(LINKS, link["name"]), link_body(link), API) for link in merged.added + merged.updated]
+                      zone_id.child(LINKS, link["name"]),
+                      carry_over(existing[link["name"].lower()], link_body(link), LINK_CARRIED)
+                      if link["name"].lower() in existing else link_body(link), API)
+                for link in merged.added + merged.updated]
     children += [Child(f"delete virtual network link {link['name']} of {zone_id.name}", "DELETE",
                        zone_id.child(LINKS, link["name"]), None, API) for link in merged.removed]
     if zone is None:

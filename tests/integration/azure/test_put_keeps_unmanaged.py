@@ -152,3 +152,22 @@ def test_a_budgets_filter_survives_an_amount_change(ansible, emu, arm, rg):
     assert run.rc == 0 and run.result("budget")["changed"] is True, run.stdout[-3000:]
     stored = resource(emu, bid)["properties"]
     assert stored["amount"] == 300 and stored["filter"] == only_db
+
+
+def test_a_zone_links_resolution_policy_and_tags_survive_a_registration_change(ansible, emu, arm, rg):
+    zone = "privatelink.vaultcore.azure.net"
+    vnet = task("vnet", "virtual_network", resource_group=rg, name="vnet", location=LOCATION, address_prefixes=["10.23.0.0/16"])
+
+    def zone_task(registration):
+        return task("zone", "private_dns_zone", resource_group=rg, name=zone,
+                    virtual_network_links=[{"name": "link", "virtual_network": "vnet", "registration_enabled": registration}])
+    assert ansible.play([group(rg), vnet, zone_task(False)]).rc == 0
+    link = arm_id(emu, rg, f"Microsoft.Network/privateDnsZones/{zone}/virtualNetworkLinks/link")
+    arm(link, {"location": "global", "tags": {"Policy": "kept"}, "properties": {
+        "virtualNetwork": {"id": arm_id(emu, rg, "Microsoft.Network/virtualNetworks/vnet")}, "registrationEnabled": False,
+        "resolutionPolicy": "NxDomainRedirect"}}, api_version="2024-06-01")
+    run = ansible.play([zone_task(True)])
+    assert run.rc == 0 and run.result("zone")["changed"] is True, run.stdout[-3000:]
+    stored = resource(emu, link)
+    assert stored["properties"]["registrationEnabled"] is True and stored["properties"]["resolutionPolicy"] == "NxDomainRedirect"
+    assert stored["tags"] == {"Policy": "kept"}
