@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, carry_over
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource, deep_merge, merge_keyed
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
@@ -51,6 +52,10 @@ FIELDS = {"sku": ("sku", "name"), "capacity": ("sku", "capacity"),
           "auto_inflate": ("properties", "isAutoInflateEnabled"),
           "maximum_throughput_units": ("properties", "maximumThroughputUnits")}
 HUB_FIELDS = {"partition_count": "partitionCount", "message_retention_in_days": "messageRetentionInDays"}
+# EventhubProperties (2026-01-01): what a hub's PUT (its only write) carries of the hub besides HUB_FIELDS (carry.py):
+# Capture to storage, its status, timestamps, metadata. Not retentionDescription, which would compete with
+# messageRetentionInDays.
+HUB_CARRIED = Carried(properties=dict.fromkeys(("captureDescription", "status", "messageTimestampDescription", "userMetadata")))
 # A new namespace gets these when the option is not given (secure where Azure's default is not: SAS keys and public access).
 DEFAULTS = {"sku": "Standard", "capacity": 1, "minimum_tls_version": "1.2", "disable_local_auth": True,
             "public_network_access": "Disabled"}
@@ -182,7 +187,8 @@ def _hub_children(hubs: list, hubs_wanted: list | None, sku: str, rid: ResourceI
     merged = merge_keyed(hubs, hubs_wanted, purge=False, view=hub_view)
     if hubs_wanted is None:
         return []
-    views = {str(h.get("name", "")).lower(): hub_view(h) for h in hubs}
+    docs = {str(h.get("name", "")).lower(): h for h in hubs}
+    views = {name: hub_view(h) for name, h in docs.items()}
     for want in merged.updated:
         have = views[want["name"].lower()]
         count = want.get("partition_count", have["partition_count"])
@@ -202,8 +208,10 @@ def _hub_children(hubs: list, hubs_wanted: list | None, sku: str, rid: ResourceI
         have = views.get(want["name"].lower(), {})
         props = {field: want.get(key, have.get(key)) for key, field in HUB_FIELDS.items() if want.get(key, have.get(key)) is not None}
         verb = "create" if want in merged.added else "update"
-        children.append(Child(f"{verb} event hub {want['name']} of {rid.name}", "PUT", rid.child("eventhubs", want["name"]),
-                              {"properties": props}, API))
+        body = {"properties": props}
+        if want["name"].lower() in docs:
+            body = carry_over(docs[want["name"].lower()], body, HUB_CARRIED)
+        children.append(Child(f"{verb} event hub {want['name']} of {rid.name}", "PUT", rid.child("eventhubs", want["name"]), body, API))
     return children
 
 

@@ -171,3 +171,23 @@ def test_a_zone_links_resolution_policy_and_tags_survive_a_registration_change(a
     stored = resource(emu, link)
     assert stored["properties"]["registrationEnabled"] is True and stored["properties"]["resolutionPolicy"] == "NxDomainRedirect"
     assert stored["tags"] == {"Policy": "kept"}
+
+
+def test_an_event_hubs_capture_survives_a_retention_change(ansible, emu, arm, rg):
+    name = f"evhns-keep-{rg[-8:]}"
+
+    def namespace(days):
+        return task("ns", "event_hubs_namespace", resource_group=rg, name=name, location=LOCATION, sku="Standard", disable_local_auth=True,
+                    event_hubs=[{"name": "tenant-events", "partition_count": 4, "message_retention_in_days": days}])
+    run = ansible.play([group(rg), namespace(1)])
+    assert run.rc == 0, run.stdout[-3000:]
+    hub = arm_id(emu, rg, f"Microsoft.EventHub/namespaces/{name}/eventhubs/tenant-events")
+    capture = {"enabled": True, "encoding": "Avro", "intervalInSeconds": 300, "destination": {
+        "name": "EventHubArchive.AzureBlockBlob", "properties": {
+            "storageAccountResourceId": arm_id(emu, rg, "Microsoft.Storage/storageAccounts/starchive"), "blobContainer": "capture",
+            "archiveNameFormat": "{Namespace}/{EventHub}/{PartitionId}/{Year}/{Month}/{Day}/{Hour}/{Minute}/{Second}"}}}
+    arm(hub, {"properties": {"partitionCount": 4, "messageRetentionInDays": 1, "captureDescription": capture}}, api_version="2026-01-01")
+    run = ansible.play([namespace(7)])
+    assert run.rc == 0 and run.result("ns")["changed"] is True, run.stdout[-3000:]
+    stored = resource(emu, hub)["properties"]
+    assert stored["messageRetentionInDays"] == 7 and stored["captureDescription"] == capture

@@ -163,9 +163,11 @@ class EventHubs(_Child):
         days = props.get("messageRetentionInDays", (old or {}).get("messageRetentionInDays", 1))
         if not 1 <= days <= MAX_RETENTION_DAYS[sku]:
             raise _bad(f"messageRetentionInDays {days}: a {sku} namespace keeps events 1-{MAX_RETENTION_DAYS[sku]} days.")
-        merged = dict(old or {}, **props)
-        return dict(merged, partitionCount=partitions, messageRetentionInDays=days, status=merged.get("status", "Active"),
-                    partitionIds=[str(i) for i in range(partitions)])
+        # A PUT replaces the hub's other settings (Capture, status, metadata): what it leaves out is unset. Whether Azure
+        # resets or keeps them is unverified; resetting is the stricter.
+        kept = {key: value for key, value in (old or {}).items() if key in ("createdAt", "identifier")}
+        return {**kept, **props, "partitionCount": partitions, "messageRetentionInDays": days,
+                "status": props.get("status", "Active"), "partitionIds": [str(i) for i in range(partitions)]}
 
 
 class ConsumerGroups(_Child):
