@@ -20,6 +20,8 @@ if not (COLLECTIONS / "ansible_collections" / "complianceflow" / "infra").exists
 
 sys.path.insert(0, str(COLLECTIONS))
 sys.path.insert(0, str(REPO / "tests" / "lib"))
+if str(REPO) not in sys.path:   # `tools.…` (the emulator) also under plain `pytest`, which, unlike `python -m pytest`, adds no cwd
+    sys.path.append(str(REPO))
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(COLLECTIONS)
 os.environ["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
 
