@@ -22,6 +22,15 @@ def test_zone_and_link_lifecycle(network, privatedns, group):
         location="global", virtual_network=dm.SubResource(id=vnet.id), registration_enabled=False)).result()
     assert link.id == f"{zone.id}/virtualNetworkLinks/link-1"
     assert link.virtual_network.id == vnet.id and link.virtual_network_link_state == "Completed"
+    # A PATCH (VirtualNetworkLinks_Update) merges its properties, with the PUT's checks: another VNet is refused.
+    patched = privatedns.virtual_network_links.begin_update(group, ZONE, "link-1", dm.VirtualNetworkLink(
+        registration_enabled=True, tags={"b": "1"})).result()
+    assert patched.registration_enabled is True and patched.virtual_network.id == vnet.id and patched.tags == {"b": "1"}
+    other = _vnet(network, group, "vnet-other")
+    with pytest.raises(HttpResponseError, match="cannot be changed"):
+        privatedns.virtual_network_links.begin_update(group, ZONE, "link-1", dm.VirtualNetworkLink(
+            virtual_network=dm.SubResource(id=other.id))).result()
+    assert privatedns.virtual_network_links.get(group, ZONE, "link-1").virtual_network.id == vnet.id
     assert privatedns.private_zones.get(group, ZONE).number_of_virtual_network_links == 1
     updated = privatedns.private_zones.begin_update(group, ZONE, dm.PrivateZone(tags={"a": "2"})).result()
     assert updated.tags == {"a": "2"}

@@ -78,6 +78,16 @@ class VirtualNetworkLinks(TopLevelType):
         ctx.handler(ZONE_TYPE).get(ctx, ref.parent())
         return super().put(ctx, ref, body)
 
+    def patch(self, ctx: Context, ref: Ref, body: dict) -> dict:
+        """VirtualNetworkLinks_Update (2024-06-01): its body is a whole VirtualNetworkLink, merged into the link; the
+        properties go through the PUT's checks (a changed virtual network is refused the same way)."""
+        doc = self.get(ctx, ref)
+        given = require_dict(body.get("properties"), "properties")
+        if given:
+            keep = {k: v for k, v in doc["properties"].items() if k in ("virtualNetwork", "registrationEnabled", "resolutionPolicy")}
+            doc["properties"] = self.build_properties(ctx, ref, {"properties": dict(keep, **given)}, doc, doc["location"])
+        return super().patch(ctx, ref, body)
+
     def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
         props = require_dict(body.get("properties"), "properties")
         vnet_id = str(require_dict(props.get("virtualNetwork"), "properties.virtualNetwork").get("id") or "")
