@@ -111,6 +111,10 @@ def test_a_storage_account_tags_patch_is_checked_against_storage_account_update_
         _patch(resources, container, STORAGE, {"properties": {"publicAccess": "None", "bogus": 1}})
     assert info.value.status_code == 400 and "properties.bogus" in [d.target for d in info.value.error.details]
     _patch(resources, container, STORAGE, {"properties": {"metadata": {"owner": "data"}}})
+    stored = resources.resources.get_by_id(container, api_version=STORAGE).properties
+    assert stored["metadata"] == {"owner": "data"} and stored["publicAccess"] == "None"   # merged, not ignored
+    with pytest.raises(HttpResponseError, match="PublicAccessNotPermitted"):   # the create's check holds
+        _patch(resources, container, STORAGE, {"properties": {"publicAccess": "Blob"}})
     _no_patch(resources, f"{account}/blobServices/default", STORAGE, {"properties": {}})
     _no_patch(resources, f"{container}/immutabilityPolicies/default", STORAGE,
               {"properties": {"immutabilityPeriodSinceCreationInDays": 3}})

@@ -165,12 +165,29 @@ class Containers(_AccountChild):
         if existing is not None:   # Azure's answer to a create of an existing container: unverified (stricter)
             raise _bad(f"The specified container {ref.name} already exists.", "ContainerAlreadyExists", 409)
         props = copy.deepcopy(require_dict(body.get("properties"), "properties"))
+        props["publicAccess"] = self._public_access(account, props)
+        props.update(hasImmutabilityPolicy=False, hasLegalHold=False, deleted=False,
+                     remainingRetentionDays=0, leaseStatus="Unlocked", leaseState="Available", lastModifiedTime=_now())
+        return self.new_doc(ctx, ref, None, props), True
+
+    def patch(self, ctx: Context, ref: Ref, body: dict) -> dict:
+        """BlobContainers_Update (2026-09-01): the properties given (metadata, public access, ...) merged into the container,
+        public access checked against the account as on a create."""
+        doc = self.get(ctx, ref)
+        given = copy.deepcopy(require_dict(body.get("properties"), "properties"))
+        if "publicAccess" in given:
+            given["publicAccess"] = self._public_access(ctx.handler(ACCOUNT).get(ctx, self.account_ref(ref)), given)
+        doc["properties"] = dict(doc["properties"], **given, lastModifiedTime=_now())
+        doc["etag"] = _quoted_etag()
+        ctx.state.put(doc)
+        return doc
+
+    @staticmethod
+    def _public_access(account: dict, props: dict) -> str:
         access = props.get("publicAccess") or "None"
         if access != "None" and not account["properties"].get("allowBlobPublicAccess", False):
             raise _bad(f"Public access is not permitted on storage account {account['name']}.", "PublicAccessNotPermitted", 409)
-        props.update(publicAccess=access, hasImmutabilityPolicy=False, hasLegalHold=False, deleted=False,
-                     remainingRetentionDays=0, leaseStatus="Unlocked", leaseState="Available", lastModifiedTime=_now())
-        return self.new_doc(ctx, ref, None, props), True
+        return access
 
     def check_delete(self, ctx: Context, doc: dict) -> None:
         policy = ((doc["properties"].get("immutabilityPolicy") or {}).get("properties") or {})
