@@ -158,3 +158,31 @@ def test_an_existing_vault_is_checked_from_where_the_controller_runs(ansible, em
         assert run.rc != 0 and len(gaps) == 1 and "ForbiddenByRbac" in gaps[0], gaps
     finally:
         ansible.play([task("gone", "resource_group", name=GROUP, state="absent", subscription_id=sub)])
+
+
+def test_a_bastion_left_after_its_feature_was_turned_off_is_noted_as_billed_and_nothing_is_written(ansible, emu, awx_env, capacity):
+    """deploy.yml never deletes what a feature turned off made: preflight says it is still there (features.bastion is
+    off in westeu-dev-1's inventory), reading it in check mode, and writes nothing."""
+    sub = prepared_subscription(emu)
+    run = preflight(awx_env, sub)
+    assert not [line for line in report(run)[1] if line.startswith("features turned off")]   # nothing left: no note
+    on = {"subscription_id": sub}
+    setup = [task("group", "resource_group", name=GROUP, location="westeurope", **on),
+             task("vnet", "virtual_network", resource_group=GROUP, name="vnet-bastion", location="westeurope",
+                  address_prefixes=["10.22.0.0/16"], subnets=[{"name": "AzureBastionSubnet", "address_prefix": "10.22.11.0/26"}], **on),
+             task("pip", "public_ip_address", resource_group=GROUP, name="pip-cf-westeu-dev-1-bastion", location="westeurope",
+                  sku="Standard", allocation_method="Static", **on),
+             task("bastion", "bastion_host", resource_group=GROUP, name="bas-cf-westeu-dev-1", location="westeurope", sku="Basic",
+                  subnet="vnet-bastion/AzureBastionSubnet", public_ip_address="pip-cf-westeu-dev-1-bastion", **on)]
+    assert ansible.play(setup).rc == 0
+    try:
+        mark = emu.request_count()
+        run = preflight(awx_env, sub)
+        gaps, lines = report(run)
+        assert gaps == [], gaps
+        left = [line for line in lines if line.startswith("features turned off")]
+        assert len(left) == 1 and "bas-cf-westeu-dev-1 (bastion host" in left[0] and "stay billed" in left[0], lines
+        assert "apim-cf-westeu-dev-1" not in left[0]
+        assert not writes(emu, mark)
+    finally:
+        ansible.play([task("gone", "resource_group", name=GROUP, state="absent", **on)])
