@@ -28,7 +28,11 @@ HISTORY_DDL = ("CREATE SCHEMA IF NOT EXISTS cf_meta",
 # Statements that end or split the runner's transaction: run inside it, a COMMIT would commit what came before it
 # without the RLS step (a tenant table without row level security), and what follows would run outside any transaction.
 TRANSACTION_CONTROL = ("begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release")
-_TOKEN = re.compile(r"--[^\n]*|/\*|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|;|[A-Za-z_][A-Za-z0-9_$]*|\S")
+# An escape string (E'...': a backslash escapes any character, the quote too) is matched before a word, which would
+# take its E; in any other string a backslash is text (standard_conforming_strings, on since PostgreSQL 9.1; PostgreSQL
+# 15 docs, sql-syntax-lexical.html, 4.1.2.2).
+_TOKEN = re.compile(r"--[^\n]*|/\*|[Ee]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|;"
+                    r"|[A-Za-z_][A-Za-z0-9_$]*|\S", re.DOTALL)
 
 
 def _after_block_comment(text: str, start: int) -> int:

@@ -157,6 +157,12 @@ def test_seed_plan_rejects(data, message):
     ("SAVEPOINT a; RELEASE a; START TRANSACTION; ABORT; PREPARE TRANSACTION 'x'; PREPARE q AS SELECT 1;",
      ["line 1: SAVEPOINT", "line 1: RELEASE", "line 1: START", "line 1: ABORT", "line 1: PREPARE"]),
     ("DO $$BEGIN PERFORM 1; END$$; begin isolation level serializable;", ["line 1: BEGIN"]),
+    # escape strings (E'...', e'...'): a backslash escapes the quote there (and only there: standard_conforming_strings),
+    # so E'\'' is one quote and the COMMIT after it a statement; between escaped quotes a COMMIT is text
+    ("SELECT E'\\''; COMMIT; --'", ["line 1: COMMIT"]),
+    ("SELECT e'\\'; COMMIT; \\''", []),
+    ("SELECT E'it''s \\n';", []),
+    ("CREATE TABLE note(a text DEFAULT 'x\\'); COMMIT;", ["line 1: COMMIT"]),   # a plain string: the backslash is text
 ])
 def test_transaction_control_in_a_migration_is_found_outside_comments_strings_and_bodies(text, found):
     assert transaction_control(text) == found
