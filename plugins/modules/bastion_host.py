@@ -19,6 +19,9 @@ description:
   - Only the options given are compared; a tags-only change is a PATCH, anything else a PUT of the host.
   - Creating a host takes several minutes on Azure. With O(wait=false) the create is started and the task returns
     with RV(operation) for M(complianceflow.infra.operation_wait).
+  - A change is a PUT of the whole host; it keeps what this module does not manage (copy and paste, file copy, IP
+    connect, shareable links, tunneling, Kerberos, session recording, network ACLs, scale units of a Premium host,
+    identity) as the host has it.
 options:
   resource_group:
     description: Resource group of the host (and of its virtual network).

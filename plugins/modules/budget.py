@@ -18,6 +18,8 @@ description:
   - Refused before any call, naming the value and what is valid; a start date that is not the first of a month, more
     than five notifications, a threshold outside 0-1000 %, more than 50 e-mails or action groups, a contact that is
     not an e-mail address or an action group id, notifications without any contact.
+  - A change is a PUT of the whole budget; it keeps a filter set elsewhere (a budget narrowed to some resources
+    stays narrowed).
 options:
   resource_group:
     description: The resource group whose costs the budget tracks (its scope).

@@ -20,6 +20,8 @@ description:
     fewer partitions on an existing event hub (never), more partitions on a Basic or Standard namespace (only Premium and
     Dedicated add partitions), a retention beyond the tier's (Basic 1 day, Standard 7, Premium 90), more than 32
     partitions or 10 event hubs in Basic and Standard.
+  - A change of an event hub is a PUT of the hub; it keeps what this module does not manage (Capture, status,
+    timestamp type, user metadata) as the hub has it.
 options:
   resource_group:
     description: Resource group of the namespace.

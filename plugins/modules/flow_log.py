@@ -19,6 +19,8 @@ description:
     out; the module uses the region's watcher wherever it is, and creates C(NetworkWatcher_<region>) (and its group) when
     the region has none. Azure allows one watcher per region and subscription.
   - Only the options given are compared; the flow log is written whole, with what exists kept for the options not given.
+  - A change is a PUT of the whole flow log; it keeps what this module does not manage (filtering criteria, record
+    types, identity) as the flow log has it.
 options:
   name:
     description: Name of the flow log (unique in its watcher).

@@ -13,6 +13,7 @@ description:
     virtual networks, or deletes it with its links.
   - Links that exist in Azure but are not listed are kept unless O(purge_virtual_network_links=true).
   - Link writes are started together and then awaited, so several links cost one wait.
+  - A change of a link is a PUT of the link; it keeps the link's resolution policy and tags.
 options:
   resource_group:
     description: Resource group of the zone.

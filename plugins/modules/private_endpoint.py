@@ -20,6 +20,8 @@ description:
   - A target type or group id outside the table of Microsoft's "Private-link resource" list that this module knows
     (Key Vault, Storage, Azure Managed Redis, Azure Cache for Redis, Container Registry, Event Hubs) is refused before
     any call, naming the valid values.
+  - A change (its tags too) is a PUT of the whole endpoint; it keeps what this module does not manage (custom
+    network interface name, static IP configurations, application security groups) as the endpoint has it.
 options:
   resource_group:
     description: Resource group of the private endpoint.

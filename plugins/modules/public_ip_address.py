@@ -16,6 +16,8 @@ description:
     address is refused before any write (the address would have to be deleted, and its IP would change).
   - Basic SKU public IPs were retired on 30 September 2025 and are refused before any call; a Standard address is always
     V(Static).
+  - A change is a PUT of the whole address; it keeps what this module does not manage (DNS label, DDoS settings, IP
+    tags, prefix, NAT gateway, delete option) as the address has it.
 options:
   resource_group:
     description: Resource group of the address.

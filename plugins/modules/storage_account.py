@@ -18,6 +18,8 @@ description:
   - The account's access keys are never read or returned.
   - Tag names of a storage account have at most 128 characters (Microsoft Learn, tag-resources); a longer one fails
     before any call.
+  - A change of the blob service settings is a PUT of the blob service; it keeps the service's other settings (CORS,
+    change feed, point-in-time restore, last-access tracking) as they are.
 options:
   resource_group:
     description: Resource group of the account.

@@ -21,6 +21,8 @@ description:
   - When a peered network's address space changes, Azure reports C(peering_sync_level) C(LocalNotInSync) or
     C(RemoteNotInSync) until the peering is synced; the module warns, it does not sync.
   - A peering has no tags.
+  - A change is a PUT of the whole peering; it keeps what this module does not manage (a peering of some subnets,
+    IPv6-only peering, remote gateway verification) as the peering has it.
 options:
   resource_group:
     description: Resource group of the local virtual network.
