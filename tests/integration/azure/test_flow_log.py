@@ -95,3 +95,28 @@ def test_flow_log_contract_and_the_watcher_it_creates(env):
     mark = emu.request_count()
     run = ansible.play([task("flow", "flow_log", **gone)])
     assert run.rc == 0 and run.result("flow")["changed"] is False and not writes(emu, mark)
+
+
+def test_a_change_keeps_the_record_types_and_filter_set_elsewhere(env):
+    """A flow log changes only by PUT, which replaces it: a retention change keeps what the module does not manage
+    (module_utils/_azure/carry.py), here the record types and filter someone set outside the collection."""
+    from azure.mgmt.resource.resources import ResourceManagementClient  # pylint: disable=import-outside-toplevel
+
+    emu, ansible, group = env
+    assert ansible.play([task("vnet", "virtual_network", resource_group=GROUP, name="vnet-keep", location=LOCATION,
+                              address_prefixes=["10.31.0.0/16"])]).rc == 0
+    args = {"name": "fl-keep", "resource_group": GROUP, "target_resource_id": "vnet-keep", "storage_account_id": "stflowlog"}
+    assert ansible.play([task("flow", "flow_log", **args, retention_days=0)]).rc == 0
+    fid = (f"/subscriptions/{emu.subscription_id}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/"
+           "NetworkWatcher_westeurope/flowLogs/fl-keep")
+    stored = emu.admin("GET", "state")["resources"][fid.lower()]
+    client = ResourceManagementClient(emu.credential(), emu.subscription_id, **emu.client_kwargs())
+    props = {key: stored["properties"][key] for key in ("targetResourceId", "storageId", "enabled", "format", "retentionPolicy",
+                                                        "flowAnalyticsConfiguration")}
+    client.resources.begin_create_or_update_by_id(fid, api_version="2026-03-01", parameters={
+        "location": LOCATION, "properties": dict(props, recordTypes="B,E", enabledFilteringCriteria="dstport == 5432")}).result()
+    run = ansible.play([task("flow", "flow_log", **args, retention_days=30)])
+    assert run.rc == 0 and run.result("flow")["changed"] is True, run.stdout[-3000:]
+    after = emu.admin("GET", "state")["resources"][fid.lower()]["properties"]
+    assert after["retentionPolicy"] == {"days": 30, "enabled": True}
+    assert (after["recordTypes"], after["enabledFilteringCriteria"]) == ("B,E", "dstport == 5432")
