@@ -179,6 +179,22 @@ virtual_network:
     provisioning_state:
       description: Azure provisioning state.
       type: str
+    peerings:
+      description:
+        - The network's peerings, read only (M(complianceflow.infra.virtual_network_peering) manages them; a change of the
+          network keeps them).
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: Name of the peering.
+          type: str
+        remote_virtual_network:
+          description: Resource id of the peered network.
+          type: str
+        peering_state:
+          description: C(Connected), C(Initiated) or C(Disconnected).
+          type: str
     subnets:
       description: All subnets of the network.
       type: list

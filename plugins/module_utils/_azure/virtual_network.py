@@ -109,6 +109,12 @@ def vnet_view(vnet: dict | None) -> dict:
         "dns_servers": list((props.get("dhcpOptions") or {}).get("dnsServers") or []),
         "ddos_protection_plan": (props.get("ddosProtectionPlan") or {}).get("id") if props.get("enableDdosProtection") else None,
         "subnets": [subnet_view(s) for s in props.get("subnets") or []],
+        # Read only here (module virtual_network_peering manages them; a VNet PUT keeps them): preflight.yml notes the
+        # collection's peerings an inventory no longer declares.
+        "peerings": [{"name": p.get("name"),
+                      "remote_virtual_network": ((p.get("properties") or {}).get("remoteVirtualNetwork") or {}).get("id"),
+                      "peering_state": (p.get("properties") or {}).get("peeringState")}
+                     for p in props.get("virtualNetworkPeerings") or []],
         "provisioning_state": props.get("provisioningState"),
     }
 

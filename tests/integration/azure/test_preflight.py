@@ -186,3 +186,41 @@ def test_a_bastion_left_after_its_feature_was_turned_off_is_noted_as_billed_and_
         assert not writes(emu, mark)
     finally:
         ansible.play([task("gone", "resource_group", name=GROUP, state="absent", **on)])
+
+
+def test_a_peering_taken_out_of_the_inventory_is_noted_as_an_open_path_and_nothing_is_written(ansible, emu, awx_env, capacity):
+    """westeu-dev-1's inventory declares no peering: one the collection made (peer-westeu-dev-1-to-<peer>) is still
+    Connected, so preflight says the path stays open; a peering of another name is someone else's and not noted."""
+    sub = prepared_subscription(emu)
+    on = {"subscription_id": sub}
+    peer_group = "rg-cf-eastus-dev-1"
+    vnets = [task("group", "resource_group", name=GROUP, location="westeurope", **on),
+             task("peer group", "resource_group", name=peer_group, location="eastus", **on),
+             task("vnet", "virtual_network", resource_group=GROUP, name="vnet-cf-westeu-dev-1", location="westeurope",
+                  address_prefixes=["10.10.0.0/16"], **on),
+             task("peer vnet", "virtual_network", resource_group=peer_group, name="vnet-cf-eastus-dev-1", location="eastus",
+                  address_prefixes=["10.11.0.0/16"], **on)]
+    peerings = [task(name, "virtual_network_peering", resource_group=group, virtual_network=vnet, name=name,
+                     remote_resource_group=remote_group, remote_virtual_network=remote, **on)
+                for name, group, vnet, remote_group, remote in (
+                    ("peer-eastus-dev-1-to-westeu-dev-1", peer_group, "vnet-cf-eastus-dev-1", GROUP, "vnet-cf-westeu-dev-1"),
+                    ("peer-westeu-dev-1-to-eastus-dev-1", GROUP, "vnet-cf-westeu-dev-1", peer_group, "vnet-cf-eastus-dev-1"),
+                    ("hub-link", GROUP, "vnet-cf-westeu-dev-1", GROUP, "vnet-hub"))]
+    vnets.append(task("hub vnet", "virtual_network", resource_group=GROUP, name="vnet-hub", location="westeurope",
+                      address_prefixes=["10.50.0.0/16"], **on))
+    run = ansible.play(vnets + peerings)
+    assert run.rc == 0, run.stdout[-3000:]
+    try:
+        mark = emu.request_count()
+        run = preflight(awx_env, sub)
+        gaps, lines = report(run)
+        assert gaps == [], gaps
+        left = [line for line in lines if line.startswith("peerings: ")]
+        assert len(left) == 1 and left[0].startswith("peerings: peer-westeu-dev-1-to-eastus-dev-1 of vnet-cf-westeu-dev-1 (Connected)"), lines
+        assert "the network path stays open" in left[0]
+        assert not writes(emu, mark)
+        # The inventory declaring the peer again: no note.
+        run = preflight(awx_env, sub, deployment_overrides={"peerings": ["eastus-dev-1"]})
+        assert not [line for line in report(run)[1] if line.startswith("peerings: ")]
+    finally:
+        ansible.play([task("gone", "resource_group", name=g, state="absent", **on) for g in (GROUP, peer_group)])
