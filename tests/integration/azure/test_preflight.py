@@ -35,6 +35,16 @@ def report(run):
     return [], run.result("All clear")["msg"]
 
 
+def noted(emu, awx_env, subscription, prefix, **extra_vars):
+    """The notes of an all-clear preflight that start with `prefix`; the run wrote nothing."""
+    mark = emu.request_count()
+    run = preflight(awx_env, subscription, **extra_vars)
+    gaps, lines = report(run)
+    assert gaps == [], gaps
+    assert not writes(emu, mark)
+    return [line for line in lines if line.startswith(prefix)]
+
+
 @pytest.fixture
 def capacity(emu):
     yield emu
@@ -164,8 +174,7 @@ def test_a_bastion_left_after_its_feature_was_turned_off_is_noted_as_billed_and_
     """deploy.yml never deletes what a feature turned off made: preflight says it is still there (features.bastion is
     off in westeu-dev-1's inventory), reading it in check mode, and writes nothing."""
     sub = prepared_subscription(emu)
-    run = preflight(awx_env, sub)
-    assert not [line for line in report(run)[1] if line.startswith("features turned off")]   # nothing left: no note
+    assert not noted(emu, awx_env, sub, "features turned off")   # nothing left: no note
     on = {"subscription_id": sub}
     setup = [task("group", "resource_group", name=GROUP, location="westeurope", **on),
              task("vnet", "virtual_network", resource_group=GROUP, name="vnet-bastion", location="westeurope",
@@ -176,14 +185,9 @@ def test_a_bastion_left_after_its_feature_was_turned_off_is_noted_as_billed_and_
                   subnet="vnet-bastion/AzureBastionSubnet", public_ip_address="pip-cf-westeu-dev-1-bastion", **on)]
     assert ansible.play(setup).rc == 0
     try:
-        mark = emu.request_count()
-        run = preflight(awx_env, sub)
-        gaps, lines = report(run)
-        assert gaps == [], gaps
-        left = [line for line in lines if line.startswith("features turned off")]
-        assert len(left) == 1 and "bas-cf-westeu-dev-1 (bastion host" in left[0] and "stay billed" in left[0], lines
+        left = noted(emu, awx_env, sub, "features turned off")
+        assert len(left) == 1 and "bas-cf-westeu-dev-1 (bastion host" in left[0] and "stay billed" in left[0], left
         assert "apim-cf-westeu-dev-1" not in left[0]
-        assert not writes(emu, mark)
     finally:
         ansible.play([task("gone", "resource_group", name=GROUP, state="absent", **on)])
 
@@ -211,16 +215,10 @@ def test_a_peering_taken_out_of_the_inventory_is_noted_as_an_open_path_and_nothi
     run = ansible.play(vnets + peerings)
     assert run.rc == 0, run.stdout[-3000:]
     try:
-        mark = emu.request_count()
-        run = preflight(awx_env, sub)
-        gaps, lines = report(run)
-        assert gaps == [], gaps
-        left = [line for line in lines if line.startswith("peerings: ")]
-        assert len(left) == 1 and left[0].startswith("peerings: peer-westeu-dev-1-to-eastus-dev-1 of vnet-cf-westeu-dev-1 (Connected)"), lines
+        left = noted(emu, awx_env, sub, "peerings: ")
+        assert len(left) == 1 and left[0].startswith("peerings: peer-westeu-dev-1-to-eastus-dev-1 of vnet-cf-westeu-dev-1 (Connected)"), left
         assert "the network path stays open" in left[0]
-        assert not writes(emu, mark)
         # The inventory declaring the peer again: no note.
-        run = preflight(awx_env, sub, deployment_overrides={"peerings": ["eastus-dev-1"]})
-        assert not [line for line in report(run)[1] if line.startswith("peerings: ")]
+        assert not noted(emu, awx_env, sub, "peerings: ", deployment_overrides={"peerings": ["eastus-dev-1"]})
     finally:
         ansible.play([task("gone", "resource_group", name=g, state="absent", **on) for g in (GROUP, peer_group)])
