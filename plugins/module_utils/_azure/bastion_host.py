@@ -21,7 +21,7 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
 from __future__ import annotations
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, ids_only
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, ids_only, only_true
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Resource, tags_plan
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
@@ -125,8 +125,8 @@ class BastionHost(Resource):
     # not sent (a Premium host's)
     carried = Carried(properties={**dict.fromkeys(("disableCopyPaste", "enableFileCopy", "enableIpConnect", "enableShareableLink",
                                                    "enableTunneling", "enableKerberos", "enableSessionRecording",
-                                                   "enablePrivateOnlyBastion", "networkAcls", "sessionRecordingConfiguration",
-                                                   "scaleUnits")),
+                                                   "enablePrivateOnlyBastion"), only_true),
+                                  **dict.fromkeys(("networkAcls", "sessionRecordingConfiguration", "scaleUnits")),
                                   "virtualNetwork": ids_only}, top_level=("identity",))
     result_key = "bastion_host"
     api = API

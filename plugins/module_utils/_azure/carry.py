@@ -29,6 +29,12 @@ def ids_only(value):
     return {"id": value["id"]} if isinstance(value, dict) and value.get("id") else None
 
 
+def only_true(value):
+    """A feature switch carried only when on: off is its default, so a PUT without it leaves it off, and a switch sent
+    as false is one more value Azure could refuse on a SKU that lacks the feature."""
+    return True if value is True else None
+
+
 def without(*keys: str) -> Callable:
     """List items (or one object) without the given read-only keys."""
     def clean(value):

@@ -15,7 +15,7 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import (
     ArmClient, GenericApi, Operation, OperationFailed, OperationTimeout)
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, ids_only, without
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, ids_only, only_true, without
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import (
     Child, Resource, merge_keyed, run, tags_plan)
@@ -245,7 +245,8 @@ def test_a_real_change_is_a_put_of_the_whole_body():
 class CarryingWidget(Widget):
     """A widget whose type carries a writable colour, a link (its id alone) and an identity through a PUT."""
 
-    carried = Carried(properties={"color": None, "link": ids_only, "ports": without("etag")}, top_level=("identity",))
+    carried = Carried(properties={"color": None, "link": ids_only, "ports": without("etag"), "glow": only_true, "hum": only_true},
+                      top_level=("identity",))
 
 
 def test_a_put_of_an_existing_resource_carries_what_the_module_does_not_manage():
@@ -254,13 +255,14 @@ def test_a_put_of_an_existing_resource_carries_what_the_module_does_not_manage()
     stored = fake.resources[WIDGET.lower()]
     stored["identity"] = {"type": "UserAssigned"}
     stored["properties"].update(color="red", link={"id": "/x/links/l1", "state": "Ready"}, ports=[{"name": "p", "etag": "1"}],
-                                readOnlyThing="set by Azure")
+                                readOnlyThing="set by Azure", glow=True, hum=False)
     with pytest.raises(Exit):
         run(CarryingWidget(FakeModule(fake, {"name": "w1", "size": 4})))
     after = fake.resources[WIDGET.lower()]
     assert after["properties"]["size"] == 4 and after["identity"] == {"type": "UserAssigned"}
     assert (after["properties"]["color"], after["properties"]["link"], after["properties"]["ports"]) == ("red", {"id": "/x/links/l1"}, [{"name": "p"}])
     assert "readOnlyThing" not in after["properties"]   # only what the type declares goes back
+    assert after["properties"]["glow"] is True and "hum" not in after["properties"]   # a switch only when on
 
 
 def test_a_type_without_carried_parts_puts_only_its_body():
