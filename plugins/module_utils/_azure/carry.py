@@ -53,9 +53,12 @@ class Carried:
     top_level: tuple = ()
 
 
-def carry_over(existing: dict, body: dict, carried: Carried) -> dict:
-    """`body` (a PUT of `existing`) with the carried parts `existing` has and `body` does not set."""
+def carry_over(existing: dict | None, body: dict, carried: Carried) -> dict:
+    """`body` (a PUT of `existing`) with the carried parts `existing` has and `body` does not set; `body` as it is when
+    nothing exists yet (a create)."""
     out = copy.deepcopy(body)
+    if not existing:
+        return out
     for key in carried.top_level:
         if key not in out and existing.get(key) not in (None, {}, []):
             out[key] = copy.deepcopy(existing[key])

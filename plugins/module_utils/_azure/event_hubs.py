@@ -208,9 +208,7 @@ def _hub_children(hubs: list, hubs_wanted: list | None, sku: str, rid: ResourceI
         have = views.get(want["name"].lower(), {})
         props = {field: want.get(key, have.get(key)) for key, field in HUB_FIELDS.items() if want.get(key, have.get(key)) is not None}
         verb = "create" if want in merged.added else "update"
-        body = {"properties": props}
-        if want["name"].lower() in docs:
-            body = carry_over(docs[want["name"].lower()], body, HUB_CARRIED)
+        body = carry_over(docs.get(want["name"].lower()), {"properties": props}, HUB_CARRIED)
         children.append(Child(f"{verb} event hub {want['name']} of {rid.name}", "PUT", rid.child("eventhubs", want["name"]), body, API))
     return children
 

@@ -119,9 +119,7 @@ def plan_private_dns_zone(zone: dict | None, links: list, spec: dict, zone_id: R
         before["virtual_network_links"], after["virtual_network_links"] = merged.before, merged.after
     existing = {str(link.get("name", "")).lower(): link for link in links}
     children = [Child(f"link private DNS zone {zone_id.name} to {link['virtual_network']} as {link['name']}", "PUT",
-                      zone_id.child(LINKS, link["name"]),
-                      carry_over(existing[link["name"].lower()], link_body(link), LINK_CARRIED)
-                      if link["name"].lower() in existing else link_body(link), API)
+                      zone_id.child(LINKS, link["name"]), carry_over(existing.get(link["name"].lower()), link_body(link), LINK_CARRIED), API)
                 for link in merged.added + merged.updated]
     children += [Child(f"delete virtual network link {link['name']} of {zone_id.name}", "DELETE",
                        zone_id.child(LINKS, link["name"]), None, API) for link in merged.removed]

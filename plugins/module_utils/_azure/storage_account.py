@@ -182,7 +182,7 @@ def _plan_blob_service(have_doc: dict | None, wanted: dict | None, rid: Resource
     props = {"deleteRetentionPolicy": _retention_policy(merged["delete_retention_days"]),
              "containerDeleteRetentionPolicy": _retention_policy(merged["container_delete_retention_days"]),
              "isVersioningEnabled": merged["versioning"]}
-    body = carry_over(have_doc, {"properties": props}, BLOB_SERVICE_CARRIED) if have_doc else {"properties": props}
+    body = carry_over(have_doc, {"properties": props}, BLOB_SERVICE_CARRIED)
     return [Child(f"set the blob service of {rid.name}", "PUT", rid.child("blobServices", "default"), body, API)]
 
 
