@@ -35,13 +35,10 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm im
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource, apply
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    AzureInputError, check_tag_count, merge_tags, same_location, validate_name, validate_tags)
+    API_MANAGEMENT_MAX_TAGS, AzureInputError, check_tag_count, merge_tags, same_location, validate_name, validate_tags)
 
 SERVICE_TYPE = "Microsoft.ApiManagement/service"
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
-# Azure refuses a 16th tag: 400 InvalidParameters "Tags count out of bound. Maximum count value is 15." (quoted in
-# hashicorp/terraform#31416; MicrosoftDocs/azure-docs#93117).
-MAX_TAGS = 15
 API = GenericApi("2024-05-01")   # no SDK: ARM's generic operations (docs/resource-engine.md)
 NAME_RE = re.compile(r"^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$")
 SKUS = ("Developer", "Standard", "Premium", "Basic", "Consumption", "Isolated", "BasicV2", "StandardV2")
@@ -150,7 +147,7 @@ def plan_api_management(existing: dict | None, params: dict, subscription_id: st
     if subnet:
         given["subnet_id"] = subnet
     tags = merge_tags((existing or {}).get("tags"), params.get("tags"), params.get("purge_tags", True))
-    check_tag_count(tags, MAX_TAGS, "API Management service")
+    check_tag_count(tags, API_MANAGEMENT_MAX_TAGS, "API Management service")
     if existing is None:
         missing = [key for key in ("location", "sku_name", "publisher_email", "publisher_name") if not params.get(key)]
         if missing:
@@ -223,7 +220,7 @@ class ApiManagement(Resource):
     restored = False
 
     def validate(self):
-        self.params["tags"] = validate_tags(self.params.get("tags"), max_count=MAX_TAGS, what="API Management service")
+        self.params["tags"] = validate_tags(self.params.get("tags"), max_count=API_MANAGEMENT_MAX_TAGS, what="API Management service")
         validate_api_management(self.params)
         if self.params.get("state") == "absent" and self.params.get("purge") and not self.params.get("location"):
             raise AzureInputError("purge=true needs location (where the soft-deleted service is kept)")

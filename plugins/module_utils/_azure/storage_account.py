@@ -35,7 +35,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource, merge_keyed
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    AzureInputError, merge_tags, same_location, validate_name, validate_tags)
+    STORAGE_ACCOUNT_MAX_TAG_KEY, AzureInputError, merge_tags, same_location, validate_name, validate_tags)
 
 ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
 API_VERSION = "2026-09-01"
@@ -265,8 +265,7 @@ class StorageAccount(Resource):
     serial_children = True   # a container before its policy, a policy before its lock
 
     def validate(self):
-        # tag-resources (Microsoft Learn), Limitations: a storage account's tag names have at most 128 characters
-        self.params["tags"] = validate_tags(self.params.get("tags"), max_key=128, what="storage account")
+        self.params["tags"] = validate_tags(self.params.get("tags"), max_key=STORAGE_ACCOUNT_MAX_TAG_KEY, what="storage account")
         self.containers = validate_storage(self.params)
 
     def view(self, doc):

@@ -11,6 +11,12 @@ from __future__ import annotations
 import re
 
 # Tag limits from Azure's documentation (resource tags).
+# Smaller limits of some types, read by their modules and by the deployment plan (which checks the inventory's tags):
+# API Management refuses a 16th tag (400 InvalidParameters "Tags count out of bound. Maximum count value is 15.", quoted
+# in hashicorp/terraform#31416; MicrosoftDocs/azure-docs#93117); a storage account's tag names have at most 128
+# characters (Microsoft Learn, tag-resources, Limitations).
+API_MANAGEMENT_MAX_TAGS = 15
+STORAGE_ACCOUNT_MAX_TAG_KEY = 128
 _TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 import re
 
+# The tag limits Azure has per type (pure Python, no Ansible): one definition for the modules and the plan.
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import API_MANAGEMENT_MAX_TAGS, STORAGE_ACCOUNT_MAX_TAG_KEY
 from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.cidr import (
     Registry,
     load_registry,
@@ -241,8 +243,6 @@ EVENT_HUBS_SIZING = {"dev": {"message_retention_in_days": 1, "auto_inflate": Fal
                      "prod": {"message_retention_in_days": 7, "auto_inflate": True, "maximum_throughput_units": 4}}
 EVENT_HUBS_PRIVATE_DNS_ZONE = "privatelink.servicebus.windows.net"
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
-# Azure refuses an API Management service's 16th tag (400 InvalidParameters, quoted in hashicorp/terraform#31416).
-API_MANAGEMENT_MAX_TAGS = 15
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
                  "features", "sizing", "api_management", "peerings")
 FEATURES = ("api_management", "ddos_protection", "backup", "bastion")
@@ -484,14 +484,14 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
     for key, value in extra.items():
         if key in tags:
             _err(dep.name, "tags", key, "extra tags only; set CostCenter/Owner with cost_center/owner, the others are computed")
-        # 128: every deployment has a storage account, whose tag names Azure limits to 128 characters (tag-resources)
-        _string(dep.name, "tags", key, r"[^<>%&\\?/]{1,128}", "tag names of 1-128 characters without < > % & \\ ? / "
-                "(a storage account's limit)")
+        # Every deployment has a storage account, whose tag names are the shortest Azure allows.
+        _string(dep.name, "tags", key, rf"[^<>%&\\?/]{{1,{STORAGE_ACCOUNT_MAX_TAG_KEY}}}",
+                f"tag names of 1-{STORAGE_ACCOUNT_MAX_TAG_KEY} characters without < > % & \\ ? / (a storage account's limit)")
         _string(dep.name, f"tags.{key}", value)
         tags[key] = value
     if features["api_management"] and len(tags) > API_MANAGEMENT_MAX_TAGS:
         _err(dep.name, "tags", f"{len(tags)} tags ({len(tags) - len(extra)} computed, {len(extra)} extra)",
-             f"at most {API_MANAGEMENT_MAX_TAGS} with API Management, which refuses a 16th tag: at most "
+             f"at most {API_MANAGEMENT_MAX_TAGS} with API Management, which refuses more: at most "
              f"{API_MANAGEMENT_MAX_TAGS - (len(tags) - len(extra))} extra tags")
 
     default_amount = SEED_BUDGETS.get(dep.name, DEFAULT_BUDGETS[dep.environment])
