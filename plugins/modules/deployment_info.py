@@ -359,6 +359,11 @@ plan:
       type: list
       elements: dict
       returned: always
+    peering_name_prefix:
+      description: What the name of every peering of this deployment's VNet that the collection makes starts with.
+      type: str
+      returned: always
+      sample: peer-westeu-prod-1-to-
     databases:
       description: Databases of the deployment's tier.
       type: list

@@ -541,6 +541,9 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "ddos_protection": _ddos_protection(names, region["location"]) if features["ddos_protection"] else None,
         "databases": list(DATABASES[dep.scope]),
         "peerings": _peerings(dep, names, vnet_cidr, registry, overrides.get("peerings", [])),
+        # What every peering of this deployment's VNet that the collection makes starts with (preflight.yml finds the
+        # ones the inventory no longer declares by it).
+        "peering_name_prefix": PEERING_NAME.format(source=dep.name, target=""),
         "registry_status": next(r["status"] for r in registry.rows if r["name"] == dep.name),
     }
     if features["api_management"]:

@@ -26,6 +26,9 @@ def test_the_seeds_same_region_peering_has_both_directions_in_their_own_groups()
                      "remote_virtual_network": "vnet-cf-westeu-prod-2", "remote_vnet_cidr": "10.31.0.0/16"}
     assert (back["name"], back["resource_group"], back["remote_virtual_network"]) == (
         "peer-westeu-prod-2-to-westeu-prod-1", "rg-cf-westeu-prod-2", "vnet-cf-westeu-prod-1")
+    # Its own side's name starts with the plan's prefix (preflight.yml finds undeclared peerings by it); the peer's does not.
+    assert there["name"].startswith(plan["peering_name_prefix"]) and not back["name"].startswith(plan["peering_name_prefix"])
+    assert plan["peering_name_prefix"] == "peer-westeu-prod-1-to-"
     assert any(line.startswith("vnet peering    peer-westeu-prod-1-to-westeu-prod-2 / peer-westeu-prod-2-to-westeu-prod-1")
                for line in plan_summary(plan))
     # Cross-region (disaster recovery), and no peering unless the inventory declares one.
