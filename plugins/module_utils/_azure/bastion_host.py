@@ -21,7 +21,7 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
 from __future__ import annotations
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, ids_only, only_true
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, identity_body, ids_only, only_true
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Resource, tags_plan
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
@@ -127,7 +127,7 @@ class BastionHost(Resource):
                                                    "enableTunneling", "enableKerberos", "enableSessionRecording",
                                                    "enablePrivateOnlyBastion"), only_true),
                                   **dict.fromkeys(("networkAcls", "sessionRecordingConfiguration", "scaleUnits")),
-                                  "virtualNetwork": ids_only}, top_level=("identity",))
+                                  "virtualNetwork": ids_only}, top_level={"identity": identity_body})
     result_key = "bastion_host"
     api = API
     provider_type = BASTION_TYPE

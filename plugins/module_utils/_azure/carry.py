@@ -35,6 +35,18 @@ def only_true(value):
     return True if value is True else None
 
 
+def identity_body(value):
+    """A managed identity as a body sends it: its type and its user-assigned identities' ids. Azure adds read-only
+    parts (principalId and tenantId; each user-assigned identity's principalId and clientId: the ManagedServiceIdentity
+    of common-types and of each RP's spec), which are never sent back."""
+    if not isinstance(value, dict) or not value.get("type"):
+        return None
+    body = {"type": value["type"]}
+    if value.get("userAssignedIdentities"):
+        body["userAssignedIdentities"] = {key: {} for key in value["userAssignedIdentities"]}
+    return body
+
+
 def without(*keys: str) -> Callable:
     """List items (or one object) without the given read-only keys."""
     def clean(value):
@@ -47,10 +59,10 @@ def without(*keys: str) -> Callable:
 @dataclass(frozen=True)
 class Carried:
     """The writable parts of a type that its module does not manage: `properties` maps a name under `properties` to
-    how its value is cleaned for a body (None: as read), `top_level` names keys beside `properties` (identity)."""
+    how its value is cleaned for a body (None: as read), `top_level` the same for keys beside `properties` (identity)."""
 
     properties: dict = field(default_factory=dict)
-    top_level: tuple = ()
+    top_level: dict = field(default_factory=dict)
 
 
 def carry_over(existing: dict | None, body: dict, carried: Carried) -> dict:
@@ -59,15 +71,20 @@ def carry_over(existing: dict | None, body: dict, carried: Carried) -> dict:
     out = copy.deepcopy(body)
     if not existing:
         return out
-    for key in carried.top_level:
-        if key not in out and existing.get(key) not in (None, {}, []):
-            out[key] = copy.deepcopy(existing[key])
-    have, sent = existing.get("properties") or {}, out.get("properties") or {}
-    for name, clean in carried.properties.items():
-        if name in sent or have.get(name) is None:
+    for key, value in _carried(existing, out, carried.top_level, keep_empty=False):
+        out[key] = value
+    for name, value in _carried(existing.get("properties") or {}, out.get("properties") or {}, carried.properties):
+        out.setdefault("properties", {})[name] = value
+    return out
+
+
+def _carried(have: dict, sent: dict, cleaners: dict, keep_empty: bool = True):
+    """(name, value) of each part `have` has and `sent` does not set, cleaned for a body."""
+    for name, clean in cleaners.items():
+        value = have.get(name)
+        if name in sent or value is None or (not keep_empty and value in ({}, [])):
             continue
-        value = copy.deepcopy(have[name])
+        value = copy.deepcopy(value)
         value = clean(value) if clean else value
         if value is not None:
-            out.setdefault("properties", {})[name] = value
-    return out
+            yield name, value

@@ -26,7 +26,7 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
 from __future__ import annotations
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, identity_body
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, ids_equal
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.resource_group import API as GROUP_API, resources_of_type
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource, apply, tags_plan
@@ -154,7 +154,7 @@ def plan_flow_log(existing: dict | None, params: dict, wanted: dict, location: s
 class FlowLog(Resource):
     what = "flow log"
     # FlowLogPropertiesFormat (2026-03-01) writable parts this module does not manage (carry.py)
-    carried = Carried(properties=dict.fromkeys(("enabledFilteringCriteria", "recordTypes")), top_level=("identity",))
+    carried = Carried(properties=dict.fromkeys(("enabledFilteringCriteria", "recordTypes")), top_level={"identity": identity_body})
     result_key = "flow_log"
     api = API
 

@@ -75,7 +75,7 @@ def normalize_links(links: list | None, subscription_id: str, resource_group: st
 
 # VirtualNetworkLinkProperties (2024-06-01): a link's PUT (its only write besides a PATCH) keeps its resolution policy
 # and its tags, which this module does not manage (carry.py).
-LINK_CARRIED = Carried(properties={"resolutionPolicy": None}, top_level=("tags",))
+LINK_CARRIED = Carried(properties={"resolutionPolicy": None}, top_level={"tags": None})
 
 
 def link_body(link: dict) -> dict:

@@ -202,7 +202,7 @@ class PrivateEndpoint(Resource):
     # PUT of the whole endpoint
     carried = Carried(properties={"customNetworkInterfaceName": None, "applicationSecurityGroups": ids_only,
                                   "ipConfigurations": without("type", "etag"), "ipVersionType": None, "billingSku": None},
-                      top_level=("extendedLocation",))
+                      top_level={"extendedLocation": None})
     result_key = "private_endpoint"
     api = API
     provider_type = PE_TYPE

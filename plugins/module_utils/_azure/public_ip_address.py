@@ -120,7 +120,7 @@ class PublicIpAddress(Resource):
     what = "public IP address"
     # PublicIPAddressPropertiesFormat (2026-03-01) writable parts this module does not manage (carry.py)
     carried = Carried(properties={"dnsSettings": None, "ddosSettings": None, "ipTags": None, "publicIPPrefix": ids_only,
-                                  "natGateway": ids_only, "deleteOption": None}, top_level=("extendedLocation",))
+                                  "natGateway": ids_only, "deleteOption": None}, top_level={"extendedLocation": None})
     result_key = "public_ip_address"
     api = API
     provider_type = PUBLIC_IP_TYPE

@@ -15,7 +15,7 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import (
     ArmClient, GenericApi, Operation, OperationFailed, OperationTimeout)
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, ids_only, only_true, without
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, identity_body, ids_only, only_true, without
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import (
     Child, Resource, merge_keyed, run, tags_plan)
@@ -246,20 +246,24 @@ class CarryingWidget(Widget):
     """A widget whose type carries a writable colour, a link (its id alone) and an identity through a PUT."""
 
     carried = Carried(properties={"color": None, "link": ids_only, "ports": without("etag"), "glow": only_true, "hum": only_true},
-                      top_level=("identity",))
+                      top_level={"identity": identity_body})
 
 
 def test_a_put_of_an_existing_resource_carries_what_the_module_does_not_manage():
     fake = FakeArm()
     execute(fake, size=3)
     stored = fake.resources[WIDGET.lower()]
-    stored["identity"] = {"type": "UserAssigned"}
+    # as Azure answers it: read-only principalId, tenantId and each user-assigned identity's principalId and clientId
+    uami = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
+    stored["identity"] = {"type": "SystemAssigned, UserAssigned", "principalId": "p0", "tenantId": "t0",
+                          "userAssignedIdentities": {uami: {"principalId": "p1", "clientId": "c1"}}}
     stored["properties"].update(color="red", link={"id": "/x/links/l1", "state": "Ready"}, ports=[{"name": "p", "etag": "1"}],
                                 readOnlyThing="set by Azure", glow=True, hum=False)
     with pytest.raises(Exit):
         run(CarryingWidget(FakeModule(fake, {"name": "w1", "size": 4})))
     after = fake.resources[WIDGET.lower()]
-    assert after["properties"]["size"] == 4 and after["identity"] == {"type": "UserAssigned"}
+    assert after["properties"]["size"] == 4
+    assert after["identity"] == {"type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {uami: {}}}   # writable parts only
     assert (after["properties"]["color"], after["properties"]["link"], after["properties"]["ports"]) == ("red", {"id": "/x/links/l1"}, [{"name": "p"}])
     assert "readOnlyThing" not in after["properties"]   # only what the type declares goes back
     assert after["properties"]["glow"] is True and "hum" not in after["properties"]   # a switch only when on
