@@ -20,6 +20,10 @@ description:
     before any call.
   - A change of the blob service settings is a PUT of the blob service; it keeps the service's other settings (CORS,
     change feed, point-in-time restore, last-access tracking) as they are.
+  - A change of the account's own options is a PUT of the account (a tags-only change a PATCH). It sends back, as the
+    account has them, the options the task leaves out and the properties this module does not manage (its firewall
+    rules, encryption keys, routing, identity, ...), as Terraform's azurerm provider does, so a TLS or SKU change does
+    not reset them.
 options:
   resource_group:
     description: Resource group of the account.

@@ -110,3 +110,32 @@ def test_a_group_holding_a_locked_account_loses_the_rest_and_its_delete_fails_bl
         resources.resources.get_by_id(other_account, api_version=API)
     # A write into the group works again (it is no longer being deleted).
     _put(resources, other_account, ACCOUNT)
+
+
+def test_an_account_put_replaces_its_properties_and_answers_azures_defaults(emu, resources, group):
+    rid = _account(emu, group, "stemureplace1")
+    firewalled = dict(ACCOUNT, properties=dict(ACCOUNT["properties"], networkAcls={
+        "bypass": "None", "defaultAction": "Deny", "ipRules": [{"value": "203.0.113.7", "action": "Allow"}], "virtualNetworkRules": []}))
+    created = _put(resources, rid, firewalled).properties
+    blob = created["encryption"]["services"]["blob"]
+    assert created["encryption"]["keySource"] == "Microsoft.Storage" and blob["enabled"] and blob["lastEnabledTime"]
+    assert created["networkAcls"]["defaultAction"] == "Deny"
+    # lastEnabledTime is read-only (EncryptionService, 2026-09-01): sent back as read, it is refused
+    with pytest.raises(HttpResponseError, match="lastEnabledTime' is a read only property"):
+        _put(resources, rid, dict(firewalled, properties=dict(firewalled["properties"], encryption=created["encryption"])))
+    # a PUT that leaves the firewall out puts it back to allowing every network (the stricter reading)
+    reset = _put(resources, rid, ACCOUNT).properties
+    assert reset["networkAcls"]["defaultAction"] == "Allow" and reset["networkAcls"]["ipRules"] == []
+    assert reset["encryption"]["services"]["blob"]["lastEnabledTime"] == blob["lastEnabledTime"]
+
+
+def test_an_account_patch_changes_only_what_it_gives(emu, resources, group):
+    rid = _account(emu, group, "stemupatch1")
+    _put(resources, rid, dict(ACCOUNT, tags={"Owner": "platform"}))
+    firewall = {"bypass": "None", "defaultAction": "Deny", "ipRules": [], "virtualNetworkRules": []}
+    status, patched = _post(emu, resources, rid, {"properties": {"networkAcls": firewall}, "sku": {"name": "Standard_GRS"}},
+                            method="PATCH")
+    assert status == 200 and patched["properties"]["networkAcls"] == firewall and patched["sku"]["name"] == "Standard_GRS"
+    assert patched["tags"] == {"Owner": "platform"} and patched["properties"]["minimumTlsVersion"] == "TLS1_2"
+    status, refused = _post(emu, resources, rid, {"properties": {"minimumTlsVersion": "TLS1_3"}}, method="PATCH")
+    assert status == 400 and "TLS1_3" in refused["error"]["message"]

@@ -21,9 +21,13 @@ Sources (docs/emulator.md lists them with the emulator's behaviour):
   digits and hyphens, starting with a letter or digit, every hyphen between letters or digits (the spec's
   `containerName` description says the same).
 
-The account is written with its create operation (PUT) also when it exists: the module sends every property it manages
-with the values wanted, so the result does not depend on whether Azure merges or replaces the other properties. Shared-key
-access is not needed by the collection: the account's keys are never read or returned.
+The account is written with its create operation (PUT) also when it exists. Whether Azure then merges or replaces the
+properties left out is not settled (the Create reference: "the account properties will be updated"; unverified), so that
+PUT carries back every writable property the account has and the task does not set (ACCOUNT_CARRIED), as Terraform's
+azurerm provider does (internal/services/storage/storage_account_resource.go, resourceStorageAccountUpdate: a PUT built
+from the account as read): a tag or TLS change must not reset a firewall (networkAcls), a customer-managed key
+(encryption) or an identity. A tags-only change is a PATCH (StorageAccounts_Update). Shared-key access is not needed by
+the collection: the account's keys are never read or returned.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, carry_over, without
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, carry_over, identity_body, without
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource, merge_keyed
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
@@ -57,6 +61,38 @@ FIELDS = {"sku": (("sku", "name"), str), "kind": (("kind",), str),
           "public_network_access": (("properties", "publicNetworkAccess"), str),
           "https_only": (("properties", "supportsHttpsTrafficOnly"), bool)}
 BLOB_FIELDS = ("delete_retention_days", "container_delete_retention_days", "versioning")
+
+
+def _encryption_body(value):
+    """An account's encryption as a body sends it: without the read-only times and key versions Azure adds
+    (EncryptionService.lastEnabledTime; KeyVaultProperties.currentVersionedKeyIdentifier, lastKeyRotationTimestamp,
+    currentVersionedKeyExpirationTimestamp)."""
+    if not isinstance(value, dict):
+        return None
+    body = dict(value)
+    if isinstance(body.get("services"), dict):
+        body["services"] = {name: without("lastEnabledTime")(service) for name, service in body["services"].items()}
+    if isinstance(body.get("keyvaultproperties"), dict):
+        body["keyvaultproperties"] = without("currentVersionedKeyIdentifier", "lastKeyRotationTimestamp",
+                                             "currentVersionedKeyExpirationTimestamp")(body["keyvaultproperties"])
+    return body
+
+
+# StorageAccountPropertiesCreateParameters (2026-09-01): every writable property, those this module manages included
+# (a task that leaves one out keeps it as it is); StorageAccountCreateParameters' identity, extendedLocation, zones and
+# placement beside them.
+ACCOUNT_CARRIED = Carried(
+    properties={**dict.fromkeys(("allowedCopyScope", "publicNetworkAccess", "sasPolicy", "keyPolicy", "customDomain",
+                                 "networkAcls", "accessTier", "turboTier", "azureFilesIdentityBasedAuthentication",
+                                 "supportsHttpsTrafficOnly", "isSftpEnabled", "isLocalUserEnabled", "enableExtendedGroups",
+                                 "isHnsEnabled", "largeFileSharesState", "routingPreference", "dualStackEndpointPreference",
+                                 "allowBlobPublicAccess", "minimumTlsVersion", "allowSharedKeyAccess", "isNfsV3Enabled",
+                                 "allowCrossTenantReplication", "defaultToOAuthAuthentication",
+                                 "immutableStorageWithVersioning", "dnsEndpointType", "geoPriorityReplicationStatus",
+                                 "allowSharedKeyAccessForServices", "dataCollaborationPolicyProperties",
+                                 "allowCrossTenantDelegationSas")),
+                "encryption": _encryption_body},
+    top_level={"identity": identity_body, "extendedLocation": None, "zones": None, "placement": None})
 
 
 class EtagAction:
@@ -259,6 +295,7 @@ def plan_storage(existing: dict | None, related: dict, params: dict, containers:
 
 class StorageAccount(Resource):
     what = "storage account"
+    carried = ACCOUNT_CARRIED
     result_key = "storage_account"
     api = API
     provider_type = ACCOUNT_TYPE

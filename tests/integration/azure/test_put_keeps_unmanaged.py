@@ -1,7 +1,7 @@
 """A change by PUT keeps what the module does not manage (module_utils/_azure/carry.py).
 
 The Network RP's public IPs, Bastion hosts, private endpoints and peerings, and a storage account's blob service, change
-their properties only by PUT, which replaces the resource (the emulator too: what a body leaves out goes back to its
+their properties only by PUT (a storage account is changed by PUT too, as Terraform's azurerm does), which replaces the resource (the emulator too: what a body leaves out goes back to its
 default). Someone sets one of their
 other properties outside the collection (the portal, a policy); then a day-two change of an option the module manages
 must not reset it. Each test: the module makes the resource, an ARM PUT outside the module sets the other property,
@@ -138,6 +138,32 @@ def test_a_blob_services_change_feed_survives_a_versioning_change(ansible, emu, 
     assert run.rc == 0 and run.result("st")["changed"] is True, run.stdout[-3000:]
     stored = resource(emu, service)["properties"]
     assert stored["isVersioningEnabled"] is True and stored["changeFeed"] == {"enabled": True, "retentionInDays": 7}
+
+
+def test_a_storage_accounts_firewall_survives_a_tls_change(ansible, emu, arm, rg):
+    """The account's PUT (its module's change of an option) carries its firewall, routing and the options the task
+    leaves out; its encryption goes back without the read-only lastEnabledTime, which Azure refuses."""
+    name = f"stfw{rg[-8:]}"
+    account = dict(resource_group=rg, name=name, location=LOCATION, sku="Standard_LRS", kind="StorageV2",
+                   allow_shared_key_access=False, public_network_access="Enabled")
+    run = ansible.play([group(rg), task("st", "storage_account", **account, minimum_tls_version="TLS1_1")])
+    assert run.rc == 0, run.stdout[-3000:]
+    aid = arm_id(emu, rg, f"Microsoft.Storage/storageAccounts/{name}")
+    stored = resource(emu, aid)
+    firewall = {"bypass": "AzureServices", "defaultAction": "Deny", "virtualNetworkRules": [],
+                "ipRules": [{"value": "203.0.113.7", "action": "Allow"}]}
+    routing = {"routingChoice": "InternetRouting", "publishMicrosoftEndpoints": False, "publishInternetEndpoints": True}
+    props = {key: stored["properties"][key] for key in ("minimumTlsVersion", "allowSharedKeyAccess", "publicNetworkAccess")}
+    arm(aid, {"location": LOCATION, "sku": {"name": "Standard_LRS"}, "kind": "StorageV2",
+              "properties": dict(props, networkAcls=firewall, routingPreference=routing, allowBlobPublicAccess=False)},
+        api_version="2026-09-01")
+    mark = emu.request_count()
+    run = ansible.play([task("st", "storage_account", resource_group=rg, name=name, minimum_tls_version="TLS1_2")])
+    assert run.rc == 0 and run.result("st")["changed"] is True, run.stdout[-3000:]
+    assert changed_by_put(emu, mark, aid)
+    stored = resource(emu, aid)["properties"]
+    assert stored["minimumTlsVersion"] == "TLS1_2" and stored["networkAcls"] == firewall and stored["routingPreference"] == routing
+    assert (stored["allowSharedKeyAccess"], stored["publicNetworkAccess"], stored["allowBlobPublicAccess"]) == (False, "Enabled", False)
 
 
 def test_a_budgets_filter_survives_an_amount_change(ansible, emu, arm, rg):
