@@ -118,7 +118,9 @@ def plan_public_ip(existing: dict | None, params: dict):
 
 class PublicIpAddress(Resource):
     what = "public IP address"
-    # PublicIPAddressPropertiesFormat (2026-03-01) writable parts this module does not manage (carry.py)
+    # PublicIPAddressPropertiesFormat (2026-03-01) writable parts this module does not manage (carry.py). Terraform's
+    # azurerm sends back the whole IP as read on its update (public_ip_resource.go, resourcePublicIpUpdate: the payload
+    # is the GET's model), its NAT gateway and prefix references among them; here they go back as their ids.
     carried = Carried(properties={"dnsSettings": None, "ddosSettings": None, "ipTags": None, "publicIPPrefix": ids_only,
                                   "natGateway": ids_only, "deleteOption": None}, top_level={"extendedLocation": None})
     result_key = "public_ip_address"
