@@ -141,8 +141,9 @@ def test_a_blob_services_change_feed_survives_a_versioning_change(ansible, emu, 
 
 
 def test_a_storage_accounts_firewall_survives_a_tls_change(ansible, emu, arm, rg):
-    """The account's PUT (its module's change of an option) carries its firewall, routing and the options the task
-    leaves out; its encryption goes back without the read-only lastEnabledTime, which Azure refuses."""
+    """The account's PUT (its module's change of an option) carries its firewall, routing, identity and the options the
+    task leaves out; its encryption and identity go back without their read-only parts (lastEnabledTime, principalId,
+    tenantId), which the emulator refuses as read-only."""
     name = f"stfw{rg[-8:]}"
     account = dict(resource_group=rg, name=name, location=LOCATION, sku="Standard_LRS", kind="StorageV2",
                    allow_shared_key_access=False, public_network_access="Enabled")
@@ -154,13 +155,15 @@ def test_a_storage_accounts_firewall_survives_a_tls_change(ansible, emu, arm, rg
                 "ipRules": [{"value": "203.0.113.7", "action": "Allow"}]}
     routing = {"routingChoice": "InternetRouting", "publishMicrosoftEndpoints": False, "publishInternetEndpoints": True}
     props = {key: stored["properties"][key] for key in ("minimumTlsVersion", "allowSharedKeyAccess", "publicNetworkAccess")}
-    arm(aid, {"location": LOCATION, "sku": {"name": "Standard_LRS"}, "kind": "StorageV2",
+    arm(aid, {"location": LOCATION, "sku": {"name": "Standard_LRS"}, "kind": "StorageV2", "identity": {"type": "SystemAssigned"},
               "properties": dict(props, networkAcls=firewall, routingPreference=routing, allowBlobPublicAccess=False)},
         api_version="2026-09-01")
+    principal = resource(emu, aid)["identity"]["principalId"]
     mark = emu.request_count()
     run = ansible.play([task("st", "storage_account", resource_group=rg, name=name, minimum_tls_version="TLS1_2")])
     assert run.rc == 0 and run.result("st")["changed"] is True, run.stdout[-3000:]
     assert changed_by_put(emu, mark, aid)
+    assert resource(emu, aid)["identity"]["principalId"] == principal   # sent back without its read-only ids, kept
     stored = resource(emu, aid)["properties"]
     assert stored["minimumTlsVersion"] == "TLS1_2" and stored["networkAcls"] == firewall and stored["routingPreference"] == routing
     assert (stored["allowSharedKeyAccess"], stored["publicNetworkAccess"], stored["allowBlobPublicAccess"]) == (False, "Enabled", False)

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from datetime import datetime, timezone
 
 from ..errors import ArmError
+from ..identity import DEFAULT_TENANT
 from ..state import new_etag
 from .base import Context, Ref, TagLimits, TopLevelType, require_dict
 
@@ -64,10 +66,27 @@ def _encryption(given: dict | None, old: dict | None) -> dict:
     return out
 
 
+def _identity(identity: dict | None, account_id: str) -> dict | None:
+    """A managed identity as Azure answers it: the read-only principalId and tenantId of a system-assigned one, and each
+    user-assigned one's principalId and clientId (the spec's Identity and UserAssignedIdentity, 2026-09-01). The ids
+    are derived from the account's and the identities' ids, so a PUT that sends the identity back keeps them."""
+    if not isinstance(identity, dict) or identity.get("type") in (None, "None"):
+        return identity
+    out = {"type": identity["type"]}
+    if "SystemAssigned" in str(identity["type"]):
+        out.update(principalId=str(uuid.uuid5(uuid.NAMESPACE_URL, account_id.lower())), tenantId=DEFAULT_TENANT)
+    if identity.get("userAssignedIdentities"):
+        out["userAssignedIdentities"] = {
+            key: {"principalId": str(uuid.uuid5(uuid.NAMESPACE_URL, key.lower() + "#principal")),
+                  "clientId": str(uuid.uuid5(uuid.NAMESPACE_URL, key.lower() + "#client"))}
+            for key in identity["userAssignedIdentities"]}
+    return out
+
+
 class StorageAccounts(TopLevelType):
     tag_limits = TagLimits(name_length=128)   # tag-resources, Limitations: a storage account's tag names (code unverified)
     namespace, types = NS, ("storageAccounts",)
-    top_level_keys = ("sku", "kind")
+    top_level_keys = ("sku", "kind", "identity")
     name_pattern = re.compile(r"^[a-z0-9]{3,24}$")
 
     def validate_name(self, name: str) -> None:
@@ -88,6 +107,8 @@ class StorageAccounts(TopLevelType):
             if same:
                 raise ArmError(409, "StorageAccountAlreadyTaken", f"The storage account named {ref.name} is already taken.")
         doc, created = super().put(ctx, ref, body)
+        if "identity" in doc:
+            doc["identity"] = _identity(doc["identity"], doc["id"])
         sku = dict(doc.get("sku") or {})
         doc["sku"] = dict(sku, tier=_tier(sku.get("name")))
         return doc, created
@@ -127,6 +148,8 @@ class StorageAccounts(TopLevelType):
             if "encryption" in given:
                 given["encryption"] = _encryption(given["encryption"], old.get("encryption"))
             doc["properties"] = dict(old, **given)
+        if "identity" in body:
+            doc["identity"] = _identity(body["identity"], doc["id"])
         if isinstance(body.get("sku"), dict) and body["sku"].get("name"):
             doc["sku"] = {"name": body["sku"]["name"], "tier": _tier(body["sku"]["name"])}
         return super().patch(ctx, ref, body)
