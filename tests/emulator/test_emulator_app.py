@@ -45,9 +45,9 @@ def test_internal_workload_profiles_environment_in_its_subnet(emu, resources, gr
                                          ("small", "10.40.2.0/28", "Microsoft.App/environments"),
                                          ("plain", "10.40.3.0/24", None)])
     rid = _env(emu, group, f"cae-{uuid.uuid4().hex[:8]}")
-    for subnet, why in ((f"{vnet}/subnets/plain", "must be delegated to Microsoft.App/environments"),
+    for subnet, why in ((f"{vnet}/subnets/plain", "ManagedEnvironmentSubnetDelegationError.*must be delegated to the service"),
                         (f"{vnet}/subnets/small", "at least /27"),
-                        (f"{vnet}/subnets/nowhere", "was not found")):
+                        (f"{vnet}/subnets/nowhere", "ManagedEnvironmentInvalidNetworkConfiguration.*could not be found")):
         with pytest.raises(HttpResponseError, match=why):
             _put(resources, rid, _body(subnet))
     with pytest.raises(HttpResponseError, match="needs infrastructureSubnetId"):

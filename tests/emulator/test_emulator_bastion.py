@@ -33,7 +33,7 @@ def test_public_ip_is_standard_and_static(network, group):
     assert (pip.sku.name, pip.sku.tier, pip.public_ip_allocation_method) == ("Standard", "Regional", "Static")
     assert pip.ip_address and pip.ip_address.startswith("203.0.113.")
     assert network.public_ip_addresses.update_tags(group, "pip-ok", {"tags": {"a": "b"}}).tags == {"a": "b"}
-    with pytest.raises(HttpResponseError, match="retired on 30 September 2025"):
+    with pytest.raises(HttpResponseError, match="IPv4BasicSkuPublicIpCountLimitReached"):
         network.public_ip_addresses.begin_create_or_update(group, "pip-basic", dict(PIP, sku={"name": "Basic"})).result()
     with pytest.raises(HttpResponseError, match="must use the Static allocation method"):
         network.public_ip_addresses.begin_create_or_update(group, "pip-dyn", dict(PIP, properties={

@@ -120,3 +120,15 @@ def test_managed_redis_endpoint_record_carries_the_region(emu, resources, networ
     zone_group = network.private_dns_zone_groups.begin_create_or_update(group, "pe-redis", "default", {"properties": {
         "privateDnsZoneConfigs": [{"name": "privatelink-redis-azure-net", "properties": {"privateDnsZoneId": zone.id}}]}}).result()
     assert [r.fqdn for r in zone_group.private_dns_zone_configs[0].record_sets] == [f"redis-{group[3:]}.westeurope.privatelink.redis.azure.net"]
+
+
+def test_a_full_subnet_refuses_the_next_endpoint_with_azures_code(network, estate):
+    group = estate["group"]
+    # a /29 has 8 addresses; Azure keeps the first four and the last, so three endpoints fill it
+    network.subnets.begin_create_or_update(group, "vnet-pe", "snet-tiny", {"properties": {"addressPrefix": "10.9.9.0/29"}}).result()
+    tiny = estate["subnet"].rsplit("/", 1)[0] + "/snet-tiny"
+    for index in range(3):
+        network.private_endpoints.begin_create_or_update(group, f"pe-tiny-{index}", _endpoint(estate, subnet=tiny)).result()
+    with pytest.raises(HttpResponseError, match="does not have enough capacity for 1 IP addresses") as refused:
+        network.private_endpoints.begin_create_or_update(group, "pe-tiny-3", _endpoint(estate, subnet=tiny)).result()
+    assert refused.value.error.code == "SubnetIsFull"

@@ -82,8 +82,9 @@ def test_vault_soft_delete_recover_purge_and_purge_protection(emu, vaults, group
     with pytest.raises(HttpResponseError, match="cannot be set to false"):
         vaults.update(group, "kv-lifecycle", {"properties": {"enablePurgeProtection": False}})
     vaults.delete(group, "kv-lifecycle")
-    with pytest.raises(HttpResponseError, match="purge protection"):
+    with pytest.raises(HttpResponseError, match="Operation 'DeletedVaultPurge' is not allowed") as refused:   # Azure's words
         vaults.begin_purge_deleted("kv-lifecycle", "westeurope").result()
+    assert refused.value.error.code == "MethodNotAllowed"
     assert vaults.get_deleted("kv-lifecycle", "westeurope").properties.purge_protection_enabled is True
 
 

@@ -1,9 +1,9 @@
 """A change by PUT keeps what the module does not manage (module_utils/_azure/carry.py).
 
 The Network RP's public IPs, Bastion hosts, private endpoints and peerings, and a storage account's blob service, change
-their properties only by PUT (a storage account is changed by PUT too, as Terraform's azurerm does), which replaces the resource (the emulator too: what a body leaves out goes back to its
-default). Someone sets one of their
-other properties outside the collection (the portal, a policy); then a day-two change of an option the module manages
+their properties only by PUT (a storage account's own properties too, as Terraform's azurerm does), which replaces the
+resource (the emulator too: what a body leaves out goes back to its default). Someone sets one of their other
+properties outside the collection (the portal, a policy); then a day-two change of an option the module manages
 must not reset it. Each test: the module makes the resource, an ARM PUT outside the module sets the other property,
 the module changes one of its own options, and the other property is still there.
 """

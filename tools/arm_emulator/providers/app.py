@@ -41,13 +41,17 @@ def _subnet(ctx: Context, subnet_id: str, env_id: str, location: str, workload_p
     subnet = ctx.find(subnet_id) if subnet_id else None
     vnet = ctx.find(subnet_id.rsplit("/subnets/", 1)[0]) if subnet is not None and "/subnets/" in subnet_id else None
     if subnet is None or vnet is None or subnet.get("type", "").lower() != SUBNET_TYPE.lower():
-        raise _bad(f"Resource {subnet_id} referenced by resource {env_id} was not found.")
+        # Azure's code and message for a missing subnet (microsoft/azure-container-apps#1220, 400), the subnet's id after it
+        raise _bad("The environment network configuration is invalid: The subnet and its addressPrefix could not be found. "
+                   f"({subnet_id})", "ManagedEnvironmentInvalidNetworkConfiguration")
     if not same_location(vnet["location"], location):
         raise _bad(f"The subnet {subnet_id} is in {vnet['location']}; the environment {env_id} is in {location}: they must be "
                    "in the same region.")
     services = [d.get("properties", {}).get("serviceName") for d in subnet.get("properties", {}).get("delegations") or []]
     if DELEGATION not in services:
-        raise _bad(f"The subnet {subnet_id} must be delegated to {DELEGATION} (delegated to: {', '.join(services) or 'nothing'}).")
+        # Azure's code and message (MicrosoftDocs/azure-docs#119379, kommodity-io/kommodity#440)
+        raise _bad(f"The subnet of the environment must be delegated to the service '{DELEGATION}'. Update the subnet "
+                   f"{subnet_id} (delegated to: {', '.join(services) or 'nothing'}).", "ManagedEnvironmentSubnetDelegationError")
     minimum = MIN_PREFIX if workload_profiles else MIN_PREFIX_CONSUMPTION_ONLY
     for prefix in subnet_prefixes(subnet):
         net = ipaddress.ip_network(prefix, strict=False)

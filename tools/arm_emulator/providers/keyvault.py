@@ -261,9 +261,9 @@ class DeletedVaults(ResourceType):
         if doc is None:
             raise self.not_found(ref)
         if doc["properties"].get("purgeProtectionEnabled"):
-            raise ArmError(409, "ConflictError",
-                           f"Operation 'DeleteVault' is not allowed: the vault '{ref.name}' has purge protection "
-                           "enabled; it is purged automatically after its retention period.")
+            # Azure's answer as az keyvault purge prints it: "(MethodNotAllowed) Operation 'DeletedVaultPurge' is not
+            # allowed." (microsoft/AzureTRE#1446; the status, 405, unverified)
+            raise ArmError(405, "MethodNotAllowed", "Operation 'DeletedVaultPurge' is not allowed.")
         ctx.state.delete(doc["id"])
         return 200, None
 

@@ -52,8 +52,9 @@ class PublicIPAddresses(TopLevelType):
         sku = require_dict(body.get("sku"), "sku")
         name = sku.get("name") or "Basic"   # no SKU: the former default, Basic (unverified)
         if name == "Basic":
-            raise _unverified("PublicIPBasicSkuRetired", f"Public IP address {ref.id}: Basic SKU public IP addresses were "
-                              "retired on 30 September 2025 and can no longer be created; use the Standard SKU.")
+            # Azure's answer since the retirement (skypilot-org/skypilot#7977; the status unverified)
+            raise _unverified("IPv4BasicSkuPublicIpCountLimitReached", "Cannot create more than 0 IPv4 Basic SKU public IP "
+                              "addresses for this subscription in this region.")
         if name not in PIP_SKUS:
             raise _unverified("InvalidPublicIPAddressSku", f"Public IP address {ref.id}: SKU '{name}' is not one of "
                               f"{', '.join(PIP_SKUS)}.")

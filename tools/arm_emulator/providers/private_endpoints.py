@@ -90,7 +90,10 @@ def _allocate(ctx: Context, subnet: dict, pe_id: str) -> str:
         address = str(net.network_address + offset)
         if address not in used:
             return address
-    raise _unverified(f"Subnet {subnet['id']} has no free address left for private endpoint {pe_id}.")
+    # Azure's code and message for a full subnet (MicrosoftDocs/azure-docs#88211, a deployment's NIC; for a private
+    # endpoint: unverified)
+    raise ArmError(400, "SubnetIsFull", f"Subnet {subnet['name']} with address prefix {net} does not have enough capacity "
+                   "for 1 IP addresses.")
 
 
 class PrivateEndpoints(TopLevelType):
