@@ -35,7 +35,7 @@ def test_public_ip_is_standard_and_static(network, group):
     assert network.public_ip_addresses.update_tags(group, "pip-ok", {"tags": {"a": "b"}}).tags == {"a": "b"}
     with pytest.raises(HttpResponseError, match="IPv4BasicSkuPublicIpCountLimitReached"):
         network.public_ip_addresses.begin_create_or_update(group, "pip-basic", dict(PIP, sku={"name": "Basic"})).result()
-    with pytest.raises(HttpResponseError, match="must use the Static allocation method"):
+    with pytest.raises(HttpResponseError, match="must have AllocationMethod set to Static"):
         network.public_ip_addresses.begin_create_or_update(group, "pip-dyn", dict(PIP, properties={
             "publicIPAllocationMethod": "Dynamic"})).result()
 

@@ -60,8 +60,9 @@ class PublicIPAddresses(TopLevelType):
                               f"{', '.join(PIP_SKUS)}.")
         allocation = props.setdefault("publicIPAllocationMethod", "Static")
         if allocation != "Static":
-            raise _unverified("StandardSkuPublicIPAddressesMustBeStatic", f"Public IP address {ref.id} with SKU {name} "
-                              f"must use the Static allocation method, not '{allocation}'.")
+            # Azure's code and message (MicrosoftDocs/azure-docs#42889, 400; pulumi/pulumi-azure-native#1597)
+            raise _unverified("StandardSkuPublicIPAddressesMustBeStatic", f"{name} sku publicIp {ref.id} must have "
+                              "AllocationMethod set to Static.")
         if existing:
             old = existing.get("sku") or {}
             if old.get("name") != name or sorted(existing.get("zones") or []) != sorted(body.get("zones") or []):
