@@ -14,6 +14,8 @@ description:
   - Links that exist in Azure but are not listed are kept unless O(purge_virtual_network_links=true).
   - Link writes are started together and then awaited, so several links cost one wait.
   - A change of a link is a PUT of the link; it keeps the link's resolution policy and tags.
+  - A zone takes at most 15 tags (Azure refuses the 16th, for private and public zones); more, counting those
+    O(purge_tags=false) keeps, fail before any call.
 options:
   resource_group:
     description: Resource group of the zone.

@@ -64,7 +64,7 @@ def test_zones_are_global_and_need_a_dotted_name(privatedns, group):
     assert regional.value.error.code == "LocationNotAvailableForResourceType"
     with pytest.raises(HttpResponseError) as bad:
         privatedns.private_zones.begin_create_or_update(group, "nodots", dm.PrivateZone(location="global")).result()
-    assert bad.value.error.code == "InvalidResourceName"
+    assert bad.value.error.code == "BadRequest" and "does not have enough labels" in bad.value.error.message   # Azure's
     with pytest.raises(HttpResponseError) as deep:   # at most 34 labels (Microsoft Learn, private-dns-privatednszone)
         privatedns.private_zones.begin_create_or_update(group, ".".join(["a"] * 35), dm.PrivateZone(location="global")).result()
     assert deep.value.error.code == "InvalidResourceName"
@@ -90,3 +90,16 @@ def test_a_vnet_cannot_link_two_zones_of_the_same_name(network, privatedns, grou
             privatedns.virtual_network_links.begin_create_or_update(rg, zone, "hub", link).result()
     finally:
         resources.resource_groups.begin_delete(other_group).result()
+
+
+def test_a_zone_refuses_a_sixteenth_tag(privatedns, group):
+    """Azure's 15-tag limit of private (and public) DNS zones, on a PUT and on the tags PATCH (docs/emulator.md)."""
+    fifteen = {f"Tag{i}": "x" for i in range(15)}
+    zone = privatedns.private_zones.begin_create_or_update(group, "example.internal", {"location": "global", "tags": fifteen}).result()
+    assert len(zone.tags) == 15
+    with pytest.raises(HttpResponseError, match="A maximum of 15 tags are allowed") as refused:
+        privatedns.private_zones.begin_create_or_update(group, "example.internal", {"location": "global",
+                                                                                    "tags": dict(fifteen, Tag15="x")}).result()
+    assert refused.value.error.code == "BadRequest"
+    with pytest.raises(HttpResponseError, match="A maximum of 15 tags are allowed"):   # the tags PATCH too
+        privatedns.private_zones.begin_update(group, "example.internal", {"tags": dict(fifteen, Tag15="x")}).result()

@@ -14,8 +14,13 @@ import re
 # Smaller limits of some types, read by their modules and by the deployment plan (which checks the inventory's tags):
 # API Management refuses a 16th tag (400 InvalidParameters "Tags count out of bound. Maximum count value is 15.", quoted
 # in hashicorp/terraform#31416; MicrosoftDocs/azure-docs#93117); a storage account's tag names have at most 128
-# characters (Microsoft Learn, tag-resources, Limitations).
+# characters (Microsoft Learn, tag-resources, Limitations); a private DNS zone refuses a 16th tag (400 BadRequest "The
+# resource tags are invalid. A maximum of 15 tags are allowed with keys no longer than 512 and values no longer than 256
+# characters.", quoted in Azure/bicep-registry-modules#1541; Azure support, quoted in Azure/azure-rest-api-specs#13600:
+# the limit "exists for private and public zones by design"; MicrosoftDocs/azure-docs#126105 adds Azure Private DNS to
+# tag-resources' list of 15).
 API_MANAGEMENT_MAX_TAGS = 15
+PRIVATE_DNS_ZONE_MAX_TAGS = 15
 STORAGE_ACCOUNT_MAX_TAG_KEY = 128
 _TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 

@@ -12,7 +12,8 @@ import copy
 import re
 
 # The tag limits Azure has per type (pure Python, no Ansible): one definition for the modules and the plan.
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import API_MANAGEMENT_MAX_TAGS, STORAGE_ACCOUNT_MAX_TAG_KEY
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
+    API_MANAGEMENT_MAX_TAGS, PRIVATE_DNS_ZONE_MAX_TAGS, STORAGE_ACCOUNT_MAX_TAG_KEY)
 from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.cidr import (
     Registry,
     load_registry,
@@ -489,10 +490,13 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
                 f"tag names of 1-{STORAGE_ACCOUNT_MAX_TAG_KEY} characters without < > % & \\ ? / (a storage account's limit)")
         _string(dep.name, f"tags.{key}", value)
         tags[key] = value
-    if features["api_management"] and len(tags) > API_MANAGEMENT_MAX_TAGS:
+    # Every deployment has private DNS zones, which take the deployment's tags; API Management (prod) has the same limit.
+    max_tags = min(PRIVATE_DNS_ZONE_MAX_TAGS, API_MANAGEMENT_MAX_TAGS if features["api_management"] else PRIVATE_DNS_ZONE_MAX_TAGS)
+    if len(tags) > max_tags:
         _err(dep.name, "tags", f"{len(tags)} tags ({len(tags) - len(extra)} computed, {len(extra)} extra)",
-             f"at most {API_MANAGEMENT_MAX_TAGS} with API Management, which refuses more: at most "
-             f"{API_MANAGEMENT_MAX_TAGS - (len(tags) - len(extra))} extra tags")
+             f"at most {max_tags}: Azure refuses more on the deployment's private DNS zones"
+             + (" and on API Management" if features["api_management"] else "")
+             + f"; at most {max_tags - (len(tags) - len(extra))} extra tags")
 
     default_amount = SEED_BUDGETS.get(dep.name, DEFAULT_BUDGETS[dep.environment])
     region = REGIONS[dep.region_code]

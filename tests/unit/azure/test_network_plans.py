@@ -218,6 +218,20 @@ def test_zone_links_by_name_and_purge():
         plan_private_dns_zone(zone, links, dict(spec, virtual_network_links=moved), zone_id)
 
 
+def test_a_zone_takes_at_most_15_tags_counting_those_kept():
+    """Azure refuses a 16th tag on a private DNS zone (400 BadRequest): refused before any call, with purge_tags=false
+    counting the zone's own tags it would keep."""
+    zone = {"id": "/z", "name": "privatelink.blob.core.windows.net", "tags": {f"Old{i}": "x" for i in range(5)}}
+    zone_id = ResourceId.build(SUB, RG, "Microsoft.Network/privateDnsZones", zone["name"])
+    ten = {f"New{i}": "x" for i in range(10)}
+    spec = {"name": zone["name"], "virtual_network_links": None, "purge_virtual_network_links": False, "purge_tags": True}
+    assert len(plan_private_dns_zone(zone, [], dict(spec, tags=ten), zone_id).body["tags"]) == 10
+    with pytest.raises(AzureInputError, match="a private DNS zone would have 16 tags; Azure allows at most 15"):
+        plan_private_dns_zone(None, [], dict(spec, tags=dict(ten, **{f"More{i}": "x" for i in range(6)})), zone_id)
+    with pytest.raises(AzureInputError, match="a private DNS zone would have 16 tags"):   # 5 kept + 11 given
+        plan_private_dns_zone(zone, [], dict(spec, tags=dict(ten, Extra="x"), purge_tags=False), zone_id)
+
+
 @pytest.mark.parametrize("prefixes", [["VirtualNetwork", "10.0.0.0/24"], ["*", "10.0.0.1"], ["Internet", "AzureLoadBalancer"]])
 def test_a_service_tag_or_star_mixed_with_other_prefixes_is_refused(prefixes):
     with pytest.raises(AzureInputError, match="must stand alone"):

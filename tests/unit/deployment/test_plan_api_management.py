@@ -55,12 +55,17 @@ def test_the_apim_nsg_has_the_documented_inbound_and_outbound_rules():
     assert others and not any("direction" in r for r in others)
 
 
-def test_prod_with_api_management_takes_at_most_15_tags_before_anything_is_created():
-    """API Management refuses a 16th tag (Azure's 400 InvalidParameters): the plan says so, not the APIM create."""
+def test_every_deployment_takes_at_most_15_tags_before_anything_is_created():
+    """Private DNS zones (every deployment) and API Management refuse a 16th tag (Azure's 400s): the plan says so,
+    not the zone's create in the network role, nor the APIM create at its end."""
     six = {f"Extra{i}": "x" for i in range(6)}
     assert len(build_plan("westeu-prod-1", {"tags": six}, registry=REGISTRY)["tags"]) == 15
     seven = dict(six, Extra6="x")
-    with pytest.raises(DeploymentError, match=r"16 tags \(9 computed, 7 extra\).*at most 15 with API Management.*at most 6 extra"):
+    with pytest.raises(DeploymentError, match=r"16 tags \(9 computed, 7 extra\).*at most 15: Azure refuses more on the "
+                                              r"deployment's private DNS zones and on API Management; at most 6 extra"):
         build_plan("westeu-prod-1", {"tags": seven}, registry=REGISTRY)
-    assert len(build_plan("westeu-prod-1", {"tags": seven, "features": {"api_management": False}}, registry=REGISTRY)["tags"]) == 16
-    assert len(build_plan("westeu-dev-1", {"tags": seven}, registry=REGISTRY)["tags"]) == 16
+    for name, overrides in (("westeu-prod-1", {"features": {"api_management": False}}), ("westeu-dev-1", {})):
+        with pytest.raises(DeploymentError, match=r"16 tags .*at most 15: Azure refuses more on the deployment's private DNS "
+                                                  r"zones; at most 6 extra"):
+            build_plan(name, dict(overrides, tags=seven), registry=REGISTRY)
+
