@@ -45,6 +45,7 @@ def test_bad_registries_are_refused(emu, resources, group):
     rid = _registry(emu, group, f"acremu{uuid.uuid4().hex[:8]}")
     for body, why in (({"location": "westeurope"}, "sku"),   # required by the spec
                       ({"location": "westeurope", "sku": {"name": "Gold"}}, "Gold"),
+                      ({"location": "westeurope", "sku": {"name": "Classic"}}, "ClassicSkuDeprecated.*Classic SKU is now deprecated"),
                       ({"location": "westeurope", "sku": {"name": "Standard"}, "properties": {"publicNetworkAccess": "Disabled"}},
                        "DisablingPublicNetworkAccessNotSupported"),
                       ({"location": "westeurope", "sku": {"name": "Basic"}, "properties": {"networkRuleSet": {"defaultAction": "Deny"}}},

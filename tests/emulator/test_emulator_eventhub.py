@@ -68,3 +68,20 @@ def test_what_azure_refuses_is_refused(emu, resources, group):
         _put(resources, hub + "/consumergroups/one-too-many", {"properties": {}})
     with pytest.raises(HttpResponseError, match="ResourceNotFound"):
         _put(resources, ns + "/eventhubs/missing/consumergroups/x", {"properties": {}})
+
+
+def test_limits_answer_as_azures_resource_manager_exceptions_page(emu, resources, group):
+    """Learn, event-hubs/resource-manager-exceptions: the eleventh event hub (Conflict 40300), a second consumer group
+    in Basic (BadRequest), an event hub in a namespace that does not exist (BadRequest)."""
+    with pytest.raises(HttpResponseError, match="The namespace 'evhns-nowhere' doesn't exist.") as refused:
+        _put(resources, _namespace(emu, group, "evhns-nowhere") + "/eventhubs/hub", {"properties": {}})
+    assert refused.value.status_code == 400 and refused.value.error.code == "BadRequest"
+    basic = _namespace(emu, group, "evhns-emu-basic")
+    _put(resources, basic, dict(NAMESPACE, sku={"name": "Basic", "capacity": 1}))
+    for index in range(10):
+        _put(resources, basic + f"/eventhubs/hub-{index}", {"properties": {"partitionCount": 1, "messageRetentionInDays": 1}})
+    with pytest.raises(HttpResponseError, match=r"maximum number of resources of type EventHub .* Actual: 10, Max allowed: 10") as refused:
+        _put(resources, basic + "/eventhubs/hub-10", {"properties": {"partitionCount": 1, "messageRetentionInDays": 1}})
+    assert refused.value.status_code == 409 and refused.value.error.code == "Conflict"
+    with pytest.raises(HttpResponseError, match="namespace 'evhns-emu-basic' is using 'Basic' tier"):
+        _put(resources, basic + "/eventhubs/hub-0/consumergroups/second", {"properties": {}})

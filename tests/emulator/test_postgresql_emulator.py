@@ -46,6 +46,16 @@ def test_vnet_integration_is_validated_before_create(emu, pg, vnet, privatedns, 
     with pytest.raises(HttpResponseError) as err:
         pg.servers.begin_create_or_update(group, "psql-nozone", server_body(subnets["db"], zone_id)).result()
     assert err.value.error.code == "PrivateDnsZoneNotFound"
+    # Azure's codes and messages (docs/emulator.md): no zone for a delegated subnet; a version not offered
+    with pytest.raises(HttpResponseError, match="Parameter 'PrivateDnsZoneArmResourceId' must be specified") as err:
+        pg.servers.begin_create_or_update(group, "psql-nozoneid", server_body(subnets["db"], None)).result()
+    assert err.value.error.code == "MissingRequiredParameter"
+    with pytest.raises(HttpResponseError, match=r"The value of the 'Version' should be in: \[12,13,14,15,16,17\]") as err:
+        pg.servers.begin_create_or_update(group, "psql-v10", server_body(subnets["db"], zone_id, version="10")).result()
+    assert err.value.error.code == "ParameterOutOfRange"
+    with pytest.raises(HttpResponseError, match="Invalid value given for parameter serverName") as err:
+        pg.servers.begin_create_or_update(group, "psql_underscore", server_body(subnets["db"], zone_id)).result()
+    assert err.value.error.code == "InvalidParameterValue"
     with pytest.raises(HttpResponseError, match="PasswordNotComplex"):
         pg.servers.begin_create_or_update(group, "psql-weak", server_body(subnets["db"], zone_id,
                                                                           administratorLoginPassword="alllowercase")).result()

@@ -173,6 +173,7 @@ def _route(ctx: Context, method: str, ref: Ref, body: Any, info: dict,
 
 
 def _put(ctx: Context, handler: ResourceType, ref: Ref, body: dict, info: dict) -> Response:
+    handler.check_put(ctx, ref)
     existing = handler.find(ctx, ref)
     _check_preconditions(ctx, existing)
     handler.check_busy(ctx, ref)

@@ -181,6 +181,9 @@ class ResourceType:
     def check_busy(self, ctx: Context, ref: Ref) -> None:
         """Raise when the service refuses a write now because another operation runs (one at a time)."""
 
+    def check_put(self, ctx: Context, ref: Ref) -> None:
+        """Raise when the RP refuses a PUT before the resource is looked up (its own answer to a missing parent)."""
+
 
 class TopLevelType(ResourceType):
     """A resource stored as its own document: id, name, type, location, tags, etag, properties."""

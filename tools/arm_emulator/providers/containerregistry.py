@@ -52,6 +52,9 @@ class Registries(TopLevelType):
         return self._properties(ref, sku, require_dict(body.get("properties"), "properties"), existing)
 
     def _properties(self, ref: Ref, sku, props: dict, existing: dict | None) -> dict:
+        if sku == "Classic":   # Azure's code and message (Azure/bicep#4577, hashicorp/terraform-provider-azurerm#17248)
+            raise _bad("ClassicSkuDeprecated", "Classic SKU is now deprecated. Please select a managed SKU. Kindly refer to "
+                       "docs for instructions: https://docs.microsoft.com/en-us/azure/container-registry/container-registry-upgrade")
         if sku not in SKUS:
             raise _bad("InvalidSku", f"The SKU '{sku}' is not valid; a registry is Basic, Standard or Premium.")   # code unverified
         props = dict(props)

@@ -143,13 +143,19 @@ class _Child(TopLevelType):
 class EventHubs(_Child):
     namespace, types, parent_type = NS, ("namespaces", "eventhubs"), NAMESPACE_TYPE
 
+    def check_put(self, ctx: Context, ref: Ref) -> None:
+        # Azure's answer to an event hub in a missing namespace (Learn, event-hubs/resource-manager-exceptions,
+        # BadRequest); a GET there, and a consumer group of a missing event hub, keep ARM's 404 (unverified)
+        if ctx.state.get(ref.parent().id) is None:
+            raise _bad(f"The namespace '{ref.parent().name}' doesn't exist.")
+
     def properties(self, ctx: Context, ref: Ref, props: dict, old: dict | None) -> dict:
         sku = _sku_of(ctx, ref.parent())
         if old is None:
             count = len(ctx.state.of_type(self.type_name, ref.parent().id))
-            if sku in ("Basic", "Standard") and count >= 10:
-                raise _bad(f"Namespace {ref.parent().name} already has {count} event hubs: a {sku} namespace holds at most 10.",
-                           "QuotaExceeded")
+            if sku in ("Basic", "Standard") and count >= 10:   # Azure's answer: resource-manager-exceptions, Conflict 40300
+                raise _bad(f"The maximum number of resources of type EventHub has been reached or exceeded. Actual: {count}, "
+                           "Max allowed: 10", "Conflict", 409)
         partitions = props.get("partitionCount", (old or {}).get("partitionCount", 4))
         if sku in MAX_PARTITIONS and not 1 <= partitions <= MAX_PARTITIONS[sku]:
             raise _bad(f"partitionCount {partitions}: an event hub of a {sku} namespace has 1-{MAX_PARTITIONS[sku]} partitions.")
@@ -196,6 +202,9 @@ class ConsumerGroups(_Child):
         if old is None and ref.name.lower() != DEFAULT_GROUP.lower():
             sku = _sku_of(ctx, self._namespace_ref(ref))
             count = 1 + len(ctx.state.of_type(self.type_name, ref.parent().id))
+            if sku == "Basic" and count >= MAX_CONSUMER_GROUPS[sku]:   # Azure's answer: resource-manager-exceptions
+                raise _bad(f"The operation can't be done on entity type 'ConsumerGroup' because the namespace "
+                           f"'{self._namespace_ref(ref).name}' is using 'Basic' tier.")
             if count >= MAX_CONSUMER_GROUPS[sku]:
                 raise _bad(f"Event hub {ref.parent().name} has {count} consumer groups ($Default included): a {sku} namespace "
                            f"allows {MAX_CONSUMER_GROUPS[sku]} per event hub.", "QuotaExceeded")

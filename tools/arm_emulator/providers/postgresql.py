@@ -82,10 +82,9 @@ class FlexibleServers(TopLevelType):
     top_level_keys = ("sku",)
 
     def validate_name(self, name: str) -> None:
-        if not SERVER_NAME.match(name):
-            raise ArmError(400, "InvalidServerName",
-                           f"Server name '{name}' is invalid: it must have 3-63 characters, lower-case letters, "
-                           "digits and hyphens, and cannot start or end with a hyphen.")
+        if not SERVER_NAME.match(name):   # Azure's code and message (MicrosoftDocs/azure-docs#106980, 400)
+            raise ArmError(400, "InvalidParameterValue", "Invalid value given for parameter serverName. Specify a valid "
+                           "parameter value.")
 
     def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
         self.validate_name(ref.name)
@@ -138,7 +137,10 @@ class FlexibleServers(TopLevelType):
                                   "from three of the categories upper-case letters, lower-case letters, digits and "
                                   "non-alphanumeric characters, and must not contain the login name.",
                                   code="PasswordNotComplex")
-        version = _canon(props.get("version", "16"), VERSIONS, "properties.version")
+        version = str(props.get("version", "16"))
+        if version not in VERSIONS:   # Azure's code and message (microsoft/aspire#2391, hashicorp/terraform#33182)
+            raise invalid_request(f"The value of the 'Version' should be in: [{','.join(VERSIONS)}]. Verify that the "
+                                  "specified parameter value is correct.", code="ParameterOutOfRange")
         storage = self._storage(require_dict(props.get("storage"), "properties.storage"), None)
         backup = require_dict(props.get("backup"), "properties.backup")
         days = int(backup.get("backupRetentionDays", 7))
@@ -221,9 +223,9 @@ class FlexibleServers(TopLevelType):
             raise invalid_request("Conflicting configuration is detected between Public Network Access and Virtual Network "
                                   "arguments. Public Network Access is not supported along with Virtual Network feature.",
                                   code="ConflictingPublicNetworkAccessAndVirtualNetworkConfiguration")
-        if not zone_id:
-            raise invalid_request("A server in a delegated subnet needs privateDnsZoneArmResourceId.",
-                                  code="PrivateDnsZoneRequired")
+        if not zone_id:   # Azure's code and message (aztfmod/terraform-azurerm-caf#1930, Azure-Samples/msdocs-python-django-azure-container-apps#11)
+            raise invalid_request("Parameter 'PrivateDnsZoneArmResourceId' must be specified. This parameter cannot be NULL "
+                                  "or empty.", code="MissingRequiredParameter")
         zone = ctx.find(zone_id)
         if zone is None or zone.get("type", "").lower() != "microsoft.network/privatednszones":
             raise invalid_request(f"The private DNS zone '{zone_id}' was not found.", code="PrivateDnsZoneNotFound")
