@@ -59,8 +59,8 @@ options:
       tags:
         description:
           - Extra tags (string values). The nine computed tags cannot be replaced this way.
-          - Names of at most 128 characters (a storage account's limit), and at most 6 extra tags: every deployment's
-            private DNS zones, and API Management where it is deployed, take at most 15 tags.
+          - Names of at most 128 characters (a storage account's limit), and at most 6 extra tags, since every
+            deployment's private DNS zones, and API Management where it is deployed, take at most 15 tags.
         type: dict
       budget:
         description: Keys C(amount) (positive number), C(currency) (ISO code), C(thresholds) (ascending percentages).
