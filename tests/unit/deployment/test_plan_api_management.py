@@ -68,4 +68,3 @@ def test_every_deployment_takes_at_most_15_tags_before_anything_is_created():
         with pytest.raises(DeploymentError, match=r"16 tags .*at most 15: Azure refuses more on the deployment's private DNS "
                                                   r"zones; at most 6 extra"):
             build_plan(name, dict(overrides, tags=seven), registry=REGISTRY)
-
