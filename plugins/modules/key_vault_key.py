@@ -23,6 +23,7 @@ description:
   - V(absent) deletes the key (soft delete for the vault's retention); O(purge=true) also purges it (refused by Azure
     under purge protection). A soft-deleted key of the same name is recovered, never replaced.
   - Only the public part of the key is ever read; the private key never leaves the vault.
+  - At most 15 tags with names of at most 256 characters (Key Vault's limits for a key); more fail before any call.
 options:
   vault_uri:
     description: The vault's data-plane URI, as the M(complianceflow.infra.key_vault) module returns it in C(key_vault.vault_uri).

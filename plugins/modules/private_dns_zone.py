@@ -16,6 +16,8 @@ description:
   - A change of a link is a PUT of the link; it keeps the link's resolution policy and tags.
   - A zone takes at most 15 tags (Azure refuses the 16th, for private and public zones); more, counting those
     O(purge_tags=false) keeps, fail before any call.
+  - A tag name with a space or a colon is refused before any call (Azure keeps no such tag on a zone, so it would
+    change on every run), and so are parentheses and a leading digit (refused in DNS zones' tags).
 options:
   resource_group:
     description: Resource group of the zone.

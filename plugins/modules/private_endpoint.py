@@ -28,7 +28,7 @@ options:
     type: str
     required: true
   name:
-    description: Private endpoint name (1-80 letters, digits, underscores, periods and hyphens).
+    description: Private endpoint name (2-64 letters, digits, underscores, periods and hyphens, Azure's limit).
     type: str
     required: true
   location:

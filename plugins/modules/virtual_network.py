@@ -20,7 +20,7 @@ options:
     type: str
     required: true
   name:
-    description: Name of the virtual network.
+    description: Name of the virtual network (2-64 letters, digits, underscores, periods and hyphens, Azure's limit).
     type: str
     required: true
   location:

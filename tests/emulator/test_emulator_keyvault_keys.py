@@ -25,6 +25,10 @@ def test_keys_need_a_key_role_then_create_rotate_disable(emu, vault, credential)
     with pytest.raises(HttpResponseError, match="ForbiddenByRbac|keys/create/action"):
         client.create_rsa_key("cmk", size=3072)
     emu.grant("Key Vault Crypto Officer", scope=vault.id)
+    # about-keys: up to 15 tags with names of 256 characters; more answers BadParameter (as for secrets)
+    for tags in ({f"t{i}": "x" for i in range(16)}, {"k" * 257: "x"}):
+        with pytest.raises(HttpResponseError, match="Property has invalid value"):
+            client.create_rsa_key("cmk", size=3072, tags=tags)
     first = client.create_rsa_key("cmk", size=3072, tags={"tier": "3"})
     assert first.key_type == "RSA" and first.properties.enabled and first.id.endswith(f"/keys/cmk/{first.properties.version}")
     assert first.properties.recovery_level == "Recoverable"     # purge protection on

@@ -89,6 +89,12 @@ def test_subnet_outside_the_address_space(network, group):
     assert "Subnet 'far' is not valid because its IP address range is outside" in err.error.message
 
 
+def test_a_vnet_name_over_64_characters(network, group):
+    """resource-name-rules: virtualNetworks 2-64 (the code Azure answers: unverified)."""
+    err = _error(lambda: network.virtual_networks.begin_create_or_update(group, "v" * 65, _vnet()).result())
+    assert err.error.code == "InvalidResourceName" and "2-64 characters" in err.error.message
+
+
 def test_overlapping_subnets(network, group):
     network.virtual_networks.begin_create_or_update(group, "vnet-o", _vnet(
         nm.Subnet(name="a", address_prefix="10.20.0.0/24"))).result()

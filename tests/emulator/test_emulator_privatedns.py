@@ -103,3 +103,12 @@ def test_a_zone_refuses_a_sixteenth_tag(privatedns, group):
     assert refused.value.error.code == "BadRequest"
     with pytest.raises(HttpResponseError, match="A maximum of 15 tags are allowed"):   # the tags PATCH too
         privatedns.private_zones.begin_update(group, "example.internal", {"tags": dict(fifteen, Tag15="x")}).result()
+
+
+def test_a_zone_drops_tags_whose_names_azure_does_not_keep(privatedns, group):
+    """Azure answers the write and drops a tag whose name has a colon or a space (docs/emulator.md)."""
+    zone = privatedns.private_zones.begin_create_or_update(group, "drop.internal", {
+        "location": "global", "tags": {"ms:usage": "a", "Cost Center": "b", "Owner": "platform"}}).result()
+    assert zone.tags == {"Owner": "platform"}
+    patched = privatedns.private_zones.begin_update(group, "drop.internal", {"tags": {"Owner": "platform", "a b": "c"}}).result()
+    assert patched.tags == {"Owner": "platform"}

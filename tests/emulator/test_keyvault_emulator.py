@@ -52,6 +52,13 @@ def test_secrets_versions_soft_delete_and_recover(emu, vaults, group, credential
     assert len(list(client.list_properties_of_secret_versions("admin"))) == 2
     with pytest.raises(ResourceNotFoundError, match="SecretNotFound"):
         client.get_secret("missing")
+    # about-secrets: up to 15 tags; a 16th answers BadParameter "Property has invalid value", on a set and an update
+    sixteen = {f"t{i}": "x" for i in range(16)}
+    with pytest.raises(HttpResponseError, match="Property has invalid value") as refused:
+        client.set_secret("tagged", "v", tags=sixteen)
+    assert refused.value.status_code == 400 and refused.value.error.code == "BadParameter"
+    with pytest.raises(HttpResponseError, match="Property has invalid value"):
+        client.update_secret_properties("admin", second.properties.version, tags=sixteen)
     client.begin_delete_secret("admin").result()
     assert client.get_deleted_secret("admin").recovery_id.endswith("/deletedsecrets/admin")
     with pytest.raises(ResourceExistsError, match="deleted but recoverable"):

@@ -268,7 +268,7 @@ def _set(vault: dict, base: str, name: str, body: dict) -> dict:
     now = int(time.time())
     attributes = dict(body.get("attributes") or {})
     version = {"version": uuid.uuid4().hex, "value": value, "contentType": body.get("contentType"),
-               "tags": dict(body.get("tags") or {}), "created": now, "updated": now,
+               "tags": keyvault_keys.object_tags(body, 512), "created": now, "updated": now,
                "enabled": attributes.get("enabled", True), "exp": attributes.get("exp"), "nbf": attributes.get("nbf"),
                "recoverableDays": vault["properties"].get("softDeleteRetentionInDays", 90)}
     vault["_secrets"].setdefault(name, []).append(version)
@@ -281,7 +281,7 @@ def _update(base: str, name: str, version: dict, body: dict) -> dict:
     if "contentType" in body:
         version["contentType"] = body["contentType"]
     if "tags" in body:
-        version["tags"] = dict(body.get("tags") or {})
+        version["tags"] = keyvault_keys.object_tags(body, 512)
     for key in ("enabled", "exp", "nbf"):
         if key in (body.get("attributes") or {}):
             version[key] = body["attributes"][key]

@@ -31,7 +31,8 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm im
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault_secret import (
     data_plane_client, forbidden_explained, validate_vault_uri)
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags, validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
+    KEY_VAULT_KEY_MAX_TAG_KEY, KEY_VAULT_OBJECT_MAX_TAGS, AzureInputError, check_tag_count, merge_tags, validate_tags)
 
 KEY_NAME_RE = re.compile(r"^[0-9A-Za-z-]{1,127}$")
 KEY_TYPES = ("RSA", "RSA-HSM")
@@ -108,6 +109,7 @@ def plan_key(existing: dict | None, spec: dict) -> dict:
         warning = (f"key {spec['name']} is {existing.get('key_type')} {existing.get('key_size')}, not {spec['key_type']} "
                    f"{spec['key_size']}; a key's material cannot change: rotate=true makes a new version as declared")
     tags = merge_tags(existing.get("tags"), spec.get("tags"), spec.get("purge_tags", True))
+    check_tag_count(tags, KEY_VAULT_OBJECT_MAX_TAGS, "Key Vault key")   # with the tags purge_tags=false keeps
     enabled = spec.get("enabled")
     changes = {}
     if tags != dict(existing.get("tags") or {}):
@@ -184,7 +186,8 @@ class Key(Resource):
         params = self.params
         validate_key(params)
         self.vault_uri = validate_vault_uri(params["vault_uri"])
-        params["tags"] = validate_tags(params["tags"])
+        params["tags"] = validate_tags(params["tags"], max_count=KEY_VAULT_OBJECT_MAX_TAGS, max_key=KEY_VAULT_KEY_MAX_TAG_KEY,
+                                       what="Key Vault key")
         self.api = KeyApi(self.vault_uri)
 
     def resource_id(self) -> KeyRef:

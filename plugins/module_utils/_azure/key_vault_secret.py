@@ -33,7 +33,8 @@ from urllib.parse import urlparse
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags, validate_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
+    KEY_VAULT_OBJECT_MAX_TAGS, AzureInputError, check_tag_count, merge_tags, validate_tags)
 
 SECRET_NAME_RE = re.compile(r"^[0-9A-Za-z-]{1,127}$")
 # Punctuation that survives libpq connection strings, URLs in .pgpass-less tools, shells and YAML
@@ -72,6 +73,21 @@ def password_problems(password: str, login: str | None = None) -> list[str]:
     if login and login.lower() in password.lower():
         problems.append("it contains the login name")
     return problems
+
+
+# Microsoft Learn, key-vault/secrets/about-secrets: a secret is stored "with a maximum size of 25k bytes"; its
+# contentType: "The maximum length of this field is 255 characters".
+MAX_SECRET_BYTES = 25 * 1024
+MAX_CONTENT_TYPE = 255
+
+
+def check_secret_value(value, content_type) -> None:
+    """Sizes Key Vault refuses, before any call; the message gives the size, never the value."""
+    if isinstance(value, str) and len(value.encode("utf-8")) > MAX_SECRET_BYTES:
+        raise AzureInputError(f"value: the secret has {len(value.encode('utf-8'))} bytes; Key Vault stores at most "
+                              f"{MAX_SECRET_BYTES} (25 KB)")
+    if isinstance(content_type, str) and len(content_type) > MAX_CONTENT_TYPE:
+        raise AzureInputError(f"content_type: {len(content_type)} characters; Key Vault allows at most {MAX_CONTENT_TYPE}")
 
 
 def validate_vault_uri(vault_uri: str) -> str:
@@ -117,6 +133,7 @@ def plan_secret(existing: dict | None, existing_value: str | None, spec: dict) -
         warning = (f"secret {spec['name']} exists with a different value; it was left unchanged "
                    "(force=true sets the given value, rotate=true makes a new one)")
     tags = merge_tags(existing.get("tags"), spec.get("tags"), spec.get("purge_tags", True))
+    check_tag_count(tags, KEY_VAULT_OBJECT_MAX_TAGS, "Key Vault secret")   # with the tags purge_tags=false keeps
     content_type = spec.get("content_type")
     if tags != dict(existing.get("tags") or {}) or (content_type is not None and content_type != existing.get("content_type")):
         return {"action": "update_properties", "warning": warning, "tags": tags}
@@ -310,7 +327,8 @@ class Secret(Resource):
         params = self.params
         validate_secret_name(params["name"])
         self.vault_uri = validate_vault_uri(params["vault_uri"])
-        params["tags"] = validate_tags(params["tags"])
+        params["tags"] = validate_tags(params["tags"], max_count=KEY_VAULT_OBJECT_MAX_TAGS, what="Key Vault secret")
+        check_secret_value(params.get("value"), params.get("content_type"))
         if params["generate"]:
             generate_password(params["length"])  # validates the length before any call
         if params["return_value"] and not self.module.no_log:

@@ -15,7 +15,8 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name, ids_equal
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource, merge_keyed
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    PRIVATE_DNS_ZONE_MAX_TAGS, AzureInputError, check_tag_count, merge_tags, validate_name, validate_tags)
+    PRIVATE_DNS_ZONE_MAX_TAGS, AzureInputError, check_dns_zone_tag_names, check_tag_count, merge_tags, validate_name,
+    validate_tags)
 
 ZONE_TYPE = "Microsoft.Network/privateDnsZones"
 VNET_TYPE = "Microsoft.Network/virtualNetworks"
@@ -107,6 +108,7 @@ def _refuse_moved_links(links: list, wanted: list | None, zone: str) -> None:
 def plan_private_dns_zone(zone: dict | None, links: list, spec: dict, zone_id: ResourceId) -> Plan:
     """The zone's write (create, tags-only PATCH, or none) plus the link writes as children."""
     tags_wanted = validate_tags(spec.get("tags"), max_count=PRIVATE_DNS_ZONE_MAX_TAGS, what="private DNS zone")
+    check_dns_zone_tag_names(tags_wanted)
     wanted = normalize_links(spec.get("virtual_network_links"), zone_id.subscription, zone_id.resource_group)
     old_tags = dict((zone or {}).get("tags") or {})
     tags = merge_tags(old_tags, tags_wanted, spec.get("purge_tags", True))
@@ -138,6 +140,7 @@ class PrivateDnsZone(Resource):
         validate_name(self.params["resource_group"], "resource_group", "resource group")
         self.zone = validate_zone_name(self.params["name"])
         validate_tags(self.params["tags"], max_count=PRIVATE_DNS_ZONE_MAX_TAGS, what="private DNS zone")
+        check_dns_zone_tag_names(self.params["tags"])
         # Names only here: ids need the subscription, which needs the credentials.
         normalize_links(self.params["virtual_network_links"], "-", self.params["resource_group"])
 

@@ -57,7 +57,7 @@ GROUP_IDS = {
 def validate_endpoint(params: dict) -> tuple:
     """Checks that need no call. Returns (target ResourceId, canonical group id)."""
     validate_name(params["resource_group"], "resource_group", "resource group")
-    validate_name(params["name"], "name")
+    validate_name(params["name"], "name", "network 2-64")
     if params.get("connection_name") is not None:
         validate_name(params["connection_name"], "connection_name")
     if params.get("state") == "absent" and params.get("target") is None:

@@ -21,8 +21,16 @@ import re
 # tag-resources' list of 15).
 API_MANAGEMENT_MAX_TAGS = 15
 PRIVATE_DNS_ZONE_MAX_TAGS = 15
-STORAGE_ACCOUNT_MAX_TAG_KEY = 128
-_TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
+# Key Vault secrets and keys (data plane): "Key Vault supports up to 15 tags" (Microsoft Learn, key-vault/secrets/
+# about-secrets and keys/about-keys, where a key's tag names have at most 256 characters); a 16th answers 400 BadParameter
+# "Property has invalid value" (quoted in aztfmod/terraform-azurerm-caf#821; hashicorp/terraform-provider-azurerm#16947).
+KEY_VAULT_OBJECT_MAX_TAGS = 15
+KEY_VAULT_KEY_MAX_TAG_KEY = 256
+# A private DNS zone keeps no tag whose name has a colon or a space: Azure answers the write and drops the tag (a colon:
+# Azure/azure-rest-api-specs#11748, hashicorp/terraform-provider-azurerm#6129; a space: Azure/Azure-Landing-Zones#2315),
+# so the tag would be "changed" on every run. Learn's tag-resources adds, for Azure DNS zones, no parentheses and no
+# name starting with a digit; those are refused too (stricter: whether a private zone drops them is unverified).
+_DNS_ZONE_TAG_KEY_BAD = re.compile(r"[\s:()]|^[0-9]")
 
 
 class AzureInputError(ValueError):
@@ -58,6 +66,20 @@ def check_tag_count(tags: dict, max_count: int = 50, what: str = "resource") -> 
         raise AzureInputError(f"tags: a {what} would have {len(tags)} tags; Azure allows at most {max_count} per {what}")
 
 
+def bad_dns_zone_tag_names(tags: dict | None) -> list:
+    return sorted(key for key in (tags or {}) if _DNS_ZONE_TAG_KEY_BAD.search(str(key)))
+
+
+def check_dns_zone_tag_names(tags: dict | None, what: str = "private DNS zone") -> None:
+    bad = bad_dns_zone_tag_names(tags)
+    if bad:
+        raise AzureInputError(f"tags: {', '.join(map(repr, bad))} cannot be tag names of a {what}: Azure drops a name with a "
+                              "space or a colon (and refuses parentheses or a leading digit in DNS zones' tags); use letters, "
+                              "digits, hyphens, underscores or periods")
+STORAGE_ACCOUNT_MAX_TAG_KEY = 128
+_TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
+
+
 def merge_tags(existing: dict | None, wanted: dict | None, purge: bool) -> dict:
     """The tags a resource should end with.
 
@@ -79,6 +101,10 @@ _NAME_RULES = {
     "network": (r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$",
                 "1-80 characters: letters, digits, underscores, periods and hyphens, "
                 "starting with a letter or digit and ending with a letter, digit or underscore"),
+    # resource-name-rules (Microsoft.Network): virtualNetworks and privateEndpoints "2-64", the same characters
+    "network 2-64": (r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}[A-Za-z0-9_]$",
+                     "2-64 characters: letters, digits, underscores, periods and hyphens, "
+                     "starting with a letter or digit and ending with a letter, digit or underscore"),
 }
 
 

@@ -36,7 +36,7 @@ _SERVICE_ENDPOINT = re.compile(r"^Microsoft\.[A-Za-z]+(\.[A-Za-z]+)*$")
 
 def validate_virtual_network(spec: dict) -> dict:
     """Check names, CIDRs and subnet placement before any call; return the spec with parsed parts."""
-    validate_name(spec["name"], "name")
+    validate_name(spec["name"], "name", "network 2-64")
     spec["tags"] = validate_tags(spec.get("tags"))
     spaces = [_cidr(p, "address_prefixes") for p in spec.get("address_prefixes") or []]
     for i, a in enumerate(spaces):

@@ -48,7 +48,7 @@ DEFAULTS = {"allow_virtual_network_access": True, "allow_forwarded_traffic": Fal
 def validate_peering(params: dict, subscription_id: str) -> str:
     """Checks before any call; the remote VNet's id (a name stands for a VNet of remote_resource_group)."""
     validate_name(params["resource_group"], "resource_group", "resource group")
-    validate_name(params["virtual_network"], "virtual_network")
+    validate_name(params["virtual_network"], "virtual_network", "network 2-64")
     validate_name(params["name"], "name")
     if params.get("remote_resource_group"):
         validate_name(params["remote_resource_group"], "remote_resource_group", "resource group")

@@ -13,7 +13,7 @@ import re
 
 # The tag limits Azure has per type (pure Python, no Ansible): one definition for the modules and the plan.
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    API_MANAGEMENT_MAX_TAGS, PRIVATE_DNS_ZONE_MAX_TAGS, STORAGE_ACCOUNT_MAX_TAG_KEY)
+    API_MANAGEMENT_MAX_TAGS, PRIVATE_DNS_ZONE_MAX_TAGS, STORAGE_ACCOUNT_MAX_TAG_KEY, bad_dns_zone_tag_names)
 from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.cidr import (
     Registry,
     load_registry,
@@ -490,6 +490,10 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
                 f"tag names of 1-{STORAGE_ACCOUNT_MAX_TAG_KEY} characters without < > % & \\ ? / (a storage account's limit)")
         _string(dep.name, f"tags.{key}", value)
         tags[key] = value
+    bad = bad_dns_zone_tag_names(extra)   # every deployment's private DNS zones take its tags
+    if bad:
+        _err(dep.name, "tags", bad[0], "tag names without spaces, colons, parentheses or a leading digit: the deployment's "
+             "private DNS zones drop or refuse them")
     # Every deployment has private DNS zones, which take the deployment's tags; API Management (prod) has the same limit.
     max_tags = min(PRIVATE_DNS_ZONE_MAX_TAGS, API_MANAGEMENT_MAX_TAGS if features["api_management"] else PRIVATE_DNS_ZONE_MAX_TAGS)
     if len(tags) > max_tags:

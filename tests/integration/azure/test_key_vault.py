@@ -169,6 +169,26 @@ def test_secret_without_value_or_generate_only_reads(ansible, emu, rg):
     assert [v["value"] for v in resource(emu, vault["id"])["_secrets"]["kept"]] == ["s3cr3t-Value"]
 
 
+def test_a_secret_over_azures_limits_fails_before_any_call_and_names_no_value(ansible, emu, rg):
+    """15 tags (counting those purge_tags=false keeps) and 25 KB: Azure's 400s, found by the module instead."""
+    name = f"kv-l-{uuid.uuid4().hex[:8]}"
+    vault = ansible.play([vault_task(rg, name)]).result("vault")["key_vault"]
+    emu.grant("Key Vault Secrets Officer", scope=vault["id"])
+    uri = vault["vault_uri"]
+    fourteen = {f"Tag{i}": "x" for i in range(14)}
+    assert ansible.play([task("store", "key_vault_secret", vault_uri=uri, name="tagged", value="s3cr3t-Value", tags=fourteen)]).rc == 0
+    mark = len(emu.requests())
+    run = ansible.play([dict(task("more", "key_vault_secret", vault_uri=uri, name="tagged", tags={"A": "1", "B": "2"},
+                                  purge_tags=False), ignore_errors=True),
+                        dict(task("big", "key_vault_secret", vault_uri=uri, name="big", value="Q" * (25 * 1024 + 1)),
+                             ignore_errors=True)])
+    assert "a Key Vault secret would have 16 tags; Azure allows at most 15" in run.result("more")["msg"]
+    assert "the secret has 25601 bytes; Key Vault stores at most 25600" in run.result("big")["msg"]
+    assert "QQQQ" not in run.stdout + run.stderr
+    assert not writes(emu, mark)
+    assert len(resource(emu, vault["id"])["_secrets"]["tagged"][-1]["tags"]) == 14
+
+
 def test_a_content_type_change_shows_in_check_mode_diff_and_is_applied_without_a_new_version(ansible, emu, rg):
     name = f"kv-c-{uuid.uuid4().hex[:8]}"
     vault = ansible.play([vault_task(rg, name)]).result("vault")["key_vault"]

@@ -124,6 +124,19 @@ def test_secret_never_rotates_unless_asked():
     assert secret.plan_secret(meta, "old", {"name": "s", "generate": True, "tags": {"x": "y"}})["action"] == "update_properties"
 
 
+def test_secret_limits_azure_has_are_refused_without_the_value():
+    """about-secrets: 15 tags, 25 KB values, a 255-character content type; a kept tag counts (purge_tags=false)."""
+    secret.check_secret_value("a" * 25 * 1024, "x" * 255)   # at the limits: accepted
+    with pytest.raises(AzureInputError, match=r"value: the secret has 25601 bytes; Key Vault stores at most 25600") as refused:
+        secret.check_secret_value("é" + "a" * (25 * 1024 - 1), None)   # é is two bytes in UTF-8
+    assert "aaaa" not in str(refused.value)
+    with pytest.raises(AzureInputError, match="content_type: 256 characters"):
+        secret.check_secret_value("short", "x" * 256)
+    meta = {"name": "s", "tags": {f"Old{i}": "x" for i in range(10)}, "content_type": None}
+    with pytest.raises(AzureInputError, match="a Key Vault secret would have 16 tags; Azure allows at most 15"):
+        secret.plan_secret(meta, "v", {"name": "s", "tags": {f"New{i}": "x" for i in range(6)}, "purge_tags": False})
+
+
 # --- PostgreSQL ----------------------------------------------------------------------------
 
 def server_spec(**over):

@@ -25,6 +25,14 @@ def vnet_spec(**over):
     return validate_virtual_network(spec)
 
 
+@pytest.mark.parametrize("name", ["v", "v" * 65, "-vnet", "vnet-"])
+def test_a_vnet_name_outside_azures_2_to_64_characters_is_refused(name):
+    """resource-name-rules: virtualNetworks (and privateEndpoints) take 2-64 characters, not the other network names' 80."""
+    with pytest.raises(AzureInputError, match=r"name: .* is not a valid name; Azure allows 2-64 characters"):
+        vnet_spec(name=name)
+    assert vnet_spec(name="v" * 64)["name"] == "v" * 64
+
+
 def as_azure_returns(body):
     """What ARM answers after a PUT of `body`: ids, states, a route table someone else attached to db."""
     doc = copy.deepcopy(body)
@@ -230,6 +238,16 @@ def test_a_zone_takes_at_most_15_tags_counting_those_kept():
         plan_private_dns_zone(None, [], dict(spec, tags=dict(ten, **{f"More{i}": "x" for i in range(6)})), zone_id)
     with pytest.raises(AzureInputError, match="a private DNS zone would have 16 tags"):   # 5 kept + 11 given
         plan_private_dns_zone(zone, [], dict(spec, tags=dict(ten, Extra="x"), purge_tags=False), zone_id)
+
+
+@pytest.mark.parametrize("key", ["Cost Center", "ms:usage", "Team(Platform)", "1stLine", "tab\there"])
+def test_a_zone_refuses_tag_names_azure_drops_before_any_call(key):
+    """A private DNS zone drops a tag whose name has a colon or a space (the tag would change on every run)."""
+    zone_id = ResourceId.build(SUB, RG, "Microsoft.Network/privateDnsZones", "privatelink.blob.core.windows.net")
+    spec = {"name": zone_id.name, "virtual_network_links": None, "purge_virtual_network_links": False, "purge_tags": True}
+    with pytest.raises(AzureInputError, match=r"cannot be tag names of a private DNS zone: Azure drops a name with a space or a colon"):
+        plan_private_dns_zone(None, [], dict(spec, tags={key: "x", "Owner": "platform"}), zone_id)
+    assert plan_private_dns_zone(None, [], dict(spec, tags={"Cost-Center": "x", "team_1.a": "y"}), zone_id).body["tags"]
 
 
 @pytest.mark.parametrize("prefixes", [["VirtualNetwork", "10.0.0.0/24"], ["*", "10.0.0.1"], ["Internet", "AzureLoadBalancer"]])

@@ -98,6 +98,8 @@ def test_overrides_merge():
     ("westeu-dev-1", {"budget": {"thresholds": [80, 50]}}, r"ascending"),
     ("westeu-dev-1", {"tags": {"ManagedBy": "Terraform"}}, r"extra tags only"),
     ("westeu-dev-1", {"tags": {"k" * 129: "v"}}, r"tag names of 1-128 characters.*a storage account's limit"),
+    ("westeu-dev-1", {"tags": {"Cost Center": "x"}}, r"tags='Cost Center'.*without spaces, colons.*private DNS zones"),
+    ("global-dev", {"tags": {"ms:usage": "x"}}, r"tags='ms:usage'.*without spaces, colons"),
     ("westeu-dev-1", {"key_vault_suffix": "AB12"}, r"key_vault_suffix 'AB12'"),
     ("westeu-dev-1", ["vnet_cidr"], r"expected a dict"),
     ("westeu-prod-3", {}, r"'westeu-prod-3' has no CIDR in the registry.*cidr_allocate.py westeu-prod-3"),

@@ -195,9 +195,10 @@ class TopLevelType(ResourceType):
     fixed_location: str | None = None   # e.g. "global" for private DNS zones
     top_level_keys: tuple[str, ...] = ()  # extra top-level keys kept from the body (sku, kind, identity)
 
-    def validate_name(self, name: str) -> None:
-        if not self.name_pattern.match(name):
-            raise ArmError(400, "InvalidResourceName", f"Resource name {name} is invalid. {self.name_rule}")
+    def validate_name(self, name: str, pattern: re.Pattern | None = None, rule: str | None = None) -> None:
+        """The type's name rule, or another one given (a nested part whose rule differs: a VNet's subnets)."""
+        if not (pattern or self.name_pattern).match(name):
+            raise ArmError(400, "InvalidResourceName", f"Resource name {name} is invalid. {rule or self.name_rule}")
 
     def find(self, ctx: Context, ref: Ref) -> dict | None:
         return ctx.state.get(ref.id)

@@ -86,9 +86,17 @@ def _in_use_error(subnet: dict) -> ArmError:
                     "delete the subnet, delete all the resources within the subnet. See aka.ms/deletesubnet.")
 
 
+# resource-name-rules (Microsoft.Network): virtualNetworks and privateEndpoints "2-64" characters, the other network
+# names' characters (Azure's code for a refused one: unverified, ARM's InvalidResourceName here).
+NAME_2_64 = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]$")
+NAME_2_64_RULE = ("The name must be 2-64 characters: letters, digits, underscores, periods and hyphens, beginning with a "
+                  "word character and ending with a word character.")
+
+
 class VirtualNetworks(TopLevelType):
     namespace = NS
     types = ("virtualNetworks",)
+    name_pattern, name_rule = NAME_2_64, NAME_2_64_RULE
 
     def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
         props = dict(require_dict(body.get("properties"), "properties"))
@@ -149,7 +157,7 @@ class VirtualNetworks(TopLevelType):
     def build_subnet(self, ctx: Context, vnet_id: str, body: Any, existing: dict | None, location: str) -> dict:
         body = require_dict(body, "subnet")
         name = str(body.get("name") or "")
-        self.validate_name(name)
+        self.validate_name(name, TopLevelType.name_pattern, TopLevelType.name_rule)   # a subnet's rule: 1-80
         subnet_id = f"{vnet_id}/subnets/{name}"
         props = dict(require_dict(body.get("properties"), f"properties of subnet {name}"))
         props.pop("provisioningState", None)

@@ -27,7 +27,7 @@ import uuid
 from ..errors import ArmError, invalid_request
 from ..state import new_etag
 from .base import Context, Ref, TopLevelType, require_dict
-from .network import SUBNET_TYPE, VNET_TYPE, mark_subnet_in_use, same_location, subnet_prefixes
+from .network import NAME_2_64, NAME_2_64_RULE, SUBNET_TYPE, VNET_TYPE, mark_subnet_in_use, same_location, subnet_prefixes
 
 NS = "Microsoft.Network"
 PE_TYPE = f"{NS}/privateEndpoints"
@@ -99,6 +99,7 @@ def _allocate(ctx: Context, subnet: dict, pe_id: str) -> str:
 class PrivateEndpoints(TopLevelType):
     namespace = NS
     types = ("privateEndpoints",)
+    name_pattern, name_rule = NAME_2_64, NAME_2_64_RULE
 
     def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
         props = require_dict(body.get("properties"), "properties")

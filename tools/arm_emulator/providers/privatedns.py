@@ -17,6 +17,12 @@ LINK_TYPE = f"{ZONE_TYPE}/virtualNetworkLinks"
 LABEL = re.compile(r"^(?!-)[A-Za-z0-9-_]{1,63}(?<!-)$")
 
 
+def _kept_tags(tags: dict) -> dict:
+    """Azure answers a zone write whose tag names hold a colon or a space, and drops those tags (a colon:
+    Azure/azure-rest-api-specs#11748; a space: Azure/Azure-Landing-Zones#2315, "causing drift")."""
+    return {key: value for key, value in tags.items() if ":" not in key and not any(c.isspace() for c in key)}
+
+
 class PrivateDnsZones(TopLevelType):
     # At most 15 tags: Azure's 400 BadRequest as quoted in Azure/bicep-registry-modules#1541 (a zone's create); Azure
     # support in Azure/azure-rest-api-specs#13600 ("exists for private and public zones by design"). A link's: unverified.
@@ -40,6 +46,16 @@ class PrivateDnsZones(TopLevelType):
                            f"Resource name {name} is invalid. A private DNS zone name must be a fully qualified "
                            "domain name of 2 to 34 labels (e.g. privatelink.postgres.database.azure.com), each "
                            "label 1-63 letters, digits, hyphens or underscores, 253 characters in all.")
+
+    def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
+        doc, created = super().put(ctx, ref, body)
+        doc["tags"] = _kept_tags(doc["tags"])
+        return doc, created
+
+    def patch(self, ctx: Context, ref: Ref, body: dict) -> dict:
+        doc = super().patch(ctx, ref, body)
+        doc["tags"] = _kept_tags(doc.get("tags") or {})
+        return doc
 
     def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
         old = (existing or {}).get("properties", {})
