@@ -128,7 +128,7 @@ CONTRACTS = {
                        "subnets": [{"name": "apps", "address_prefix": "10.20.1.0/24"}]},
         {"subnets": [{"name": "apps", "address_prefix": "10.20.1.0/24", "service_endpoints": ["Microsoft.KeyVault"]}]},
         lambda d: [e["service"] for e in d["properties"]["subnets"][0]["properties"]["serviceEndpoints"]], ["Microsoft.KeyVault"],
-        {"resource_group": "rg-x", "name": "v", "address_prefixes": ["10.20.0.1/16"]}, "has host bits set; the network is 10.20.0.0/16",
+        {"resource_group": "rg-x", "name": "vn", "address_prefixes": ["10.20.0.1/16"]}, "has host bits set; the network is 10.20.0.0/16",
         setup=group_tasks),
     "private_dns_zone": Contract(
         "private_dns_zone", lambda rg, n: f"Microsoft.Network/privateDnsZones/{n}.example.internal",
