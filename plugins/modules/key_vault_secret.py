@@ -20,7 +20,7 @@ description:
   - The secret's value is returned only with O(return_value=true), and then only in a task that sets C(no_log) to true
     (the module refuses otherwise), so the value never appears in output, even at C(-vvv).
   - V(absent) deletes the secret (Azure keeps it soft-deleted for the vault's retention); O(purge=true) also purges it.
-  - Key Vault's limits fail before any call, the value never named in the message: at most 15 tags (counting those
+  - Key Vault's limits fail before any call, the value never named in the message. At most 15 tags (counting those
     O(purge_tags=false) keeps), a value of at most 25 KB, a content type of at most 255 characters.
 options:
   vault_uri:
