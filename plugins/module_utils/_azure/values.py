@@ -21,6 +21,8 @@ import re
 # tag-resources' list of 15).
 API_MANAGEMENT_MAX_TAGS = 15
 PRIVATE_DNS_ZONE_MAX_TAGS = 15
+STORAGE_ACCOUNT_MAX_TAG_KEY = 128
+_TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 # Key Vault secrets and keys (data plane): "Key Vault supports up to 15 tags" (Microsoft Learn, key-vault/secrets/
 # about-secrets and keys/about-keys, where a key's tag names have at most 256 characters); a 16th answers 400 BadParameter
 # "Property has invalid value" (quoted in aztfmod/terraform-azurerm-caf#821; hashicorp/terraform-provider-azurerm#16947).
@@ -76,8 +78,6 @@ def check_dns_zone_tag_names(tags: dict | None, what: str = "private DNS zone") 
         raise AzureInputError(f"tags: {', '.join(map(repr, bad))} cannot be tag names of a {what}: Azure drops a name with a "
                               "space or a colon (and refuses parentheses or a leading digit in DNS zones' tags); use letters, "
                               "digits, hyphens, underscores or periods")
-STORAGE_ACCOUNT_MAX_TAG_KEY = 128
-_TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 
 
 def merge_tags(existing: dict | None, wanted: dict | None, purge: bool) -> dict:
