@@ -24,7 +24,7 @@ import re
 import time
 
 from ..errors import ArmError
-from .base import Context, Ref, ResourceType, TagLimits, TopLevelType, public, require_dict
+from .base import Context, Ref, ResourceType, TagLimits, TopLevelType, answered_identity, public, require_dict
 
 NS = "Microsoft.ApiManagement"
 SERVICE_TYPE = f"{NS}/service"
@@ -165,16 +165,8 @@ class Services(TopLevelType):
         doc["properties"] = self.build_properties(ctx, ref, merged, doc, doc["location"])
         doc["sku"] = merged["sku"]
         if "identity" in body:
-            doc["identity"] = self._identity(body["identity"], doc)
+            doc["identity"] = answered_identity(body["identity"], doc["id"])
         return super().patch(ctx, ref, body)
-
-    @staticmethod
-    def _identity(identity: dict | None, doc: dict) -> dict:
-        identity = dict(identity or {})
-        if identity.get("type") in ("SystemAssigned", "SystemAssigned, UserAssigned"):
-            old = doc.get("identity") or {}
-            identity["principalId"] = old.get("principalId") or f"00000000-0000-4000-8000-{abs(hash(doc['id'])) % 10**12:012d}"
-        return identity
 
     def delete_plan(self, ctx: Context, ref: Ref) -> list[str] | None:
         doc = self.find(ctx, ref)
@@ -191,8 +183,8 @@ class Services(TopLevelType):
 
     def render(self, ctx: Context, doc: dict) -> dict:
         view = public(doc)
-        if doc.get("identity") and "principalId" not in doc["identity"] and doc["identity"].get("type", "None") != "None":
-            view["identity"] = self._identity(doc["identity"], doc)
+        if doc.get("identity"):
+            view["identity"] = answered_identity(doc["identity"], doc["id"])
         return view
 
 

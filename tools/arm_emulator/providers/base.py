@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArmError, invalid_request, location_required, nested_not_found, resource_not_found
+from ..identity import DEFAULT_TENANT
 from ..state import new_etag
 
 if TYPE_CHECKING:
@@ -80,6 +82,24 @@ class Context:
 
     def find(self, resource_id: str) -> dict | None:
         return self.state.find(resource_id)
+
+
+def answered_identity(identity: Any, resource_id: str) -> Any:
+    """A managed identity as Azure answers it: its type and user-assigned ids as given, with the read-only principalId
+    and tenantId of a system-assigned one and each user-assigned one's principalId and clientId (ManagedServiceIdentity
+    in common-types and in each RP's spec). The ids derive from the resource's and the identities' ids, so a write that
+    sends the identity back (without them) keeps them."""
+    if not isinstance(identity, dict) or identity.get("type") in (None, "None"):
+        return identity
+    out = {"type": identity["type"]}
+    if "SystemAssigned" in str(identity["type"]):
+        out.update(principalId=str(uuid.uuid5(uuid.NAMESPACE_URL, resource_id.lower())), tenantId=DEFAULT_TENANT)
+    if identity.get("userAssignedIdentities"):
+        out["userAssignedIdentities"] = {
+            key: {"principalId": str(uuid.uuid5(uuid.NAMESPACE_URL, key.lower() + "#principal")),
+                  "clientId": str(uuid.uuid5(uuid.NAMESPACE_URL, key.lower() + "#client"))}
+            for key in identity["userAssignedIdentities"]}
+    return out
 
 
 def public(doc: Any) -> Any:

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import copy
 import re
-import uuid
 from datetime import datetime, timezone
 
 from ..errors import ArmError
-from ..identity import DEFAULT_TENANT
 from ..state import new_etag
-from .base import Context, Ref, TagLimits, TopLevelType, require_dict
+from .base import Context, Ref, TagLimits, TopLevelType, answered_identity, require_dict
 
 NS = "Microsoft.Storage"
 ACCOUNT = f"{NS}/storageAccounts"
@@ -66,23 +64,6 @@ def _encryption(given: dict | None, old: dict | None) -> dict:
     return out
 
 
-def _identity(identity: dict | None, account_id: str) -> dict | None:
-    """A managed identity as Azure answers it: the read-only principalId and tenantId of a system-assigned one, and each
-    user-assigned one's principalId and clientId (the spec's Identity and UserAssignedIdentity, 2026-09-01). The ids
-    are derived from the account's and the identities' ids, so a PUT that sends the identity back keeps them."""
-    if not isinstance(identity, dict) or identity.get("type") in (None, "None"):
-        return identity
-    out = {"type": identity["type"]}
-    if "SystemAssigned" in str(identity["type"]):
-        out.update(principalId=str(uuid.uuid5(uuid.NAMESPACE_URL, account_id.lower())), tenantId=DEFAULT_TENANT)
-    if identity.get("userAssignedIdentities"):
-        out["userAssignedIdentities"] = {
-            key: {"principalId": str(uuid.uuid5(uuid.NAMESPACE_URL, key.lower() + "#principal")),
-                  "clientId": str(uuid.uuid5(uuid.NAMESPACE_URL, key.lower() + "#client"))}
-            for key in identity["userAssignedIdentities"]}
-    return out
-
-
 class StorageAccounts(TopLevelType):
     tag_limits = TagLimits(name_length=128)   # tag-resources, Limitations: a storage account's tag names (code unverified)
     namespace, types = NS, ("storageAccounts",)
@@ -108,7 +89,7 @@ class StorageAccounts(TopLevelType):
                 raise ArmError(409, "StorageAccountAlreadyTaken", f"The storage account named {ref.name} is already taken.")
         doc, created = super().put(ctx, ref, body)
         if "identity" in doc:
-            doc["identity"] = _identity(doc["identity"], doc["id"])
+            doc["identity"] = answered_identity(doc["identity"], doc["id"])
         sku = dict(doc.get("sku") or {})
         doc["sku"] = dict(sku, tier=_tier(sku.get("name")))
         return doc, created
@@ -149,7 +130,7 @@ class StorageAccounts(TopLevelType):
                 given["encryption"] = _encryption(given["encryption"], old.get("encryption"))
             doc["properties"] = dict(old, **given)
         if "identity" in body:
-            doc["identity"] = _identity(body["identity"], doc["id"])
+            doc["identity"] = answered_identity(body["identity"], doc["id"])
         if isinstance(body.get("sku"), dict) and body["sku"].get("name"):
             doc["sku"] = {"name": body["sku"]["name"], "tier": _tier(body["sku"]["name"])}
         return super().patch(ctx, ref, body)
