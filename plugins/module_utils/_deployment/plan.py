@@ -494,8 +494,8 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
     if bad:
         _err(dep.name, "tags", bad[0], "tag names without spaces, colons, parentheses or a leading digit: the deployment's "
              "private DNS zones drop or refuse them")
-    # Every deployment has private DNS zones, which take the deployment's tags; API Management (prod) has the same limit.
-    max_tags = min(PRIVATE_DNS_ZONE_MAX_TAGS, API_MANAGEMENT_MAX_TAGS if features["api_management"] else PRIVATE_DNS_ZONE_MAX_TAGS)
+    # Every deployment has private DNS zones, which take the deployment's tags; API Management (prod) has its own limit.
+    max_tags = min(PRIVATE_DNS_ZONE_MAX_TAGS, API_MANAGEMENT_MAX_TAGS) if features["api_management"] else PRIVATE_DNS_ZONE_MAX_TAGS
     if len(tags) > max_tags:
         _err(dep.name, "tags", f"{len(tags)} tags ({len(tags) - len(extra)} computed, {len(extra)} extra)",
              f"at most {max_tags}: Azure refuses more on the deployment's private DNS zones"
