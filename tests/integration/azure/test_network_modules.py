@@ -96,6 +96,23 @@ def test_subnet_outside_the_address_space(ansible, emu, built):
     assert tracebacks == []
 
 
+def test_azures_per_type_limits_fail_before_any_call(ansible, emu, built):
+    """A VNet name over 64 characters, a zone tag name Azure would drop, a zone's 16th tag: each the module's own error,
+    with no request sent (the task's play goes on past each failure)."""
+    mark = emu.request_count()
+    tasks = [dict(task("long", "virtual_network", resource_group=built, name="v" * 65, location="westeurope",
+                       address_prefixes=["10.50.0.0/16"]), ignore_errors=True),
+             dict(task("spaced", "private_dns_zone", resource_group=built, name="example.internal", tags={"Cost Center": "x"}),
+                  ignore_errors=True),
+             dict(task("many", "private_dns_zone", resource_group=built, name="example.internal",
+                       tags={f"Tag{i}": "x" for i in range(16)}), ignore_errors=True)]
+    run = ansible.play(tasks)
+    assert "is not a valid name; Azure allows 2-64 characters" in run.result("long")["msg"]
+    assert "'Cost Center' cannot be tag names of a private DNS zone" in run.result("spaced")["msg"]
+    assert "a private DNS zone would have 16 tags; Azure allows at most 15" in run.result("many")["msg"]
+    assert emu.requests(since=mark) == []
+
+
 def test_unlisted_subnet_kept_unless_purged_and_nsg_rules_likewise(ansible, emu, built):
     run = ansible.play([task("vnet", "virtual_network", resource_group=built, name="vnet", subnets=[SUBNETS[1]])])
     assert run.result("vnet")["changed"] is False
