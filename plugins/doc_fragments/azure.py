@@ -139,4 +139,18 @@ options:
       - With V(true), the task waits for the operation, at most O(timeout) seconds.
     type: bool
     default: true
+  after_operations:
+    description:
+      - Long-running operations that earlier tasks started with O(wait=false) and that must succeed before this task
+        reads or writes anything. Each item is an operation, or the whole registered result of the task that started
+        it, as M(complianceflow.infra.operation_wait) takes them (a result that started nothing is left out).
+      - They are awaited in this task's own process, polled as Azure's C(Retry-After) says, at most O(timeout) seconds.
+        Run in the background (C(async) with C(poll=0)), the task can so be started before what it needs has ended,
+        and its first write goes out as soon as that has (C(playbooks/deploy.yml) starts the PostgreSQL server this way,
+        before its private DNS zone's link has ended).
+      - One that ended V(Failed) or V(Canceled) fails this task before it writes anything, naming Azure's error code
+        and message. A bad item fails it before any call.
+    type: list
+    elements: raw
+    version_added: 1.2.0
 """

@@ -133,42 +133,15 @@ jobs:
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils import _background as background
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation, operation_tokens
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule
-
-TOKEN_KEYS = ("what", "method", "resource_id", "api_version")
-
-
-def tokens(items: list) -> list:
-    """The operation tokens among items (tokens, or registered results holding one); bad items fail clearly."""
-    found = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise ValueError(f"operations[{index}]: {item!r} is neither an operation nor a registered result holding one")
-        if isinstance(item.get("operations"), list):   # a task that started several writes (its child resources)
-            found.extend(tokens(item["operations"]))
-            if "operation" not in item:
-                continue
-        if "operation" in item:
-            token = item["operation"]
-        elif set(TOKEN_KEYS) <= set(item):
-            token = item
-        elif "changed" in item or "skipped" in item:
-            continue   # a registered result that started nothing
-        else:
-            raise ValueError(f"operations[{index}]: {item!r} is neither an operation nor a registered result holding one")
-        if not isinstance(token, dict) or not set(TOKEN_KEYS) <= set(token):
-            raise ValueError(f"operations[{index}]: an operation needs {', '.join(TOKEN_KEYS)}")
-        found.append(token)
-    return found
-
 
 def main():
     module = AzureModule(argument_spec=dict(operations={"type": "list", "elements": "raw"},
                                             jobs={"type": "list", "elements": "raw"}),
                          required_one_of=[("operations", "jobs")])
     try:
-        ops = [Operation.from_token(token) for token in tokens(module.params["operations"] or [])]
+        ops = [Operation.from_token(token) for token in operation_tokens(module.params["operations"] or [])]
         jobs = background.jobs_of(module.params["jobs"] or [])
     except ValueError as err:
         module.fail_json(msg=str(err))

@@ -75,6 +75,36 @@ class Operation:
                    done=bool(token.get("done")), poll_after=float(poll_after) if isinstance(poll_after, (int, float)) else None)
 
 
+TOKEN_KEYS = ("what", "method", "resource_id", "api_version")
+
+
+def operation_tokens(items: list, option: str = "operations") -> list[dict]:
+    """The operation tokens among `items`: tokens, or the registered results of the tasks that started them (a result's
+    `operations`, child writes started side by side, included; a result that started nothing left out). A bad item
+    is a ValueError naming it as `option[index]`."""
+    found = []
+    for index, item in enumerate(items):
+        where = f"{option}[{index}]"
+        if not isinstance(item, dict):
+            raise ValueError(f"{where}: {item!r} is neither an operation nor a registered result holding one")
+        if isinstance(item.get("operations"), list):   # a task that started several writes (its child resources)
+            found.extend(operation_tokens(item["operations"], f"{where}.operations"))
+            if "operation" not in item:
+                continue
+        if "operation" in item:
+            token = item["operation"]
+        elif set(TOKEN_KEYS) <= set(item):
+            token = item
+        elif "changed" in item or "skipped" in item:
+            continue   # a registered result that started nothing
+        else:
+            raise ValueError(f"{where}: {item!r} is neither an operation nor a registered result holding one")
+        if not isinstance(token, dict) or not set(TOKEN_KEYS) <= set(token):
+            raise ValueError(f"{where}: an operation needs {', '.join(TOKEN_KEYS)}")
+        found.append(token)
+    return found
+
+
 def provisioning_state(doc: dict | None) -> str | None:
     return ((doc or {}).get("properties") or {}).get("provisioningState")
 

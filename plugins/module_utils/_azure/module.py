@@ -72,7 +72,7 @@ AZURE_AUTH_SPEC = {
 }
 
 STATE_SPEC = {"state": {"type": "str", "default": "present", "choices": ["present", "absent"]}}
-WAIT_SPEC = {"wait": {"type": "bool", "default": True}}
+WAIT_SPEC = {"wait": {"type": "bool", "default": True}, "after_operations": {"type": "list", "elements": "raw"}}
 TAGS_SPEC = {
     "tags": {"type": "dict"},
     "purge_tags": {"type": "bool", "default": True},

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The resource engine: one path from options to Azure for every Azure module. PRIVATE to the collection.
 
-    validate (no call) → read the resource (or nothing) → state=absent deletes → a pure plan (Plan) →
+    validate (no call) → wait for what must end first (after_operations) → read the resource (or nothing) → state=absent deletes → a pure plan (Plan) →
     check mode predicts, diff shows before/after → PUT, or PATCH (tags-only changes as a PATCH of the
     tags) → bounded wait (or start only, wait=false) → child writes → one exit.
 
@@ -19,8 +19,10 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation, operation_tokens
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, carry_over
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 
 ACTIONS = ("none", "create", "put", "patch", "tags")
 
@@ -217,12 +219,35 @@ def inspect(resource: Resource) -> None:
 
 
 def _validate_and_read(resource: Resource) -> tuple:
-    """Input checks (no call), then the resource and its related reads: (id, resource or None, related)."""
-    with resource.module.validating():
+    """Input checks (no call), what must end first (after_operations), then the resource and its related reads:
+    (id, resource or None, related)."""
+    module = resource.module
+    with module.validating():
         resource.validate()
         rid = resource.resource_id()
+        after = operations_after(module.params.get("after_operations"))
+    if after:
+        await_operations_after(module, after, f"{resource.what} {rid.name}")
     existing = read(resource, rid)
     return rid, existing, resource.read_related(rid, existing) if existing is not None else {}
+
+
+def operations_after(items: list | None) -> list[Operation]:
+    """The operations of option after_operations (tokens, or the registered results of the tasks that started them)."""
+    try:
+        return [Operation.from_token(token) for token in operation_tokens(items or [], "after_operations")]
+    except ValueError as err:
+        raise AzureInputError(str(err)) from None
+
+
+def await_operations_after(module, ops: list[Operation], subject: str) -> None:
+    """Wait, in this process, for operations earlier tasks started (with async, the job can start before they end);
+    one that failed fails this task before it reads or writes anything, with Azure's code and message."""
+    with module.operation(f"wait for {', '.join(op.what for op in ops)} (after_operations of {subject})"):
+        failed = module.arm.finish_all(ops, module.deadline())
+    if failed:
+        ended = "; ".join(f"{ops[i].what} ended {err.status}: {err.code or ''} {err.message or ''}".strip() for i, err in failed.items())
+        module.fail_json(msg=f"after_operations: {ended}; nothing of {subject} was written")
 
 
 def read(resource: Resource, rid: ResourceId) -> dict | None:

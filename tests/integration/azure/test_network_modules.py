@@ -190,3 +190,38 @@ def test_zones_and_nsgs_started_then_awaited_together(ansible, emu, rg_name):
     assert again.result("links")["changed"] is False and "operations" not in again.result("links")
     assert again.result("vnet")["changed"] is False and "operation" not in again.result("vnet")
     ansible.play([task("group", "resource_group", name=rg_name, state="absent")])
+
+
+def test_after_operations_holds_a_write_until_what_it_needs_has_succeeded(ansible, emu, rg_name):
+    """A VNet whose subnet names an NSG still being created waits for the NSG's operation (after_operations) in its own
+    task and writes only once it has succeeded; an NSG whose create failed fails the VNet's task with Azure's code,
+    before the VNet is written."""
+    emu.set_latency({"Microsoft.Network/networkSecurityGroups": 2})
+    emu.add_fault(kind="fail_operation", name="nsg-failing", code="InternalServerError", message="Allocation failed.")
+    vnet = dict(resource_group=rg_name, location="westeurope", address_prefixes=["10.10.0.0/16"])
+    try:
+        mark = emu.request_count()
+        run = ansible.play([
+            task("group", "resource_group", name=rg_name, location="westeurope"),
+            dict(task("nsg", "network_security_group", resource_group=rg_name, name="nsg-db", location="westeurope",
+                      rules=RULES, wait=False), register="nsg_started"),
+            dict(task("failing", "network_security_group", resource_group=rg_name, name="nsg-failing", location="westeurope",
+                      wait=False), register="failing_started"),
+            task("vnet", "virtual_network", name="vnet", subnets=SUBNETS, after_operations=["{{ nsg_started }}"], **vnet),
+            dict(task("vnet after a failure", "virtual_network", name="vnet-never", after_operations=["{{ failing_started }}"],
+                      **vnet), ignore_errors=True),
+        ])
+    finally:
+        emu.set_latency({}, replace=True)
+    assert run.result("vnet")["changed"] is True, run.stdout[-3000:]
+    log = emu.requests(since=mark)
+    nsg_status_url = run.result("nsg")["operation"]["status_url"].split("?")[0]
+    nsg_done = max(_epoch(r["time"]) for r in log if nsg_status_url.endswith(r["path"]))
+    vnet_put = next(_epoch(r["time"]) for r in log if r["method"] == "PUT" and r.get("name") == "vnet")
+    assert vnet_put >= nsg_done   # the NSG's last poll (Succeeded) came first
+    failed = run.result("vnet after a failure")
+    assert failed["failed"] is True
+    assert failed["msg"] == ("after_operations: create network security group nsg-failing ended Failed: InternalServerError "
+                             "Allocation failed.; nothing of virtual network vnet-never was written")
+    assert not [r for r in log if r.get("name") == "vnet-never"]   # not even read
+    ansible.play([task("group", "resource_group", name=rg_name, state="absent")])

@@ -367,6 +367,46 @@ def test_finish_all_reports_each_failure_and_waits_for_the_rest():
     assert list(failed) == [1] and failed[1].code == "Conflict" and ops[0].done
 
 
+def _started(fake, name, polls, error=None):
+    """A registered result of a task that started a write of `name` with wait=false (N polls until it ends)."""
+    fake.slow[name] = polls
+    if error:
+        fake.fail[name] = error
+    starter = FakeModule(fake, {"name": name})
+    op = starter.arm.start(f"create link {name}", "PUT", f"/subscriptions/{SUB}/resourceGroups/rg/providers/T.W/links/{name}", "1", {})
+    return {"changed": True, "operation": op.token()}
+
+
+def test_after_operations_are_awaited_before_the_resource_is_read_or_written():
+    fake = FakeArm()
+    started = _started(fake, "link", polls=2)
+    skipped = {"changed": False, "skipped": True}   # a result that started nothing is left out
+    fake.log.clear()
+    result = execute(fake, size=3, after_operations=[started, skipped])
+    assert result["changed"] is True
+    first_widget_request = next(i for i, (_m, p) in enumerate(fake.log) if p.startswith(WIDGET))
+    # Polled until it ended (then ARM's final state of the link read), all before the widget's first request.
+    assert [p for _m, p in fake.log[:first_widget_request]] == ["/ops/0", "/ops/0", f"/subscriptions/{SUB}/resourceGroups/rg/providers/T.W/links/link"]
+
+
+def test_a_failed_after_operation_fails_the_task_before_it_writes():
+    fake = FakeArm()
+    started = _started(fake, "link", polls=1, error={"code": "BadRequest", "message": "zone has a link to that network"})
+    fake.log.clear()
+    result = execute(fake, size=3, after_operations=[started])
+    assert result["failed"]
+    assert result["msg"] == ("after_operations: create link link ended Failed: BadRequest zone has a link to that network; "
+                             "nothing of widget w1 was written")
+    assert fake.writes() == [] and not any(p.startswith(WIDGET) for _m, p in fake.log)
+
+
+def test_a_bad_after_operations_item_fails_before_any_request():
+    fake = FakeArm()
+    result = execute(fake, size=3, after_operations=[{"changed": True, "operation": {"what": "x"}}])
+    assert result["failed"] and result["msg"] == "after_operations[0]: an operation needs what, method, resource_id, api_version"
+    assert fake.log == []
+
+
 def test_a_polling_url_on_another_host_is_refused():
     fake = FakeArm()
     module = FakeModule(fake, {"name": "x"})
