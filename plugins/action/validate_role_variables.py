@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleError
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.role_tags import ROLE_TAG_RULES, role_tag_problems
 from ansible_collections.complianceflow.infra.plugins.plugin_utils import role_variables
 from ansible_collections.complianceflow.infra.plugins.plugin_utils.controller_action import ControllerAction
 
 
 class ActionModule(ControllerAction):
     ARGUMENT_SPEC = {"roles": {"type": "list", "elements": "str"},
-                     "variables": {"type": "dict", "default": {}}}
+                     "variables": {"type": "dict", "default": {}},
+                     "plan_tags": {"type": "dict"}}
 
     def work(self, args, task_vars):
         try:
@@ -35,6 +37,10 @@ class ActionModule(ControllerAction):
                 # when it starts, as before.
                 deferred.append(name)
         problems = role_variables.check(values, specs, playbook)
+        if args["plan_tags"] is not None:
+            extra = {role: values[f"{role}_extra_tags"] for role in ROLE_TAG_RULES
+                     if isinstance(values.get(f"{role}_extra_tags"), dict)}
+            problems += role_tag_problems(extra, {str(k): v for k, v in args["plan_tags"].items()})
         result = {"checked": sorted(values), "deferred": deferred, "roles": sorted({role for role, _entry in specs})}
         if problems:
             result.update(failed=True, problems=problems,

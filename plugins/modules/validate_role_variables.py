@@ -49,6 +49,16 @@ options:
         an error); checked here, C(-e deploy_seed=ture) stops the run at once.
     type: dict
     default: {}
+  plan_tags:
+    description:
+      - The deployment's tags (the plan's C(tags)). Given, each role's C(<role>_extra_tags) that is set is combined under
+        them, as the role combines them, and checked against the smallest limits of every resource type that role
+        writes with them, so that a role's first resource cannot take tags its later one refuses (a VNet takes 50, a
+        private DNS zone 15; a Key Vault 50, its secrets 15; API Management 15; a storage account tag names of 128
+        characters; names with a space, a colon, parentheses or a leading digit on private DNS zones).
+      - C(playbooks/deploy.yml) gives them. Not given, no tags are checked.
+    type: dict
+    version_added: 1.2.0
 notes:
   - A value that refers to a secret is templated here too, as the role would template it; a C(no_log) option's value
     never appears in the message.
@@ -67,6 +77,10 @@ EXAMPLES = r"""
   complianceflow.infra.validate_role_variables:
     variables:
       deploy_seed: {type: bool}
+
+- name: Check the roles' variables, and the tags each role writes under the deployment's
+  complianceflow.infra.validate_role_variables:
+    plan_tags: "{{ deploy_plan.plan.tags }}"
 
 - name: Check only the database roles' variables
   complianceflow.infra.validate_role_variables:

@@ -139,3 +139,19 @@ def test_a_switch_the_bool_filter_would_read_as_false_stops_the_playbook_first(p
     assert len(result["problems"]) == 2 and SEED_AT_ONCE_MANY in result["problems"], result["problems"]
     assert any(p.startswith(f"argument '{switch}' is of type str and we were unable to convert to bool")
                and p.endswith("(the playbook)") for p in result["problems"])
+
+
+def test_deploy_stops_before_any_role_when_a_roles_extra_tags_would_not_fit_what_it_writes():
+    """network_extra_tags go onto the VNet (50 tags) and then onto the private DNS zones (15): found in the plan play,
+    not after the network role's first writes. Other roles' extra tags that fit what they write pass."""
+    extra = {"network_extra_tags": {f"team{n}": "x" for n in range(7)}, "redis_extra_tags": {f"team{n}": "x" for n in range(7)},
+             "key_vault_extra_tags": {"Cost Center": "42"}}
+    run = run_playbook(REPO / "playbooks" / "deploy.yml", inventory=REPO / "inventories" / "westeu-dev-1", extra_vars=extra,
+                       env=no_azure_env())
+    assert run.rc != 0
+    result = run.result("Check the roles' variables (inventory, -e)")
+    assert result["problems"] == [
+        "network_extra_tags: tags: a private DNS zone would have 16 tags; Azure allows at most 15 per private DNS zone "
+        "(9 from the plan, 7 extra; role network)"], result["problems"]
+    ran = [task["task"]["name"] for play in run.data["plays"] for task in play["tasks"]]
+    assert ran[-1] == "Check the roles' variables (inventory, -e)", ran
