@@ -136,6 +136,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils import _backg
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation, operation_tokens
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule
 
+
 def main():
     module = AzureModule(argument_spec=dict(operations={"type": "list", "elements": "raw"},
                                             jobs={"type": "list", "elements": "raw"}),
