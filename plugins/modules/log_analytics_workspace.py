@@ -29,7 +29,11 @@ options:
     description: Azure location. Required to create the workspace; a workspace cannot move.
     type: str
   sku:
-    description: Pricing tier. A new workspace gets V(PerGB2018) (pay as you go) when omitted.
+    description:
+      - Pricing tier. A new workspace gets V(PerGB2018) (pay as you go) when omitted.
+      - V(Free), V(Standard) and V(Premium) are retired tiers that Azure refuses on a create or an update; they are
+        refused before any call. V(Standalone) and V(PerNode) are offered only to subscriptions that had a workspace
+        before April 2018 (Azure's legacy pricing tiers).
     type: str
     choices: [PerGB2018, CapacityReservation, Free, Standalone, PerNode, Standard, Premium, LACluster]
   retention_in_days:

@@ -27,6 +27,9 @@ API = GenericApi("2025-07-01")   # no SDK: ARM's generic operations (docs/resour
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$")
 TABLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 SKUS = ("PerGB2018", "CapacityReservation", "Free", "Standalone", "PerNode", "Standard", "Premium", "LACluster")
+# In the spec's enum, but Azure refuses a create or update with them (terraform-provider-azurerm PR #30101, 2025:
+# "create or update workspace to `free`, `standard` or `premium` sku is not allowed on API side"; #30083; #26477).
+RETIRED_SKUS = ("Free", "Standard", "Premium")
 # Total retention past two years is set in whole years (1095 = 3 years ... 4383 = 12 years).
 YEARLY_TOTAL_RETENTION = (1095, 1460, 1826, 2191, 2556, 2922, 3288, 3653, 4018, 4383)
 # Option -> (path under properties, kind) of what the module manages on the workspace itself.
@@ -49,6 +52,9 @@ def validate_workspace(params: dict) -> list:
     if not NAME_RE.match(params["name"] or ""):
         raise AzureInputError(f"name: {params['name']!r} is not a valid workspace name; Azure allows 4-63 letters, digits "
                               "and hyphens, starting and ending with a letter or digit")
+    if params.get("sku") in RETIRED_SKUS:
+        raise AzureInputError(f"sku: {params['sku']} is a retired pricing tier Azure no longer accepts for a workspace; use "
+                              "PerGB2018 (pay as you go) or CapacityReservation")
     days = params.get("retention_in_days")
     if days is not None and not 30 <= days <= 730:
         raise AzureInputError(f"retention_in_days: {days} is out of range 30-730 (the workspace's Analytics retention; "

@@ -6,6 +6,7 @@ import pytest
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.diagnostic_setting import plan_setting, validate_setting
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.flow_log import plan_flow_log, validate_flow_log
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.log_analytics_workspace import validate_workspace
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
@@ -78,3 +79,10 @@ def test_traffic_analytics_names_the_workspace_by_guid_region_and_id():
                                                               "trafficAnalyticsInterval": 10}
     with pytest.raises(AzureInputError, match="does not exist"):
         plan_flow_log(None, params, validate_flow_log(params), "westeurope", None)
+
+
+@pytest.mark.parametrize("sku", ["Free", "Standard", "Premium"])
+def test_a_retired_workspace_pricing_tier_is_refused_before_any_call(sku):
+    with pytest.raises(AzureInputError, match=f"sku: {sku} is a retired pricing tier Azure no longer accepts"):
+        validate_workspace({"resource_group": "rg-cf-westeu-dev-1", "name": "log-cf-westeu-dev-1", "sku": sku})
+    validate_workspace({"resource_group": "rg-cf-westeu-dev-1", "name": "log-cf-westeu-dev-1", "sku": "Standalone"})   # a legacy tier, offered to older subscriptions

@@ -15,6 +15,7 @@ from .base import Context, Ref, TopLevelType, require_dict
 
 NS = "Microsoft.OperationalInsights"
 SKUS = ("Free", "Standard", "Premium", "PerNode", "PerGB2018", "Standalone", "CapacityReservation", "LACluster")
+RETIRED_SKUS = ("Free", "Standard", "Premium")
 YEARS = (1095, 1460, 1826, 2191, 2556, 2922, 3288, 3653, 4018, 4383)
 
 
@@ -32,6 +33,9 @@ class Workspaces(TopLevelType):
         sku = require_dict(props.get("sku") or {"name": "PerGB2018"}, "properties.sku")
         if sku.get("name") not in SKUS:
             raise _bad(f"properties.sku.name '{sku.get('name')}' is not one of {', '.join(SKUS)}.")
+        if sku["name"] in RETIRED_SKUS:   # in the spec's enum, refused by Azure (docs/emulator.md)
+            raise _bad("Pricing tier doesn't match the subscription's billing model. Read http://aka.ms/PricingTierWarning "
+                       "for more details.")
         days = props.get("retentionInDays", 30)
         if sku["name"] == "PerGB2018" and not (isinstance(days, int) and 30 <= days <= 730):
             raise _bad(f"retentionInDays {days} is out of range: the PerGB2018 tier keeps data 30 to 730 days.")
