@@ -16,8 +16,8 @@ description:
     public network access unless told otherwise, so clients use Microsoft Entra ID through a private endpoint.
   - Only the options given are compared; event hubs not listed are left alone. An existing namespace is changed with a
     PATCH of the options that differ.
-  - Refused before any call, as Azure refuses them, are a change of O(sku) (the pricing tier of a namespace cannot change),
-    fewer partitions on an existing event hub (never), more partitions on a Basic or Standard namespace (only Premium and
+  - Refused before any call are a change of O(sku) (Azure refuses a change to or from Premium; one between Basic and
+    Standard, which Azure allows, is not made by this module), and, as Azure refuses them, fewer partitions on an existing event hub (never), more partitions on a Basic or Standard namespace (only Premium and
     Dedicated add partitions), a retention beyond the tier's (Basic 1 day, Standard 7, Premium 90), more than 32
     partitions or 10 event hubs in Basic and Standard.
   - A change of an event hub is a PUT of the hub; it keeps what this module does not manage (Capture, status,

@@ -152,8 +152,10 @@ def plan_namespace(existing: dict | None, hubs: list, params: dict, hubs_wanted:
     have = namespace_view(existing)
     given = {key: params[key] for key in FIELDS if params.get(key) is not None}
     if existing and given.get("sku") and given["sku"] != have.get("sku"):
-        raise AzureInputError(f"sku: namespace {params['name']} is {have.get('sku')}; the pricing tier of a namespace cannot "
-                              f"change after it is created (create a new namespace for {given['sku']})")
+        raise AzureInputError(f"sku: namespace {params['name']} is {have.get('sku')}; this module does not change a namespace's "
+                              f"pricing tier (to {given['sku']}): Azure refuses a change to or from Premium (create a new "
+                              "namespace), and a change between Basic and Standard, which Azure allows, is left to the portal "
+                              "or the CLI (a Basic namespace keeps 1 day of events and one consumer group per hub)")
     sku = given.get("sku") or have.get("sku") or DEFAULTS["sku"]
     old_tags = dict((existing or {}).get("tags") or {})
     tags = merge_tags(old_tags, params.get("tags"), params.get("purge_tags", True))

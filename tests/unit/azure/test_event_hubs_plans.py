@@ -41,7 +41,8 @@ def test_a_new_namespace_is_private_standard_without_sas_keys_and_its_hubs_follo
 
 
 @pytest.mark.parametrize("over, message", [
-    ({"sku": "Premium"}, "pricing tier of a namespace cannot change"),
+    ({"sku": "Premium"}, "Azure refuses a change to or from Premium"),
+    ({"sku": "Basic"}, "a change between Basic and Standard, which Azure allows, is left to the portal"),
     ({"event_hubs": [{"name": "tenant-events", "partition_count": 2}]}, "never removes partitions"),
     ({"event_hubs": [{"name": "tenant-events", "partition_count": 8}]}, "cannot add partitions (only Premium and Dedicated"),
     ({"event_hubs": [{"name": "tenant-events", "message_retention_in_days": 30}]}, "out of range 1-7"),

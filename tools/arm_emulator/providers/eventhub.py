@@ -63,6 +63,7 @@ class Namespaces(TopLevelType):
             raise _bad(f"The SKU '{sku.get('name')}' is not valid for an Event Hubs namespace: Basic, Standard or Premium.")
         old_sku = ((existing or {}).get("sku") or {}).get("name")
         if old_sku and old_sku != sku["name"]:
+            # Azure allows Basic <-> Standard (docs/emulator.md); refused here too: stricter, as the module never asks.
             raise _bad(f"Namespace {ref.name} is {old_sku}: the pricing tier of a namespace cannot change after it is "
                        f"created (to {sku['name']}).")
         capacity = sku.get("capacity", 1)
