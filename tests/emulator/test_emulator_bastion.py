@@ -52,7 +52,7 @@ def test_bastion_host_in_its_subnet_with_its_ip_and_what_azure_refuses(network, 
     with pytest.raises(HttpResponseError, match="InUseSubnetCannotBeDeleted"):
         network.subnets.begin_delete(group, "vnet-bas", "AzureBastionSubnet").result()
     # a subnet of another name, a /27, a second host in the same subnet, a Basic host with scaling, a downgrade
-    with pytest.raises(HttpResponseError, match="must be named AzureBastionSubnet"):
+    with pytest.raises(HttpResponseError, match="SubnetNameMustBeAzureBastionSubnet.*can only be created in subnet with name .AzureBastionSubnet"):
         network.bastion_hosts.begin_create_or_update(group, "bas-2", _host(estate["mgmt"], estate["pip"])).result()
     other = network.public_ip_addresses.begin_create_or_update(group, "pip-2", PIP).result()
     with pytest.raises(HttpResponseError, match="must be /26 or larger"):

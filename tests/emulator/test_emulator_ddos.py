@@ -20,7 +20,7 @@ def test_plan_lists_its_networks_and_is_not_deleted_while_used(network, group):
     network.virtual_networks.begin_create_or_update(group, "vnet-emu-1", _vnet(plan.id)).result()
     plan = network.ddos_protection_plans.get(group, "ddos-emu-1")
     assert [v.id.rsplit("/", 1)[-1] for v in plan.properties.virtual_networks] == ["vnet-emu-1"]
-    with pytest.raises(HttpResponseError, match="DdosProtectionPlanInUse"):
+    with pytest.raises(HttpResponseError, match="InUseDdosProtectionPlanCannotBeDeleted"):
         network.ddos_protection_plans.begin_delete(group, "ddos-emu-1").result()
     with pytest.raises(HttpResponseError, match="one DDoS protection plan is allowed per region"):
         network.ddos_protection_plans.begin_create_or_update(group, "ddos-emu-2", {"location": "westeurope"}).result()

@@ -50,7 +50,7 @@ def test_what_azure_refuses_is_refused(emu, resources, group):
     with pytest.raises(HttpResponseError, match="InvalidResourceName"):
         resources.resources.begin_create_or_update_by_id(_cluster(emu, group, "bad--name"), api_version=API, parameters=CLUSTER).result()
     resources.resources.begin_create_or_update_by_id(cluster, api_version=API, parameters=CLUSTER).result()
-    with pytest.raises(HttpResponseError, match="named 'default'"):
+    with pytest.raises(HttpResponseError, match="BadRequest.*single RedisEnterprise database which must be named 'default'"):
         resources.resources.begin_create_or_update_by_id(cluster + "/databases/db1", api_version=API, parameters={"properties": {}}).result()
     resources.resources.begin_create_or_update_by_id(cluster + "/databases/default", api_version=API, parameters={"properties": {}}).result()
     for props, why in (({"port": 10001}, "set at create time"), ({"clusteringPolicy": "EnterpriseCluster"}, "without deleting"),

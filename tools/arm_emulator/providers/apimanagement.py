@@ -110,8 +110,8 @@ class Services(TopLevelType):
             raise _bad(f"Api service {ref.name} is {old_sku}; it cannot be changed to {sku.get('name')}.")
         if sku.get("name") == "Developer" and sku.get("capacity") != 1:
             raise _bad(f"The Developer tier has one unit; capacity {sku.get('capacity')} is not valid.")
-        if sku.get("name") == "Consumption" and sku.get("capacity") != 0:
-            raise _bad("For Consumption SKU capacity must be specified as 0.")
+        if sku.get("name") == "Consumption" and sku.get("capacity") != 0:   # Azure/bicep-registry-modules#2362
+            raise _bad("Invalid parameter: For Consumption SKU Type capacity must be specified as 0.", "InvalidParameters")
         vnet_type = props.get("virtualNetworkType", old.get("virtualNetworkType", "None"))
         config = props.get("virtualNetworkConfiguration", old.get("virtualNetworkConfiguration"))
         if vnet_type in ("External", "Internal"):

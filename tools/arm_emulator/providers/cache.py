@@ -108,8 +108,9 @@ class Databases(TopLevelType):
     def validate_name(self, name: str) -> None:
         super().validate_name(name)
         if name != "default":
-            raise _bad(f"Database name '{name}' is not supported: a cluster has one database, named 'default'.",
-                       "InvalidResourceName")
+            # Azure's answer, quoted in Azure/bicep-registry-modules#6868 (docs/emulator.md)
+            raise ArmError(400, "BadRequest", "You can currently only create or update a single RedisEnterprise database which "
+                           "must be named 'default'.")
 
     def _properties(self, ref: Ref, props: dict, old: dict | None) -> dict:
         _check_enums(props, DATABASE_ENUMS)

@@ -155,8 +155,9 @@ class BastionHosts(TopLevelType):
                            "found. Please make sure that the referenced resource exists, and that both resources are in the "
                            "same region.")
         if subnet["name"] != BASTION_SUBNET:
-            raise _unverified("BastionHostSubnetNameInvalid", f"Bastion host {ref.id}: the subnet must be named "
-                              f"{BASTION_SUBNET}, not '{subnet['name']}'.")
+            # Azure's answer, quoted in hashicorp/terraform-provider-azurerm PR #15365 (docs/emulator.md)
+            raise ArmError(400, "SubnetNameMustBeAzureBastionSubnet", f"Subnet name {subnet_id} is invalid for Azure Bastion. "
+                           f"Azure Bastion can only be created in subnet with name '{BASTION_SUBNET}'.")
         if vnet["id"].split("/")[4].lower() != ref.resource_group.lower():
             raise _unverified("BastionHostSubnetNotInResourceGroup", f"Bastion host {ref.id}: the {BASTION_SUBNET} must be in a "
                               f"virtual network of the host's resource group {ref.resource_group}.")

@@ -56,8 +56,9 @@ class DdosProtectionPlans(TopLevelType):
     def check_delete(self, ctx: Context, doc: dict) -> None:
         linked = users(ctx, doc["id"])
         if linked:
-            raise ArmError(400, "DdosProtectionPlanInUse",   # status and code unverified
-                           f"DDoS protection plan {doc['id']} cannot be deleted: it is associated with virtual networks "
+            # Azure's answer, quoted in Azure/Azure-Landing-Zones#389 and #3645 (docs/emulator.md)
+            raise ArmError(400, "InUseDdosProtectionPlanCannotBeDeleted",
+                           f"DDoS Protection Plan {doc['id']} cannot be deleted because it is in use with virtual networks "
                            f"{', '.join(v['id'] for v in linked)}.")
 
 
