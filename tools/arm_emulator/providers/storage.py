@@ -49,7 +49,8 @@ def _tier(sku_name) -> str:
 
 def _check_tls(given: dict) -> None:
     if str(given.get("minimumTlsVersion", "")).upper() == "TLS1_3":
-        raise _bad("minimumTlsVersion TLS1_3 is not supported as a minimum TLS version.")
+        # Azure's answer, quoted in Azure/azure-cli#30022 (docs/emulator.md); the status is presumed 400
+        raise _bad("Feature MinimumTlsVersion 1.3 is not supported.", "FeatureNotSupported")
 
 
 def _encryption(given: dict | None, old: dict | None) -> dict:
@@ -270,10 +271,10 @@ class ImmutabilityPolicies(_AccountChild):
 
     def _require_etag(self, ctx: Context, doc: dict, what: str) -> None:
         given = ctx.headers.get("if-match")
-        if not given:   # the spec marks If-Match required here; Azure's code for a missing one is unverified
-            raise _bad(f"{what} requires the policy's ETag in If-Match.", "MissingRequiredHeader")
-        if given != "*" and given != doc["etag"]:
-            raise ArmError(412, "PreconditionFailed", "The etag in If-Match does not match the immutability policy's current etag.")
+        # The spec marks If-Match required here. Azure answers a missing one as a wrong one: 412 with this code and
+        # message, quoted for a DELETE without an etag in pulumi/pulumi-azure-native PR #2154 (docs/emulator.md).
+        if not given or (given != "*" and given != doc["etag"]):
+            raise ArmError(412, "ContainerImmutabilityPolicyFailure", "Operation not allowed on immutability policy with incorrect etag.")
 
     @staticmethod
     def _days(body: dict) -> int:
