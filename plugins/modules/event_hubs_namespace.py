@@ -17,8 +17,9 @@ description:
   - Only the options given are compared; event hubs not listed are left alone. An existing namespace is changed with a
     PATCH of the options that differ.
   - Refused before any call are a change of O(sku) (Azure refuses a change to or from Premium; one between Basic and
-    Standard, which Azure allows, is not made by this module), and, as Azure refuses them, fewer partitions on an existing event hub (never), more partitions on a Basic or Standard namespace (only Premium and
-    Dedicated add partitions), a retention beyond the tier's (Basic 1 day, Standard 7, Premium 90), more than 32
+    Standard, which Azure allows, is not made by this module), and, as Azure refuses them, fewer partitions on an
+    existing event hub (never), more partitions on a Basic or Standard namespace (only Premium and Dedicated add
+    partitions), a retention beyond the tier's (Basic 1 day, Standard 7, Premium 90), more than 32
     partitions or 10 event hubs in Basic and Standard.
   - A change of an event hub is a PUT of the hub; it keeps what this module does not manage (Capture, status,
     timestamp type, user metadata) as the hub has it.

@@ -38,7 +38,6 @@ def test_bad_workspace_settings_are_refused(emu, resources, group):
         resources.resources.begin_create_or_update_by_id(_workspace(emu, group, "ab"), api_version=API, parameters={"location": "westeurope"}).result()
 
 
-
 @pytest.mark.parametrize("sku", ["Free", "Standard", "Premium"])
 def test_a_retired_pricing_tier_of_the_spec_s_enum_is_refused_as_azure_refuses_it(emu, resources, group, sku):
     with pytest.raises(HttpResponseError, match="Pricing tier doesn't match the subscription's billing model") as caught:

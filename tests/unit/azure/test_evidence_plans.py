@@ -85,4 +85,5 @@ def test_traffic_analytics_names_the_workspace_by_guid_region_and_id():
 def test_a_retired_workspace_pricing_tier_is_refused_before_any_call(sku):
     with pytest.raises(AzureInputError, match=f"sku: {sku} is a retired pricing tier Azure no longer accepts"):
         validate_workspace({"resource_group": "rg-cf-westeu-dev-1", "name": "log-cf-westeu-dev-1", "sku": sku})
-    validate_workspace({"resource_group": "rg-cf-westeu-dev-1", "name": "log-cf-westeu-dev-1", "sku": "Standalone"})   # a legacy tier, offered to older subscriptions
+    # A legacy tier, offered to older subscriptions: accepted.
+    validate_workspace({"resource_group": "rg-cf-westeu-dev-1", "name": "log-cf-westeu-dev-1", "sku": "Standalone"})
