@@ -133,7 +133,7 @@ jobs:
 """
 
 from ansible_collections.complianceflow.infra.plugins.module_utils import _background as background
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation, operation_tokens
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation, failures_text, operation_tokens
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.module import AzureModule
 
 
@@ -157,7 +157,7 @@ def main():
             entry.update(status=err.status, error={"code": err.code, "message": err.message})
         results.append(entry)
     if failed:
-        module.fail_json(msg="; ".join(f"{ops[i].what} ended {e.status}: {e.code or ''} {e.message or ''}".strip() for i, e in failed.items()),
+        module.fail_json(msg=failures_text(ops, failed),
                          operations=results)
     if not jobs:
         module.exit_json(changed=False, operations=results)

@@ -105,6 +105,11 @@ def operation_tokens(items: list, option: str = "operations") -> list[dict]:
     return found
 
 
+def failures_text(ops: list, failed: dict) -> str:
+    """finish_all's failures ({index: OperationFailed}) as one line: each operation, how it ended, Azure's code and message."""
+    return "; ".join(f"{ops[i].what} ended {err.status}: {err.code or ''} {err.message or ''}".strip() for i, err in failed.items())
+
+
 def provisioning_state(doc: dict | None) -> str | None:
     return ((doc or {}).get("properties") or {}).get("provisioningState")
 

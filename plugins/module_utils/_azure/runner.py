@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The resource engine: one path from options to Azure for every Azure module. PRIVATE to the collection.
 
-    validate (no call) → wait for what must end first (after_operations) → read the resource (or nothing) → state=absent deletes → a pure plan (Plan) →
+    validate (no call) → wait for what must end first (after_operations) → read the resource (or nothing) →
+    state=absent deletes → a pure plan (Plan) →
     check mode predicts, diff shows before/after → PUT, or PATCH (tags-only changes as a PATCH of the
     tags) → bounded wait (or start only, wait=false) → child writes → one exit.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation, operation_tokens
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation, failures_text, operation_tokens
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, carry_over
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
@@ -246,8 +247,7 @@ def await_operations_after(module, ops: list[Operation], subject: str) -> None:
     with module.operation(f"wait for {', '.join(op.what for op in ops)} (after_operations of {subject})"):
         failed = module.arm.finish_all(ops, module.deadline())
     if failed:
-        ended = "; ".join(f"{ops[i].what} ended {err.status}: {err.code or ''} {err.message or ''}".strip() for i, err in failed.items())
-        module.fail_json(msg=f"after_operations: {ended}; nothing of {subject} was written")
+        module.fail_json(msg=f"after_operations: {failures_text(ops, failed)}; nothing of {subject} was written")
 
 
 def read(resource: Resource, rid: ResourceId) -> dict | None:
