@@ -45,6 +45,10 @@ def test_internal_workload_profiles_environment_in_its_subnet(emu, resources, gr
                                          ("small", "10.40.2.0/28", "Microsoft.App/environments"),
                                          ("plain", "10.40.3.0/24", None)])
     rid = _env(emu, group, f"cae-{uuid.uuid4().hex[:8]}")
+    # A name outside the rule: Azure's code and message (azure-cli-extensions#5555).
+    with pytest.raises(HttpResponseError, match="The environment name cae_bad_name is invalid") as refused:
+        _put(resources, _env(emu, group, "cae_bad_name"), _body(f"{vnet}/subnets/apps"))
+    assert refused.value.error.code == "ManagedEnvironmentInvalidName"
     for subnet, why in ((f"{vnet}/subnets/plain", "ManagedEnvironmentSubnetDelegationError.*must be delegated to the service"),
                         (f"{vnet}/subnets/small", "at least /27"),
                         (f"{vnet}/subnets/nowhere", "ManagedEnvironmentInvalidNetworkConfiguration.*could not be found")):

@@ -30,7 +30,7 @@ def test_budget_keeps_its_start_date_and_defaults(emu, resources, group):
     assert created.properties["timePeriod"]["startDate"] == START
     assert created.properties["timePeriod"]["endDate"].startswith(str(int(START[:4]) + 10))   # the spec: ten years by default
     assert created.properties["notifications"]["Actual_GreaterThan_80_Percent"]["thresholdType"] == "Actual"
-    with pytest.raises(HttpResponseError, match="start date of budget cannot be changed"):
+    with pytest.raises(HttpResponseError, match="Start date of budgets cannot be updated. Please delete and create a new budget."):
         _put(resources, rid, _body(start="2025-01-01T00:00:00Z"))
     resources.resources.begin_delete_by_id(rid, api_version=API).result()
     assert not resources.resources.check_existence_by_id(rid, api_version=API)

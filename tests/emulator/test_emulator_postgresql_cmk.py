@@ -93,8 +93,14 @@ def test_cmk_rules_rotation_and_revocation(emu, setup, group):
     wrong["identity"]["userAssignedIdentities"] = {}
     with pytest.raises(HttpResponseError):
         pg.servers.begin_create_or_update(group, "psql-cmk", wrong).result()
-    with pytest.raises(HttpResponseError, match="geoBackupKeyURI"):
+    with pytest.raises(HttpResponseError, match="Geo-Backup Encryption user assigned identity and key is required") as err:
         pg.servers.begin_create_or_update(group, "psql-cmk", body(s, key.id, ident, geo=True)).result()
+    assert code(err) == "CMKInvalidEncryptionParameters"   # Azure's code (pulumi-azure-native#4014)
+    # A key the vault does not hold: Azure's AzureKeyVaultKeyNotFound (terraform-provider-azurerm#21535).
+    missing = key.id.replace("/keys/cmk/", "/keys/nokey/")
+    with pytest.raises(HttpResponseError, match="does not exist") as err:
+        pg.servers.begin_create_or_update(group, "psql-cmk", body(s, missing, ident)).result()
+    assert code(err) == "AzureKeyVaultKeyNotFound"
 
     server = pg.servers.begin_create_or_update(group, "psql-cmk", body(s, key.id, ident)).result()
     enc = server.data_encryption

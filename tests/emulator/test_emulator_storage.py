@@ -82,8 +82,11 @@ def test_a_locked_policy_is_only_extended_and_keeps_its_container_and_account(em
     status, longer = _post(emu, resources, policy + "/extend", {"properties": {"immutabilityPeriodSinceCreationInDays": 2922}}, locked["etag"])
     assert status == 200 and longer["properties"]["immutabilityPeriodSinceCreationInDays"] == 2922
     for target in (policy, container, rid):
-        with pytest.raises(HttpResponseError, match="locked"):
+        with pytest.raises(HttpResponseError, match="locked") as refused:
             resources.resources.begin_delete_by_id(target, api_version=API).result()
+    # The account's: Azure's code and message (azure-powershell#26148).
+    assert refused.value.error.code == "AccountProtectedFromDeletion"
+    assert "stemulock1 is protected from deletion. The container(s) audit have a locked immutability policy." in refused.value.message
 
 
 def test_a_group_holding_a_locked_account_loses_the_rest_and_its_delete_fails_blocked(emu, resources, group):

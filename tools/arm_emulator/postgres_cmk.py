@@ -4,8 +4,9 @@ Rules, from learn.microsoft.com azure/postgresql/flexible-server/concepts-data-e
 azure-databases-docs articles/postgresql/flexible-server/concepts-data-encryption.md), sections "Requirements",
 "Limitations", "Inaccessible customer managed key condition" and "Using data encryption with customer managed keys
 and geo-redundant business continuity features"; the body shape is the REST spec's DataEncryption and
-UserAssignedIdentity (specs/Microsoft.DBforPostgreSQL/2026-10-01). The error codes are the emulator's and unverified
-(Learn names none); docs/emulator.md lists each rule with its source.
+UserAssignedIdentity (specs/Microsoft.DBforPostgreSQL/2026-10-01). Learn names no error code: two are Azure's as
+reported (a missing key, a geo-redundant server without its geo key), the others the emulator's and unverified;
+docs/emulator.md lists each rule with its source.
 
 - The mode (SystemManaged or AzureKeyVault) is chosen at creation and never changes ("can only be selected at server
   creation time. It can't be changed from one mode to another for the lifetime of the server").
@@ -104,6 +105,17 @@ def _key_problem(ctx, uri: str, identity_id: str, location: str, what: str) -> t
     return None, None
 
 
+def _unusable_key_code(ctx, uri: str) -> str:
+    """Azure's code for a key that does not exist: `AzureKeyVaultKeyNotFound` (hashicorp/terraform-provider-azurerm#21535,
+    a flexible server's create); for a key that exists but cannot be used, the emulator's `InvalidKeyVaultKey`
+    (unverified)."""
+    parsed = keyvault_keys.parse_key_uri(uri)
+    vault = vault_by_host(ctx.state, parsed[0]) if parsed else None
+    if vault is not None and keyvault_keys.key_state(vault, parsed[1], parsed[2])[0] is None:
+        return "AzureKeyVaultKeyNotFound"
+    return "InvalidKeyVaultKey"
+
+
 def build(ctx, encryption: dict | None, identity: dict | None, location: str, geo_backup: bool, old: dict | None) -> dict:
     """The dataEncryption block to store for a create (old None) or an update; refuses what Azure refuses."""
     encryption = dict(encryption or {})
@@ -131,19 +143,23 @@ def build(ctx, encryption: dict | None, identity: dict | None, location: str, ge
                               "identities (identity.userAssignedIdentities).", code="InvalidDataEncryption")
     now_problem, never = _key_problem(ctx, merged["primaryKeyURI"], ids[primary_id.lower()], location, "primaryKeyURI")
     if never or now_problem:
-        raise invalid_request(never or f"The key of primaryKeyURI cannot be used: {now_problem}.", code="InvalidKeyVaultKey")
+        raise invalid_request(never or f"The key of primaryKeyURI cannot be used: {now_problem}.",
+                              code="InvalidKeyVaultKey" if never else _unusable_key_code(ctx, merged["primaryKeyURI"]))
     if geo_backup:
         geo_id = str(merged.get("geoBackupUserAssignedIdentityId") or "")
         if not merged.get("geoBackupKeyURI") or not geo_id:
-            raise invalid_request("A server with geo-redundant backup and a customer-managed key needs geoBackupKeyURI and "
-                                  "geoBackupUserAssignedIdentityId.", code="InvalidDataEncryption")
+            # Azure's code and message (pulumi/pulumi-azure-native#4014; the status is not shown there: 400 unverified).
+            raise invalid_request("The input server encryption parameters are invalid. Geo-Backup Encryption user assigned "
+                                  "identity and key is required to encrypt Geo-Redundant CMK enabled server. Please retry "
+                                  "operation with valid input parameters.", code="CMKInvalidEncryptionParameters")
         if geo_id.lower() not in ids or geo_id.lower() == primary_id.lower():
             raise invalid_request("geoBackupUserAssignedIdentityId must be another of the server's user assigned identities "
                                   "than the primary one.", code="InvalidDataEncryption")
         paired = PAIRED.get(_loc(location), "")
         now_problem, never = _key_problem(ctx, merged["geoBackupKeyURI"], ids[geo_id.lower()], paired, "geoBackupKeyURI")
         if never or now_problem:
-            raise invalid_request(never or f"The key of geoBackupKeyURI cannot be used: {now_problem}.", code="InvalidKeyVaultKey")
+            raise invalid_request(never or f"The key of geoBackupKeyURI cannot be used: {now_problem}.",
+                                  code="InvalidKeyVaultKey" if never else _unusable_key_code(ctx, merged["geoBackupKeyURI"]))
     elif merged.get("geoBackupKeyURI"):
         raise invalid_request("geoBackupKeyURI is only allowed on a server with geo-redundant backup.", code="InvalidDataEncryption")
     out = {"type": "AzureKeyVault", "primaryKeyURI": merged["primaryKeyURI"], "primaryUserAssignedIdentityId": ids[primary_id.lower()]}

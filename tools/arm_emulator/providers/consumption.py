@@ -80,7 +80,8 @@ class Budgets(TopLevelType):
         start = _date(period.get("startDate"), "timePeriod.startDate")
         old = ((existing or {}).get("properties") or {}).get("timePeriod") or {}
         if existing is not None and old.get("startDate") and _date(old["startDate"], "startDate") != start:
-            raise _bad(f"The start date of budget cannot be changed (from {old['startDate'][:10]} to {start}).")
+            # Azure's message (Azure/CanadaPubSecALZ#317; "400: ..." in jpsnover/ai-triad-research#1697); the code: unverified.
+            raise _bad("Start date of budgets cannot be updated. Please delete and create a new budget.")
         if existing is None:
             today = self.today()
             if start.day != 1:

@@ -144,9 +144,11 @@ class StorageAccounts(TopLevelType):
     def refuses_group_delete(self, ctx: Context, doc: dict) -> ArmError | None:
         for child in ctx.state.under(doc["id"]):
             if child.get("type", "").lower().endswith("/immutabilitypolicies") and child["properties"].get("state") == "Locked":
-                return _bad(f"The storage account {doc['name']} cannot be deleted: container "
-                            f"{child['id'].split('/containers/')[1].split('/')[0]} has a locked time-based immutability "
-                            "policy (treated as holding protected blobs).", "Conflict", 409)
+                # Azure's code and message (Azure/azure-powershell#26148, an account's and a group's delete):
+                # "<account> is protected from deletion. The container(s) <names> have a locked immutability policy."
+                return _bad(f"{doc['name']} is protected from deletion. The container(s) "
+                            f"{child['id'].split('/containers/')[1].split('/')[0]} have a locked immutability policy.",
+                            "AccountProtectedFromDeletion", 409)
         return None
 
 
