@@ -11,8 +11,11 @@ version_added: 1.2.0
 author: ComplianceFlow Platform Team (@complianceflow)
 description:
   - Returns one new password, made on the controller from Python's C(secrets) module, with upper-case and lower-case
-    letters, digits and symbols (C(-_.!*+=~^)), starting with a letter. Azure Database for PostgreSQL requires 8-128
+    letters, digits and symbols (C(-.!*+=~^)), starting with a letter. Azure Database for PostgreSQL requires 8-128
     characters and three of those four classes; every password this returns has all four.
+  - Never three letters or digits in a row. Azure refuses an administrator password that holds all or part of the
+    login, a part being three or more consecutive alphanumeric characters of it (a create failed minutes later on
+    Azure); such a password holds no part of any login. About 5.2 bits a character (some 160 bits in 32).
   - The same generator as M(complianceflow.infra.key_vault_secret) with O(complianceflow.infra.key_vault_secret#module:generate=true).
   - Nothing is stored. A task that uses it must keep the value out of the output (C(no_log)) and store it where it
     belongs (a Key Vault secret). Each call returns a different value.

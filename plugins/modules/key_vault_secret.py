@@ -11,8 +11,9 @@ version_added: 1.0.0
 description:
   - Ensures a secret exists in a Key Vault (data plane, C(azure-keyvault-secrets)). An absent secret is created from
     O(value) or, with O(generate=true), from a random password made here to Azure's complexity rules (all four
-    character classes, O(length) characters) with Python's C(secrets) module. The generated value never leaves the
-    module unless O(return_value=true).
+    character classes, O(length) characters, never three letters or digits in a row so that it holds no part of any
+    administrator login) with Python's C(secrets) module. The generated value never leaves the module unless
+    O(return_value=true).
   - An existing secret is never given a new version unless O(rotate=true) (new value from O(value) or generated) or
     O(force=true) with an O(value) that differs. Tags and content type are updated without a new version.
   - Without O(value) and O(generate) the task only reads an existing secret (with O(return_value=true), its value) and

@@ -59,6 +59,11 @@ def test_vnet_integration_is_validated_before_create(emu, pg, vnet, privatedns, 
     with pytest.raises(HttpResponseError, match="PasswordNotComplex"):
         pg.servers.begin_create_or_update(group, "psql-weak", server_body(subnets["db"], zone_id,
                                                                           administratorLoginPassword="alllowercase")).result()
+    # Part of the login (three consecutive alphanumerics of it, in any case): refused as Azure's rule has it.
+    with pytest.raises(HttpResponseError, match="all or part of the login name") as err:
+        pg.servers.begin_create_or_update(group, "psql-part", server_body(subnets["db"], zone_id,
+                                                                          administratorLoginPassword="Xy-9!ADm.q")).result()
+    assert err.value.error.code == "PasswordNotComplex"
     with pytest.raises(ResourceNotFoundError):
         pg.servers.get(group, "psql-nodeleg")
 
@@ -99,6 +104,9 @@ def test_server_lifecycle_databases_parameters_restart(emu, pg, vnet, privatedns
     with pytest.raises(HttpResponseError, match="GeoRedundantBackupCannotBeChanged"):
         pg.servers.begin_create_or_update(group, "psql-life", server_body(
             subnet_id, zone.id, backup={"backupRetentionDays": 7, "geoRedundantBackup": "Enabled"})).result()
+    # A new password has the create's rules (part of the login here).
+    with pytest.raises(HttpResponseError, match="PasswordNotComplex"):
+        pg.servers.begin_update(group, "psql-life", {"properties": {"administratorLoginPassword": "Kq-7!sql.x"}}).result()
     updated = pg.servers.begin_update(group, "psql-life", {"properties": {"storage": {"storageSizeGB": 64}}}).result()
     assert updated.properties.storage.storage_size_gb == 64
     pg.servers.begin_delete(group, "psql-life").result()

@@ -41,6 +41,13 @@ SECRET_NAME_RE = re.compile(r"^[0-9A-Za-z-]{1,127}$")
 # without quoting surprises (no quotes, backslash, '@', ':', '/', '%', '{', '}', '#', '$').
 PASSWORD_SYMBOLS = "-_.!*+=~^"
 PASSWORD_CLASSES = (string.ascii_uppercase, string.ascii_lowercase, string.digits, PASSWORD_SYMBOLS)
+# Azure refuses an administrator password holding "all or part of the login name. Part of a login name is defined
+# as three or more consecutive alphanumeric characters" (the Azure portal's rule for a PostgreSQL flexible server,
+# quoted in Azure/reliable-web-app-pattern-java#98, where such a create failed minutes later with InternalServerError;
+# microsoft/MCW-Continuous-delivery-in-Azure-DevOps#57). A generated password never has three alphanumerics in a row,
+# so it holds no part of any login; its separators leave out '_', which a PostgreSQL login may hold.
+GENERATED_SEPARATORS = "-.!*+=~^"
+LOGIN_PART = 3
 
 
 def validate_secret_name(name: str) -> str:
@@ -50,15 +57,34 @@ def validate_secret_name(name: str) -> str:
 
 
 def generate_password(length: int = 32) -> str:
-    """A random password with all four character classes (Azure's rules need three of four, 8-128 chars)."""
+    """A random password with all four character classes (Azure's rules need three of four, 8-128 chars) and never
+    three alphanumerics in a row (so no part of any login: GENERATED_SEPARATORS). 32 characters carry about 160 bits."""
     if not 8 <= length <= 128:
         raise AzureInputError(f"length: {length} is out of range; Azure passwords have 8-128 characters")
-    alphabet = "".join(PASSWORD_CLASSES)
+    alphanumerics = string.ascii_letters + string.digits
     while True:
-        candidate = "".join(secrets.choice(alphabet) for _index in range(length))
-        # A letter first: some tools treat a leading '-' or '=' specially.
-        if candidate[0].isalpha() and all(any(c in cls for c in candidate) for cls in PASSWORD_CLASSES):
+        chars: list[str] = []
+        for _index in range(length):
+            after_two = len(chars) >= 2 and chars[-1].isalnum() and chars[-2].isalnum()
+            # A letter first: some tools treat a leading '-' or '=' specially.
+            pool = string.ascii_letters if not chars else GENERATED_SEPARATORS if after_two else alphanumerics + GENERATED_SEPARATORS
+            chars.append(secrets.choice(pool))
+        candidate = "".join(chars)
+        if all(any(c in cls for c in candidate) for cls in PASSWORD_CLASSES):
             return candidate
+
+
+def holds_login_part(password: str, login: str) -> bool:
+    """Whether `password` holds the login or part of it (three or more consecutive alphanumerics of it), compared
+    without case (whether Azure compares case: unverified; without it is the stricter reading)."""
+    lowered = password.lower()
+    if login and login.lower() in lowered:
+        return True
+    for run in re.findall(r"[A-Za-z0-9]{%d,}" % LOGIN_PART, login or ""):
+        run = run.lower()
+        if any(run[i:i + LOGIN_PART] in lowered for i in range(len(run) - LOGIN_PART + 1)):
+            return True
+    return False
 
 
 def password_problems(password: str, login: str | None = None) -> list[str]:
@@ -70,8 +96,9 @@ def password_problems(password: str, login: str | None = None) -> list[str]:
     classes += any(not c.isalnum() for c in password)
     if classes < 3:
         problems.append("it uses fewer than three of: upper-case, lower-case, digits, non-alphanumeric")
-    if login and login.lower() in password.lower():
-        problems.append("it contains the login name")
+    if login and holds_login_part(password, login):
+        problems.append("it contains the login name or part of it (three or more consecutive letters or digits of "
+                        f"{login!r}, in any case)")
     return problems
 
 

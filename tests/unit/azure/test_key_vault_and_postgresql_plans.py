@@ -30,6 +30,18 @@ def test_generated_passwords_have_all_four_classes_and_differ():
     assert len(seen) == 200
 
 
+def test_generated_passwords_hold_no_part_of_any_login():
+    """Azure refuses an administrator password holding three or more consecutive alphanumerics of the login (on a real
+    server the create failed minutes later): a generated one never has three in a row, whatever the login."""
+    for _round in range(2000):
+        password = secret.generate_password(32)
+        assert re.search(r"[A-Za-z0-9]{3}", password) is None, "three alphanumerics in a row"
+        assert "_" not in password   # a PostgreSQL login may hold it
+        # the sandbox's longest login, and a login made of the password's own letters and digits
+        assert not secret.holds_login_part(password, "psqladminwesteudev1")
+        assert not secret.holds_login_part(password, "".join(c for c in password if c.isalnum())[:20])
+
+
 @pytest.mark.parametrize("length", [7, 129])
 def test_password_length_outside_azure_range_is_refused(length):
     with pytest.raises(AzureInputError, match="8-128"):
@@ -40,11 +52,19 @@ def test_password_length_outside_azure_range_is_refused(length):
     ("Ab1-", "4 characters"),
     ("alllowercase99", "fewer than three"),
     ("Psqladmin-Is-Here-1", "contains the login"),
+    ("Xy-9!ADm.q", "part of it"),       # 'adm' of psqladmin, in another case
+    ("Kq-7!sql.x", "part of it"),
 ])
 def test_password_problems_name_the_rule_not_the_password(password, problem):
     problems = secret.password_problems(password, "psqladmin")
     assert any(problem in p for p in problems)
     assert not any(password in p for p in problems)
+
+
+def test_two_letters_of_the_login_or_a_split_part_are_fine():
+    # a part is three or more consecutive alphanumerics of the login: two, or three split by a symbol, are not one
+    assert secret.password_problems("Xy-9!ad.mq", "psqladmin") == []
+    assert secret.password_problems("Xy-9!ps-ql", "psqladmin") == []
 
 
 # --- vaults --------------------------------------------------------------------------------
