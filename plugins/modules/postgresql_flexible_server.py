@@ -101,7 +101,7 @@ options:
   administrator_login_password:
     description:
       - Administrator password (8-128 characters, three of upper-case, lower-case, digits and symbols, not holding the
-        login or part of it: three or more consecutive letters or digits of it, in any case). Azure's rule; refused here
+        login or part of it, a part being three or more consecutive letters or digits of it in any case). Azure's rule; refused here
         before any call, where Azure would let the create fail minutes later. Required to create. Never logged, never
         returned.
     type: str
