@@ -35,7 +35,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm im
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId, id_or_name
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource, apply
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    API_MANAGEMENT_MAX_TAGS, AzureInputError, check_tag_count, merge_tags, same_location, validate_name, validate_tags)
+    API_MANAGEMENT_MAX_TAGS, AzureInputError, check_reserved_name, check_tag_count, merge_tags, same_location, validate_name, validate_tags)
 
 SERVICE_TYPE = "Microsoft.ApiManagement/service"
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
@@ -63,6 +63,7 @@ def validate_api_management(params: dict) -> None:
     if not (len(name) <= 50 and NAME_RE.match(name)):
         raise AzureInputError(f"name: {name!r} is not a valid API Management service name; Azure allows 1-50 letters, digits "
                               "and hyphens, starting with a letter and ending with a letter or digit")
+    check_reserved_name(name)
     for key in ("publisher_email", "publisher_name"):
         value = params.get(key)
         if value is not None and not (isinstance(value, str) and 1 <= len(value) <= 100):

@@ -29,7 +29,7 @@ import re
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import GenericApi
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    AzureInputError, merge_tags, same_location, validate_name, validate_tags)
+    AzureInputError, check_reserved_name, merge_tags, same_location, validate_name, validate_tags)
 
 REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
 API = GenericApi("2025-11-01")   # no SDK: ARM's generic operations (docs/resource-engine.md)
@@ -47,6 +47,7 @@ def validate_registry(params: dict) -> None:
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise AzureInputError(f"name: {name!r} is not a valid container registry name; Azure allows 5-50 letters and digits "
                               "(no hyphens), unique across Azure (it becomes <name>.azurecr.io)")
+    check_reserved_name(name)
     check_sku_features(params.get("sku"), params.get("public_network_access"), params.get("anonymous_pull_enabled"))
 
 

@@ -33,7 +33,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource, deep_merge, merge_keyed
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    AzureInputError, merge_tags, same_location, validate_name, validate_tags)
+    AzureInputError, check_reserved_name, merge_tags, same_location, validate_name, validate_tags)
 
 NAMESPACE_TYPE = "Microsoft.EventHub/namespaces"
 API = GenericApi("2026-01-01")   # no SDK: ARM's generic operations (docs/resource-engine.md)
@@ -65,6 +65,7 @@ def validate_namespace_name(name, what: str = "name") -> str:
     if not isinstance(name, str) or not NAMESPACE_RE.match(name):
         raise AzureInputError(f"{what}: {name!r} is not a valid Event Hubs namespace name; Azure allows 8-50 letters, digits and "
                               "hyphens (the REST spec's pattern), starting with a letter and ending with a letter or digit")
+    check_reserved_name(name, what)
     return name
 
 

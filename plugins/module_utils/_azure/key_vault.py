@@ -29,7 +29,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_va
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Plan, Resource, apply
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.tls import refused_certificate
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    AzureInputError, merge_tags, validate_name, validate_tags)
+    AzureInputError, check_reserved_name, merge_tags, validate_name, validate_tags)
 
 VAULT_TYPE = "Microsoft.KeyVault/vaults"
 # The version azure-mgmt-keyvault 14.1 sends (docs/resource-engine.md: generic operations, no SDK needed).
@@ -43,6 +43,7 @@ def validate_vault_name(name: str) -> str:
     if not isinstance(name, str) or not VAULT_NAME_RE.match(name):
         raise AzureInputError(f"name: {name!r} is not a valid Key Vault name; Azure allows 3-24 characters: letters, digits "
                               "and hyphens, starting with a letter, ending with a letter or digit, no consecutive hyphens")
+    check_reserved_name(name)
     return name
 
 

@@ -28,7 +28,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm im
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource, deep_merge
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    AzureInputError, merge_tags, same_location, validate_name, validate_tags)
+    AzureInputError, check_reserved_name, merge_tags, same_location, validate_name, validate_tags)
 
 CLUSTER_TYPE = "Microsoft.Cache/redisEnterprise"
 DATABASE = "default"   # the one database an Azure Managed Redis cluster has
@@ -64,6 +64,7 @@ def validate_managed_redis(params: dict) -> None:
     if not NAME_RE.match(params.get("name") or ""):
         raise AzureInputError(f"name: {params.get('name')!r} is not a valid Azure Managed Redis name; Azure allows 1-60 "
                               "letters, digits and hyphens, with no hyphen at either end and no two hyphens in a row")
+    check_reserved_name(params["name"])
     if params.get("sku_name") is not None and params["sku_name"] not in SKUS:
         raise AzureInputError(f"sku_name: {params['sku_name']!r} is not an Azure Managed Redis SKU; valid: Balanced_B0 ... "
                               "Balanced_B1000, MemoryOptimized_M10 ..., ComputeOptimized_X3 ..., FlashOptimized_A250 ... "

@@ -16,7 +16,7 @@ import re
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ids_equal
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault_secret import password_problems
-from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, merge_tags
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, check_reserved_name, merge_tags
 
 SERVER_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 LOGIN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -79,6 +79,7 @@ def validate_server(spec: dict) -> None:
     if not SERVER_NAME_RE.match(spec["name"] or ""):
         raise AzureInputError(f"name: {spec['name']!r} is not a valid server name; Azure allows 3-63 characters: lower-case "
                               "letters, digits and hyphens, not starting or ending with a hyphen")
+    check_reserved_name(spec["name"])
     login = spec.get("administrator_login")
     if login is not None and (not LOGIN_RE.match(login) or login.lower() in RESERVED_LOGINS or login.lower().startswith("pg_")):
         raise AzureInputError(f"administrator_login: {login!r} is not allowed; use 1-63 letters, digits and underscores, "

@@ -39,7 +39,7 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource, merge_keyed
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import (
-    STORAGE_ACCOUNT_MAX_TAG_KEY, AzureInputError, merge_tags, same_location, validate_name, validate_tags)
+    STORAGE_ACCOUNT_MAX_TAG_KEY, AzureInputError, check_reserved_name, merge_tags, same_location, validate_name, validate_tags)
 
 ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
 API_VERSION = "2026-09-01"
@@ -118,6 +118,7 @@ def validate_storage(params: dict) -> list | None:
     if not NAME_RE.match(params.get("name") or ""):
         raise AzureInputError(f"name: {params.get('name')!r} is not a valid storage account name; Azure allows 3-24 lowercase "
                               "letters and digits (unique across Azure)")
+    check_reserved_name(params["name"])
     blob = params.get("blob_service") or {}
     for key in ("delete_retention_days", "container_delete_retention_days"):
         days = blob.get(key)

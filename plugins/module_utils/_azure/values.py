@@ -108,6 +108,43 @@ _NAME_RULES = {
 }
 
 
+# A resource reached at a DNS name of its own (a vault, a storage account, a registry, a server, a cache, a namespace,
+# an API gateway) may not be named with a reserved word or trademark; Azure checks at the create, even with the endpoint
+# off, and answers ReservedResourceName "The resource name <name> or a part of the name is a trademarked or reserved
+# word." (Learn, azure-resource-manager/troubleshooting/error-reserved-resource-name). The words below are that page's;
+# its three kinds are what Resources' CheckResourceName says: "not a reserved word, does not contain a reserved word
+# and does not start with a reserved word" (azure-mgmt-resource, CheckResourceNameResult).
+RESERVED_NAMES = frozenset((
+    "ACCESS", "APP_CODE", "APP_THEMES", "APP_DATA", "APP_GLOBALRESOURCES", "APP_LOCALRESOURCES", "APP_WEBREFERENCES",
+    "APP_BROWSERS", "AZURE", "BING", "BIZSPARK", "BIZTALK", "CORTANA", "DIRECTX", "DOTNET", "DYNAMICS", "EXCEL",
+    "EXCHANGE", "FOREFRONT", "GROOVE", "HOLOLENS", "HYPERV", "KINECT", "LYNC", "MSDN", "O365", "OFFICE", "OFFICE365",
+    "ONEDRIVE", "ONENOTE", "OUTLOOK", "POWERPOINT", "SHAREPOINT", "SKYPE", "VISIO", "VISUALSTUDIO", "WEB.CONFIG", "XBOX"))
+RESERVED_ANYWHERE = ("MICROSOFT", "WINDOWS")
+RESERVED_AT_START = ("LOGIN",)
+
+
+def reserved_name_problem(name: str) -> str | None:
+    """Why Azure would refuse `name` for a resource with a DNS name of its own as reserved (None: it would not)."""
+    upper = (name or "").upper()
+    if upper in RESERVED_NAMES:
+        return f"{upper} is a word Azure reserves"
+    for word in RESERVED_ANYWHERE:
+        if word in upper:
+            return f"it contains {word}, which Azure reserves anywhere in a name"
+    for word in RESERVED_AT_START:
+        if upper.startswith(word):
+            return f"it starts with {word}, which Azure reserves at the start of a name"
+    return None
+
+
+def check_reserved_name(name: str, what: str = "name") -> None:
+    """Refuse, before any call, a name Azure would refuse with ReservedResourceName."""
+    problem = reserved_name_problem(name)
+    if problem:
+        raise AzureInputError(f"{what}: {name!r} cannot be used: {problem} in the names of resources reached at their own "
+                              "DNS name (ReservedResourceName); choose another name")
+
+
 def same_location(a: str | None, b: str | None) -> bool:
     """Azure spells a location "westeurope" or "West Europe": compare without case and spaces."""
     return (a or "").replace(" ", "").lower() == (b or "").replace(" ", "").lower()

@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import reserved_name_problem
 from ansible_collections.complianceflow.infra.plugins.module_utils._deployment.tiers import tiers_for
 
 APP = "cf"
@@ -269,6 +270,8 @@ def check_name(key: str, value: str) -> str | None:
         return f"{key} {value!r} breaks the rule: {text}"
     if key in NO_DOUBLE_HYPHEN and "--" in value:
         return f"{key} {value!r} has consecutive hyphens"
+    if key in GLOBALLY_UNIQUE and reserved_name_problem(value):   # reached at a DNS name of its own
+        return f"{key} {value!r} is refused by Azure as reserved: {reserved_name_problem(value)}"
     return None
 
 

@@ -48,6 +48,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import reserved_name_problem
+
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")   # gdpr.SLUG_RE: the registry's CHECK tenants_slug_check
 SLUG_RULE = "3-40 characters a-z, 0-9 and -, starting with a letter and not ending with -"
 SERVER_MAX = 63
@@ -166,8 +168,22 @@ def tenant_server_plan(deployment_plan, tenant_slug, sizing: dict | None = None,
             "key_name": GEO_KEY_NAME,
             "identity_name": identity_name(dep, slug, "-geo"),
         }
+    _check_reserved(plan)
     plan["summary"] = plan_summary_lines(plan)
     return plan
+
+
+def _check_reserved(plan: dict) -> None:
+    """The server's and vaults' names carry the slug and are DNS names: Azure refuses one holding a reserved word
+    (values.reserved_name_problem), at the create; refused here, before any call."""
+    named = [("server", plan["server_name"]), ("Key Vault", plan["key_vault_name"])]
+    if plan["geo_backup"]:
+        named.append(("geo-backup Key Vault", plan["geo_backup"]["key_vault_name"]))
+    for what, name in named:
+        problem = reserved_name_problem(name)
+        if problem:
+            raise TenantServerError(f"tenant slug {plan['tenant']!r} makes the {what} name {name!r}, which Azure refuses "
+                                    f"(ReservedResourceName): {problem}. Give the tenant another slug")
 
 
 def plan_summary_lines(plan: dict) -> list[str]:

@@ -24,7 +24,7 @@ import re
 import time
 
 from ..errors import ArmError
-from .base import Context, Ref, ResourceType, TagLimits, TopLevelType, answered_identity, public, require_dict
+from .base import Context, Ref, ResourceType, TagLimits, TopLevelType, answered_identity, public, refuse_reserved_name, require_dict
 
 NS = "Microsoft.ApiManagement"
 SERVICE_TYPE = f"{NS}/service"
@@ -71,6 +71,7 @@ class Services(TopLevelType):
 
     def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
         self.validate_name(ref.name)
+        refuse_reserved_name(ref.name)   # its own DNS name
         existing = self.find(ctx, ref)
         props = require_dict(body.get("properties"), "properties")
         restore = props.get("restore") is True

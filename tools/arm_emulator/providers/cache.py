@@ -19,7 +19,7 @@ import re
 
 from ..errors import ArmError
 from ..state import new_etag
-from .base import Context, Ref, TopLevelType, require_dict
+from .base import Context, Ref, TopLevelType, refuse_reserved_name, require_dict
 
 NS = "Microsoft.Cache"
 CLUSTER_TYPE = f"{NS}/redisEnterprise"
@@ -60,6 +60,10 @@ class Clusters(TopLevelType):
     lro_patch = True
     name_pattern, name_rule = NAME_PATTERN, NAME_RULE
     top_level_keys = ("sku", "zones", "identity")
+
+    def validate_name(self, name: str, pattern=None, rule=None) -> None:
+        super().validate_name(name, pattern, rule)
+        refuse_reserved_name(name)   # its own DNS name
 
     def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
         sku = require_dict(body.get("sku"), "sku")

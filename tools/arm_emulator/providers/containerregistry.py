@@ -14,7 +14,7 @@ import re
 import time
 
 from ..errors import ArmError
-from .base import Context, Ref, TopLevelType, require_dict
+from .base import Context, Ref, TopLevelType, refuse_reserved_name, require_dict
 
 NS = "Microsoft.ContainerRegistry"
 TYPE = f"{NS}/registries"
@@ -38,6 +38,7 @@ class Registries(TopLevelType):
 
     def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
         self.validate_name(ref.name)
+        refuse_reserved_name(ref.name)   # its own DNS name
         if self.find(ctx, ref) is None:
             taken = next((d for d in ctx.state.resources.values()
                           if d.get("type", "").lower() == TYPE.lower() and d["name"].lower() == ref.name.lower()), None)

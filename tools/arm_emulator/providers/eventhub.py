@@ -23,7 +23,7 @@ import re
 from datetime import datetime, timezone
 
 from ..errors import ArmError
-from .base import Context, Ref, TopLevelType, require_dict
+from .base import Context, Ref, TopLevelType, refuse_reserved_name, require_dict
 
 NS = "Microsoft.EventHub"
 NAMESPACE_TYPE = f"{NS}/namespaces"
@@ -56,6 +56,10 @@ class Namespaces(TopLevelType):
                  "with a letter or number, and has 8-50 characters (REST spec 2026-01-01 pattern "
                  "^[a-zA-Z][a-zA-Z0-9-]{6,50}[a-zA-Z0-9]$, maxLength 50).")
     top_level_keys = ("sku", "identity")
+
+    def validate_name(self, name: str, pattern=None, rule=None) -> None:
+        super().validate_name(name, pattern, rule)
+        refuse_reserved_name(name)   # its own DNS name
 
     def build_properties(self, ctx: Context, ref: Ref, body: dict, existing: dict | None, location: str) -> dict:
         sku = require_dict(body.get("sku"), "sku")

@@ -20,7 +20,7 @@ import time
 from urllib.parse import urlsplit
 
 from ..errors import ArmError, invalid_request
-from .base import Context, Ref, ResourceType, TopLevelType, public, require_dict
+from .base import Context, Ref, ResourceType, TopLevelType, public, refuse_reserved_name, require_dict
 
 NS = "Microsoft.KeyVault"
 VAULT_TYPE = f"{NS}/vaults"
@@ -96,6 +96,7 @@ class Vaults(TopLevelType):
 
     def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
         self.validate_name(ref.name)
+        refuse_reserved_name(ref.name)   # its own DNS name
         props = require_dict(body.get("properties"), "properties")
         existing = self.find(ctx, ref)
         deleted = next((d for d in all_deleted(ctx) if d["name"].lower() == ref.name.lower()), None)

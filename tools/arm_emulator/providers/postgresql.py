@@ -15,7 +15,7 @@ import time
 from .. import arm, postgres_backing as local_backing, postgres_cmk
 from ..errors import ArmError, invalid_request
 from ..state import new_etag
-from .base import Context, Ref, ResourceType, TopLevelType, public, require_dict
+from .base import Context, Ref, ResourceType, TopLevelType, public, refuse_reserved_name, require_dict
 from .network import mark_subnet_in_use, same_location
 
 NS = "Microsoft.DBforPostgreSQL"
@@ -108,6 +108,7 @@ class FlexibleServers(TopLevelType):
 
     def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
         self.validate_name(ref.name)
+        refuse_reserved_name(ref.name)   # its own DNS name
         existing = self.find(ctx, ref)
         if existing is None and any(s["name"].lower() == ref.name.lower() for s in ctx.state.resources.values()
                                     if s.get("type", "").lower() == SERVER_TYPE.lower()):

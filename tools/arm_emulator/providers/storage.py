@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from ..errors import ArmError
 from ..state import new_etag
-from .base import Context, Ref, TagLimits, TopLevelType, answered_identity, require_dict
+from .base import Context, Ref, TagLimits, TopLevelType, answered_identity, refuse_reserved_name, require_dict
 
 NS = "Microsoft.Storage"
 ACCOUNT = f"{NS}/storageAccounts"
@@ -79,6 +79,7 @@ class StorageAccounts(TopLevelType):
 
     def put(self, ctx: Context, ref: Ref, body: dict) -> tuple[dict, bool]:
         self.validate_name(ref.name)
+        refuse_reserved_name(ref.name)   # its own DNS name
         if self.find(ctx, ref) is None:
             same = [d for d in ctx.state.resources.values() if d.get("type", "").lower() == ACCOUNT.lower()
                     and d["name"].lower() == ref.name.lower()]
