@@ -33,12 +33,12 @@ def test_other_names_pass(name):
 
 
 @pytest.mark.parametrize("check", [
-    lambda name: key_vault.validate_vault_name(name),
+    key_vault.validate_vault_name,
     lambda name: storage_account.validate_storage({"name": name, "resource_group": "rg"}),
     lambda name: container_registry.validate_registry({"name": name, "resource_group": "rg"}),
     lambda name: managed_redis.validate_managed_redis({"name": name, "resource_group": "rg"}),
     lambda name: api_management.validate_api_management({"name": name, "resource_group": "rg"}),
-    lambda name: event_hubs.validate_namespace_name(name),
+    event_hubs.validate_namespace_name,
 ], ids=["key_vault", "storage_account", "container_registry", "managed_redis", "api_management", "event_hubs"])
 def test_modules_refuse_a_reserved_name_before_any_call(check):
     with pytest.raises(AzureInputError, match="ReservedResourceName"):
@@ -64,4 +64,3 @@ def test_a_tenant_slug_that_makes_a_reserved_name_fails_in_the_plan():
     with pytest.raises(TenantServerError, match=r"tenant slug 'windows-and-doors' makes the server name .*ReservedResourceName"):
         tenant_server_plan(plan, "windows-and-doors")
     assert tenant_server_plan(plan, "login-co")["server_name"].startswith("psql-")   # login only at the start is reserved
-
