@@ -42,6 +42,7 @@ def test_account_names_and_bodies_follow_the_spec(emu, resources, group):
         resources.resource_groups.begin_delete(other).result()
     for body, why in ((dict(ACCOUNT, properties={"minimumTlsVersion": "TLS1_3"}), "not supported"),
                       (dict(ACCOUNT, tags={"k" * 129: "v"}), "InvalidTagNameCharacters"),   # 128 for storage (tag-resources)
+                      (dict(ACCOUNT, tags={"cost\tcenter": "v"}), "InvalidTagNameCharacters"),   # a control character
                       (dict(ACCOUNT, tags={"k": "v" * 257}), "InvalidTagValueLength"),
                       (dict(ACCOUNT, properties={"publicAccess": "Blob"}), "Could not find member 'publicAccess'"),
                       ({k: v for k, v in ACCOUNT.items() if k != "kind"}, "'kind' is missing")):

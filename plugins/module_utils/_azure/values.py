@@ -22,7 +22,9 @@ import re
 API_MANAGEMENT_MAX_TAGS = 15
 PRIVATE_DNS_ZONE_MAX_TAGS = 15
 STORAGE_ACCOUNT_MAX_TAG_KEY = 128
-_TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
+# Azure refuses a tag name holding one of these or a control character ("The tag names '<name>' have reserved
+# characters '<,>,%,&,\,?,/' or control characters.", docs/emulator.md).
+_TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/\x00-\x1f\x7f]")
 # Key Vault secrets and keys (data plane): "Key Vault supports up to 15 tags" (Microsoft Learn, key-vault/secrets/
 # about-secrets and keys/about-keys, where a key's tag names have at most 256 characters); a 16th answers 400 BadParameter
 # "Property has invalid value" (quoted in aztfmod/terraform-azurerm-caf#821; hashicorp/terraform-provider-azurerm#16947).
@@ -50,7 +52,7 @@ def validate_tags(tags: dict | None, max_count: int = 50, max_key: int = 512, wh
         key = str(key)
         if not key or len(key) > max_key or _TAG_KEY_FORBIDDEN.search(key):
             raise AzureInputError(f"tags: key {key!r} is invalid; a tag key of a {what} has 1-{max_key} characters and none of "
-                                  "< > % & \\ ? /")
+                                  "< > % & \\ ? / or control characters")
         if value is None:
             value = ""
         if isinstance(value, bool):

@@ -52,6 +52,8 @@ def test_tags_are_strings_and_bad_keys_are_named():
     assert validate_tags({"Instance": 1, "Ephemeral": True, "Empty": None}) == {"Instance": "1", "Ephemeral": "true", "Empty": ""}
     with pytest.raises(AzureInputError, match="key 'a/b' is invalid"):
         validate_tags({"a/b": "x"})
+    with pytest.raises(AzureInputError, match="or control characters"):   # Azure's message names them too
+        validate_tags({"cost\ncenter": "x"})
     with pytest.raises(AzureInputError, match="at most 256"):
         validate_tags({"k": "x" * 257})
 

@@ -155,7 +155,7 @@ def check_tags(tags: Any, limits: TagLimits = TagLimits()) -> dict:
         code, message = limits.count_error
         raise ArmError(400, code, message.format(count=limits.count))
     for key, value in tags.items():
-        if len(key) > limits.name_length or any(c in key for c in "<>%&\\?/"):
+        if len(key) > limits.name_length or any(c in "<>%&\\?/" or ord(c) < 32 or ord(c) == 127 for c in key):
             raise ArmError(400, "InvalidTagNameCharacters",
                            f"The tag names '{key}' have reserved characters '<,>,%,&,\\,?,/' or control characters.")
         if not isinstance(value, str):
