@@ -101,9 +101,9 @@ options:
   administrator_login_password:
     description:
       - Administrator password (8-128 characters, three of upper-case, lower-case, digits and symbols, not holding the
-        login or part of it, a part being three or more consecutive letters or digits of it in any case). Azure's rule; refused here
-        before any call, where Azure would let the create fail minutes later. Required to create. Never logged, never
-        returned.
+        login or part of it, a part being three or more consecutive letters or digits of it in any case). Azure's rule,
+        checked where the password is sent (a new server's before any write, with O(update_password=true) before any
+        call), where Azure would let the create fail minutes later. Required to create. Never logged, never returned.
     type: str
   update_password:
     description: Send O(administrator_login_password) to an existing server (Azure cannot tell whether it differs).

@@ -28,8 +28,8 @@ from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm im
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.key_vault import subnet_id
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.postgresql import (
-    STATIC_PARAMETERS, connection_info, dns_zone_problem, missing_for_create, parameter_text, pending_restart, plan_databases, plan_parameters,
-    plan_server, private_dns_zone_id, server_view, subnet_delegation_problem, validate_server)
+    STATIC_PARAMETERS, check_password, connection_info, dns_zone_problem, missing_for_create, parameter_text, pending_restart, plan_databases,
+    plan_parameters, plan_server, private_dns_zone_id, server_view, subnet_delegation_problem, validate_server)
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.private_dns_zone import API as ZONE_API
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner import Child, Plan, Resource
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError, validate_name, validate_tags
@@ -216,6 +216,9 @@ class FlexibleServer(Resource):
         elif missing:
             self.module.fail_json(msg=f"server {self.params['name']} does not exist in resource group {self.params['resource_group']}; "
                                       f"to create it, also give: {', '.join(missing)}")
+        elif existing is None:   # a create sends the password: Azure's login rule too (validate_server left it out)
+            with self.module.validating():
+                check_password(self.params["administrator_login_password"], self.params.get("administrator_login"))
         return existing
 
     def plan(self, existing, related):

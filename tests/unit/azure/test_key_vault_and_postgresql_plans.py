@@ -61,6 +61,17 @@ def test_password_problems_name_the_rule_not_the_password(password, problem):
     assert not any(password in p for p in problems)
 
 
+def test_the_login_rule_holds_where_the_password_is_sent():
+    """An existing server's password is not sent (no update_password): one made before the rule covered part of the
+    login must not stop that server's runs. Sent (update_password), it is held to the rule before any call."""
+    spec = {"name": "psql-cf-westeu-dev-1", "administrator_login": "psqladmin", "administrator_login_password": "Xy-9!ADm.q"}
+    pg.validate_server(spec)
+    with pytest.raises(AzureInputError, match="part of it"):
+        pg.validate_server(dict(spec, update_password=True))
+    with pytest.raises(AzureInputError, match="part of it"):   # what the module calls for a create
+        pg.check_password(spec["administrator_login_password"], spec["administrator_login"])
+
+
 def test_two_letters_of_the_login_or_a_split_part_are_fine():
     # a part is three or more consecutive alphanumerics of the login: two, or three split by a symbol, are not one
     assert secret.password_problems("Xy-9!ad.mq", "psqladmin") == []

@@ -240,7 +240,7 @@ def test_a_zone_takes_at_most_15_tags_counting_those_kept():
         plan_private_dns_zone(zone, [], dict(spec, tags=dict(ten, Extra="x"), purge_tags=False), zone_id)
 
 
-@pytest.mark.parametrize("key", ["Cost Center", "ms:usage", "Team(Platform)", "1stLine", "tab\there"])
+@pytest.mark.parametrize("key", ["Cost Center", "ms:usage", "Team(Platform)", "1stLine"])
 def test_a_zone_refuses_tag_names_azure_drops_before_any_call(key):
     """A private DNS zone drops a tag whose name has a colon or a space (the tag would change on every run)."""
     zone_id = ResourceId.build(SUB, RG, "Microsoft.Network/privateDnsZones", "privatelink.blob.core.windows.net")
@@ -248,6 +248,9 @@ def test_a_zone_refuses_tag_names_azure_drops_before_any_call(key):
     with pytest.raises(AzureInputError, match=r"cannot be tag names of a private DNS zone: Azure drops a name with a space or a colon"):
         plan_private_dns_zone(None, [], dict(spec, tags={key: "x", "Owner": "platform"}), zone_id)
     assert plan_private_dns_zone(None, [], dict(spec, tags={"Cost-Center": "x", "team_1.a": "y"}), zone_id).body["tags"]
+    # A control character is refused for every resource first (Azure's own rule, values.validate_tags).
+    with pytest.raises(AzureInputError, match="or control characters"):
+        plan_private_dns_zone(None, [], dict(spec, tags={"tab\there": "x"}), zone_id)
 
 
 @pytest.mark.parametrize("prefixes", [["VirtualNetwork", "10.0.0.0/24"], ["*", "10.0.0.1"], ["Internet", "AzureLoadBalancer"]])
