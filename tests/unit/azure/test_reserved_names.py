@@ -63,4 +63,7 @@ def test_a_tenant_slug_that_makes_a_reserved_name_fails_in_the_plan():
     plan = build_plan("westeu-prod-1", registry=load_registry())
     with pytest.raises(TenantServerError, match=r"tenant slug 'windows-and-doors' makes the server name .*ReservedResourceName"):
         tenant_server_plan(plan, "windows-and-doors")
+    # the vault keeps the slug's first 14 characters: here only the server's name holds the word
+    with pytest.raises(TenantServerError, match=r"makes the server name 'psql-cf-westeu-prod-1-tenant-acmecorporation-windows'"):
+        tenant_server_plan(plan, "acmecorporation-windows")
     assert tenant_server_plan(plan, "login-co")["server_name"].startswith("psql-")   # login only at the start is reserved
