@@ -270,8 +270,9 @@ def check_name(key: str, value: str) -> str | None:
         return f"{key} {value!r} breaks the rule: {text}"
     if key in NO_DOUBLE_HYPHEN and "--" in value:
         return f"{key} {value!r} has consecutive hyphens"
-    if key in GLOBALLY_UNIQUE and reserved_name_problem(value):   # reached at a DNS name of its own
-        return f"{key} {value!r} is refused by Azure as reserved: {reserved_name_problem(value)}"
+    reserved = reserved_name_problem(value) if key in GLOBALLY_UNIQUE else None   # reached at a DNS name of its own
+    if reserved:
+        return f"{key} {value!r} is refused by Azure as reserved: {reserved}"
     return None
 
 
