@@ -59,31 +59,38 @@ except ImportError:  # pragma: no cover - another ansible-core layout
 display = Display()
 
 # Imported once in the controller, so that no worker pays for them (best effort: a missing package is the module's
-# own clear error, at its own task).
+# own clear error, at its own task). What the first tasks of a deployment need (Azure auth, ARM, the network and
+# PostgreSQL SDKs) at once; the rest (LATER) where a task first needs it or the run first waits (preload_later, below).
 PRELOAD = ("azure.identity", "azure.mgmt.core", "azure.mgmt.network", "azure.mgmt.postgresqlflexibleservers",
-           "azure.keyvault.secrets", "azure.keyvault.keys", "msal", "msal_extensions", "psycopg",
+           "msal", "msal_extensions",
            # what the SDK, requests and ansible-core's module runner import on first use, in every worker otherwise
            "azure.core.pipeline.transport._requests_basic", "azure.core.rest._requests_basic", "netrc",
            "ansible.module_utils._internal._json._profiles._module_legacy_m2c",
            "ansible.module_utils._internal._json._profiles._module_legacy_c2m")
+# The Key Vault data plane, psycopg and the database module_utils: no task before deploy.yml's first wait uses them.
+LATER = ("azure.keyvault.secrets", "azure.keyvault.keys", "psycopg")
+LATER_UTILS = ("_pg",)
 for _name in PRELOAD:
     with contextlib.suppress(ImportError):
         importlib.import_module(_name)
 
 
-def _preload_collection_utils() -> None:
+def _preload_collection_utils(later: bool) -> None:
     """This collection's own module_utils too: a worker otherwise imports them again for every task through the
     collection loader (measured with py-spy on a no-change re-run of the pair: a quarter of the modules' time). None
-    reads the environment at import time, so importing them before a task sets its environment changes nothing."""
+    reads the environment at import time, so importing them before a task sets its environment changes nothing.
+    Those of LATER_UTILS (later=True), or the others."""
     package = __name__.rsplit(".plugin_utils.", 1)[0] + ".module_utils"
     root = Path(__file__).resolve().parents[1] / "module_utils"
     for path in sorted(root.glob("_*/*.py")):
+        if (path.parent.name in LATER_UTILS) != later:
+            continue
         name = ".".join((package, path.parent.name) + (() if path.stem == "__init__" else (path.stem,)))
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
 
 
-_preload_collection_utils()
+_preload_collection_utils(later=False)
 
 # Builtin types a worker tests against Mapping and MutableMapping (requests, azure-core, ansible-core: a list, a dict's
 # values, a bool, ...). Such a test is cached on the ABC, but the SDK's models (about 1,200 MutableMapping subclasses)
@@ -126,11 +133,31 @@ tls.warm(os.environ)
 
 # Every task's worker is a fork of the controller. Python's collector, when it runs in a worker, walks every object the
 # controller holds (the SDK just imported above among them) and so copies the controller's memory page by page (copy on
-# write). Frozen (after collecting what is already garbage, so that nothing unreachable is kept) they are not walked:
-# about 2 s less CPU over the pair's no-change re-run (3 runs each way, 3 Dec 2026). The objects frozen live as long as
-# the controller anyway (modules, the loaded playbook).
-gc.collect()
+# write). Frozen they are not walked: about 2 s less CPU over the pair's no-change re-run (3 runs each way, 3 Dec 2026).
+# The objects frozen live as long as the controller anyway (modules, the loaded playbook). Not collected first: here
+# nothing they hold is garbage yet (a full collection at this point found 0 unreachable objects of 243,000 in the pair's
+# controller, and took 0.07-0.09 s before its first Azure call; 6 Dec 2026).
 gc.freeze()
+
+_later_done = False
+
+
+def preload_later() -> None:
+    """LATER and LATER_UTILS, imported in the controller once, before the first worker that needs them is forked: called
+    at import by the action plugin of every module that uses them, and by operation_wait's. deploy.yml's first wait
+    comes after the PostgreSQL server is started, where the controller has time to spare, instead of before its first
+    Azure call, on the critical path (about 0.2 s here, 6 Dec 2026). A module that needs them and whose action plugin
+    did not ask would import them in each of its workers: slower, not wrong."""
+    global _later_done  # pylint: disable=global-statement  # once per controller process
+    if _later_done:
+        return
+    _later_done = True
+    for name in LATER:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    _preload_collection_utils(later=True)
+    gc.freeze()   # the new objects too (see above)
+
 
 SWITCH = "COMPLIANCEFLOW_IN_PROCESS"
 SERIALIZATION_PROFILE = "legacy"

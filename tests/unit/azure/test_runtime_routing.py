@@ -44,3 +44,40 @@ def test_the_controller_builds_the_template_lexer_every_worker_uses():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": ":".join(sys.path)})
     assert out.stdout.split() == ["0", "1", "1"], out.stdout + out.stderr
+
+
+def test_modules_that_use_the_later_imports_load_them_in_the_controller():
+    """in_process.py imports psycopg, the Key Vault data plane and the database module_utils only when a module that
+    uses them is first loaded (or operation_wait, where deploy.yml first waits). A module using them whose action plugin
+    does not ask would import them again in every worker. postgresql_flexible_server reads the vault's keys only for a
+    customer-managed key, imported where it does (its create runs as a background job in deploy.yml)."""
+    later_users = set()
+    for path in (ROOT / "plugins" / "modules").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "module_utils._pg" in text or "_azure.key_vault_secret import" in text or "_azure.key_vault_key import" in text:
+            later_users.add(path.stem)
+    asking = {p.stem for p in (ROOT / "plugins" / "action").glob("*.py")
+              if "\npreload_later()" in p.read_text(encoding="utf-8")}
+    assert {"postgresql_tier", "postgresql_migrations", "key_vault_secret"} <= later_users   # the scan finds them
+    assert sorted(later_users - asking - {"postgresql_flexible_server"}) == []
+    assert "operation_wait" in asking
+
+
+def test_the_first_azure_task_does_not_wait_for_the_later_imports():
+    """Loading the in-process runner (the controller's first Azure task) leaves psycopg, the Key Vault data plane and the
+    database module_utils out; preload_later brings them in, once."""
+    import subprocess   # pylint: disable=import-outside-toplevel
+    import sys   # pylint: disable=import-outside-toplevel
+
+    probe = "\n".join([
+        "import sys",
+        "from ansible_collections.complianceflow.infra.plugins.plugin_utils import in_process",
+        "later = ['psycopg', 'azure.keyvault.secrets', 'ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier']",
+        "first = ['azure.mgmt.network', 'ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner']",
+        "print([m in sys.modules for m in first + later])",
+        "in_process.preload_later()",
+        "print([m in sys.modules for m in later])",
+    ])
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": ":".join(sys.path)})
+    assert out.stdout.splitlines() == ["[True, True, False, False, False]", "[True, True, True]"], out.stdout + out.stderr
