@@ -2,10 +2,18 @@
 (plugins/plugin_utils/in_process.py): a new module without one would silently run the slow way."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIM = "from ansible_collections.complianceflow.infra.plugins.plugin_utils.in_process import InProcessAction"
+
+
+def _new_python(*lines: str) -> str:
+    """What a new Python with this test's import path prints running `lines` (a controller's caches are per process)."""
+    return subprocess.run([sys.executable, "-c", "\n".join(lines)], capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": ":".join(sys.path)}).stdout
 
 
 def test_every_module_has_its_in_process_action():
@@ -28,10 +36,7 @@ def test_no_module_declares_serialization_metadata():
 def test_the_controller_builds_the_template_lexer_every_worker_uses():
     """in_process.py builds Jinja's lexer for Ansible's default settings before any fork; a task's first template
     then finds it (no second lexer), instead of every worker building its own. A new Python: the cache is per process."""
-    import subprocess   # pylint: disable=import-outside-toplevel
-    import sys   # pylint: disable=import-outside-toplevel
-
-    probe = "\n".join([
+    out = _new_python(
         "from ansible._internal._templating._jinja_bits import AnsibleEnvironment",
         "before = len(AnsibleEnvironment._lexer_cache)",
         "import ansible_collections.complianceflow.infra.plugins.plugin_utils.in_process",
@@ -39,11 +44,8 @@ def test_the_controller_builds_the_template_lexer_every_worker_uses():
         "from ansible.parsing.dataloader import DataLoader",
         "from ansible.template import Templar, trust_as_template",
         "assert Templar(loader=DataLoader(), variables={'x': 2}).template(trust_as_template('{{ x + 1 }}')) == 3",
-        "print(before, built, len(AnsibleEnvironment._lexer_cache))",
-    ])
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": ":".join(sys.path)})
-    assert out.stdout.split() == ["0", "1", "1"], out.stdout + out.stderr
+        "print(before, built, len(AnsibleEnvironment._lexer_cache))")
+    assert out.split() == ["0", "1", "1"], out
 
 
 def test_modules_that_use_the_later_imports_load_them_in_the_controller():
@@ -66,18 +68,12 @@ def test_modules_that_use_the_later_imports_load_them_in_the_controller():
 def test_the_first_azure_task_does_not_wait_for_the_later_imports():
     """Loading the in-process runner (the controller's first Azure task) leaves psycopg, the Key Vault data plane and the
     database module_utils out; preload_later brings them in, once."""
-    import subprocess   # pylint: disable=import-outside-toplevel
-    import sys   # pylint: disable=import-outside-toplevel
-
-    probe = "\n".join([
+    out = _new_python(
         "import sys",
         "from ansible_collections.complianceflow.infra.plugins.plugin_utils import in_process",
         "later = ['psycopg', 'azure.keyvault.secrets', 'ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier']",
         "first = ['azure.mgmt.network', 'ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner']",
         "print([m in sys.modules for m in first + later])",
         "in_process.preload_later()",
-        "print([m in sys.modules for m in later])",
-    ])
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": ":".join(sys.path)})
-    assert out.stdout.splitlines() == ["[True, True, False, False, False]", "[True, True, True]"], out.stdout + out.stderr
+        "print([m in sys.modules for m in later])")
+    assert out.splitlines() == ["[True, True, False, False, False]", "[True, True, True]"], out
