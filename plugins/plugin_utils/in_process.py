@@ -67,7 +67,7 @@ PRELOAD = ("azure.identity", "azure.mgmt.core", "azure.mgmt.network", "azure.mgm
            "azure.core.pipeline.transport._requests_basic", "azure.core.rest._requests_basic", "netrc",
            "ansible.module_utils._internal._json._profiles._module_legacy_m2c",
            "ansible.module_utils._internal._json._profiles._module_legacy_c2m")
-# The Key Vault data plane, psycopg and the database module_utils: no task before deploy.yml's first wait uses them.
+# The Key Vault data plane, psycopg and the database module_utils: no task before deploy.yml's first wait task uses them.
 LATER = ("azure.keyvault.secrets", "azure.keyvault.keys", "psycopg")
 LATER_UTILS = ("_pg",)
 for _name in PRELOAD:
@@ -144,11 +144,12 @@ _later_done = False
 
 def preload_later() -> None:
     """LATER and LATER_UTILS, imported in the controller once, before the first worker that needs them is forked: called
-    at import by the action plugin of every module that uses them, and by operation_wait's. deploy.yml's first wait
-    comes after the PostgreSQL server is started, where the controller has time to spare, instead of before its first
-    Azure call, on the critical path: with the collection before the freeze gone too, the pair's first Azure call came
-    0.33-0.42 s sooner after the run's start (two timed runs each way, 6 Dec 2026). A module that needs them and whose
-    action plugin did not ask would import them in each of its workers: slower, not wrong."""
+    at import by the action plugin of every module that uses them, and by operation_wait's. Ansible loads a task's
+    action plugin even where the task is then skipped: in deploy.yml the first operation_wait task is the network
+    role's own wait (skipped there), right after the VNet's start, while the deploy waits for the VNet anyway, instead
+    of before its first Azure call, on the critical path: with the collection before the freeze gone too, the pair's
+    first Azure call came 0.33-0.42 s sooner after the run's start (two timed runs each way, 6 Dec 2026). A module that
+    needs them and whose action plugin did not ask would import them in each of its workers: slower, not wrong."""
     global _later_done  # pylint: disable=global-statement  # once per controller process
     if _later_done:
         return
