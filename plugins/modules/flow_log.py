@@ -18,6 +18,9 @@ description:
     (C(NetworkWatcher_<region>) in C(NetworkWatcherRG)) when a virtual network is created, unless the subscription opted
     out; the module uses the region's watcher wherever it is, and creates C(NetworkWatcher_<region>) (and its group) when
     the region has none. Azure allows one watcher per region and subscription.
+  - Runs for several regions at once (as C(playbooks/deploy.yml) runs deployments) may each make C(NetworkWatcherRG).
+    Where another run made it in its own region between this run's read and its create, Azure refuses the create
+    (InvalidResourceGroupLocation) and the module uses the group as it is; its region does not matter to the watcher.
   - Only the options given are compared; the flow log is written whole, with what exists kept for the options not given.
   - A change is a PUT of the whole flow log; it keeps what this module does not manage (filtering criteria, record
     types, identity) as the flow log has it.

@@ -248,7 +248,12 @@ class FlowLog(Resource):
         if not self.watcher_exists:
             group = ResourceId.build(self.watcher.subscription, self.watcher.resource_group)
             if self.module.get_or_none(f"get resource group {group.name}", GROUP_API.get, self.module, group) is None:
-                apply(self.module, GROUP_API, f"create resource group {group.name}", "PUT", group, {"location": self.location})
+                # Another run can make the group between that read and this write, in its own region (deploy.yml
+                # deploys several regions side by side): Azure then refuses ours as InvalidResourceGroupLocation. The
+                # group is there, and its region does not matter to the watcher (NetworkWatcherRG holds every
+                # region's watcher): go on.
+                apply(self.module, GROUP_API, f"create resource group {group.name}", "PUT", group, {"location": self.location},
+                      done_codes=("InvalidResourceGroupLocation",))
             apply(self.module, API, f"create network watcher {self.watcher.name}", "PUT", self.watcher,
                   {"location": self.location, "properties": {}})
 

@@ -259,22 +259,29 @@ BUSY_FIRST_PAUSE = 5.0   # seconds before the first retry of a write the service
 BUSY_MAX_PAUSE = 60.0
 
 
+def _code(err) -> str | None:
+    """The ARM error code of an immediate refusal (an SDK exception) or of a failed operation."""
+    return getattr(getattr(err, "error", None), "code", None) or getattr(err, "code", None)
+
+
 def _busy(api, err) -> bool:
     """Whether `err` is the api's "busy, try again later" answer (an immediate refusal or a failed operation)."""
-    code = getattr(getattr(err, "error", None), "code", None) or getattr(err, "code", None)
+    code = _code(err)
     return bool(code) and code in getattr(api, "busy_codes", ())
 
 
-def _call(module, api, what: str, call):
+def _call(module, api, what: str, call, done_codes: tuple = ()):
     """call(), inside module.operation(what); answers the api declares as busy are retried with a doubling
     pause until the module's timeout. azure-core's retry policy does not retry them (a 409, or a failed
-    long-running operation)."""
+    long-running operation). An answer whose code is in `done_codes` returns None instead of failing."""
     deadline, pause = module.deadline(), BUSY_FIRST_PAUSE
     while True:
         with module.operation(what):
             try:
                 return call()
             except Exception as err:  # pylint: disable=broad-exception-caught  # re-raised unless it is the busy answer
+                if _code(err) in done_codes:
+                    return None
                 if not _busy(api, err) or module.arm.clock() + pause > deadline:
                     raise
         module.warn(f"{what}: the service is busy with another operation; retrying in {pause:.0f} s")
@@ -292,9 +299,11 @@ def finish(module, op) -> dict | None:
         return module.arm.finish(op, module.deadline())
 
 
-def apply(module, api, what: str, method: str, rid, body: dict | None = None) -> dict | None:
-    """One write, awaited; a busy refusal, even one that arrives as the failed operation, is retried whole."""
-    return _call(module, api, what, lambda: module.arm.finish(api.start(module, what, method, rid, body), module.deadline()))
+def apply(module, api, what: str, method: str, rid, body: dict | None = None, done_codes: tuple = ()) -> dict | None:
+    """One write, awaited; a busy refusal, even one that arrives as the failed operation, is retried whole. A refusal
+    whose code is in `done_codes` says another caller has already done what this write would: None, not a failure."""
+    return _call(module, api, what, lambda: module.arm.finish(api.start(module, what, method, rid, body), module.deadline()),
+                 done_codes)
 
 
 def apply_children(module, children: list, serial: bool) -> list:

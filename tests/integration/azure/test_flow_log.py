@@ -23,9 +23,10 @@ def env(tmp_path_factory):
     try:
         group = f"/subscriptions/{emu.subscription_id}/resourceGroups/{GROUP}"
         state = json.loads((state_dir / "state.json").read_text())
-        doc = {"id": f"{group}/providers/Microsoft.Storage/storageAccounts/stflowlog", "name": "stflowlog", "location": LOCATION,
-               "type": "Microsoft.Storage/storageAccounts", "kind": "StorageV2", "properties": {"provisioningState": "Succeeded"}}
-        state["resources"][doc["id"].lower()] = doc
+        for name, location in (("stflowlog", LOCATION), ("stflowlogeus", "eastus")):
+            doc = {"id": f"{group}/providers/Microsoft.Storage/storageAccounts/{name}", "name": name, "location": location,
+                   "type": "Microsoft.Storage/storageAccounts", "kind": "StorageV2", "properties": {"provisioningState": "Succeeded"}}
+            state["resources"][doc["id"].lower()] = doc
         state["resources"][group.lower()] = {"id": group, "name": GROUP, "type": "Microsoft.Resources/resourceGroups",
                                              "location": LOCATION, "properties": {"provisioningState": "Succeeded"}}
         emu.stop()
@@ -120,3 +121,34 @@ def test_a_change_keeps_the_record_types_and_filter_set_elsewhere(env):
     after = emu.admin("GET", "state")["resources"][fid.lower()]["properties"]
     assert after["retentionPolicy"] == {"days": 30, "enabled": True}
     assert (after["recordTypes"], after["enabledFilteringCriteria"]) == ("B,E", "dstport == 5432")
+
+
+def test_a_watcher_group_made_meanwhile_in_another_region_is_used(env):
+    """deploy.yml deploys several regions side by side, and each flow log makes its region's watcher (and NetworkWatcherRG)
+    where none exists: another region's run can make the group between this run's read and its write. Azure then refuses
+    this run's create as 409 InvalidResourceGroupLocation (the group exists in the other run's region); the module goes on
+    with the group as it is. The race is played here exactly: the group exists in westeurope, and the emulator answers
+    this run's one read of it with 404, as Azure did a moment before the other run's create."""
+    from azure.mgmt.resource.resources import ResourceManagementClient  # pylint: disable=import-outside-toplevel
+
+    emu, ansible, group = env
+    client = ResourceManagementClient(emu.credential(), emu.subscription_id, **emu.client_kwargs())
+    client.resource_groups.create_or_update("NetworkWatcherRG", {"location": LOCATION})   # the other run's (or an earlier test's)
+    assert ansible.play([task("vnet", "virtual_network", resource_group=GROUP, name="vnet-eus", location="eastus",
+                              address_prefixes=["10.32.0.0/16"])]).rc == 0
+    emu.add_fault(status=404, count=1, method="GET", resource_type="Microsoft.Resources/resourceGroups", name="NetworkWatcherRG",
+                  code="ResourceGroupNotFound", message="Resource group 'NetworkWatcherRG' could not be found.")
+    mark = emu.request_count()
+    run = ansible.play([task("flow", "flow_log", name="fl-eus", resource_group=GROUP, target_resource_id="vnet-eus",
+                             storage_account_id="stflowlogeus")])
+    emu.clear_faults()
+    result = run.result("flow")
+    assert run.rc == 0 and result["changed"], run.stdout[-3000:]
+    assert result["network_watcher"] == {"id": f"/subscriptions/{emu.subscription_id}/resourceGroups/NetworkWatcherRG/providers/"
+                                               "Microsoft.Network/networkWatchers/NetworkWatcher_eastus",
+                                         "name": "NetworkWatcher_eastus", "resource_group": "NetworkWatcherRG", "created": True}
+    refused = [r for r in emu.requests(since=mark) if r["method"] == "PUT" and r["path"].lower().endswith("/resourcegroups/networkwatcherrg")]
+    assert [r["status"] for r in refused] == [409], "the race was not played: the group's create was not refused"
+    resources = emu.admin("GET", "state")["resources"]
+    assert resources[f"/subscriptions/{emu.subscription_id}/resourcegroups/networkwatcherrg"]["location"] == LOCATION
+    assert f"{result['network_watcher']['id']}/flowLogs/fl-eus".lower() in resources
