@@ -191,8 +191,9 @@ def playbook(name: str, deployments, env: dict, vars_file: Path, count_file: Pat
     wall, busy = time.monotonic() - start, busy_cpu_seconds() - busy
     services_cpu = {k: round(v - services_before.get(k, 0.0), 1) for k, v in service_cpu_seconds().items()}
     if proc.returncode:
+        kept = keep_failed_output(name, proc.stdout, proc.stderr)
         raise SystemExit(f"bench: {name}.yml {' '.join(deployments)} failed ({proc.returncode}):\n"
-                         f"{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+                         f"{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}\nbench: its whole output: {kept}")
     counts = json.loads(count_file.read_text()) if count_file else {}
     changed = sum(int(m[2]) for m in RECAP.finditer(proc.stdout))
     if changed and not set(audit.glob("*/*.jsonl")) - trails_before:
@@ -200,6 +201,15 @@ def playbook(name: str, deployments, env: dict, vars_file: Path, count_file: Pat
     return {"wall": wall, "changed": changed, "counts": counts,
             "load": [round(load, 2), round(os.getloadavg()[0], 2)], "busy_cpu": round(busy, 1),
             "services_cpu": services_cpu}
+
+
+def keep_failed_output(name: str, stdout: str, stderr: str, under: Path = REPO / ".tmp" / "bench-deploy-failed") -> Path:
+    """The whole output of a failed playbook run, kept where the scenario's cleanup does not reach (the message shows
+    only its tail, and the task that failed is often far above it); the file's path."""
+    under.mkdir(parents=True, exist_ok=True)
+    path = under / f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}-{name}.log"
+    path.write_text(f"{stdout}\n--- stderr ---\n{stderr}", encoding="utf-8")
+    return path
 
 
 def service_cpu_seconds() -> dict[str, float]:

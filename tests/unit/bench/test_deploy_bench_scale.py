@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """bench/deploy/run.py --scale: the scaled profile, the check of the option, and the split of a deploy's wall time into
-what does not grow with Azure's times and what does."""
+what does not grow with Azure's times and what does; and the whole output a failed run keeps."""
 from __future__ import annotations
 
 import importlib.util
@@ -74,3 +74,11 @@ def test_a_deploy_bound_by_cpu_is_not_split(bench, capsys, monkeypatch):
     assert figures == {"cpu_bound": {"1": 0.81, "2": 0.69}}
     out = capsys.readouterr().out
     assert "not split" in out and "81% busy at x1" in out and "projection" not in out
+
+
+def test_a_failed_run_keeps_its_whole_output(bench, tmp_path):
+    """The failure's message shows only the output's tail; the task that failed is kept in a file it names."""
+    stdout = "TASK [flow log]\nfatal: [global-dev]: FAILED! InvalidResourceGroupLocation\n" + "ok: [x]\n" * 5000
+    path = bench.keep_failed_output("deploy", stdout, "a warning", under=tmp_path / "failed")
+    assert path.parent == tmp_path / "failed" and path.name.endswith("-deploy.log")
+    assert path.read_text(encoding="utf-8") == stdout + "\n--- stderr ---\na warning"
