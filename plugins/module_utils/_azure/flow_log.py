@@ -250,8 +250,9 @@ class FlowLog(Resource):
             if self.module.get_or_none(f"get resource group {group.name}", GROUP_API.get, self.module, group) is None:
                 # Another run can make the group between that read and this write, in its own region (deploy.yml
                 # deploys several regions side by side): Azure then refuses ours as InvalidResourceGroupLocation. The
-                # group is there, and its region does not matter to the watcher (NetworkWatcherRG holds every
-                # region's watcher): go on.
+                # group is there, and its region does not matter to the watcher ("The location doesn't need to be the
+                # same location as the resource group location", learn.microsoft.com azure-resource-manager/templates/
+                # resource-location; Azure's own NetworkWatcherRG holds every region's watcher): go on.
                 apply(self.module, GROUP_API, f"create resource group {group.name}", "PUT", group, {"location": self.location},
                       done_codes=("InvalidResourceGroupLocation",))
             apply(self.module, API, f"create network watcher {self.watcher.name}", "PUT", self.watcher,
