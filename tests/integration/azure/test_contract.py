@@ -22,7 +22,7 @@ LOCATION = "westeurope"
 # Random, so that the check it was never printed cannot pass by chance; its random part has no hex digit, so it never
 # shares three letters or digits in a row with the contract's login (ct_<hex>), which Azure refuses (and the module
 # before any call): with hex it did about one run in 170.
-SERVER_PASSWORD = "Contract-Passw0rd-" + "".join(secrets.choice("GHJKMNPQRSTUVWXYZ") for _ in range(6))
+SERVER_PASSWORD = "Contract-Passw0rd-" + "".join(secrets.SystemRandom().choices("GHJKMNPQRSTUVWXYZ", k=6))
 ASSIGNMENT = str(uuid.uuid4())   # the role assignment's name in its contract (given, so the test knows its id)
 
 
