@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.arm import Operation, failures_text, operation_tokens
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.carry import Carried, carry_over
+from ansible_collections.complianceflow.infra.plugins.module_utils._azure.errors import error_code
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.ids import ResourceId
 from ansible_collections.complianceflow.infra.plugins.module_utils._azure.values import AzureInputError
 
@@ -261,7 +262,7 @@ BUSY_MAX_PAUSE = 60.0
 
 def _code(err) -> str | None:
     """The ARM error code of an immediate refusal (an SDK exception) or of a failed operation."""
-    return getattr(getattr(err, "error", None), "code", None) or getattr(err, "code", None)
+    return error_code(err) or getattr(err, "code", None)
 
 
 def _busy(api, err) -> bool:
