@@ -305,8 +305,8 @@ plan:
       sample: {resource_group: rg-cf-westeu-prod-1, key_vault: kv-cf-westeu-prod-1-io7q, storage_account: stcfwesteuprod1}
     private_dns_zones:
       description:
-        - Private link key (postgresql, redis, storage_blob, key_vault, and container_registry in prod) to its private DNS
-          zone name.
+        - Private link key (postgresql, redis, storage_blob, key_vault, event_hubs, and container_registry in prod) to its
+          private DNS zone name.
         - The PostgreSQL zone is the deployment's own (C(<deployment>.private.postgres.database.azure.com)); the others
           are the C(privatelink.*) zones the deployment's private endpoints need (RV(plan.private_endpoints)).
       type: dict
@@ -317,8 +317,9 @@ plan:
         - One private endpoint per PaaS target, as M(complianceflow.infra.private_endpoint) takes them; C(key) (the key of
           RV(plan.private_dns_zones)), C(name), C(target_type), C(target_name), C(target_resource_group), C(group_id), C(subnet)
           (C(<vnet>/<subnet>)), C(private_dns_zone).
-        - Key Vault (C(vault)), blob storage (C(blob)) and, in prod, the container registry (C(registry)) in the storage
-          subnet; Azure Managed Redis (C(redisEnterprise)) in the Redis subnet.
+        - Key Vault (C(vault)), blob storage (C(blob)), the environment's Event Hubs namespace (C(namespace), in the global
+          deployment's group) and, in prod, the container registry (C(registry)) in the storage subnet; Azure Managed
+          Redis (C(redisEnterprise)) in the Redis subnet.
       type: list
       elements: dict
       returned: always

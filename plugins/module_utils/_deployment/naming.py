@@ -49,6 +49,8 @@ PRIVATE_LINK_DESCRIPTORS = {
     "storage_blob": "blob",
     "key_vault": "kv",
     "container_registry": "acr",
+    # The environment's Event Hubs namespace (made by global-<env>): every deployment's own endpoint and zone link.
+    "event_hubs": "evhns",
 }
 # Private links of prod only: a registry's private endpoint needs the Premium SKU, which only prod has (issue 12).
 PROD_ONLY_PRIVATE_LINKS = ("container_registry",)
@@ -203,11 +205,12 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
         "diagnostic_setting": f"diag-{APP}-{d}",
         "activity_log_diagnostic_setting": f"diag-{APP}-activity-{dep.environment}",
         "flow_log": f"fl-{APP}-{d}",
-        # Event Hubs (plan.event_hubs): the private endpoint of this deployment's VNet to its environment's global namespace,
-        # and the link of its privatelink.servicebus.windows.net zone (both in this deployment's group).
-        "event_hubs_private_endpoint": f"pe-{APP}-{d}-evhns",
-        "event_hubs_private_dns_zone_link": f"pdnslink-{APP}-{d}-evhns",
     }
+    # Event Hubs (plan.event_hubs): the private endpoint of this deployment's VNet to its environment's global namespace,
+    # and the link of its privatelink.servicebus.windows.net zone (both in this deployment's group), under the names
+    # every private link has.
+    names["event_hubs_private_endpoint"] = names["private_endpoints"]["event_hubs"]
+    names["event_hubs_private_dns_zone_link"] = names["private_dns_zone_links"]["event_hubs"]
     problems = check_names(names)
     if problems:  # only reachable through a future pattern change: fail rather than emit a bad name
         raise DeploymentError(f"generated names for {d!r} break Azure's rules: " + "; ".join(problems))

@@ -137,17 +137,20 @@ PRIVATE_DNS_ZONES = {
     "storage_blob": "privatelink.blob.core.windows.net",
     "key_vault": "privatelink.vaultcore.azure.net",
     "container_registry": "privatelink.azurecr.io",   # the registry and its regional data endpoints, one zone
+    "event_hubs": "privatelink.servicebus.windows.net",   # group namespace: learn.microsoft.com private-endpoint-dns
 }
 # One private endpoint per PaaS target: (key of the zone and endpoint name, target type, key of the target's name in
 # names, group id (sub-resource) of the target type, subnet tier, key of the target's resource group in names: the
-# storage account is in the audit group). Key Vault, blob and the registry sit in the storage
-# subnet (.4, the seed's "private endpoints" subnet), Redis in its own (.3). Group ids: learn.microsoft.com
+# storage account is in the audit group; the Event Hubs namespace's are global-<env>'s). Key Vault, blob, the registry and
+# Event Hubs sit in the storage subnet (.4, the seed's "private endpoints" subnet), Redis in its own (.3). Group ids: learn.microsoft.com
 # azure/private-link/private-endpoint-overview ("Private-link resource") and private-endpoint-dns.
 PRIVATE_ENDPOINTS = (
     ("key_vault", "Microsoft.KeyVault/vaults", "key_vault", "vault", "storage", "resource_group"),
     ("storage_blob", "Microsoft.Storage/storageAccounts", "storage_account", "blob", "storage", "audit_resource_group"),
     ("redis", "Microsoft.Cache/redisEnterprise", "redis_cache", "redisEnterprise", "redis", "resource_group"),
     ("container_registry", "Microsoft.ContainerRegistry/registries", "container_registry", "registry", "storage", "resource_group"),
+    # The environment's namespace, in global-<env>'s group (plan.event_hubs).
+    ("event_hubs", "Microsoft.EventHub/namespaces", "event_hubs_namespace", "namespace", "storage", "resource_group"),
 )
 # The seed's evidence of changes and access (activity log, Key Vault access, PostgreSQL audit logs): kept
 # 7 years, a total retention of 2556 days per table (docs/resource-engine.md cites the rules).
@@ -242,7 +245,7 @@ EVENT_HUBS_NAMESPACE = {"sku": "Standard", "capacity": 1, "minimum_tls_version":
 EVENT_HUBS_SIZING = {"dev": {"message_retention_in_days": 1, "auto_inflate": False, "maximum_throughput_units": 0},
                      "stg": {"message_retention_in_days": 1, "auto_inflate": False, "maximum_throughput_units": 0},
                      "prod": {"message_retention_in_days": 7, "auto_inflate": True, "maximum_throughput_units": 4}}
-EVENT_HUBS_PRIVATE_DNS_ZONE = "privatelink.servicebus.windows.net"
+EVENT_HUBS_PRIVATE_DNS_ZONE = PRIVATE_DNS_ZONES["event_hubs"]
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
                  "features", "sizing", "api_management", "peerings")
@@ -522,7 +525,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "subnet_tiers": {key: subnet_settings(key, cidr, names, subnets) for key, cidr in subnets.items()},
         "names": names,
         "private_dns_zones": {key: PRIVATE_DNS_ZONES[key].format(deployment=dep.name) for key in names["private_dns_zone_links"]},
-        "private_endpoints": _private_endpoints(names),
+        "private_endpoints": _private_endpoints(dep, names),
         "tags": tags,
         "budget": _check_budget(dep.name, default_amount, overrides.get("budget", {})),
         "features": features,
@@ -574,10 +577,13 @@ def _ddos_protection(names: dict, location: str) -> dict:
             "included_public_ips": DDOS_INCLUDED_PUBLIC_IPS, "overage_usd_per_public_ip": DDOS_OVERAGE_USD}
 
 
-def _private_endpoints(names: dict) -> list:
-    """The plan's private endpoints: those whose zone the deployment has (the registry's only in prod)."""
-    return [{"key": key, "name": names["private_endpoints"][key], "target_type": target_type, "target_name": names[name_key],
-             "target_resource_group": names[group_key], "group_id": group_id,
+def _private_endpoints(dep, names: dict) -> list:
+    """The plan's private endpoints: those whose zone the deployment has (the registry's only in prod). The Event Hubs
+    namespace's target is the environment's global deployment's (its names)."""
+    owner_names = _global_deployment(dep, names)[1]
+    return [{"key": key, "name": names["private_endpoints"][key], "target_type": target_type,
+             "target_name": (owner_names if key == "event_hubs" else names)[name_key],
+             "target_resource_group": (owner_names if key == "event_hubs" else names)[group_key], "group_id": group_id,
              "subnet": f"{names['virtual_network']}/{names['subnets'][tier]}", "private_dns_zone": PRIVATE_DNS_ZONES[key]}
             for key, target_type, name_key, group_id, tier, group_key in PRIVATE_ENDPOINTS if key in names["private_endpoints"]]
 

@@ -48,7 +48,7 @@ def test_westeu_prod_1_plan_matches_the_seed():
     assert (plan["redis"]["sku_name"], plan["redis"]["high_availability"], plan["redis"]["public_network_access"]) == (
         "Balanced_B5", "Enabled", "Disabled")
     assert (plan["container_registry"]["sku"], plan["container_registry"]["public_network_access"]) == ("Premium", "Disabled")
-    assert {e["key"] for e in plan["private_endpoints"]} == {"key_vault", "storage_blob", "redis", "container_registry"}
+    assert {e["key"] for e in plan["private_endpoints"]} == {"key_vault", "storage_blob", "redis", "container_registry", "event_hubs"}
     assert plan["names"]["audit_resource_group"] == "rg-cf-westeu-prod-1-audit"
 
 
@@ -167,12 +167,13 @@ def test_private_endpoints_and_their_zones_per_environment():
         "key_vault": ("vault", "privatelink.vaultcore.azure.net", "snet-cf-westeu-prod-1-st"),
         "storage_blob": ("blob", "privatelink.blob.core.windows.net", "snet-cf-westeu-prod-1-st"),
         "redis": ("redisEnterprise", "privatelink.redis.azure.net", "snet-cf-westeu-prod-1-redis"),
-        "container_registry": ("registry", "privatelink.azurecr.io", "snet-cf-westeu-prod-1-st")}
+        "container_registry": ("registry", "privatelink.azurecr.io", "snet-cf-westeu-prod-1-st"),
+        "event_hubs": ("namespace", "privatelink.servicebus.windows.net", "snet-cf-westeu-prod-1-st")}
     assert endpoints["redis"]["target_type"] == "Microsoft.Cache/redisEnterprise"
     assert endpoints["storage_blob"]["target_resource_group"] == prod["names"]["audit_resource_group"]   # the account's group
     assert endpoints["key_vault"]["target_resource_group"] == prod["names"]["resource_group"]
     assert endpoints["container_registry"]["target_name"] == prod["names"]["container_registry"]
-    assert [pe["key"] for pe in dev["private_endpoints"]] == ["key_vault", "storage_blob", "redis"]
+    assert [pe["key"] for pe in dev["private_endpoints"]] == ["key_vault", "storage_blob", "redis", "event_hubs"]
     for plan in (dev, prod):
         assert set(plan["private_dns_zones"]) == {"postgresql"} | {pe["key"] for pe in plan["private_endpoints"]}
         assert all(plan["private_dns_zones"][pe["key"]] == pe["private_dns_zone"] for pe in plan["private_endpoints"])
