@@ -32,8 +32,8 @@ def test_a_regional_deployment_subscribes_to_its_environments_namespace_through_
     # The same endpoint and zone link as the plan's other private links (network and private_endpoints roles make them),
     # its target the environment's namespace in global-prod's group.
     endpoint = next(pe for pe in plan["private_endpoints"] if pe["key"] == "event_hubs")
-    assert {k: endpoint[k] for k in ("name", "target_type", "target_name", "target_resource_group", "group_id", "subnet",
-                                      "private_dns_zone")} == {
+    keys = ("name", "target_type", "target_name", "target_resource_group", "group_id", "subnet", "private_dns_zone")
+    assert {k: endpoint[k] for k in keys} == {
         "name": "pe-cf-westeu-prod-1-evhns", "target_type": "Microsoft.EventHub/namespaces",
         "target_name": "evhns-cf-global-prod", "target_resource_group": "rg-cf-global-prod", "group_id": "namespace",
         "subnet": "vnet-cf-westeu-prod-1/snet-cf-westeu-prod-1-st", "private_dns_zone": "privatelink.servicebus.windows.net"}
