@@ -432,6 +432,13 @@ def _changed_tasks(run) -> str:
                       if any(result.get("changed") for result in task["hosts"].values()))
 
 
+def _changed_items(run, task_name: str) -> list:
+    """The loop items a task reports changed (or would change, in check mode)."""
+    return [item["item"] for play in run.data.get("plays", []) for task in play.get("tasks", [])
+            if task["task"]["name"] == task_name for result in task["hosts"].values()
+            for item in result.get("results", []) if item.get("changed")]
+
+
 def test_check_mode_on_a_new_prod_deployment_predicts_every_resource_without_writing(sandbox):
     path, _first = sandbox
     env = _env(path)
@@ -442,8 +449,11 @@ def test_check_mode_on_a_new_prod_deployment_predicts_every_resource_without_wri
     for name in ("rg-cf-westeu-prod-1", "budget-cf-westeu-prod-1", "log-cf-westeu-prod-1", "acrcfwesteuprod1", "stcfwesteuprod1",
                  "rg-cf-prod-westeu-ddos", "ddos-cf-prod-westeu", "vnet-cf-westeu-prod-1", "apim-cf-westeu-prod-1",
                  "kv-cf-westeu-prod-1-", "cae-cf-westeu-prod-1", "redis-cf-westeu-prod-1", "appi-cf-westeu-prod-1",
-                 "privatelink.servicebus.windows.net", "id-cf-westeu-prod-1"):
+                 "id-cf-westeu-prod-1"):
         assert name in predicted, f"{name} not predicted: {predicted}"
+    # Every private DNS zone of the plan, Event Hubs' among them, by the network role's loop.
+    zones = {item["value"] for item in _changed_items(run, "complianceflow.infra.network : Start the private DNS zones")}
+    assert {"privatelink.servicebus.windows.net", "privatelink.vaultcore.azure.net", "privatelink.azurecr.io"} <= zones, zones
     # What needs a resource that does not exist yet is named, not written: the endpoints, the server, global-prod's hubs.
     assert "server psql-cf-westeu-prod-1 does not exist yet" in run.stdout
     assert "it would get AcrPull, Key Vault Secrets User, Azure Event Hubs Data Sender, Azure Event Hubs Data Receiver" in run.stdout
