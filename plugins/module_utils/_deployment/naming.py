@@ -206,11 +206,6 @@ def resource_names(name, naming_seed: str = DEFAULT_NAMING_SEED, suffix: str | N
         "activity_log_diagnostic_setting": f"diag-{APP}-activity-{dep.environment}",
         "flow_log": f"fl-{APP}-{d}",
     }
-    # Event Hubs (plan.event_hubs): the private endpoint of this deployment's VNet to its environment's global namespace,
-    # and the link of its privatelink.servicebus.windows.net zone (both in this deployment's group), under the names
-    # every private link has.
-    names["event_hubs_private_endpoint"] = names["private_endpoints"]["event_hubs"]
-    names["event_hubs_private_dns_zone_link"] = names["private_dns_zone_links"]["event_hubs"]
     problems = check_names(names)
     if problems:  # only reachable through a future pattern change: fail rather than emit a bad name
         raise DeploymentError(f"generated names for {d!r} break Azure's rules: " + "; ".join(problems))
@@ -254,9 +249,6 @@ AZURE_RULES = {
     "activity_log_diagnostic_setting": (1, 260, r"[^*%&:\\?+/#<>]*[^*%&:\\?+/#<> .]",
                                         "no * % & : \\ ? + / # < >; not ending with a space or period"),
     "flow_log": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
-    "event_hubs_private_endpoint": (2, 64, r"[A-Za-z0-9]([\w.-]*\w)?", "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
-    "event_hubs_private_dns_zone_link": (1, 80, r"[A-Za-z0-9]([\w.-]*\w)?",
-                                         "alphanumerics, _ . -; start alphanumeric, end alphanumeric or _"),
 }
 NO_DOUBLE_HYPHEN = {"key_vault", "redis_cache", "container_apps_environment"}
 # Types whose name is global in Azure (a DNS name): they must differ between deployments.

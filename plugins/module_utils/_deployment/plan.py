@@ -245,7 +245,6 @@ EVENT_HUBS_NAMESPACE = {"sku": "Standard", "capacity": 1, "minimum_tls_version":
 EVENT_HUBS_SIZING = {"dev": {"message_retention_in_days": 1, "auto_inflate": False, "maximum_throughput_units": 0},
                      "stg": {"message_retention_in_days": 1, "auto_inflate": False, "maximum_throughput_units": 0},
                      "prod": {"message_retention_in_days": 7, "auto_inflate": True, "maximum_throughput_units": 4}}
-EVENT_HUBS_PRIVATE_DNS_ZONE = PRIVATE_DNS_ZONES["event_hubs"]
 COMPUTED_TAGS = ("Deployment", "Environment", "Region", "Instance", "Application", "ManagedBy", "Ephemeral")
 OVERRIDE_KEYS = ("vnet_cidr", "naming_seed", "key_vault_suffix", "cost_center", "owner", "tags", "budget",
                  "features", "sizing", "api_management", "peerings")
@@ -512,6 +511,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         names["subnets"]["bastion"] = SUBNET_TIERS["bastion"].fixed_name   # Azure imposes the name
     sizing = _check_sizing(dep.name, dep.environment, overrides.get("sizing", {}))
     sizing["postgresql"]["storage_size_gb"] = sizing["postgresql"]["storage_mb"] // 1024   # the unit the module takes
+    endpoints = _private_endpoints(dep, names)
     plan = {
         "name": dep.name,
         "scope": dep.scope,
@@ -525,7 +525,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "subnet_tiers": {key: subnet_settings(key, cidr, names, subnets) for key, cidr in subnets.items()},
         "names": names,
         "private_dns_zones": {key: PRIVATE_DNS_ZONES[key].format(deployment=dep.name) for key in names["private_dns_zone_links"]},
-        "private_endpoints": _private_endpoints(dep, names),
+        "private_endpoints": endpoints,
         "tags": tags,
         "budget": _check_budget(dep.name, default_amount, overrides.get("budget", {})),
         "features": features,
@@ -542,7 +542,7 @@ def build_plan(name, overrides: dict | None = None, registry: Registry | None = 
         "evidence": _evidence(dep, names, region["location"]),
         "container_apps_environment": _container_apps_environment(names, subnets, prod),
         "identity": _identity(dep, names),
-        "event_hubs": _event_hubs(dep, names),
+        "event_hubs": _event_hubs(dep, names, next(pe for pe in endpoints if pe["key"] == "event_hubs")),
         "storage": dict(STORAGE_ACCOUNT, sku=sizing["storage"]["sku_name"],
                         blob_service={"delete_retention_days": sizing["storage"]["soft_delete_days"],
                                       "container_delete_retention_days": sizing["storage"]["soft_delete_days"],
@@ -626,9 +626,10 @@ def _identity(dep, names: dict) -> dict:
     return {"name": names["managed_identity"], "principal_type": "ServicePrincipal", "role_assignments": assignments}
 
 
-def _event_hubs(dep, names: dict) -> dict:
+def _event_hubs(dep, names: dict, endpoint: dict) -> dict:
     """The environment's global namespace (made by global-<env>), this deployment's consumer group on its hubs (regional
-    deployments) and this deployment's private endpoint to it (every deployment of the environment)."""
+    deployments) and this deployment's private endpoint to it (every deployment of the environment: the plan's private
+    endpoint `event_hubs`, shown here as it is)."""
     owner, owner_names = _global_deployment(dep, names)
     sizing = EVENT_HUBS_SIZING[dep.environment]
     here = dep.name == owner
@@ -640,10 +641,8 @@ def _event_hubs(dep, names: dict) -> dict:
                 # A global deployment publishes and has no consumer group of its own; a regional one reads with its name.
                 consumer_group=None if here else dep.name,
                 access="private_endpoint",
-                private_endpoint={"name": names["event_hubs_private_endpoint"], "group_id": "namespace",
-                                  "subnet": f"{names['virtual_network']}/{names['subnets']['storage']}",
-                                  "private_dns_zone": EVENT_HUBS_PRIVATE_DNS_ZONE,
-                                  "private_dns_zone_link": names["event_hubs_private_dns_zone_link"]})
+                private_endpoint=dict({key: endpoint[key] for key in ("name", "group_id", "subnet", "private_dns_zone")},
+                                      private_dns_zone_link=names["private_dns_zone_links"]["event_hubs"]))
 
 
 def _evidence(dep, names: dict, location: str) -> dict:
