@@ -15,7 +15,8 @@ from ansible_collections.complianceflow.infra.plugins.plugin_utils.controller_ac
 class ActionModule(ControllerAction):
     ARGUMENT_SPEC = {"roles": {"type": "list", "elements": "str"},
                      "variables": {"type": "dict", "default": {}},
-                     "plan_tags": {"type": "dict"}}
+                     "plan_tags": {"type": "dict"},
+                     "deferred_warning": {"type": "bool", "default": False}}
 
     def work(self, args, task_vars):
         try:
@@ -42,6 +43,8 @@ class ActionModule(ControllerAction):
                      if isinstance(values.get(f"{role}_extra_tags"), dict)}
             problems += role_tag_problems(extra, {str(k): v for k, v in args["plan_tags"].items()})
         result = {"checked": sorted(values), "deferred": deferred, "roles": sorted({role for role, _entry in specs})}
+        if deferred and args["deferred_warning"]:
+            result["warnings"] = [role_variables.deferred_warning(deferred)]
         if problems:
             result.update(failed=True, problems=problems,
                           msg=f"{len(problems)} variable{'s are' if len(problems) > 1 else ' is'} not valid, "

@@ -26,8 +26,8 @@ description:
     (a role default or an earlier task may still give it), the rules between the options of an entry point (they apply
     to the role's defaults too, which are not loaded yet), and a value that cannot be templated yet, as it names a
     variable not set yet or looks up something the run has not made yet (returned in RV(deferred)).
-  - The roles still check their variables when they start. This only moves the check of what a user can set to the
-    start of the playbook.
+  - The roles check their variables again when they start, unless the playbook imports them with
+    C(rolespec_validate=false), as C(playbooks/deploy.yml) does (see O(deferred_warning)).
   - Runs on the controller only; nothing is sent to a host.
 extends_documentation_fragment:
   - complianceflow.infra.attributes
@@ -59,6 +59,14 @@ options:
       - C(playbooks/deploy.yml) gives them. Not given, no tags are checked.
     type: dict
     version_added: 1.2.0
+  deferred_warning:
+    description:
+      - Warn, naming them, of the variables that could not be checked here (RV(deferred)).
+      - For a playbook that imports the roles without their own check when they start (C(rolespec_validate=false)),
+        where such a value is found wrong only by the task that uses it. C(playbooks/deploy.yml) sets it.
+    type: bool
+    default: false
+    version_added: 1.2.0
 notes:
   - A value that refers to a secret is templated here too, as the role would template it; a C(no_log) option's value
     never appears in the message.
@@ -82,6 +90,10 @@ EXAMPLES = r"""
   complianceflow.infra.validate_role_variables:
     plan_tags: "{{ deploy_plan.plan.tags }}"
 
+- name: Check the roles' variables once, for roles imported without their own check
+  complianceflow.infra.validate_role_variables:
+    deferred_warning: true
+
 - name: Check only the database roles' variables
   complianceflow.infra.validate_role_variables:
     roles: [database_setup, database_schema, database_seed]
@@ -96,7 +108,7 @@ checked:
   sample: [database_seed_databases_at_once, deployment_plan]
 deferred:
   description: Role variables whose value cannot be templated yet (a variable not set yet, a failing lookup), left to the
-    role's own check.
+    role's own check (or, with roles imported without it, to the task that uses the value; O(deferred_warning)).
   returned: always
   type: list
   elements: str

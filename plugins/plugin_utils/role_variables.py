@@ -6,7 +6,8 @@ Ansible checks a role's variables when the role starts (its ``meta/argument_spec
 roles start after every resource is made, so a bad value given in the inventory or with ``-e`` (a database role's
 ``database_seed_databases_at_once: many``) would fail the run then: after forty minutes of real Azure, with
 everything before it done. The action ``complianceflow.infra.validate_role_variables`` runs this at the start of a
-playbook instead, on what a user can set there, and the roles still check themselves when they start.
+playbook instead, on what a user can set there. The roles check themselves again when they start, unless the
+playbook imports them with ``rolespec_validate: false`` as deploy.yml does (see ``deferred_warning``).
 
 What is checked: every option of every entry point of the roles named (all of the collection's by default) whose
 variable is set for the host at that task. Each value is checked against its option alone: type, choices, elements,
@@ -93,6 +94,13 @@ def check(values: dict, specs: dict[tuple[str, str], dict], playbook: dict | Non
                 if role not in roles:
                     roles.append(role)
     return [f"{message} ({_readers(roles)})" for message, roles in places.items()]
+
+
+def deferred_warning(names: list[str]) -> str:
+    """For a playbook whose roles do not check their variables again when they start (rolespec_validate: false)."""
+    return (f"{', '.join(names)}: not checked before the run, as {'their values name' if len(names) > 1 else 'its value names'} "
+            "a variable not set yet or a lookup that failed here; the roles of this playbook do not check their variables "
+            "again when they start, so a wrong value is found only by the task that uses it")
 
 
 def _readers(roles: list[str]) -> str:
