@@ -120,26 +120,41 @@ def _server(env: dict[str, str], name: str) -> dict:
 
 
 def _admin_password(env: dict[str, str], deployment: str) -> str:
+    return _vault_secret(env, deployment, "postgresql-admin-password")
+
+
+def _vault_secret(env: dict[str, str], deployment: str, name: str) -> str:
     (vault,) = [d for d in _state(env).values() if d.get("type") == "Microsoft.KeyVault/vaults" and d.get("tags", {}).get("Deployment") == deployment]
-    return vault["_secrets"]["postgresql-admin-password"][-1]["value"]
+    return vault["_secrets"][name][-1]["value"]
+
+
+# What a real deployment leaves unset (the sandbox gives it, for its psql examples): deploy.yml then generates the app
+# roles' password once in the deployment's vault.
+APP_PASSWORD_GIVEN = ("postgresql_app_password",)
 
 
 def test_a_second_regional_deployment_keeps_the_seeds_database_names_on_its_own_server(sandbox):
     """eastus-dev-1 beside westeu-dev-1 in one sandbox: deploy + seed, each server's databases in its own cluster (the
-    same names and admin login, different roles and rows), a re-run changes nothing, teardown leaves westeu-dev-1 whole."""
+    same names and admin login, different roles and rows), a re-run changes nothing, teardown leaves westeu-dev-1 whole.
+    eastus-dev-1 is deployed without postgresql_app_password, as a real deployment is: its app roles' password is made
+    once in its vault, and is theirs."""
     import psycopg  # pylint: disable=import-outside-toplevel
 
     path, _first = sandbox
     env = _env(path)
     second = [REPO / "inventories" / "eastus-dev-1"]
-    run = _playbook(path, "deploy.yml", second)
+    run = _playbook(path, "deploy.yml", second, drop=APP_PASSWORD_GIVEN)
     assert run.rc == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert run.total("changed") > 0
     west, east = _server(env, "psql-cf-westeu-dev-1"), _server(env, "psql-cf-eastus-dev-1")
     assert west["port"] != east["port"]
     app = {"user": "user_service_app", "password": (path / "app.password").read_text().strip(), "dbname": "user_service"}
-    for server in (west, east):   # the seed's database, seeded on both
-        with psycopg.connect(**server, **app) as conn:
+    east_app = dict(app, password=_vault_secret(env, "eastus-dev-1", "postgresql-app-password"))
+    assert east_app["password"] != app["password"] and east_app["password"] not in run.stdout + run.stderr
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(**east, **app)   # the sandbox's app password is not eastus-dev-1's
+    for server, login in ((west, app), (east, east_app)):   # the seed's database, seeded on both
+        with psycopg.connect(**server, **login) as conn:
             conn.execute("SELECT set_config('app.tenant_id', %s, true)", (ACME,))
             assert conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0
     # One admin login (the seed's psqladmin) per server, each with its own password: a role of its own cluster.
@@ -149,12 +164,13 @@ def test_a_second_regional_deployment_keeps_the_seeds_database_names_on_its_own_
         psycopg.connect(**west, user="psqladmin", password=_admin_password(env, "eastus-dev-1"), dbname="user_service")
     # The new server's password was made before its vault existed and stored after it: never printed on the way.
     assert _admin_password(env, "eastus-dev-1") not in run.stdout + run.stderr
-    again = _playbook(path, "deploy.yml", second)
+    again = _playbook(path, "deploy.yml", second, drop=APP_PASSWORD_GIVEN)
     assert again.rc == 0 and again.total("changed") == 0, again.stdout[-4000:]
+    assert _vault_secret(env, "eastus-dev-1", "postgresql-app-password") == east_app["password"]   # made once, kept
     _the_next_run_heals_a_lost_admin_secret(path, env, second, east)
     # A row written on one server is not on the other.
     before = _acme_users(path)
-    with psycopg.connect(**east, **app) as conn:
+    with psycopg.connect(**east, **east_app) as conn:
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (ACME,))
         conn.execute("INSERT INTO users (tenant_id, email, display_name) VALUES (%s, 'only-in-eastus@acme.example', 'East')", (ACME,))
     assert _acme_users(path) == before
@@ -185,7 +201,7 @@ def _the_next_run_heals_a_lost_admin_secret(path: Path, env: dict[str, str], inv
         purge: true
 """, extra_vars=_sandbox_vars(path), env=env)
     assert gone.rc == 0 and gone.total("changed") == 1, gone.stdout[-3000:]
-    healed = _playbook(path, "deploy.yml", inventories)
+    healed = _playbook(path, "deploy.yml", inventories, drop=APP_PASSWORD_GIVEN)
     assert healed.rc == 0, healed.stdout[-6000:] + healed.stderr[-2000:]
     new = _admin_password(env, "eastus-dev-1")
     assert new != old and new not in healed.stdout + healed.stderr
@@ -272,8 +288,10 @@ def test_every_evidence_source_of_each_deployment_is_wired_and_kept_7_years(sand
     assert {"Administrative", "Security", "Policy"} <= {log["category"] for log in activity["properties"]["logs"] if log.get("enabled")}
 
 
-def _playbook(sandbox: Path, name: str, inventories, check: bool = False, verbosity: int = 0, json_output: bool = True, **extra):
-    variables = _sandbox_vars(sandbox)
+def _playbook(sandbox: Path, name: str, inventories, check: bool = False, verbosity: int = 0, json_output: bool = True,
+              drop: tuple[str, ...] = (), **extra):
+    """A playbook run with the sandbox's variables, but those named in `drop`, and `extra`."""
+    variables = {key: value for key, value in _sandbox_vars(sandbox).items() if key not in drop}
     variables.update(extra)
     return run_playbook(REPO / "playbooks" / name, inventory=inventories, extra_vars=variables, env=_env(sandbox),
                         check=check, verbosity=verbosity, json_output=json_output, timeout=600)
