@@ -12,10 +12,9 @@ import yaml
 from ansible_collections.complianceflow.infra.plugins.plugin_utils import role_variables
 
 REPO = Path(__file__).resolve().parents[3]
-PLAYBOOK = Path(__file__).resolve().parents[3] / "playbooks" / "deploy.yml"
+PLAYBOOK = REPO / "playbooks" / "deploy.yml"
 IMPORT_ROLE = ("ansible.builtin.import_role", "import_role")
 INCLUDE_ROLE = ("ansible.builtin.include_role", "include_role")
-# The required options of the entry points deploy.yml runs, and where the run sets each before the role starts.
 # The required options of the entry points deploy.yml runs, and the role whose tasks set each before the role that
 # needs it starts (None: deploy.yml itself, its plan play).
 SET_BY_THE_RUN = {"deployment_plan": None,
