@@ -3,7 +3,9 @@
 """Module postgresql_flexible_server, run in process where that equals a new Python (plugins/plugin_utils/in_process.py)."""
 from __future__ import annotations
 
-from ansible_collections.complianceflow.infra.plugins.plugin_utils.in_process import InProcessAction
+from ansible_collections.complianceflow.infra.plugins.plugin_utils.in_process import InProcessAction, preload_later
+
+preload_later()   # in the controller, before this module's first worker (it uses the PostgreSQL SDK)
 
 
 class ActionModule(InProcessAction):

@@ -49,31 +49,37 @@ def test_the_controller_builds_the_template_lexer_every_worker_uses():
 
 
 def test_modules_that_use_the_later_imports_load_them_in_the_controller():
-    """in_process.py imports psycopg, the Key Vault data plane and the database module_utils only when a module that
-    uses them is first loaded (or operation_wait, where deploy.yml first waits). A module using them whose action plugin
-    does not ask would import them again in every worker. postgresql_flexible_server reads the vault's keys only for a
-    customer-managed key, imported where it does (its create runs as a background job in deploy.yml)."""
+    """in_process.py imports psycopg, the Key Vault data plane and the PostgreSQL SDK only when a module that uses them is
+    first loaded (or operation_wait, where deploy.yml first waits). A module using them whose action plugin does not ask
+    would import them again in every worker."""
     later_users = set()
     for path in (ROOT / "plugins" / "modules").glob("*.py"):
         text = path.read_text(encoding="utf-8")
-        if "module_utils._pg" in text or "_azure.key_vault_secret import" in text or "_azure.key_vault_key import" in text:
+        if any(uses in text for uses in ("module_utils._pg", "_azure.key_vault_secret import", "_azure.key_vault_key import",
+                                         "_azure.postgresql_server import")):
             later_users.add(path.stem)
     asking = {p.stem for p in (ROOT / "plugins" / "action").glob("*.py")
               if "\npreload_later()" in p.read_text(encoding="utf-8")}
-    assert {"postgresql_tier", "postgresql_migrations", "key_vault_secret"} <= later_users   # the scan finds them
-    assert sorted(later_users - asking - {"postgresql_flexible_server"}) == []
+    assert {"postgresql_tier", "postgresql_flexible_server_info", "key_vault_secret"} <= later_users   # the scan finds them
+    assert sorted(later_users - asking) == []
     assert "operation_wait" in asking
 
 
 def test_the_first_azure_task_does_not_wait_for_the_later_imports():
-    """Loading the in-process runner (the controller's first Azure task) leaves psycopg, the Key Vault data plane and the
-    database module_utils out; preload_later brings them in, once."""
+    """Loading the in-process runner (the controller's first Azure task) brings the network SDK and no module_utils; a
+    module's action plugin brings its own module's module_utils, not another module's; preload_later the rest, once:
+    psycopg, the Key Vault data plane, the PostgreSQL SDK and every module_utils (the package's own `_background`
+    among them)."""
+    utils = "ansible_collections.complianceflow.infra.plugins.module_utils"
     out = _new_python(
         "import sys",
         "from ansible_collections.complianceflow.infra.plugins.plugin_utils import in_process",
-        "later = ['psycopg', 'azure.keyvault.secrets', 'ansible_collections.complianceflow.infra.plugins.module_utils._pg.tier']",
-        "first = ['azure.mgmt.network', 'ansible_collections.complianceflow.infra.plugins.module_utils._azure.runner']",
-        "print([m in sys.modules for m in first + later])",
+        f"group, runner, redis = ['{utils}._azure.resource_group', '{utils}._azure.runner', '{utils}._azure.managed_redis']",
+        f"later = ['psycopg', 'azure.keyvault.secrets', 'azure.mgmt.postgresqlflexibleservers', '{utils}._pg.tier', "
+        f"'{utils}._background', redis]",
+        "print([m in sys.modules for m in ['azure.mgmt.network', group, runner] + later])",
+        "import ansible_collections.complianceflow.infra.plugins.action.resource_group",
+        "print([m in sys.modules for m in [group, runner] + later])",
         "in_process.preload_later()",
         "print([m in sys.modules for m in later])")
-    assert out.splitlines() == ["[True, True, False, False, False]", "[True, True, True]"], out
+    assert out.splitlines() == [str([True] + [False] * 8), str([True, True] + [False] * 6), str([True] * 6)], out
