@@ -22,6 +22,10 @@ description:
     variable at once, with what would be valid and the roles that read it.
   - Each value is checked against its own option, as the role would check it when it starts. The type, C(choices),
     C(elements) and suboptions are checked.
+  - Beyond the roles' specs, a dict keyed by database (C(database_setup_app_passwords)) must name only databases of the
+    tier (C(database_setup_databases) where set, else the C(databases) of the C(deployment_plan) variable, as the role's
+    default), each with a string; a misspelt key would otherwise be ignored and that database's app role given the
+    tier-wide password. Its values are never shown.
   - Left to the role's own check when it starts, as only the role can tell, are a required variable that is not set
     (a role default or an earlier task may still give it), the rules between the options of an entry point (they apply
     to the role's defaults too, which are not loaded yet), and a value that cannot be templated yet, as it names a

@@ -96,6 +96,37 @@ def check(values: dict, specs: dict[tuple[str, str], dict], playbook: dict | Non
     return [f"{message} ({_readers(roles)})" for message, roles in places.items()]
 
 
+# Dict variables keyed by database name, and the list variable that names the tier's databases (its role default: the
+# plan's databases). A key that names no database of the tier would be ignored without a word, and its role would get
+# the tier-wide value instead: a per-database password that never reaches its database.
+PER_DATABASE = {"database_setup_app_passwords": "database_setup_databases"}
+
+
+def per_database_problems(values: dict, plan_databases) -> list[str]:
+    """Problems with the per-database dicts given (values: variable -> value), against the tier's databases: the list
+    variable where given, else the plan's (`plan_databases`; None: not known here, keys not checked). Each value must
+    be a string or a number (a list, a mapping or a null would reach the module as something else than the password
+    meant). Names keys only, never a value."""
+    problems = []
+    for name, databases_name in PER_DATABASE.items():
+        given = values.get(name)
+        if not isinstance(given, dict):
+            continue
+        databases = values.get(databases_name, plan_databases)
+        if isinstance(databases, list):
+            unknown = sorted(str(key) for key in given if key not in databases)
+            if unknown:
+                problems.append(f"{name} names {', '.join(unknown)}: not {'a database' if len(unknown) == 1 else 'databases'} "
+                                f"of the tier ({databases_name}, by default the plan's databases: "
+                                f"{', '.join(str(d) for d in databases) or 'none'}), so its value would be ignored")
+        not_text = sorted(str(key) for key, value in given.items()
+                          if isinstance(value, bool) or not isinstance(value, (str, int, float)))
+        if not_text:
+            problems.append(f"{name}: the value{'s' if len(not_text) > 1 else ''} for {', '.join(not_text)} must be a "
+                            "string (a password)")
+    return problems
+
+
 def deferred_warning(names: list[str]) -> str:
     """For a playbook whose roles do not check their variables again when they start (rolespec_validate: false)."""
     return (f"{', '.join(names)}: not checked before the run, as {'their values name' if len(names) > 1 else 'its value names'} "

@@ -66,6 +66,44 @@ def test_the_database_roles_documented_variables_are_checked_and_a_password_is_n
     assert "database_setup_app_password" in result["checked"]
 
 
+PER_DATABASE_ROLE = """
+- hosts: localhost
+  gather_facts: false
+  module_defaults:   # never reached: the task's arguments fail first (a port nothing listens on, if they did not)
+    group/complianceflow.infra.postgresql: {login_host: 127.0.0.1, login_port: 1, login_user: x, login_password: y}
+  tasks:
+    - name: Role
+      ansible.builtin.include_role:
+        name: complianceflow.infra.database_setup
+"""
+
+
+def test_a_per_database_password_must_name_a_database_of_the_tier_and_be_a_string():
+    """A misspelt database in database_setup_app_passwords would be ignored (its app role given the tier-wide password):
+    refused before any call, naming the key and the tier's databases, never the password."""
+    secret = "Never-Printed-Passw0rd"
+    plan = {"databases": ["user_service", "case_service"]}
+    run, result = check({"deployment_plan": plan, "database_setup_app_passwords": {
+        "case_servce": secret, "user_service": ["x"], "case_service": secret}})
+    assert run.rc != 0
+    assert result["problems"] == [
+        "database_setup_app_passwords names case_servce: not a database of the tier (database_setup_databases, by default "
+        "the plan's databases: user_service, case_service), so its value would be ignored",
+        "database_setup_app_passwords: the value for user_service must be a string (a password)"]
+    assert secret not in run.stdout + run.stderr
+    # The role's own list of databases, where given, is the tier.
+    run, result = check({"deployment_plan": plan, "database_setup_databases": ["case_servce"],
+                         "database_setup_app_passwords": {"case_servce": secret}})
+    assert run.rc == 0 and not result.get("failed"), run.stdout[-3000:]
+    # Without a playbook's check first, the role refuses it itself, before connecting to the server.
+    run = run_playbook(PER_DATABASE_ROLE, extra_vars={"database_setup_databases": ["user_service", "case_service"],
+                                                      "database_setup_app_passwords": {"case_servce": secret}},
+                       env=no_azure_env())
+    assert run.rc != 0 and "database_setup_app_passwords names case_servce: not databases of the tier" in run.stdout, \
+        run.stdout[-3000:]
+    assert "cannot connect" not in run.stdout and secret not in run.stdout + run.stderr
+
+
 def test_a_variable_of_several_roles_names_each_of_them_once():
     run, result = check({"deployment_plan": ["not", "a", "dict"]})
     assert run.rc != 0

@@ -97,3 +97,19 @@ def test_a_playbook_spec_with_an_unknown_type_or_not_a_dict_is_refused():
         "variables: unknown type for tenants (elements 'strr'); valid: bits, bool,")
     assert rv.playbook_spec_error({"deploy_seed": "bool"}) == (
         "variables: give each variable an option spec as a dict (for example {type: bool}), not 'deploy_seed'")
+
+
+def test_per_database_dicts_name_databases_of_the_tier_with_string_values():
+    tier = ["user_service", "case_service"]
+    assert rv.per_database_problems({"database_setup_app_passwords": {"case_service": "pw", "user_service": 123}}, tier) == []
+    unknown, not_text = rv.per_database_problems(
+        {"database_setup_app_passwords": {"case_servce": "pw", "user_service": None, "case_service": True}}, tier)
+    assert unknown.startswith("database_setup_app_passwords names case_servce: not a database of the tier")
+    assert "user_service, case_service" in unknown
+    assert not_text == "database_setup_app_passwords: the values for case_service, user_service must be a string (a password)"
+    # The role's own list wins over the plan's; without either the keys cannot be judged, the values still are.
+    assert rv.per_database_problems({"database_setup_app_passwords": {"x": "pw"}, "database_setup_databases": ["x"]}, tier) == []
+    assert rv.per_database_problems({"database_setup_app_passwords": {"x": "pw", "y": ["z"]}}, None) == [
+        "database_setup_app_passwords: the value for y must be a string (a password)"]
+    # Not a dict: the spec's own type check reports it.
+    assert rv.per_database_problems({"database_setup_app_passwords": ["x"]}, tier) == []
