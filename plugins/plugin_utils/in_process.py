@@ -163,14 +163,14 @@ _later_done = False
 def preload_later() -> None:
     """LATER and every module_utils of the collection not imported yet, in the controller once, before the first worker
     that needs them is forked: called at import by the action plugin of every module that uses LATER, and by
-    operation_wait's. (A module's own module_utils come with its action plugin: InProcessAction.__init_subclass__.) Ansible loads a task's
-    action plugin even where the task is then skipped: in deploy.yml the first operation_wait task is the network
-    role's own wait (skipped there), right after the VNet's start, while the deploy waits for the VNet anyway, instead
-    of before its first Azure call, on the critical path: with the collection before the freeze gone too, the pair's
-    first Azure call came 0.33-0.42 s sooner after the run's start (two timed runs each way, 6 Dec 2026). A module that
-    needs them and whose action plugin did not ask would import them in each of its workers: slower, not wrong.
-    Importing only each early module's own module_utils before its task, the others here, took 0.06 s more off the
-    first Azure call (two timed runs each way, 6 Dec 2026)."""
+    operation_wait's (a module's own module_utils come with its action plugin: InProcessAction.__init_subclass__).
+    Ansible loads a task's action plugin even where the task is then skipped: in deploy.yml the first operation_wait
+    task is the network role's own wait (skipped there), right after the VNet's start, while the deploy waits for the
+    VNet anyway, instead of before its first Azure call, on the critical path. Moving LATER here (and the full garbage
+    collection before the freeze dropped) brought the pair's first Azure call 0.33-0.42 s sooner after the run's start;
+    importing before it only the module_utils of the modules it runs, the others here, 0.06 s more (timed runs each way,
+    6 Dec 2026). A module that needs them and whose action plugin did not ask would import them in each of its
+    workers: slower, not wrong."""
     global _later_done  # pylint: disable=global-statement  # once per controller process
     if _later_done:
         return
