@@ -64,9 +64,10 @@ def module_result(data: dict) -> dict:
     return {k: v for k, v in data.items() if k not in _WRAPPER_KEYS and not k.startswith("_ansible")}
 
 
-def wait_jobs(jobs: list[dict], deadline: float, interval: float = 0.1, clock=time.monotonic, sleep=time.sleep) -> list[dict]:
+def wait_jobs(jobs: list[dict], deadline: float, interval: float = 0.02, clock=time.monotonic, sleep=time.sleep) -> list[dict]:
     """Each job's module result, in the order given, once all have ended; JobError when the deadline passes first.
-    A results file is a small local file: read every 0.1 s (a job's end is seen 0.05 s late on average, not 0.25 s)."""
+    A results file is a small local file: read every 0.02 s, so a job's end is seen 0.01 s late on average (0.05 s at
+    0.1 s, in deploy.yml on the critical path: the server's job), for about 0.4 ms of CPU per second of waiting."""
     done: dict[int, dict] = {}
     while True:
         for index, job in enumerate(jobs):
