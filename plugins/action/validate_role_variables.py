@@ -38,8 +38,9 @@ class ActionModule(ControllerAction):
                 # when it starts, as before.
                 deferred.append(name)
         problems = role_variables.check(values, specs, playbook)
-        # Each per-database dict's keys against the tier's databases (the role's default: the plan's).
-        plan = self._templar.template(task_vars["deployment_plan"]) if "deployment_plan" in task_vars else None
+        # Each per-database dict's keys against the tier's databases (the role's default: the plan's, as templated above
+        # with the other role variables; not known here when it is not set or deferred).
+        plan = values.get("deployment_plan")
         problems += role_variables.per_database_problems(values, plan.get("databases") if isinstance(plan, dict) else None)
         if args["plan_tags"] is not None:
             extra = {role: values[f"{role}_extra_tags"] for role in ROLE_TAG_RULES
